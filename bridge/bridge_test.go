@@ -1,0 +1,352 @@
+package bridge_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/hookbridge/hookbridge/bridge"
+	"github.com/hookbridge/hookbridge/bridge/provider"
+	"github.com/hookbridge/hookbridge/internal/natstest"
+	"github.com/hookbridge/hookbridge/internal/sample"
+)
+
+// testNow is the fixed clock of these tests.
+var testNow = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+
+// testSource is one configured source of the harness, with its secret.
+type testSource struct {
+	name string
+	cfg  provider.Config
+}
+
+var hmacLocators = sample.Locators{ID: "header:X-Event-Id", Type: "json:event", Subject: "json:data.id", Time: "json:created_at"}
+
+// testSources has one source per provider kind.
+func testSources() []testSource {
+	return []testSource{
+		{"shop", provider.Config{Kind: "shopify", Secrets: []string{"shopify-test-secret"}}},
+		{"woo", provider.Config{Kind: "woocommerce", Secrets: []string{"woo-test-secret"}}},
+		{"pay", provider.Config{Kind: "stripe", Secrets: []string{"whsec_stripe-test-secret"}}},
+		{"std", provider.Config{Kind: "standardwebhooks", Secrets: []string{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}, TypePrefix: "com.example."}},
+		{"gh", provider.Config{Kind: "github", Secrets: []string{"github-test-secret"}}},
+		{"generic", provider.Config{Kind: "hmac", Secrets: []string{"hmac-test-secret"}, HMAC: provider.HMACConfig{
+			Header: "X-Signature", Algorithm: "sha256", Encoding: "hex", Prefix: "sha256=",
+			ID: hmacLocators.ID, Type: hmacLocators.Type, Subject: hmacLocators.Subject, Time: hmacLocators.Time,
+		}}},
+	}
+}
+
+type harness struct {
+	t         *testing.T
+	ns        *natstest.Server
+	js        jetstream.JetStream
+	stream    jetstream.Stream
+	srv       *httptest.Server
+	providers map[string]*provider.Provider
+	logs      *syncBuffer
+}
+
+type harnessOption func(*bridge.Config)
+
+func newHarness(t *testing.T, opts ...harnessOption) *harness {
+	t.Helper()
+	h := &harness{t: t, ns: natstest.Start(t), providers: map[string]*provider.Provider{}, logs: &syncBuffer{}}
+	_, h.js = h.ns.Connect(t)
+	ctx := context.Background()
+	var err error
+	h.stream, err = bridge.EnsureStream(ctx, h.js, bridge.StreamConfig{
+		Name: "WEBHOOKS", SubjectPrefix: "webhooks", Replicas: 1, Duplicates: 24 * time.Hour,
+	})
+	if err != nil {
+		t.Fatalf("EnsureStream: %v", err)
+	}
+	var sources []bridge.Source
+	for _, s := range testSources() {
+		s.cfg.Now = func() time.Time { return testNow }
+		p, err := provider.New(s.cfg)
+		if err != nil {
+			t.Fatalf("provider %s: %v", s.name, err)
+		}
+		h.providers[s.name] = p
+		sources = append(sources, bridge.Source{Name: s.name, Provider: p})
+	}
+	cfg := bridge.Config{
+		Stream: "WEBHOOKS", SubjectPrefix: "webhooks", MaxBodyBytes: 64 << 10,
+		PublishTimeout: 500 * time.Millisecond, Now: func() time.Time { return testNow },
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	log := slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	handler, err := bridge.NewServer(cfg, sources, h.js, log, nil)
+	if err != nil {
+		t.Fatalf("NewServer: %v", err)
+	}
+	h.srv = httptest.NewServer(handler)
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+// delivery returns a sample delivery for source, signed as its platform would.
+func (h *harness) delivery(source, eventType, id string) ([]byte, http.Header) {
+	h.t.Helper()
+	p := h.providers[source]
+	body, hdr, err := sample.Delivery(p.Kind(), hmacLocators, eventType, id, testNow)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if err := p.Sign(body, hdr, testNow); err != nil {
+		h.t.Fatalf("sign: %v", err)
+	}
+	return body, hdr
+}
+
+type answer struct {
+	code   int
+	header http.Header
+	body   map[string]any
+	raw    string
+}
+
+func (h *harness) post(method, source string, body []byte, hdr http.Header) answer {
+	h.t.Helper()
+	req, err := http.NewRequest(method, h.srv.URL+"/webhooks/"+source, bytes.NewReader(body))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if hdr != nil {
+		req.Header = hdr.Clone()
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatalf("POST: %v", err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	a := answer{code: resp.StatusCode, header: resp.Header, raw: string(raw)}
+	if err := json.Unmarshal(raw, &a.body); err != nil {
+		h.t.Fatalf("answer is not JSON (%d): %q", resp.StatusCode, raw)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+		h.t.Errorf("answer Content-Type = %q", ct)
+	}
+	return a
+}
+
+// stored is the number of messages in the stream.
+func (h *harness) stored() uint64 {
+	h.t.Helper()
+	info, err := h.stream.Info(context.Background())
+	if err != nil {
+		h.t.Fatalf("stream info: %v", err)
+	}
+	return info.State.Msgs
+}
+
+// last is the last message stored on subject.
+func (h *harness) last(subject string) *jetstream.RawStreamMsg {
+	h.t.Helper()
+	m, err := h.stream.GetLastMsgForSubject(context.Background(), subject)
+	if err != nil {
+		h.t.Fatalf("no message on %s: %v", subject, err)
+	}
+	return m
+}
+
+// syncBuffer is a log sink safe for the handler's concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func withoutHeaders(h http.Header, names ...string) http.Header {
+	c := h.Clone()
+	for _, n := range names {
+		c.Del(n)
+	}
+	return c
+}
+
+// signatureHeaders are the headers that carry a signature, per kind.
+var signatureHeaders = map[string][]string{
+	"shopify":          {"X-Shopify-Hmac-Sha256"},
+	"woocommerce":      {"X-WC-Webhook-Signature"},
+	"stripe":           {"Stripe-Signature"},
+	"standardwebhooks": {"Webhook-Signature"},
+	"github":           {"X-Hub-Signature-256"},
+	"hmac":             {"X-Signature"},
+}
+
+// unusable returns a delivery that verifies but lacks an id or a type.
+func (h *harness) unusable(source string) ([]byte, http.Header) {
+	h.t.Helper()
+	p := h.providers[source]
+	body, hdr, err := sample.Delivery(p.Kind(), hmacLocators, "", "unusable1", testNow)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	switch p.Kind() {
+	case "shopify":
+		hdr.Del("X-Shopify-Topic")
+	case "woocommerce":
+		hdr.Del("X-WC-Webhook-Topic")
+	case "github":
+		hdr.Del("X-GitHub-Event")
+	case "hmac":
+		hdr.Del("X-Event-Id")
+	case "stripe", "standardwebhooks":
+		body = []byte(`{"object":"event","data":{}}`)
+	}
+	if err := p.Sign(body, hdr, testNow); err != nil {
+		h.t.Fatal(err)
+	}
+	return body, hdr
+}
+
+func TestStatusTable(t *testing.T) {
+	h := newHarness(t)
+	for _, src := range testSources() {
+		t.Run(src.name, func(t *testing.T) {
+			h.t = t
+			kind := src.cfg.Kind
+			body, hdr := h.delivery(src.name, "", "d-"+src.name)
+			before := h.stored()
+
+			steps := []struct {
+				name   string
+				method string
+				source string
+				body   []byte
+				hdr    http.Header
+				code   int
+				stored uint64 // messages added since before
+			}{
+				{"unknown source", http.MethodPost, src.name + "-nope", body, hdr, 404, 0},
+				{"missing signature", http.MethodPost, src.name, body, withoutHeaders(hdr, signatureHeaders[kind]...), 401, 0},
+				{"body changed", http.MethodPost, src.name, append(bytes.Clone(body), ' '), hdr, 401, 0},
+				{"not POST", http.MethodGet, src.name, nil, nil, 405, 0},
+				{"over max_body_bytes", http.MethodPost, src.name, bytes.Repeat([]byte("x"), 64<<10+1), hdr, 413, 0},
+				{"verified", http.MethodPost, src.name, body, hdr, 200, 1},
+				{"platform retry", http.MethodPost, src.name, body, hdr, 200, 1},
+			}
+			ub, uh := h.unusable(src.name)
+			steps = append(steps, struct {
+				name   string
+				method string
+				source string
+				body   []byte
+				hdr    http.Header
+				code   int
+				stored uint64
+			}{"verified but unusable", http.MethodPost, src.name, ub, uh, 400, 1})
+
+			for _, st := range steps {
+				a := h.post(st.method, st.source, st.body, st.hdr)
+				if a.code != st.code {
+					t.Fatalf("%s: status %d, want %d (%s)", st.name, a.code, st.code, a.raw)
+				}
+				if got := h.stored() - before; got != st.stored {
+					t.Fatalf("%s: %d messages stored, want %d", st.name, got, st.stored)
+				}
+				if st.code != 200 {
+					if msg, _ := a.body["error"].(string); msg == "" {
+						t.Errorf("%s: error body %q has no error", st.name, a.raw)
+					}
+				}
+				if st.code == 405 && a.header.Get("Allow") != http.MethodPost {
+					t.Errorf("405 without Allow: POST")
+				}
+				if st.name == "platform retry" && a.body["duplicate"] != true {
+					t.Errorf("retry answer %s does not say duplicate", a.raw)
+				}
+			}
+		})
+	}
+}
+
+func TestStaleTimestampIs401(t *testing.T) {
+	h := newHarness(t)
+	for _, name := range []string{"pay", "std"} {
+		p := h.providers[name]
+		body, hdr, err := sample.Delivery(p.Kind(), hmacLocators, "", "stale-"+name, testNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Sign(body, hdr, testNow.Add(-provider.DefaultTolerance-time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		a := h.post(http.MethodPost, name, body, hdr)
+		if a.code != 401 || a.body["error"] != provider.ErrStale.Error() {
+			t.Errorf("%s: stale delivery got %d %s, want 401 %q", name, a.code, a.raw, provider.ErrStale)
+		}
+	}
+	if n := h.stored(); n != 0 {
+		t.Errorf("%d messages stored", n)
+	}
+}
+
+func TestWooCommercePingIsAnsweredNotPublished(t *testing.T) {
+	h := newHarness(t)
+	hdr := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
+	a := h.post(http.MethodPost, "woo", []byte("webhook_id=42"), hdr)
+	if a.code != 200 {
+		t.Fatalf("ping: %d %s", a.code, a.raw)
+	}
+	if n := h.stored(); n != 0 {
+		t.Errorf("ping published %d messages", n)
+	}
+}
+
+func TestErrorsAndLogsNeverCarrySecretsOrSignatures(t *testing.T) {
+	h := newHarness(t)
+	var answers strings.Builder
+	var sigs []string
+	for _, src := range testSources() {
+		body, hdr := h.delivery(src.name, "", "leak-"+src.name)
+		for _, n := range signatureHeaders[src.cfg.Kind] {
+			sigs = append(sigs, hdr.Get(n))
+		}
+		bad := append(bytes.Clone(body), '!')
+		answers.WriteString(h.post(http.MethodPost, src.name, bad, hdr).raw)
+		answers.WriteString(h.post(http.MethodPost, src.name, body, hdr).raw)
+	}
+	out := answers.String() + h.logs.String()
+	for _, src := range testSources() {
+		for _, s := range src.cfg.Secrets {
+			if strings.Contains(out, s) {
+				t.Errorf("a secret of %s appears in answers or logs", src.name)
+			}
+		}
+	}
+	for _, s := range sigs {
+		if s != "" && strings.Contains(out, s) {
+			t.Errorf("a signature appears in answers or logs")
+		}
+	}
+	if strings.Contains(out, "HB-MUG-01") {
+		t.Errorf("a body appears in answers or logs")
+	}
+}

@@ -1,0 +1,152 @@
+package bridge_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/hookbridge/hookbridge/bridge"
+	"github.com/hookbridge/hookbridge/internal/natstest"
+)
+
+// TestBrokerGoesAway: while the broker is down every delivery is a 503 with
+// Retry-After, answered within the publish timeout; once it is back the
+// platform's retry of the same delivery is stored exactly once.
+func TestBrokerGoesAway(t *testing.T) {
+	h := newHarness(t)
+	body, hdr := h.delivery("shop", "", "outage-1")
+	first, firstHdr := h.delivery("shop", "", "before-outage")
+	if a := h.post(http.MethodPost, "shop", first, firstHdr); a.code != 200 {
+		t.Fatalf("before the outage: %d %s", a.code, a.raw)
+	}
+
+	h.ns.Stop()
+	for range 3 {
+		start := time.Now()
+		a := h.post(http.MethodPost, "shop", body, hdr)
+		took := time.Since(start)
+		if a.code != http.StatusServiceUnavailable {
+			t.Fatalf("broker down: status %d (%s), want 503", a.code, a.raw)
+		}
+		if ra, err := strconv.Atoi(a.header.Get("Retry-After")); err != nil || ra <= 0 {
+			t.Errorf("Retry-After = %q, want a positive number of seconds", a.header.Get("Retry-After"))
+		}
+		// The publish timeout is 500ms; allow generous scheduling slack on a
+		// busy machine, but not a hang.
+		if took > 5*time.Second {
+			t.Errorf("503 took %s", took)
+		}
+	}
+
+	restarted := h.ns.Restart(t)
+	ready := bridge.Ready(mustConn(t, restarted), h.js, "WEBHOOKS")
+	natstest.Eventually(t, 10*time.Second, "stream back", func() bool {
+		return ready(context.Background()) == nil
+	})
+	var a answer
+	natstest.Eventually(t, 10*time.Second, "a 200 after the restart", func() bool {
+		a = h.post(http.MethodPost, "shop", body, hdr)
+		return a.code == 200
+	})
+	// The platform retries again (it may not have seen our 200).
+	if b := h.post(http.MethodPost, "shop", body, hdr); b.code != 200 || b.body["duplicate"] != true {
+		t.Errorf("second retry: %d %s, want a 200 duplicate", b.code, b.raw)
+	}
+	if n := h.stored(); n != 2 {
+		t.Errorf("%d messages stored after the outage, want 2 (one before, one during)", n)
+	}
+}
+
+func mustConn(t *testing.T, s *natstest.Server) *nats.Conn {
+	t.Helper()
+	nc, _ := s.Connect(t)
+	return nc
+}
+
+func TestReady(t *testing.T) {
+	ns := natstest.Start(t)
+	nc, js := ns.Connect(t)
+	ready := bridge.Ready(nc, js, "WEBHOOKS")
+	ctx := context.Background()
+	if err := ready(ctx); err == nil {
+		t.Fatal("ready before the stream exists")
+	}
+	if _, err := bridge.EnsureStream(ctx, js, bridge.StreamConfig{Name: "WEBHOOKS", SubjectPrefix: "webhooks", Replicas: 1, Duplicates: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ready(ctx); err != nil {
+		t.Fatalf("not ready with the stream in place: %v", err)
+	}
+	ns.Stop()
+	natstest.Eventually(t, 5*time.Second, "not ready once the server is gone", func() bool {
+		return ready(ctx) != nil
+	})
+}
+
+func TestEnsureStream(t *testing.T) {
+	ctx := context.Background()
+	want := bridge.StreamConfig{Name: "WEBHOOKS", SubjectPrefix: "webhooks", Replicas: 1, Duplicates: 24 * time.Hour}
+
+	t.Run("created, then idempotent", func(t *testing.T) {
+		_, js := natstest.Start(t).Connect(t)
+		for range 2 {
+			s, err := bridge.EnsureStream(ctx, js, want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := s.CachedInfo().Config
+			if c.Storage != jetstream.FileStorage || c.Duplicates != 24*time.Hour || len(c.Subjects) != 1 || c.Subjects[0] != "webhooks.>" {
+				t.Fatalf("stream config %+v", c)
+			}
+		}
+	})
+
+	t.Run("existing stream updated, operator settings kept", func(t *testing.T) {
+		_, js := natstest.Start(t).Connect(t)
+		if _, err := js.CreateStream(ctx, jetstream.StreamConfig{
+			Name: "WEBHOOKS", Subjects: []string{"other.>"}, Storage: jetstream.FileStorage,
+			MaxAge: 30 * 24 * time.Hour, Duplicates: time.Minute,
+		}); err != nil {
+			t.Fatal(err)
+		}
+		s, err := bridge.EnsureStream(ctx, js, want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := s.CachedInfo().Config
+		if c.MaxAge != 30*24*time.Hour || c.Duplicates != 24*time.Hour || len(c.Subjects) != 2 {
+			t.Fatalf("stream config after update %+v", c)
+		}
+	})
+
+	t.Run("memory storage is a clear error", func(t *testing.T) {
+		_, js := natstest.Start(t).Connect(t)
+		if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "WEBHOOKS", Subjects: []string{"webhooks.>"}, Storage: jetstream.MemoryStorage}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := bridge.EnsureStream(ctx, js, want)
+		if err == nil {
+			t.Fatal("no error for a memory stream")
+		}
+		t.Log(err)
+	})
+
+	t.Run("update refused by the server is an error", func(t *testing.T) {
+		_, js := natstest.Start(t).Connect(t)
+		// A duplicate window longer than MaxAge is invalid.
+		if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "WEBHOOKS", Subjects: []string{"webhooks.>"}, Storage: jetstream.FileStorage, MaxAge: time.Hour, Duplicates: time.Minute}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := bridge.EnsureStream(ctx, js, want)
+		var apiErr *jetstream.APIError
+		if !errors.As(err, &apiErr) {
+			t.Fatalf("err = %v, want the server's refusal", err)
+		}
+	})
+}

@@ -1,0 +1,200 @@
+package bridge
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/hookbridge/hookbridge/bridge/provider"
+)
+
+// deliveryLog carries what the outcome log line reports; never a body,
+// secret or signature.
+type deliveryLog struct {
+	id        string
+	ceType    string
+	subject   string
+	seq       uint64
+	duplicate bool
+}
+
+// handleDelivery runs one delivery from socket to PubAck.
+func (s *server) handleDelivery(w http.ResponseWriter, r *http.Request) {
+	start := s.cfg.Now()
+	s.metrics.inflight.Inc()
+	defer s.metrics.inflight.Dec()
+
+	rt := s.sources[mux.Vars(r)["source"]]
+	if rt == nil {
+		s.finish(w, r, nil, ErrUnknownSource, deliveryLog{})
+		return
+	}
+	body, err := s.readBody(w, r)
+	if err != nil {
+		s.finish(w, r, rt, err, deliveryLog{})
+		return
+	}
+	if err := rt.Provider.Verify(body, r.Header); err != nil {
+		s.finish(w, r, rt, err, deliveryLog{})
+		return
+	}
+	ev, err := rt.Provider.Extract(body, r.Header)
+	if err != nil {
+		s.finish(w, r, rt, err, deliveryLog{})
+		return
+	}
+	msg, msgID, err := s.message(r.Context(), rt, delivery{
+		body: body, contentType: r.Header.Get("Content-Type"), received: start, event: ev,
+	})
+	if err != nil {
+		s.finish(w, r, rt, err, deliveryLog{id: ev.ID})
+		return
+	}
+	dl := deliveryLog{id: ev.ID, ceType: msg.Header.Get("ce-type"), subject: msg.Subject}
+
+	// The publish outlives a sender that hangs up: the message may be stored
+	// anyway, and the platform's retry will then be a duplicate.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), s.cfg.PublishTimeout)
+	defer cancel()
+	pubStart := time.Now()
+	ack, err := s.pub.PublishMsg(ctx, msg, jetstream.WithMsgID(msgID))
+	s.metrics.publishSeconds.Observe(time.Since(pubStart).Seconds())
+	if err == nil && ack.Stream != s.cfg.Stream {
+		// Another stream captured the subject: the message is not where
+		// consumers look for it, so the sender must not be told it is stored.
+		err = fmt.Errorf("stored in stream %s, not %s: check for overlapping stream subjects", ack.Stream, s.cfg.Stream)
+	}
+	if err != nil {
+		s.finish(w, r, rt, fmt.Errorf("%w: %w", ErrUnavailable, err), dl)
+		return
+	}
+	dl.seq, dl.duplicate = ack.Sequence, ack.Duplicate
+	s.finish(w, r, rt, nil, dl)
+}
+
+// readBody reads the whole body through the size limit.
+func (s *server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if r.ContentLength > s.cfg.MaxBodyBytes {
+		return nil, ErrTooLarge
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, ErrTooLarge
+		}
+		return nil, fmt.Errorf("%w: %w", ErrBadRequest, err)
+	}
+	return body, nil
+}
+
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+type okBody struct {
+	Status    string `json:"status"`
+	ID        string `json:"id,omitempty"`
+	Subject   string `json:"subject,omitempty"`
+	Seq       uint64 `json:"seq,omitempty"`
+	Duplicate bool   `json:"duplicate,omitempty"`
+}
+
+// finish answers the sender, logs one line and counts the outcome.
+func (s *server) finish(w http.ResponseWriter, r *http.Request, rt *route, err error, dl deliveryLog) {
+	code, out := classify(err)
+	if out == outcomePublished && dl.duplicate {
+		out = outcomeDuplicate
+	}
+	srcName, kind := "_unknown", ""
+	if rt != nil {
+		srcName, kind = rt.Name, rt.Provider.Kind()
+	}
+	s.metrics.deliveries.WithLabelValues(srcName, kind, string(out)).Inc()
+	if reason := verificationReason(err); reason != "" {
+		s.metrics.verifyFailures.WithLabelValues(srcName, reason).Inc()
+	}
+	if out == outcomeDuplicate {
+		s.metrics.duplicates.WithLabelValues(srcName).Inc()
+	}
+
+	level := slog.LevelInfo
+	if code >= 500 {
+		level = slog.LevelError
+	} else if code >= 400 {
+		level = slog.LevelWarn
+	}
+	attrs := []slog.Attr{
+		slog.String("source", srcName),
+		slog.String("provider", kind),
+		slog.String("outcome", string(out)),
+		slog.Int("status", code),
+		slog.String("remote", r.RemoteAddr),
+	}
+	if dl.id != "" {
+		attrs = append(attrs, slog.String("id", dl.id))
+	}
+	if dl.subject != "" {
+		attrs = append(attrs, slog.String("subject", dl.subject), slog.String("type", dl.ceType))
+	}
+	if dl.seq != 0 {
+		attrs = append(attrs, slog.Uint64("seq", dl.seq))
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	s.log.LogAttrs(r.Context(), level, "delivery", attrs...)
+
+	switch {
+	case err == nil:
+		writeJSON(w, code, okBody{Status: string(out), ID: dl.id, Subject: dl.subject, Seq: dl.seq, Duplicate: dl.duplicate})
+	case out == outcomePing:
+		writeJSON(w, code, okBody{Status: string(out)})
+	default:
+		if code == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", strconv.Itoa(int(s.cfg.RetryAfter.Round(time.Second)/time.Second)))
+		}
+		writeJSON(w, code, errorBody{Error: publicError(err, out)})
+	}
+}
+
+// publicError is the text the sender sees: the sentinel's words, plus the
+// reason for an unusable payload (which names a field, never a value of a
+// secret or signature). Broker details stay in the log.
+func publicError(err error, out outcome) string {
+	switch out {
+	case outcomeUnusable:
+		return err.Error()
+	case outcomeUnauthorized:
+		for _, s := range []error{provider.ErrMissingSignature, provider.ErrMalformedSignature, provider.ErrBadSignature, provider.ErrStale} {
+			if errors.Is(err, s) {
+				return s.Error()
+			}
+		}
+	case outcomeUnknownSource:
+		return ErrUnknownSource.Error()
+	case outcomeTooLarge:
+		return ErrTooLarge.Error()
+	case outcomeMethod:
+		return ErrMethodNotAllowed.Error()
+	case outcomeBadRequest:
+		return ErrBadRequest.Error()
+	}
+	return ErrUnavailable.Error()
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,307 @@
+package provider_test
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hookbridge/hookbridge/bridge/provider"
+)
+
+// The fuzz targets feed untrusted bytes (bodies, header values, and for
+// the locators the configuration) to every parser in the package. Each
+// checks that nothing panics, that every error wraps exactly one sentinel
+// of the right kind, and, where an independent oracle is cheap, that the
+// answer is the right one. Seeds come from the public vectors; more are in
+// testdata/fuzz/<FuzzName>/.
+
+// verifySentinels are what Verify may answer besides nil.
+var verifySentinels = []error{
+	provider.ErrMissingSignature,
+	provider.ErrMalformedSignature,
+	provider.ErrBadSignature,
+	provider.ErrStale,
+	provider.ErrPing,
+}
+
+// checkVerifyErr fails unless err is nil or wraps exactly one sentinel,
+// and that one is a Verify sentinel.
+func checkVerifyErr(t *testing.T, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	if countSentinels(err) != 1 {
+		t.Fatalf("Verify error %q wraps %d sentinels, want 1", err, countSentinels(err))
+	}
+	for _, s := range verifySentinels {
+		if errors.Is(err, s) {
+			return
+		}
+	}
+	t.Fatalf("Verify error %q wraps no Verify sentinel", err)
+}
+
+func FuzzStripeSignatureHeader(f *testing.F) {
+	f.Add("t=1614265330,v1=" + stripeV1)
+	f.Add("t=1614265330,v0=00,v1=" + stripeSig("whsec_other", stripeT, stripeBody) + ",v1=" + stripeV1)
+	f.Add("t=1614265330, v1=" + strings.ToUpper(stripeV1))
+	f.Add("t=1614265030,v1=" + stripeSig(stripeSecret, stripeT-300, stripeBody))
+	f.Add("t=1614264000,v1=" + stripeSig(stripeSecret, stripeT-1330, stripeBody))
+	f.Add("t=,v1=")
+	f.Add("t=99999999999999999999,v1=" + stripeV1)
+	f.Add("v1=" + stripeV1)
+	f.Add(",,,=")
+	p := mustNew(f, provider.Config{Kind: "stripe", Secrets: []string{stripeSecret}, Now: at(stripeT)})
+	f.Fuzz(func(t *testing.T, v string) {
+		err := p.Verify([]byte(stripeBody), header("Stripe-Signature", v))
+		checkVerifyErr(t, err)
+		if err != nil {
+			return
+		}
+		// Oracle: accepted only if the header names one t and a v1 that is
+		// the MAC of "<that t>.<body>".
+		var ts, v1s []string
+		for item := range strings.SplitSeq(v, ",") {
+			key, value, _ := strings.Cut(strings.TrimSpace(item), "=")
+			switch key {
+			case "t":
+				ts = append(ts, value)
+			case "v1":
+				v1s = append(v1s, value)
+			}
+		}
+		if len(ts) != 1 {
+			t.Fatalf("accepted %q with %d t= items", v, len(ts))
+		}
+		m := hmac.New(sha256.New, []byte(stripeSecret))
+		m.Write([]byte(ts[0] + "." + stripeBody))
+		want := m.Sum(nil)
+		for _, s := range v1s {
+			if strings.EqualFold(s, hex.EncodeToString(want)) {
+				return
+			}
+		}
+		t.Fatalf("accepted %q, which has no v1 for its t", v)
+	})
+}
+
+func FuzzStandardWebhooksSignatureHeader(f *testing.F) {
+	f.Add(swMsgID, "1614265330", swSig)
+	f.Add(swMsgID, "1614265330", swBad1+" "+swSig)
+	f.Add(swMsgID, "1614265330", "v1a,AAAA "+swBad2)
+	f.Add(swMsgID, "1614265330", "v1,"+strings.TrimSuffix(swSig[3:], "="))
+	f.Add("", "", "")
+	f.Add("msg_1", "99999999999999999999", "v1, v1,,")
+	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(swSecret, "whsec_"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	p := mustNew(f, provider.Config{Kind: "standardwebhooks", Secrets: []string{swSecret}, Now: at(swTS)})
+	f.Fuzz(func(t *testing.T, id, ts, sig string) {
+		h := http.Header{}
+		h.Set("webhook-id", id)
+		h.Set("webhook-timestamp", ts)
+		h.Set("webhook-signature", sig)
+		err := p.Verify([]byte(swBody), h)
+		checkVerifyErr(t, err)
+
+		// Oracle: the list holds the exact expected v1 entry.
+		m := hmac.New(sha256.New, key)
+		m.Write([]byte(id + "." + ts + "." + swBody))
+		want := "v1," + base64.StdEncoding.EncodeToString(m.Sum(nil))
+		holds := false
+		for _, entry := range strings.Fields(sig) {
+			holds = holds || entry == want
+		}
+		if err == nil && !holds {
+			t.Fatalf("accepted id %q ts %q signature %q without the right v1 entry", id, ts, sig)
+		}
+		if err != nil && holds && id != "" && ts == "1614265330" {
+			t.Fatalf("refused a genuine id %q ts %q signature %q: %v", id, ts, sig, err)
+		}
+	})
+}
+
+// fuzzHeaders are, per kind, the headers FuzzVerify and FuzzExtract fill
+// with fuzzed values (a value "" leaves the header out).
+var fuzzHeaders = map[string]struct{ verify, extract []string }{
+	"shopify":          {[]string{"X-Shopify-Hmac-Sha256", "Shopify-Hmac-Sha256"}, []string{"X-Shopify-Event-Id", "X-Shopify-Webhook-Id", "X-Shopify-Topic", "X-Shopify-Triggered-At"}},
+	"woocommerce":      {[]string{"X-WC-Webhook-Signature", "X-WC-Webhook-Topic"}, []string{"X-WC-Webhook-Topic", "X-WC-Webhook-ID", "X-WC-Webhook-Source"}},
+	"stripe":           {[]string{"Stripe-Signature"}, nil},
+	"standardwebhooks": {[]string{"webhook-id", "webhook-timestamp", "webhook-signature"}, []string{"webhook-id", "webhook-timestamp"}},
+	"github":           {[]string{"X-Hub-Signature-256"}, []string{"X-GitHub-Delivery", "X-GitHub-Event"}},
+	"hmac":             {[]string{"X-Signature"}, []string{"X-Event-Name"}},
+}
+
+// fuzzProviders builds every kind once, with the old secret of its
+// kindCase, verifying at signedAt.
+func fuzzProviders(f *testing.F) ([]kindCase, []*provider.Provider) {
+	cases := kindCases()
+	ps := make([]*provider.Provider, len(cases))
+	for i, kc := range cases {
+		ps[i] = mustNew(f, kc.cfg(kc.old))
+	}
+	return cases, ps
+}
+
+// fill sets names[i] to values[i], skipping empty values.
+func fill(h http.Header, names []string, values ...string) {
+	for i, name := range names {
+		if i < len(values) && values[i] != "" {
+			h.Set(name, values[i])
+		}
+	}
+}
+
+func FuzzVerify(f *testing.F) {
+	cases, ps := fuzzProviders(f)
+	index := map[string]uint8{}
+	for i, kc := range cases {
+		index[kc.kind] = uint8(i)
+	}
+	f.Add(index["shopify"], []byte(shopifyBody), shopifyHMAC, "", "")
+	f.Add(index["shopify"], []byte(shopifyBody), "", shopifyHMAC, "")
+	f.Add(index["woocommerce"], []byte("webhook_id=17"), "", "", "")
+	f.Add(index["woocommerce"], []byte("webhook_id=17\n"), "", "order.created", "")
+	f.Add(index["stripe"], []byte(stripeBody), "t=1614265330,v1="+stripeV1, "", "")
+	f.Add(index["standardwebhooks"], []byte(swBody), swMsgID, "1614265330", swSig)
+	f.Add(index["github"], []byte(githubBody), githubSig, "", "")
+	f.Add(index["hmac"], []byte(`{"id":"ev_1"}`), "v1=AAAA", "", "")
+	f.Fuzz(func(t *testing.T, kind uint8, body []byte, v1, v2, v3 string) {
+		i := int(kind) % len(cases)
+		kc, p := cases[i], ps[i]
+		h := http.Header{}
+		fill(h, fuzzHeaders[kc.kind].verify, v1, v2, v3)
+		checkVerifyErr(t, p.Verify(body, h))
+
+		// Whatever the request looked like, signing it makes it verify.
+		signed := h.Clone()
+		if err := p.Sign(body, signed, time.Unix(signedAt, 0)); err != nil {
+			t.Fatalf("%s: Sign: %v", kc.kind, err)
+		}
+		if err := p.Verify(body, signed); err != nil {
+			t.Fatalf("%s: Verify(Sign(body)) = %v", kc.kind, err)
+		}
+	})
+}
+
+func FuzzExtract(f *testing.F) {
+	cases, ps := fuzzProviders(f)
+	index := map[string]uint8{}
+	for i, kc := range cases {
+		index[kc.kind] = uint8(i)
+	}
+	f.Add(index["shopify"], []byte(`{"id":820982911946154508}`), "", "b54557e4", "orders/create", "2023-03-29T18:00:27.877041743Z")
+	f.Add(index["woocommerce"], []byte(wcBody), "order.updated", "17", "https://shop.example.com/", "")
+	f.Add(index["stripe"], []byte(`{"id":"evt_1","type":"charge.succeeded","account":"acct_1","created":1686089970,"data":{"object":{"id":"ch_1"}}}`), "", "", "", "")
+	f.Add(index["standardwebhooks"], []byte(`{"type":"user.created","timestamp":"2022-11-03T20:26:10.344522Z"}`), swMsgID, "1614265330", "", "")
+	f.Add(index["github"], []byte(`{"action":"opened","pull_request":{"number":2},"repository":{"html_url":"https://github.com/o/r"}}`), "guid", "pull_request", "", "")
+	f.Add(index["hmac"], []byte(`{"id":1e3}`), "order_created", "", "", "")
+	f.Fuzz(func(t *testing.T, kind uint8, body []byte, v1, v2, v3, v4 string) {
+		i := int(kind) % len(cases)
+		kc, p := cases[i], ps[i]
+		h := http.Header{}
+		fill(h, fuzzHeaders[kc.kind].extract, v1, v2, v3, v4)
+		e, err := p.Extract(body, h)
+		if err != nil {
+			if !errors.Is(err, provider.ErrUnusable) || countSentinels(err) != 1 {
+				t.Fatalf("%s: Extract error %q, want ErrUnusable only", kc.kind, err)
+			}
+			return
+		}
+		if e.ID == "" || e.Type == "" {
+			t.Fatalf("%s: Extract = %+v with no error, want ID and Type", kc.kind, e)
+		}
+	})
+}
+
+// FuzzLocator fuzzes the hmac kind's locator syntax (through New) and the
+// JSON field lookup (through Extract), checking the lookup against
+// encoding/json decoding the whole body with UseNumber.
+func FuzzLocator(f *testing.F) {
+	f.Add("json:id", []byte(`{"id":"ev_1"}`), "")
+	f.Add("json:data.object.id", []byte(`{"data":{"object":{"id":12345678901234567890}}}`), "")
+	f.Add("json:a.b", []byte(`{"a":{"b":1e-7},"a":{"b":"last"}}`), "")
+	f.Add("json:a", []byte(`{"a":null}`), "")
+	f.Add("json:a", []byte(`{"a":"x"} trailing`), "")
+	f.Add("json:é", []byte(`{"\u00e9":"\ud83d\ude00"}`), "")
+	f.Add("header:X-Razorpay-Event-Id", []byte(razorpayBody), "JUEM5LhOKBsnre")
+	f.Add("json:", []byte(`{"":"x"}`), "")
+	f.Add("header:Bad Name", []byte(`{}`), "v")
+	f.Add("body:id", []byte(`{}`), "")
+	f.Fuzz(func(t *testing.T, loc string, body []byte, hv string) {
+		p, err := provider.New(provider.Config{Kind: "hmac", Secrets: []string{"s"}, HMAC: provider.HMACConfig{
+			Header: "X-Signature", ID: loc, Type: loc,
+		}})
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "hmac.id: ") || countSentinels(err) != 0 {
+				t.Fatalf("New error %q, want one about hmac.id", err)
+			}
+			return
+		}
+		h := http.Header{}
+		name, isHeader := strings.CutPrefix(loc, "header:")
+		if isHeader {
+			h.Set(name, hv)
+		}
+		e, err := p.Extract(body, h)
+		if err != nil && (!errors.Is(err, provider.ErrUnusable) || countSentinels(err) != 1) {
+			t.Fatalf("Extract error %q, want ErrUnusable only", err)
+		}
+		if err == nil && (e.ID == "" || e.ID != e.Type) {
+			t.Fatalf("Extract = %+v, want equal non-empty ID and Type", e)
+		}
+
+		want := hv
+		if path, isJSON := strings.CutPrefix(loc, "json:"); isJSON {
+			want = jsonOracle(body, strings.Split(path, "."))
+		} else if !isHeader {
+			t.Fatalf("New accepted locator %q", loc)
+		}
+		if want == "" {
+			if err == nil {
+				t.Fatalf("Extract found %q at %s, want nothing", e.ID, loc)
+			}
+		} else if err != nil || e.ID != want {
+			t.Fatalf("Extract at %s = %q, %v; want %q", loc, e.ID, err, want)
+		}
+	})
+}
+
+// jsonOracle decodes the whole body with encoding/json and walks path: the
+// string there, the number as written, or "".
+func jsonOracle(body []byte, path []string) string {
+	if !json.Valid(body) {
+		return ""
+	}
+	d := json.NewDecoder(strings.NewReader(string(body)))
+	d.UseNumber()
+	var v any
+	if d.Decode(&v) != nil {
+		return ""
+	}
+	for _, key := range path {
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return ""
+		}
+		if v, ok = obj[key]; !ok {
+			return ""
+		}
+	}
+	switch x := v.(type) {
+	case string:
+		return x
+	case json.Number:
+		return string(x)
+	}
+	return ""
+}

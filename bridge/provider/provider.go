@@ -1,0 +1,259 @@
+// Package provider verifies and reads webhook deliveries, one file per platform.
+//
+// A provider is pure: a function of the raw body, the request headers, the
+// configured secrets and a clock. It never touches the network, NATS or the
+// HTTP server, so it can be tested with the platforms' public vectors and
+// fuzzed directly.
+package provider
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Errors returned by Verify and Extract. Callers match them with errors.Is;
+// the bridge maps each to exactly one HTTP status. None of them ever carries
+// a secret or a signature value.
+var (
+	// ErrMissingSignature: the signature (or a header the scheme signs) is absent.
+	ErrMissingSignature = errors.New("missing signature")
+	// ErrMalformedSignature: a signature header is present but cannot be parsed.
+	ErrMalformedSignature = errors.New("malformed signature header")
+	// ErrBadSignature: no configured secret produces a matching signature.
+	ErrBadSignature = errors.New("signature mismatch")
+	// ErrStale: the signed timestamp is outside the configured tolerance.
+	ErrStale = errors.New("timestamp outside tolerance")
+	// ErrUnusable: the delivery verified but lacks what an event needs (id, type).
+	ErrUnusable = errors.New("unusable payload")
+	// ErrPing: a platform handshake that must be answered 200 and not published
+	// (WooCommerce's unsigned webhook_id=N creation ping).
+	ErrPing = errors.New("handshake ping")
+)
+
+// Event is what a provider reads from a verified delivery. The bridge turns it
+// into a CloudEvent; the body itself travels untouched as the event's data.
+type Event struct {
+	// ID identifies the delivery and stays the same across the platform's
+	// retries of it. It becomes the CloudEvent id and the dedup key.
+	ID string
+	// Type is the platform's event type as the platform spells it
+	// ("orders/create", "payment_intent.succeeded", "pull_request.opened").
+	Type string
+	// Source is the platform's identity of the shop or account, or "" when
+	// the delivery carries none.
+	Source string
+	// Subject is the resource id (an order id) when known, else "".
+	Subject string
+	// Time is the platform's event time, or the zero time when unknown.
+	Time time.Time
+}
+
+// Provider is one configured platform: how to verify its deliveries, how to
+// read an event from them, and how to sign a delivery the way it would.
+// A Provider is immutable after New and safe for concurrent use.
+type Provider struct {
+	kind       string
+	typePrefix string
+	scheme     scheme
+}
+
+// scheme is implemented once per platform.
+type scheme interface {
+	// verify checks body and headers against the platform's signature.
+	verify(body []byte, h http.Header) error
+	// extract reads the event from a verified delivery.
+	extract(body []byte, h http.Header) (Event, error)
+	// sign adds the headers the platform would send for body, signed with
+	// the first configured secret, at time now.
+	sign(body []byte, h http.Header, now time.Time) error
+}
+
+// Kind is the provider kind as configured ("shopify", "stripe", ...).
+func (p *Provider) Kind() string { return p.kind }
+
+// CEType is the CloudEvent type for a platform event type: the provider's
+// type prefix followed by the event type with '/' mapped to '.'.
+func (p *Provider) CEType(eventType string) string {
+	return p.typePrefix + strings.ReplaceAll(eventType, "/", ".")
+}
+
+// Verify checks that body and h were signed by the platform with one of the
+// configured secrets (and, where the scheme signs a timestamp, within the
+// tolerance). body must be the raw bytes as received, and h the request's
+// headers as net/http canonicalises them (values are read with h.Get).
+//
+// A nil error means the delivery is genuine. Otherwise the error wraps
+// exactly one of ErrMissingSignature, ErrMalformedSignature,
+// ErrBadSignature, ErrStale or ErrPing, and its text names the header at
+// fault but never a secret, a signature value or the body.
+//
+// Schemes that sign a timestamp check the MAC before the time: a
+// well-formed signature that no configured secret produced is
+// ErrBadSignature whatever its timestamp, so only a genuine but old (or
+// future-dated) delivery is ever reported as ErrStale, and a forger learns
+// nothing about the clock or the tolerance.
+func (p *Provider) Verify(body []byte, h http.Header) error { return p.scheme.verify(body, h) }
+
+// Extract reads the event from a delivery that Verify accepted. It does not
+// verify. On success ID and Type are non-empty; when the delivery lacks
+// either, the error wraps ErrUnusable. Optional attributes (Source,
+// Subject, Time) that are absent or unparseable are left zero.
+func (p *Provider) Extract(body []byte, h http.Header) (Event, error) {
+	return p.scheme.extract(body, h)
+}
+
+// Sign sets on h the headers the platform would send with body, signed with
+// the first configured secret at time now: the signature header and, for
+// the schemes that sign them, the timestamp (and Standard Webhooks'
+// webhook-id, kept when h already has one). It sets nothing else (topic,
+// event type, delivery id): that is the caller's to set. Timestamps are
+// whole Unix seconds, so now must not be before 1970. Used by
+// `hookbridge send` and tests.
+func (p *Provider) Sign(body []byte, h http.Header, now time.Time) error {
+	return p.scheme.sign(body, h, now)
+}
+
+// DefaultTolerance is how far a signed timestamp may be from now, either way,
+// when Config.Tolerance is zero. It matches stripe-go and the Standard
+// Webhooks libraries.
+const DefaultTolerance = 5 * time.Minute
+
+// Config builds a Provider. It is the only input a provider has.
+type Config struct {
+	// Kind is one of shopify, woocommerce, stripe, standardwebhooks, github, hmac.
+	Kind string
+	// Secrets are tried in order; any one may match (rotation), and the
+	// first signs. At least one, and none empty. For standardwebhooks each
+	// is "whsec_" + base64 of the key (or the base64 alone); for the other
+	// kinds the string's bytes are the key (woocommerce first decodes the
+	// HTML entities WordPress stores it with).
+	Secrets []string
+	// Tolerance bounds the age (and future skew) of signed timestamps: a
+	// timestamp further than Tolerance from Now, either way, is ErrStale;
+	// one exactly Tolerance away is accepted. Zero means DefaultTolerance;
+	// negative is an error. Ignored by schemes that sign no timestamp
+	// (shopify, woocommerce, github, hmac).
+	Tolerance time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// TypePrefix is put before the event type in the CloudEvent type, for
+	// standardwebhooks and hmac, as written (include the trailing dot:
+	// "com.bigcommerce."). The platform kinds have a fixed prefix and
+	// setting one for them is an error.
+	TypePrefix string
+	// HMAC configures the generic hmac kind; it must be zero for the others.
+	HMAC HMACConfig
+}
+
+// HMACConfig describes a platform that signs the raw body with an HMAC and
+// signs no timestamp (Lemon Squeezy, Razorpay, GitHub-style senders).
+//
+// Locators name where a value comes from: "header:<Name>" or "json:<path>"
+// where path is a dot-separated list of object keys into the JSON body
+// ("json:data.id"; a key that itself contains a dot cannot be named). A
+// JSON value must be a string or a number; numbers are taken exactly as
+// written ("json:id" of {"id": 1e3} is "1e3"). Objects, arrays, booleans
+// and null count as absent.
+type HMACConfig struct {
+	Header    string // signature header, e.g. X-Signature (required)
+	Algorithm string // sha256 (default) or sha512
+	Encoding  string // hex (default; either case accepted) or base64 (standard, padded)
+	Prefix    string // literal before the digest, e.g. "sha256=" (required on the header when set)
+	ID        string // locator of the delivery id (required)
+	Type      string // locator of the event type (required)
+	Source    string // locator of the shop/account identity (optional)
+	Subject   string // locator of the resource id (optional)
+	Time      string // locator of the event time, RFC 3339 or Unix seconds as a number or string (optional)
+}
+
+// Kinds lists the provider kinds New accepts.
+func Kinds() []string {
+	return []string{"shopify", "woocommerce", "stripe", "standardwebhooks", "github", "hmac"}
+}
+
+// New builds the provider described by cfg. Errors name the field at fault
+// (e.g. `secrets: at least one non-empty secret is required`,
+// `hmac.header: required`, `provider "foo" is unknown (want one of
+// shopify, ...)`) and never contain a secret.
+//
+// This is the one place that knows every kind: each case turns the
+// secrets into that platform's keys and fixes its CloudEvent type prefix.
+func New(cfg Config) (*Provider, error) {
+	if cfg.Kind == "" {
+		return nil, fmt.Errorf("kind: required (want one of %s)", strings.Join(Kinds(), ", "))
+	}
+	if !slices.Contains(Kinds(), cfg.Kind) {
+		return nil, unknownKind(cfg.Kind)
+	}
+	if err := checkSecrets(cfg.Secrets); err != nil {
+		return nil, err
+	}
+	if cfg.Tolerance < 0 {
+		return nil, errors.New("tolerance: must not be negative")
+	}
+	if cfg.Kind != "hmac" && cfg.HMAC != (HMACConfig{}) {
+		return nil, errors.New("hmac: only for kind hmac")
+	}
+	w := window{now: cfg.Now, tolerance: cfg.Tolerance}
+	if w.now == nil {
+		w.now = time.Now
+	}
+	if w.tolerance == 0 {
+		w.tolerance = DefaultTolerance
+	}
+
+	var (
+		s      scheme
+		prefix = cfg.TypePrefix // the platform kinds replace it with their fixed one
+		fixed  = true
+		err    error
+	)
+	switch cfg.Kind {
+	case "shopify":
+		prefix, s = "com.shopify.", newShopify(cfg.Secrets)
+	case "woocommerce":
+		prefix, s = "com.woocommerce.", newWooCommerce(cfg.Secrets)
+	case "stripe":
+		prefix, s = "com.stripe.", newStripe(cfg.Secrets, w)
+	case "github":
+		prefix, s = "com.github.", newGitHub(cfg.Secrets)
+	case "standardwebhooks":
+		fixed = false
+		s, err = newStandardWebhooks(cfg.Secrets, w)
+	case "hmac":
+		fixed = false
+		s, err = newGenericHMAC(cfg.Secrets, cfg.HMAC)
+	default:
+		return nil, unknownKind(cfg.Kind)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if fixed && cfg.TypePrefix != "" {
+		return nil, errors.New("type_prefix: only for standardwebhooks and hmac")
+	}
+	return &Provider{kind: cfg.Kind, typePrefix: prefix, scheme: s}, nil
+}
+
+func unknownKind(kind string) error {
+	return fmt.Errorf("provider %q is unknown (want one of %s)", kind, strings.Join(Kinds(), ", "))
+}
+
+// checkSecrets rejects an empty secret anywhere in the list, not only an
+// empty list: an HMAC under the empty key is one anybody can compute, and
+// an empty entry is usually an unset environment variable.
+func checkSecrets(secrets []string) error {
+	if len(secrets) == 0 {
+		return errors.New("secrets: at least one non-empty secret is required")
+	}
+	for i, s := range secrets {
+		if s == "" {
+			return fmt.Errorf("secrets[%d]: empty (at least one non-empty secret is required, and none may be empty)", i)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,177 @@
+package provider_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hookbridge/hookbridge/bridge/provider"
+)
+
+// The Standard Webhooks vector every official library tests
+// (libraries/go/webhook_test.go TestWebhookSign; PLATFORMS.md section 6,
+// vector 1), with the known-bad signatures from the same tests.
+const (
+	swSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	swMsgID  = "msg_p5jXN8AQM9LWM0D4loKWxJek"
+	swTS     = 1614265330
+	swBody   = `{"test": 2432232314}`
+	swSig    = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+	swBad1   = "v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc="
+	swBad2   = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OA=" // Python's: last character changed
+)
+
+func swDelivery() delivery {
+	return delivery{
+		body: []byte(swBody),
+		h:    header("webhook-id", swMsgID, "webhook-timestamp", "1614265330", "webhook-signature", swSig),
+	}
+}
+
+func TestStandardWebhooksVerify(t *testing.T) {
+	p := mustNew(t, provider.Config{Kind: "standardwebhooks", Secrets: []string{swSecret}, Now: at(swTS)})
+	set := func(name, v string) func(d *delivery) { return func(d *delivery) { d.h.Set(name, v) } }
+	runMutations(t, p, swDelivery(), []string{swSecret, swSig[3:]}, []mutation{
+		{name: "vector", want: nil},
+		{name: "known bad signature", edit: set("webhook-signature", swBad1), want: provider.ErrBadSignature},
+		{name: "known bad signature (python)", edit: set("webhook-signature", swBad2), want: provider.ErrBadSignature},
+		{name: "several, only the last matches", edit: set("webhook-signature", swBad1+" "+swBad2+" "+swSig), want: nil},
+		{name: "several, only the first matches", edit: set("webhook-signature", swSig+" "+swBad1), want: nil},
+		{name: "v1a entry ignored", edit: set("webhook-signature", "v1a,hnO3f9T8Ytu9HwrXslvumlUpqtNVqkhqw/enGzPCXe5BdqzCInXqYXFymVJaA7AZdpXwVLPo3mNl8EM+m7TBAg== "+swSig), want: nil},
+		{name: "unknown version with the right digest", edit: set("webhook-signature", "v2,"+swSig[3:]), want: provider.ErrMalformedSignature},
+		{name: "only v1a", edit: set("webhook-signature", "v1a,hnO3f9T8Ytu9HwrXslvumlUpqtNVqkhqw/enGzPCXe5BdqzCInXqYXFymVJaA7AZdpXwVLPo3mNl8EM+m7TBAg=="), want: provider.ErrMalformedSignature},
+		{name: "no version", edit: set("webhook-signature", swSig[3:]), want: provider.ErrMalformedSignature},
+		{name: "not base64", edit: set("webhook-signature", "v1,!!!"), want: provider.ErrMalformedSignature},
+		{name: "unpadded base64", edit: set("webhook-signature", strings.TrimSuffix(swSig, "=")), want: provider.ErrMalformedSignature},
+		{name: "comma-separated list", edit: set("webhook-signature", swBad1+","+swSig), want: provider.ErrMalformedSignature},
+		{name: "signature missing", edit: func(d *delivery) { d.h.Del("webhook-signature") }, want: provider.ErrMissingSignature},
+		{name: "id missing", edit: func(d *delivery) { d.h.Del("webhook-id") }, want: provider.ErrMissingSignature},
+		{name: "timestamp missing", edit: func(d *delivery) { d.h.Del("webhook-timestamp") }, want: provider.ErrMissingSignature},
+		{name: "timestamp not a number", edit: set("webhook-timestamp", "2021-02-25T15:02:10Z"), want: provider.ErrMalformedSignature},
+		{name: "timestamp negative", edit: set("webhook-timestamp", "-1"), want: provider.ErrMalformedSignature},
+		{name: "timestamp in milliseconds", edit: set("webhook-timestamp", "1614265330000"), want: provider.ErrBadSignature},
+		{name: "id changed", edit: set("webhook-id", "msg_p5jXN8AQM9LWM0D4loKWxJel"), want: provider.ErrBadSignature},
+		{name: "timestamp changed", edit: set("webhook-timestamp", "1614265331"), want: provider.ErrBadSignature},
+		{name: "body changed by one byte", edit: func(d *delivery) { d.body = flipByte(d.body, 3) }, want: provider.ErrBadSignature},
+		{name: "body re-serialised", edit: func(d *delivery) { d.body = []byte(`{"test":2432232314}`) }, want: provider.ErrBadSignature},
+	})
+}
+
+func TestStandardWebhooksSecretForms(t *testing.T) {
+	d := swDelivery()
+	for _, secrets := range [][]string{
+		{swSecret},
+		{strings.TrimPrefix(swSecret, "whsec_")}, // bare base64, as the Go library accepts
+		{swNew, swSecret},
+		{swSecret, swNew},
+	} {
+		p := mustNew(t, provider.Config{Kind: "standardwebhooks", Secrets: secrets, Now: at(swTS)})
+		checkSentinel(t, p.Verify(d.body, d.h), nil)
+	}
+	// A whsec_ string used as raw bytes (the Stripe way) is not the key.
+	p := mustNew(t, provider.Config{Kind: "standardwebhooks", Secrets: []string{swNew}, Now: at(swTS)})
+	checkSentinel(t, p.Verify(d.body, d.h), provider.ErrBadSignature)
+}
+
+// TestBigCommerceVector: BigCommerce signs with its client secret's raw
+// bytes; configured as whsec_ + base64(client secret) it is plain Standard
+// Webhooks (PLATFORMS.md section 6, self-computed BigCommerce row).
+func TestBigCommerceVector(t *testing.T) {
+	p := mustNew(t, provider.Config{Kind: "standardwebhooks", Secrets: []string{"whsec_dGVzdF9jbGllbnRfc2VjcmV0"}, Now: at(swTS)})
+	d := swDelivery()
+	d.h.Set("webhook-signature", "v1,ZQVE1jGQJSL3xtocZwjjfpk9quZSxtZmJ7Dwncercfs=")
+	checkSentinel(t, p.Verify(d.body, d.h), nil)
+}
+
+func TestStandardWebhooksTolerance(t *testing.T) {
+	tol := provider.DefaultTolerance
+	ts := time.Unix(swTS, 0)
+	cases := []struct {
+		name string
+		now  time.Time
+		sig  string
+		want error
+	}{
+		{"old, at the tolerance", ts.Add(tol), swSig, nil},
+		{"old, a second past it", ts.Add(tol + time.Second), swSig, provider.ErrStale},
+		{"future, at the tolerance", ts.Add(-tol), swSig, nil},
+		{"future, a second past it", ts.Add(-tol - time.Second), swSig, provider.ErrStale},
+		{"stale and forged", ts.Add(time.Hour), swBad1, provider.ErrBadSignature},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			now := c.now
+			p := mustNew(t, provider.Config{Kind: "standardwebhooks", Secrets: []string{swSecret}, Now: func() time.Time { return now }})
+			d := swDelivery()
+			d.h.Set("webhook-signature", c.sig)
+			checkSentinel(t, p.Verify(d.body, d.h), c.want)
+		})
+	}
+}
+
+func TestStandardWebhooksSign(t *testing.T) {
+	p := mustNew(t, provider.Config{Kind: "standardwebhooks", Secrets: []string{swSecret}, Now: at(swTS)})
+
+	// With the vector's id already set, Sign reproduces the vector.
+	h := header("webhook-id", swMsgID)
+	if err := p.Sign([]byte(swBody), h, time.Unix(swTS, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if h.Get("webhook-id") != swMsgID || h.Get("webhook-timestamp") != "1614265330" || h.Get("webhook-signature") != swSig {
+		t.Fatalf("Sign = %v, want the public vector", h)
+	}
+
+	// Without one it makes a fresh msg_ id for each delivery.
+	a, b := http.Header{}, http.Header{}
+	for _, h := range []http.Header{a, b} {
+		if err := p.Sign([]byte(swBody), h, time.Unix(swTS, 0)); err != nil {
+			t.Fatal(err)
+		}
+		checkSentinel(t, p.Verify([]byte(swBody), h), nil)
+	}
+	if !strings.HasPrefix(a.Get("webhook-id"), "msg_") || len(a.Get("webhook-id")) < 20 || a.Get("webhook-id") == b.Get("webhook-id") {
+		t.Fatalf("generated ids %q and %q, want two distinct msg_ ids", a.Get("webhook-id"), b.Get("webhook-id"))
+	}
+}
+
+func TestStandardWebhooksExtract(t *testing.T) {
+	p := mustNew(t, provider.Config{Kind: "standardwebhooks", Secrets: []string{swSecret}, TypePrefix: "com.example."})
+	cases := []struct {
+		name string
+		body string
+		want provider.Event
+		err  error
+	}{
+		{
+			name: "spec payload",
+			body: `{"type":"user.created","timestamp":"2022-11-03T20:26:10.344522Z","data":{"id":"1f81eb52-5198-4599-803e-771906343485"}}`,
+			want: provider.Event{ID: swMsgID, Type: "user.created", Time: time.Date(2022, 11, 3, 20, 26, 10, 344522000, time.UTC)},
+		},
+		{
+			name: "no body timestamp: the signed one",
+			body: `{"type":"user.created"}`,
+			want: provider.Event{ID: swMsgID, Type: "user.created", Time: time.Unix(swTS, 0)},
+		},
+		{
+			name: "BigCommerce scope",
+			body: `{"created_at":1561479335,"store_id":"1025646","producer":"stores/{store_hash}","scope":"store/order/created","hash":"dd70c0976e06b67aaf671e73f49dcb79230ebf9d","data":{"type":"order","id":250}}`,
+			want: provider.Event{ID: swMsgID, Type: "store/order/created", Time: time.Unix(swTS, 0)},
+		},
+		{name: "vector body has no type", body: swBody, err: provider.ErrUnusable},
+		{name: "type not a string", body: `{"type":7}`, err: provider.ErrUnusable},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := p.Extract([]byte(c.body), swDelivery().h)
+			checkSentinel(t, err, c.err)
+			if !eventEqual(got, c.want) {
+				t.Fatalf("Extract = %+v, want %+v", got, c.want)
+			}
+		})
+	}
+	h := swDelivery().h
+	h.Del("webhook-id")
+	_, err := p.Extract([]byte(`{"type":"user.created"}`), h)
+	checkSentinel(t, err, provider.ErrUnusable)
+}

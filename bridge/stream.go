@@ -1,0 +1,88 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// StreamConfig is what hookbridge requires of its stream.
+type StreamConfig struct {
+	Name          string
+	SubjectPrefix string
+	Replicas      int
+	// Duplicates is JetStream's dedup window: a Nats-Msg-Id seen within it
+	// is acknowledged as a duplicate and not stored again.
+	Duplicates time.Duration
+}
+
+// streamConfig is the stream hookbridge creates when none exists.
+func (c StreamConfig) streamConfig() jetstream.StreamConfig {
+	return jetstream.StreamConfig{
+		Name:        c.Name,
+		Description: "Verified webhooks as CloudEvents (binary mode), published by hookbridge",
+		Subjects:    []string{c.SubjectPrefix + ".>"},
+		Storage:     jetstream.FileStorage,
+		Retention:   jetstream.LimitsPolicy,
+		Replicas:    c.Replicas,
+		Duplicates:  c.Duplicates,
+	}
+}
+
+// EnsureStream creates the stream, or updates an existing one so that it
+// captures <prefix>.> with the configured replicas and duplicate window.
+// Settings an operator made that hookbridge does not own (limits, max age)
+// are kept. A stream that cannot serve (memory storage, or an update the
+// server refuses) is an error that says what to change.
+func EnsureStream(ctx context.Context, js jetstream.JetStream, c StreamConfig) (jetstream.Stream, error) {
+	want := c.streamConfig()
+	s, err := js.Stream(ctx, c.Name)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		s, err = js.CreateStream(ctx, want)
+		if err != nil {
+			return nil, fmt.Errorf("creating stream %s: %w", c.Name, err)
+		}
+		return s, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("looking up stream %s: %w", c.Name, err)
+	}
+	cur := s.CachedInfo().Config
+	if cur.Storage != jetstream.FileStorage {
+		return nil, fmt.Errorf("stream %s exists with %s storage; hookbridge needs file storage so that acknowledged deliveries survive a restart: remove the stream or set nats.stream to another name", c.Name, cur.Storage)
+	}
+	next := cur
+	if !slices.Contains(cur.Subjects, want.Subjects[0]) {
+		next.Subjects = append(slices.Clone(cur.Subjects), want.Subjects[0])
+	}
+	next.Replicas = want.Replicas
+	next.Duplicates = want.Duplicates
+	if slices.Equal(next.Subjects, cur.Subjects) && next.Replicas == cur.Replicas && next.Duplicates == cur.Duplicates {
+		return s, nil
+	}
+	s, err = js.UpdateStream(ctx, next)
+	if err != nil {
+		return nil, fmt.Errorf("stream %s exists with an incompatible configuration (subjects %v, replicas %d, duplicate window %s) and cannot be updated to subjects %v, replicas %d, duplicate window %s: %w",
+			c.Name, cur.Subjects, cur.Replicas, cur.Duplicates, next.Subjects, next.Replicas, next.Duplicates, err)
+	}
+	return s, nil
+}
+
+// Ready returns a ReadyFunc that is nil only while nc is connected and the
+// stream exists.
+func Ready(nc *nats.Conn, js jetstream.JetStream, stream string) ReadyFunc {
+	return func(ctx context.Context) error {
+		if st := nc.Status(); st != nats.CONNECTED {
+			return fmt.Errorf("nats connection is %s", st)
+		}
+		if _, err := js.Stream(ctx, stream); err != nil {
+			return fmt.Errorf("stream %s: %w", stream, err)
+		}
+		return nil
+	}
+}

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+const usage = `Usage:
+  hookbridge [serve] [--config FILE]   run the bridge (default command)
+  hookbridge send [flags] SOURCE       sign and post a sample delivery to a running bridge
+  hookbridge help                      show this help
+
+The config file is --config FILE, else $HOOKBRIDGE_CONFIG, else ./hookbridge.yaml.
+Run "hookbridge send -h" for the send flags.
+`
+
+// run is the whole program; main only supplies the process's context,
+// arguments, environment and streams.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = serve(ctx, args, getenv, stdout, stderr)
+	case "send":
+		err = send(ctx, args, getenv, stdout, stderr)
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return err
+}

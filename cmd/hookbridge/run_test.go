@@ -1,0 +1,276 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/hookbridge/hookbridge/bridge/provider"
+	"github.com/hookbridge/hookbridge/internal/natstest"
+	"github.com/hookbridge/hookbridge/internal/sample"
+)
+
+// freeAddr returns a loopback address that was free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+type instance struct {
+	cfgPath, hook, admin, nats, store string
+}
+
+func newInstance(t *testing.T) instance {
+	t.Helper()
+	dir := t.TempDir()
+	in := instance{
+		cfgPath: filepath.Join(dir, "hookbridge.yaml"),
+		hook:    freeAddr(t), admin: freeAddr(t), nats: freeAddr(t),
+		store: filepath.Join(dir, "js"),
+	}
+	cfg := fmt.Sprintf(`
+log: {level: debug, format: text}
+http: {listen: %q, shutdown_grace: 10s}
+admin: {listen: %q}
+nats:
+  embedded: {listen: %q, store_dir: %q}
+  publish_timeout: 2s
+sources:
+  - name: shop
+    provider: shopify
+    secrets: ["${TEST_SHOP_SECRET:-dev-secret}"]
+`, in.hook, in.admin, in.nats, in.store)
+	if err := os.WriteFile(in.cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
+// start runs the bridge until the returned cancel is called; wait returns
+// run's error.
+func (in instance) start(t *testing.T, logs io.Writer) (cancel func(), wait func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"--config", in.cfgPath}, noEnv, logs, logs) }()
+	natstest.Eventually(t, 20*time.Second, "/readyz 200", func() bool {
+		select {
+		case err := <-done:
+			t.Fatalf("run returned early: %v", err)
+		default:
+		}
+		return status(in.admin, "/readyz") == 200
+	})
+	var once sync.Once
+	var err error
+	return cancel, func() error {
+		once.Do(func() {
+			select {
+			case err = <-done:
+			case <-time.After(30 * time.Second):
+				t.Fatal("run did not return after cancel")
+			}
+		})
+		return err
+	}
+}
+
+func noEnv(string) string { return "" }
+
+func status(addr, path string) int {
+	resp, err := http.Get("http://" + addr + path)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func TestServeAndSend(t *testing.T) {
+	in := newInstance(t)
+	var logs syncBuffer
+	cancel, wait := in.start(t, &logs)
+
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"send", "--config", in.cfgPath, "shop", "--id", "d1"}, noEnv, &out, &out); err != nil {
+		t.Fatalf("send: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "200 OK") || !strings.Contains(out.String(), "webhooks.shopify.shop.orders.create") {
+		t.Errorf("send printed %q", out.String())
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"send", "--config", in.cfgPath, "--id", "d1", "shop"}, noEnv, &out, &out); err != nil {
+		t.Fatalf("send again: %v", err)
+	}
+	if !strings.Contains(out.String(), `"duplicate":true`) {
+		t.Errorf("a repeated delivery id was not reported as a duplicate: %q", out.String())
+	}
+	if code := status(in.admin, "/healthz"); code != 200 {
+		t.Errorf("/healthz %d", code)
+	}
+	metrics := get(t, in.admin, "/metrics")
+	for _, want := range []string{
+		`hookbridge_deliveries_total{outcome="published",provider="shopify",source="shop"} 1`,
+		`hookbridge_deliveries_total{outcome="duplicate",provider="shopify",source="shop"} 1`,
+		`hookbridge_duplicates_total{source="shop"} 1`,
+		`hookbridge_publish_duration_seconds_count 2`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	cancel()
+	if err := wait(); err != nil {
+		t.Fatalf("run returned %v after a clean shutdown", err)
+	}
+	if l := logs.String(); !strings.Contains(l, "INSECURE") || strings.Contains(l, "dev-secret") {
+		t.Errorf("start-up must warn about the development secret without printing it")
+	}
+}
+
+// TestShutdownFinishesDeliveriesInFlight: a delivery whose body is still
+// arriving when SIGTERM comes is finished and stored; readiness is 503 in the
+// meantime; run returns nil; a restart keeps the stream and its messages.
+func TestShutdownFinishesDeliveriesInFlight(t *testing.T) {
+	in := newInstance(t)
+	var logs syncBuffer
+	cancel, wait := in.start(t, &logs)
+
+	p, err := provider.New(provider.Config{Kind: "shopify", Secrets: []string{"dev-secret"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, hdr, err := sample.Delivery("shopify", sample.Locators{}, "", "inflight-1", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Sign(body, hdr, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", in.hook)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var req bytes.Buffer
+	fmt.Fprintf(&req, "POST /webhooks/shop HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n", len(body))
+	_ = hdr.Write(&req)
+	req.WriteString("\r\n")
+	half := len(body) / 2
+	req.Write(body[:half])
+	if _, err := conn.Write(req.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	natstest.Eventually(t, 10*time.Second, "the delivery to be in flight", func() bool {
+		return strings.Contains(get(t, in.admin, "/metrics"), "hookbridge_inflight_deliveries 1")
+	})
+
+	cancel()
+	natstest.Eventually(t, 10*time.Second, "/readyz 503 while draining", func() bool {
+		return status(in.admin, "/readyz") == 503
+	})
+	if _, err := conn.Write(body[half:]); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("in-flight delivery got no answer: %v", err)
+	}
+	answer, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("in-flight delivery: %d %s", resp.StatusCode, answer)
+	}
+	if err := wait(); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+
+	// Restart on the same store: the stream and the message are still there.
+	cancel, wait = in.start(t, &logs)
+	defer func() { cancel(); _ = wait() }()
+	nc, err := nats.Connect("nats://" + in.nats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	s, err := js.Stream(context.Background(), "WEBHOOKS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.GetLastMsgForSubject(context.Background(), "webhooks.shopify.shop.orders.create")
+	if err != nil {
+		t.Fatalf("the delivery finished during shutdown is not in the stream after a restart: %v", err)
+	}
+	if !bytes.Equal(m.Data, body) || m.Header.Get("ce-id") != "inflight-1" {
+		t.Errorf("stored message %q %v", m.Data, m.Header)
+	}
+}
+
+func TestStartupErrorsNameTheProblem(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct{ name, yaml, want string }{
+		{"unknown provider", "sources: [{name: a, provider: shopfy, secrets: [x]}]", `"a"`},
+		{"no secret", "sources: [{name: a, provider: shopify, secrets: [\"\"]}]", "secret"},
+		{"unknown key", "http: {listn: x}\nsources: [{name: a, provider: shopify, secrets: [x]}]", "listn"},
+	} {
+		path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".yaml")
+		if err := os.WriteFile(path, []byte(c.yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		err := run(context.Background(), []string{"serve", "--config", path}, noEnv, &out, &out)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want it to mention %s", c.name, err, c.want)
+		}
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"frobnicate"}, noEnv, &out, &out); err == nil {
+		t.Error("unknown command accepted")
+	}
+}
+
+func get(t *testing.T, addr, path string) string {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + path)
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

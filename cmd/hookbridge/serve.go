@@ -1,0 +1,265 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/hookbridge/hookbridge/bridge"
+	"github.com/hookbridge/hookbridge/bridge/provider"
+	"github.com/hookbridge/hookbridge/internal/config"
+	"github.com/hookbridge/hookbridge/internal/natsserver"
+)
+
+// headerRoom is what a CloudEvent's headers may add to a body on the wire;
+// the broker's max payload must leave this much above http.max_body_bytes.
+const headerRoom = 16 << 10
+
+// serve runs the bridge until ctx is cancelled, then shuts down in order:
+// readiness goes 503, the listener stops accepting, in-flight deliveries
+// finish (bounded by http.shutdown_grace), then the NATS connection closes
+// and the embedded server stops.
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "config file (default $HOOKBRIDGE_CONFIG, else hookbridge.yaml)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+	}
+	path := config.Path(*cfgPath, getenv)
+	cfg, err := config.Load(path, getenv)
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(cfg.Log, stdout)
+	if err != nil {
+		return err
+	}
+	log.Info("config loaded", "path", path)
+	warnFallbacks(log, cfg.Fallbacks)
+
+	sources, err := buildSources(cfg.Sources)
+	if err != nil {
+		return err
+	}
+
+	// The broker: embedded unless nats.url is set.
+	var ns *server.Server
+	var nc *nats.Conn
+	if cfg.NATS.URL == "" {
+		ns, err = natsserver.Start(natsserver.Config{
+			Listen:     cfg.NATS.Embedded.Listen,
+			StoreDir:   cfg.NATS.Embedded.StoreDir,
+			SyncAlways: cfg.NATS.Embedded.SyncAlways,
+			MaxPayload: int32(max(cfg.HTTP.MaxBodyBytes+headerRoom, 1<<20)),
+		}, log)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			ns.Shutdown()
+			ns.WaitForShutdown()
+			log.Info("embedded nats stopped")
+		}()
+		log.Info("embedded nats listening", "url", ns.ClientURL(), "store_dir", cfg.NATS.Embedded.StoreDir, "sync_always", cfg.NATS.Embedded.SyncAlways)
+		nc, err = nats.Connect(ns.ClientURL(), nats.InProcessServer(ns), nats.Name("hookbridge"))
+	} else {
+		nc, err = nats.Connect(cfg.NATS.URL, natsOptions(log)...)
+	}
+	if err != nil {
+		return fmt.Errorf("connecting to nats: %w", err)
+	}
+	defer nc.Close()
+	log.Info("nats connected", "url", nc.ConnectedUrlRedacted())
+
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return fmt.Errorf("jetstream: %w", err)
+	}
+	setupCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	_, err = bridge.EnsureStream(setupCtx, js, bridge.StreamConfig{
+		Name:          cfg.NATS.Stream,
+		SubjectPrefix: cfg.NATS.SubjectPrefix,
+		Replicas:      cfg.NATS.Replicas,
+		Duplicates:    cfg.NATS.DuplicateWindow,
+	})
+	cancel()
+	if err != nil {
+		return err
+	}
+	log.Info("stream ready", "stream", cfg.NATS.Stream, "subjects", cfg.NATS.SubjectPrefix+".>",
+		"replicas", cfg.NATS.Replicas, "duplicate_window", cfg.NATS.DuplicateWindow.String())
+
+	maxBody := cfg.HTTP.MaxBodyBytes
+	if limit := nc.MaxPayload() - headerRoom; maxBody > limit {
+		log.Warn("http.max_body_bytes is above what the nats server accepts; lowering it",
+			"max_body_bytes", maxBody, "nats_max_payload", nc.MaxPayload(), "effective", limit)
+		maxBody = limit
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	handler, err := bridge.NewServer(bridge.Config{
+		Stream:         cfg.NATS.Stream,
+		SubjectPrefix:  cfg.NATS.SubjectPrefix,
+		MaxBodyBytes:   maxBody,
+		PublishTimeout: cfg.NATS.PublishTimeout,
+	}, sources, js, log, bridge.NewMetrics(reg))
+	if err != nil {
+		return err
+	}
+
+	var draining atomic.Bool
+	isReady := bridge.Ready(nc, js, cfg.NATS.Stream)
+	ready := func(ctx context.Context) error {
+		if draining.Load() {
+			return errors.New("shutting down")
+		}
+		return isReady(ctx)
+	}
+
+	hookLn, err := net.Listen("tcp", cfg.HTTP.Listen)
+	if err != nil {
+		return fmt.Errorf("http.listen: %w", err)
+	}
+	adminLn, err := net.Listen("tcp", cfg.Admin.Listen)
+	if err != nil {
+		hookLn.Close()
+		return fmt.Errorf("admin.listen: %w", err)
+	}
+	errLog := slog.NewLogLogger(log.Handler(), slog.LevelWarn)
+	hookSrv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
+		ReadTimeout:       cfg.HTTP.ReadTimeout,
+		WriteTimeout:      cfg.HTTP.WriteTimeout,
+		IdleTimeout:       cfg.HTTP.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          errLog,
+	}
+	adminSrv := &http.Server{
+		Handler:           bridge.NewAdmin(ready, reg),
+		ReadHeaderTimeout: 5 * time.Second,
+		ErrorLog:          errLog,
+	}
+	names := make([]string, len(sources))
+	for i, s := range sources {
+		names[i] = s.Name + " (" + s.Provider.Kind() + ")"
+	}
+	log.Info("hookbridge listening",
+		"webhooks", "http://"+hookLn.Addr().String()+"/webhooks/{source}",
+		"admin", "http://"+adminLn.Addr().String(),
+		"sources", strings.Join(names, ", "))
+
+	serveErr := make(chan error, 2)
+	go func() { serveErr <- hookSrv.Serve(hookLn) }()
+	go func() { serveErr <- adminSrv.Serve(adminLn) }()
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down", "grace", cfg.HTTP.ShutdownGrace.String())
+	case err := <-serveErr:
+		runErr = fmt.Errorf("http server: %w", err)
+	}
+	draining.Store(true)
+	graceCtx, cancelGrace := context.WithTimeout(context.WithoutCancel(ctx), cfg.HTTP.ShutdownGrace)
+	defer cancelGrace()
+	if err := hookSrv.Shutdown(graceCtx); err != nil {
+		log.Error("deliveries still in flight after the grace period were cut off", "error", err)
+		hookSrv.Close()
+	}
+	_ = adminSrv.Shutdown(graceCtx)
+	log.Info("http stopped; closing nats")
+	return runErr
+}
+
+// buildSources resolves every configured source into its provider once.
+func buildSources(cfgs []config.Source) ([]bridge.Source, error) {
+	var errs []error
+	out := make([]bridge.Source, 0, len(cfgs))
+	for i, c := range cfgs {
+		p, err := newProvider(c)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("sources[%d] %q: %w", i, c.Name, err))
+			continue
+		}
+		out = append(out, bridge.Source{Name: c.Name, Provider: p})
+	}
+	return out, errors.Join(errs...)
+}
+
+func newProvider(c config.Source) (*provider.Provider, error) {
+	return provider.New(provider.Config{
+		Kind:       c.Provider,
+		Secrets:    c.Secrets,
+		Tolerance:  c.Tolerance,
+		TypePrefix: c.TypePrefix,
+		HMAC: provider.HMACConfig{
+			Header:    c.HMAC.Header,
+			Algorithm: c.HMAC.Algorithm,
+			Encoding:  c.HMAC.Encoding,
+			Prefix:    c.HMAC.Prefix,
+			ID:        c.HMAC.ID,
+			Type:      c.HMAC.Type,
+			Subject:   c.HMAC.Subject,
+			Time:      c.HMAC.Time,
+		},
+	})
+}
+
+// natsOptions keeps the bridge connected to an external server for as long
+// as it runs: publishes made while it reconnects wait (up to the publish
+// timeout) instead of failing at once.
+func natsOptions(log *slog.Logger) []nats.Option {
+	return []nats.Option{
+		nats.Name("hookbridge"),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(500 * time.Millisecond),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			log.Warn("nats disconnected", "error", err)
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) {
+			log.Info("nats reconnected", "url", nc.ConnectedUrlRedacted())
+		}),
+	}
+}
+
+// warnFallbacks says loudly when a secret is a development default.
+func warnFallbacks(log *slog.Logger, fallbacks []config.Fallback) {
+	for _, f := range fallbacks {
+		if strings.Contains(f.Path, "secret") {
+			log.Warn("INSECURE: using the development default secret from the config file; set the variable before exposing this bridge",
+				"path", f.Path, "variable", f.Var)
+		}
+	}
+}
+
+func newLogger(c config.Log, w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.Level)); err != nil {
+		return nil, fmt.Errorf("log.level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	}
+	return slog.New(slog.NewJSONHandler(w, opts)), nil
+}

@@ -1,0 +1,414 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Why a decoder of our own rather than yaml.Node.Decode: we need, for every problem, the line in
+// the original file and the config path (unknown keys, bad durations, unset variables), env
+// expansion on values only, and one error per problem rather than the first. yaml.v3 gives
+// KnownFields only on a byte stream, and its type errors name Go types, not config paths. So
+// yaml.v3 parses the file into a Node tree and this file walks that tree against the yaml tags of
+// the config structs, expanding each scalar value just before it is converted. Expanded text is
+// never parsed as YAML again, so an env value cannot inject structure.
+
+// maxSteps bounds the work of one decode. Aliases and merge keys (<<) can make a small document
+// describe an exponentially large one; a real config needs a few hundred steps.
+const maxSteps = 1 << 20
+
+var durationType = reflect.TypeFor[time.Duration]()
+
+// decoder turns a yaml.Node tree into a config struct, collecting every problem it finds.
+type decoder struct {
+	file      string // for messages; "" when parsing bytes without a file name
+	getenv    func(string) string
+	fallbacks []Fallback
+	errs      []error
+	active    map[*yaml.Node]bool // alias targets being decoded, to stop alias cycles
+	steps     int
+	exhausted bool
+	fields    map[reflect.Type]map[string]int // yamlFields, cached per struct type
+}
+
+// spend counts one step of work and reports whether the budget still allows it.
+func (d *decoder) spend(n *yaml.Node) bool {
+	d.steps++
+	if d.steps <= maxSteps {
+		return true
+	}
+	if !d.exhausted {
+		d.exhausted = true
+		d.errorf(n, "", "document too complex: aliases expand to more than %d nodes", maxSteps)
+	}
+	return false
+}
+
+// at formats a position in the original file.
+func (d *decoder) at(line int) string {
+	return position(d.file, line)
+}
+
+func position(file string, line int) string {
+	if file == "" {
+		return "line " + strconv.Itoa(line)
+	}
+	return file + ":" + strconv.Itoa(line)
+}
+
+func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if path != "" {
+		msg = path + ": " + msg
+	}
+	d.errs = append(d.errs, errors.New(d.at(n.Line)+": "+msg))
+}
+
+// decodeValue decodes n into v (which must be settable), path naming v in messages.
+func (d *decoder) decodeValue(n *yaml.Node, v reflect.Value, path string) {
+	if !d.spend(n) {
+		return
+	}
+	if n.Kind == yaml.AliasNode {
+		d.decodeAlias(n, path, func(target *yaml.Node) { d.decodeValue(target, v, path) })
+		return
+	}
+	if v.Type() == durationType {
+		d.decodeDuration(n, v, path)
+		return
+	}
+	switch v.Kind() {
+	case reflect.Struct:
+		d.decodeStruct(n, v, path)
+	case reflect.Slice:
+		d.decodeSlice(n, v, path)
+	case reflect.String:
+		if s, ok := d.scalar(n, path, "a string"); ok {
+			v.SetString(s)
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		s, ok := d.scalar(n, path, "a whole number")
+		if !ok || s == "" {
+			return
+		}
+		i, err := strconv.ParseInt(s, 10, v.Type().Bits())
+		if err != nil {
+			d.errorf(n, path, "invalid whole number %q", s)
+			return
+		}
+		v.SetInt(i)
+	case reflect.Bool:
+		s, ok := d.scalar(n, path, "true or false")
+		if !ok || s == "" {
+			return
+		}
+		switch s {
+		case "true", "True", "TRUE":
+			v.SetBool(true)
+		case "false", "False", "FALSE":
+			v.SetBool(false)
+		default:
+			d.errorf(n, path, "invalid boolean %q (want true or false)", s)
+		}
+	default:
+		// Only reachable if a field of an unsupported type is added to the config structs.
+		d.errorf(n, path, "internal error: cannot decode into %s", v.Type())
+	}
+}
+
+// decodeAlias runs f on the target of alias n, refusing an alias that refers to a node that
+// contains it (yaml.v3 registers an anchor before parsing its children, so &a [*a] is a cycle).
+func (d *decoder) decodeAlias(n *yaml.Node, path string, f func(*yaml.Node)) {
+	target := n.Alias
+	if target == nil {
+		d.errorf(n, path, "alias *%s refers to nothing", n.Value)
+		return
+	}
+	if d.active[target] {
+		d.errorf(n, path, "alias *%s refers to a node that contains it", n.Value)
+		return
+	}
+	d.active[target] = true
+	defer delete(d.active, target)
+	f(target)
+}
+
+func (d *decoder) decodeDuration(n *yaml.Node, v reflect.Value, path string) {
+	s, ok := d.scalar(n, path, "a duration such as 30s or 5m")
+	if !ok || s == "" {
+		return
+	}
+	dur, err := time.ParseDuration(s)
+	if err != nil {
+		d.errorf(n, path, "invalid duration %q (want a number with a unit, e.g. 500ms, 30s, 5m, 24h)", s)
+		return
+	}
+	v.SetInt(int64(dur))
+}
+
+// scalar returns the expanded text of a scalar node. A YAML null (an empty value, ~ or null)
+// gives "" so the field keeps its zero value and then its default; so does an expansion to "".
+// The second result is false when a problem has been recorded.
+func (d *decoder) scalar(n *yaml.Node, path, want string) (string, bool) {
+	if n.Kind != yaml.ScalarNode {
+		d.errorf(n, path, "expected %s, found %s", want, kindName(n))
+		return "", false
+	}
+	if n.ShortTag() == "!!null" {
+		return "", true
+	}
+	s, fallbacks, err := expand(n.Value, d.getenv)
+	if err != nil {
+		d.errorf(n, path, "%s", err.Error())
+		return "", false
+	}
+	for _, name := range fallbacks {
+		d.fallbacks = append(d.fallbacks, Fallback{Path: path, Var: name})
+	}
+	return s, true
+}
+
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		// Never the value itself: a misplaced value may be a secret.
+		return "a single value"
+	case yaml.AliasNode:
+		return "an alias"
+	case yaml.DocumentNode:
+		return "a document"
+	}
+	return "nothing"
+}
+
+func (d *decoder) decodeSlice(n *yaml.Node, v reflect.Value, path string) {
+	if isNull(n) {
+		return
+	}
+	if n.Kind != yaml.SequenceNode {
+		d.errorf(n, path, "expected a list, found %s", kindName(n))
+		return
+	}
+	s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+	for i, c := range n.Content {
+		d.decodeValue(c, s.Index(i), fmt.Sprintf("%s[%d]", path, i))
+	}
+	v.Set(s)
+}
+
+// yamlFields maps the yaml key of each decodable field of struct type t to its index.
+func yamlFields(t reflect.Type) map[string]int {
+	fields := make(map[string]int, t.NumField())
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		switch name {
+		case "-":
+			continue
+		case "":
+			name = strings.ToLower(f.Name)
+		}
+		fields[name] = i
+	}
+	return fields
+}
+
+func isMergeKey(k *yaml.Node) bool {
+	return k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge"
+}
+
+func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
+	if isNull(n) {
+		return
+	}
+	if n.Kind != yaml.MappingNode {
+		if path == "" {
+			d.errorf(n, "", "expected a mapping of sections (log, http, admin, nats, sources) at the top level, found %s", kindName(n))
+		} else {
+			d.errorf(n, path, "expected a mapping, found %s", kindName(n))
+		}
+		return
+	}
+	fields, ok := d.fields[v.Type()]
+	if !ok {
+		fields = yamlFields(v.Type())
+		d.fields[v.Type()] = fields
+	}
+	// Merge keys first, so that keys written in this mapping override merged ones whatever
+	// their order, as YAML's merge key specifies.
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if isMergeKey(n.Content[i]) {
+			d.merge(n.Content[i+1], v, path, true)
+		}
+	}
+	seen := make(map[string]int, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		if isMergeKey(k) {
+			continue
+		}
+		if k.Kind != yaml.ScalarNode {
+			d.errorf(k, "", "%s: a key must be a plain name, found %s", where(path), kindName(k))
+			continue
+		}
+		name := k.Value
+		if first, dup := seen[name]; dup {
+			d.errorf(k, "", "duplicate key %q %s (first at line %d)", name, where(path), first)
+			continue
+		}
+		seen[name] = k.Line
+		idx, ok := fields[name]
+		if !ok {
+			d.errorf(k, "", "unknown key %q %s%s", name, where(path), suggest(name, fields))
+			continue
+		}
+		// Decode into a fresh value: a key replaces what a merge key set, it does not deep-merge.
+		f := v.Field(idx)
+		fresh := reflect.New(f.Type()).Elem()
+		d.decodeValue(val, fresh, join(path, name))
+		f.Set(fresh)
+	}
+}
+
+// merge applies the value of a merge key (<<): a mapping, an alias of one, or (at the top of the
+// merge only) a list of those, where earlier mappings win.
+func (d *decoder) merge(val *yaml.Node, v reflect.Value, path string, top bool) {
+	if !d.spend(val) {
+		return
+	}
+	switch {
+	case val.Kind == yaml.AliasNode:
+		d.decodeAlias(val, path, func(target *yaml.Node) { d.merge(target, v, path, top) })
+	case val.Kind == yaml.MappingNode:
+		d.decodeStruct(val, v, path)
+	case val.Kind == yaml.SequenceNode && top:
+		for i := len(val.Content) - 1; i >= 0; i-- {
+			d.merge(val.Content[i], v, path, false)
+		}
+	default:
+		d.errorf(val, "", "%s: the value of << must be a mapping or a list of mappings, found %s", where(path), kindName(val))
+	}
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// where names a mapping for "unknown key ... in http" style messages.
+func where(path string) string {
+	if path == "" {
+		return "at the top level"
+	}
+	return "in " + path
+}
+
+// suggest returns ` (did you mean "x"?)` for the known key closest to a misspelt one.
+func suggest(name string, fields map[string]int) string {
+	best, bestDist := "", 3 // suggest only within two edits
+	for k := range fields {
+		if dist := editDistance(name, k); dist < bestDist || (dist == bestDist && k < best) {
+			best, bestDist = k, dist
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes. Keys are short; inputs
+// longer than 64 bytes are not worth comparing and count as far apart.
+func editDistance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return 1 << 30
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// yamlLine matches yaml.v3 syntax errors, which carry the line in their text only.
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+
+// parseYAML parses data into a document node. It returns (nil, nil) for a stream without a
+// document (empty, or only comments).
+func parseYAML(file string, data []byte) (doc *yaml.Node, err error) {
+	// yaml.v3 turns its own parse failures into errors but re-panics on "internal error"
+	// states some malformed inputs reach. Input must never crash the caller.
+	defer func() {
+		if r := recover(); r != nil {
+			doc, err = nil, fmt.Errorf("%s: invalid YAML: %v", fileOr(file), r)
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var root yaml.Node
+	if err := dec.Decode(&root); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, nil
+		}
+		return nil, yamlError(file, err)
+	}
+	var extra yaml.Node
+	switch err := dec.Decode(&extra); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		return nil, yamlError(file, err)
+	default:
+		return nil, fmt.Errorf("%s: only one YAML document is allowed, found a second one", position(file, extra.Line))
+	}
+	return &root, nil
+}
+
+func fileOr(file string) string {
+	if file == "" {
+		return "config"
+	}
+	return file
+}
+
+// yamlError rewrites "yaml: line 3: msg" as "file:3: msg".
+func yamlError(file string, err error) error {
+	msg := err.Error()
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return fmt.Errorf("%s: invalid YAML: %s", position(file, line), msg[len(m[0]):])
+	}
+	return fmt.Errorf("%s: invalid YAML: %s", fileOr(file), strings.TrimPrefix(msg, "yaml: "))
+}

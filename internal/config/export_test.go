@@ -1,0 +1,4 @@
+package config
+
+// Expand exposes the env expansion to the external tests and fuzz target.
+var Expand = expand

@@ -1,0 +1,61 @@
+package config_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/hookbridge/hookbridge/internal/config"
+)
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(fixture))
+	for _, s := range []string{
+		"",
+		"~",
+		"sources: [{name: a, provider: p, secrets: [s]}]",
+		"sources: [{name: a, provider: p, secrets: [\"${S:-x}\"], tolerance: ${T:-5m}}]\nnats: {replicas: ${R:-1}}",
+		"sources:\n  - &a {name: a, provider: p, secrets: [s]}\n  - {<<: *a, name: b}\n",
+		"sources: [&a {<<: *a}]",
+		"http: {listn: x, read_timeout: 5x}\nnats: {replicas: three}",
+		"a: 1\n---\nb: 2",
+		"- [",
+		"sources: [{name: a, provider: p, secret_files: [s.secret]}]",
+		"log: {level: \"${HOOKBRIDGE_LOG_LEVEL}\"}",
+		"#\n-\n{",
+	} {
+		f.Add([]byte(s))
+	}
+	env := map[string]string{"S": "secret", "T": "1m", "R": "2", "HOOKBRIDGE_LOG_LEVEL": "debug", "COLON": "a: {x}"}
+	getenv := func(k string) string { return env[k] }
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		// secret_files are read from disk: keep the fuzzer inside its temporary directory, away
+		// from devices that could block a read.
+		for _, risky := range []string{"dev", "proc", "sys", "..", "\\", "/"} {
+			if bytes.Contains(data, []byte(risky)) && bytes.Contains(data, []byte("secret_files")) {
+				t.Skip()
+			}
+		}
+		cfg, err := config.Parse(data, dir, getenv)
+		switch {
+		case err != nil && cfg != nil:
+			t.Fatalf("Parse returned a config with error %v", err)
+		case err != nil && strings.TrimSpace(err.Error()) == "":
+			t.Fatalf("Parse returned an empty error")
+		case err == nil && cfg == nil:
+			t.Fatalf("Parse returned neither config nor error")
+		case err == nil:
+			if verr := cfg.Validate(); verr != nil {
+				t.Fatalf("Parse accepted a config that does not validate: %v", verr)
+			}
+			for _, s := range cfg.Sources {
+				for _, secret := range s.Secrets {
+					if secret == "" {
+						t.Fatalf("Parse kept an empty secret in source %q", s.Name)
+					}
+				}
+			}
+		}
+	})
+}

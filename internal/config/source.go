@@ -1,0 +1,181 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Source is one webhook sender: deliveries arrive at POST /webhooks/{Name} and are verified by
+// the provider named in Provider.
+//
+// A Source has no defaults of its own: a zero Tolerance and empty HMAC fields mean "the
+// provider's default", which bridge/provider decides.
+type Source struct {
+	Name     string `yaml:"name"`     // ^[a-z0-9_-]+$: a URL path segment and a NATS subject token
+	Provider string `yaml:"provider"` // which kinds exist is bridge/provider's business
+	// Secrets are the signing secrets; several allow rotation. After Load it also holds the
+	// contents of SecretFiles, and no empty entries.
+	Secrets []string `yaml:"secrets"`
+	// SecretFiles are files whose content (less trailing newlines) is one more secret each.
+	// Load resolves relative paths against the config file's directory.
+	SecretFiles []string      `yaml:"secret_files"`
+	Tolerance   time.Duration `yaml:"tolerance"`   // for schemes that sign a timestamp; 0: provider default
+	TypePrefix  string        `yaml:"type_prefix"` // standardwebhooks and hmac only
+	HMAC        HMAC          `yaml:"hmac"`        // provider hmac only
+}
+
+// HMAC configures the generic hmac provider. Empty fields take the provider's defaults.
+type HMAC struct {
+	Header    string `yaml:"header"`    // the signature header, e.g. X-Signature
+	Algorithm string `yaml:"algorithm"` // sha256 | sha512
+	Encoding  string `yaml:"encoding"`  // hex | base64
+	Prefix    string `yaml:"prefix"`    // stripped from the header value, e.g. "sha256="
+	// Locators: header:<Name> or json:<dot.path>.
+	ID      string `yaml:"id"`
+	Type    string `yaml:"type"`
+	Subject string `yaml:"subject"`
+	Time    string `yaml:"time"`
+}
+
+// maxSecretFileBytes bounds a secret file read: a secret is short, and a path such as /dev/zero
+// must not hang the start-up.
+const maxSecretFileBytes = 64 << 10
+
+var (
+	sourceNamePattern = regexp.MustCompile(`^[a-z0-9_-]+$`)
+	hmacAlgorithms    = []string{"sha256", "sha512"}
+	hmacEncodings     = []string{"hex", "base64"}
+)
+
+// Validate reports every problem in s. Messages name the field relative to the source
+// (Config.Validate adds which source) and never contain a secret.
+func (s *Source) Validate() error {
+	var errs []error
+	switch {
+	case s.Name == "":
+		errs = append(errs, errors.New("name: required"))
+	case !sourceNamePattern.MatchString(s.Name):
+		errs = append(errs, fmt.Errorf("name: %q must match ^[a-z0-9_-]+$ (it becomes a URL path segment and a NATS subject token)", s.Name))
+	}
+	if s.Provider == "" {
+		errs = append(errs, errors.New("provider: required"))
+	}
+	nonEmpty := 0
+	for _, secret := range s.Secrets {
+		if secret != "" {
+			nonEmpty++
+		}
+	}
+	if nonEmpty == 0 {
+		errs = append(errs, errors.New("secrets: at least one non-empty secret is required"))
+	} else if i := slices.Index(s.Secrets, ""); i >= 0 {
+		errs = append(errs, fmt.Errorf("secrets[%d]: empty (an empty key would accept forged signatures)", i))
+	}
+	if s.Tolerance < 0 {
+		errs = append(errs, fmt.Errorf("tolerance: must not be negative (got %s; 0 means the provider's default)", s.Tolerance))
+	}
+	errs = append(errs, unjoin(s.HMAC.Validate())...)
+	return errors.Join(errs...)
+}
+
+// Validate checks the fields of h that are set; empty ones are the provider's to default.
+func (h *HMAC) Validate() error {
+	var errs []error
+	if h.Header != "" && !isToken(h.Header) {
+		errs = append(errs, fmt.Errorf("hmac.header: %q is not a valid HTTP header name", h.Header))
+	}
+	if h.Algorithm != "" && !slices.Contains(hmacAlgorithms, h.Algorithm) {
+		errs = append(errs, fmt.Errorf("hmac.algorithm: %q is not one of %s", h.Algorithm, list(hmacAlgorithms)))
+	}
+	if h.Encoding != "" && !slices.Contains(hmacEncodings, h.Encoding) {
+		errs = append(errs, fmt.Errorf("hmac.encoding: %q is not one of %s", h.Encoding, list(hmacEncodings)))
+	}
+	for _, loc := range []struct{ field, value string }{
+		{"hmac.id", h.ID}, {"hmac.type", h.Type}, {"hmac.subject", h.Subject}, {"hmac.time", h.Time},
+	} {
+		if loc.value != "" && !isLocator(loc.value) {
+			errs = append(errs, fmt.Errorf("%s: %q is not a locator (want header:<Name> or json:<dot.path>)", loc.field, loc.value))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// isLocator accepts header:<Name> with an HTTP token name, or json:<dot.path> without empty
+// segments.
+func isLocator(s string) bool {
+	if name, ok := strings.CutPrefix(s, "header:"); ok {
+		return isToken(name)
+	}
+	if path, ok := strings.CutPrefix(s, "json:"); ok {
+		return path != "" && !slices.Contains(strings.Split(path, "."), "")
+	}
+	return false
+}
+
+// isToken reports whether s is an RFC 9110 token, the syntax of an HTTP header name.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// loadSecretFiles appends the content of each secret file to s.Secrets. Errors name the file,
+// never its content.
+func (s *Source) loadSecretFiles(dir string) []error {
+	var errs []error
+	for i, name := range s.SecretFiles {
+		field := fmt.Sprintf("secret_files[%d]", i)
+		if name == "" {
+			errs = append(errs, fmt.Errorf("%s: empty path", field))
+			continue
+		}
+		path := name
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(dir, path)
+		}
+		secret, err := readSecretFile(path)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", field, err))
+			continue
+		}
+		s.Secrets = append(s.Secrets, secret)
+	}
+	return errs
+}
+
+func readSecretFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err // *fs.PathError: "open PATH: reason"
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxSecretFileBytes+1))
+	if err != nil {
+		return "", err // *fs.PathError: "read PATH: reason"
+	}
+	if len(data) > maxSecretFileBytes {
+		return "", fmt.Errorf("%s is larger than %d bytes; is it really a secret?", path, maxSecretFileBytes)
+	}
+	secret := strings.TrimRight(string(data), "\r\n")
+	if secret == "" {
+		return "", fmt.Errorf("%s is empty", path)
+	}
+	return secret, nil
+}

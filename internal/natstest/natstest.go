@@ -1,0 +1,83 @@
+// Package natstest starts real, embedded JetStream servers for tests.
+package natstest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/hookbridge/hookbridge/internal/natsserver"
+)
+
+// Server is an embedded JetStream server listening on a loopback TCP port,
+// so a test can stop it and start it again at the same address and store.
+type Server struct {
+	*server.Server
+	Listen   string
+	StoreDir string
+}
+
+// Start starts a JetStream server on a free loopback port with its store in
+// a fresh temporary directory. It is shut down when the test ends.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	return StartAt(t, "127.0.0.1:0", t.TempDir())
+}
+
+// StartAt starts a JetStream server at listen with the given store dir.
+func StartAt(t testing.TB, listen, storeDir string) *Server {
+	t.Helper()
+	ns, err := natsserver.Start(natsserver.Config{Listen: listen, StoreDir: storeDir}, nil)
+	if err != nil {
+		t.Fatalf("starting nats-server: %v", err)
+	}
+	t.Cleanup(func() {
+		ns.Shutdown()
+		ns.WaitForShutdown()
+	})
+	return &Server{Server: ns, Listen: ns.Addr().String(), StoreDir: storeDir}
+}
+
+// Restart shuts s down and starts a new server at the same address and store.
+func (s *Server) Restart(t testing.TB) *Server {
+	t.Helper()
+	s.Stop()
+	return StartAt(t, s.Listen, s.StoreDir)
+}
+
+// Stop shuts the server down and waits until it is gone.
+func (s *Server) Stop() {
+	s.Shutdown()
+	s.WaitForShutdown()
+}
+
+// Connect returns a connection that reconnects for ever (as the bridge's
+// does), and its JetStream context. Both are closed when the test ends.
+func (s *Server) Connect(t testing.TB) (*nats.Conn, jetstream.JetStream) {
+	t.Helper()
+	nc, err := nats.Connect("nats://"+s.Listen, nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
+	if err != nil {
+		t.Fatalf("connecting to nats: %v", err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatalf("jetstream: %v", err)
+	}
+	return nc, js
+}
+
+// Eventually polls cond every 20ms until it returns true or d passes.
+func Eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", d, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
