@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -40,6 +41,12 @@ type instance struct {
 
 func newInstance(t *testing.T) instance {
 	t.Helper()
+	return newInstanceWith(t, "shutdown_grace: 10s")
+}
+
+// newInstanceWith writes a config whose http section has extra settings.
+func newInstanceWith(t *testing.T, httpExtra string) instance {
+	t.Helper()
 	dir := t.TempDir()
 	in := instance{
 		cfgPath: filepath.Join(dir, "hookbridge.yaml"),
@@ -48,7 +55,7 @@ func newInstance(t *testing.T) instance {
 	}
 	cfg := fmt.Sprintf(`
 log: {level: debug, format: text}
-http: {listen: %q, shutdown_grace: 10s}
+http: {listen: %q, %s}
 admin: {listen: %q}
 nats:
   embedded: {listen: %q, store_dir: %q}
@@ -57,7 +64,7 @@ sources:
   - name: shop
     provider: shopify
     secrets: ["${TEST_SHOP_SECRET:-dev-secret}"]
-`, in.hook, in.admin, in.nats, in.store)
+`, in.hook, httpExtra, in.admin, in.nats, in.store)
 	if err := os.WriteFile(in.cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -273,4 +280,34 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestSlowClientsAreCutOff: a client that never finishes its headers, or
+// its body, is disconnected by the read timeouts instead of holding a
+// connection for ever.
+func TestSlowClientsAreCutOff(t *testing.T) {
+	in := newInstanceWith(t, "read_header_timeout: 300ms, read_timeout: 600ms")
+	var logs syncBuffer
+	cancel, wait := in.start(t, &logs)
+	defer func() { cancel(); _ = wait() }()
+
+	for name, partial := range map[string]string{
+		"headers never end": "POST /webhooks/shop HTTP/1.1\r\nHost: x\r\n",
+		"body never ends":   "POST /webhooks/shop HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{",
+	} {
+		conn, err := net.Dial("tcp", in.hook)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Write([]byte(partial)); err != nil {
+			t.Fatal(err)
+		}
+		_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		_, err = io.ReadAll(conn) // returns once the server closes the connection
+		conn.Close()
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			t.Errorf("%s: the connection was still open after 10s", name)
+		}
+	}
 }
