@@ -1,0 +1,127 @@
+// Command deadletters lists and re-publishes the dead letters of hookbridge
+// consumers.
+//
+//	deadletters [--nats URL] list [CONSUMER]
+//	deadletters [--nats URL] redrive CONSUMER
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/hookbridge/hookbridge/consumers"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "deadletters:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `Usage:
+  deadletters [flags] list [CONSUMER]    show dead letters (all consumers, or one)
+  deadletters [flags] redrive CONSUMER   re-publish a consumer's dead letters to their original subjects
+
+Flags:
+`
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("deadletters", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
+	url := fs.String("nats", envOr(getenv, "DEADLETTERS_NATS_URL", "nats://127.0.0.1:4222"), "NATS server URL ($DEADLETTERS_NATS_URL)")
+	stream := fs.String("stream", consumers.DefaultDeadLetterStream, "dead-letter stream")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return errors.New("missing command")
+	}
+	nc, err := nats.Connect(*url, nats.Timeout(5*time.Second))
+	if err != nil {
+		return fmt.Errorf("connecting to %s: %w", *url, err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	switch cmd, rest := fs.Arg(0), fs.Args()[1:]; {
+	case cmd == "list" && len(rest) <= 1:
+		filter := consumers.DeadLetterPrefix + ".>"
+		if len(rest) == 1 {
+			filter = consumers.DeadLetterPrefix + "." + rest[0]
+		}
+		return list(ctx, js, *stream, filter, stdout)
+	case cmd == "redrive" && len(rest) == 1:
+		n, err := consumers.Redrive(ctx, js, *stream, rest[0])
+		fmt.Fprintf(stdout, "re-published %d dead letters of %s\n", n, rest[0])
+		return err
+	default:
+		fs.Usage()
+		return fmt.Errorf("bad command %q", fs.Args())
+	}
+}
+
+func list(ctx context.Context, js jetstream.JetStream, stream, filter string, w io.Writer) error {
+	s, err := js.Stream(ctx, stream)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		fmt.Fprintln(w, "no dead letters (the stream does not exist yet)")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	info, err := s.Info(ctx, jetstream.WithSubjectFilter(filter))
+	if err != nil {
+		return err
+	}
+	var total uint64
+	for _, n := range info.State.Subjects {
+		total += n
+	}
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SEQ\tCONSUMER\tDELIVERIES\tORIGINAL SUBJECT\tCE-ID\tREASON")
+	if total > 0 {
+		oc, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{filter}})
+		if err != nil {
+			return err
+		}
+		for range total {
+			m, err := oc.Next(jetstream.FetchMaxWait(5 * time.Second))
+			if err != nil {
+				return err
+			}
+			md, _ := m.Metadata()
+			h := m.Headers()
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", md.Sequence.Stream, h.Get(consumers.HeaderConsumer),
+				h.Get(consumers.HeaderDeliveries), h.Get(consumers.HeaderOriginalSubject), h.Get("ce-id"), h.Get(consumers.HeaderReason))
+		}
+	}
+	return tw.Flush()
+}
+
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}

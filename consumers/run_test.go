@@ -1,0 +1,429 @@
+package consumers_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/hookbridge/hookbridge/consumers"
+	"github.com/hookbridge/hookbridge/internal/natstest"
+)
+
+// env is a real JetStream server with a WEBHOOKS stream like hookbridge's.
+type env struct {
+	ns *natstest.Server
+	js jetstream.JetStream
+	t  *testing.T
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ns := natstest.Start(t)
+	_, js := ns.Connect(t)
+	if _, err := js.CreateStream(context.Background(), jetstream.StreamConfig{
+		Name: "WEBHOOKS", Subjects: []string{"webhooks.>"}, Storage: jetstream.FileStorage, Duplicates: time.Hour,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return &env{ns: ns, js: js, t: t}
+}
+
+// publish stores a CloudEvent as hookbridge would.
+func (e *env) publish(subject, id string) {
+	e.t.Helper()
+	ev := event.New()
+	ev.SetID(id)
+	ev.SetType("com.shopify.orders.create")
+	ev.SetSource("acme.myshopify.com")
+	ev.SetTime(time.Now())
+	_ = ev.SetData(event.ApplicationJSON, map[string]any{"id": id})
+	if _, err := consumers.PublishEvent(context.Background(), e.js, subject, ev); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// run starts consumers.Run in the background; stop cancels it and waits.
+func (e *env) run(cfg consumers.Config, h consumers.Handler) (stop func() error) {
+	e.t.Helper()
+	return e.runWith(e.js, cfg, h)
+}
+
+func (e *env) runWith(js jetstream.JetStream, cfg consumers.Config, h consumers.Handler) (stop func() error) {
+	e.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- consumers.Run(ctx, js, cfg, h) }()
+	var once sync.Once
+	var err error
+	stop = func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case err = <-done:
+			case <-time.After(30 * time.Second):
+				e.t.Fatal("Run did not return after cancel")
+			}
+		})
+		return err
+	}
+	e.t.Cleanup(func() { _ = stop() })
+	return stop
+}
+
+// settled reports whether the consumer has nothing pending or unacked.
+func (e *env) settled(name string) bool {
+	c, err := e.js.Consumer(context.Background(), "WEBHOOKS", name)
+	if err != nil {
+		return false
+	}
+	info, err := c.Info(context.Background())
+	return err == nil && info.NumPending == 0 && info.NumAckPending == 0 && info.Delivered.Stream > 0
+}
+
+func (e *env) deadLetters(subject string) []*jetstream.RawStreamMsg {
+	e.t.Helper()
+	ctx := context.Background()
+	s, err := e.js.Stream(ctx, consumers.DefaultDeadLetterStream)
+	if err != nil {
+		return nil
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var out []*jetstream.RawStreamMsg
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && info.State.Msgs > 0; seq++ {
+		m, err := s.GetMsg(ctx, seq)
+		if err == nil && m.Subject == subject {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func baseConfig(name string) consumers.Config {
+	return consumers.Config{
+		Name:           name,
+		FilterSubjects: []string{"webhooks.shopify.*.orders.>"},
+		AckWait:        2 * time.Second,
+		MaxDeliver:     3,
+		Backoff:        []time.Duration{100 * time.Millisecond, 200 * time.Millisecond},
+		ShutdownGrace:  5 * time.Second,
+	}
+}
+
+func TestAckOnSuccess(t *testing.T) {
+	e := newEnv(t)
+	var got sync.Map
+	var calls atomic.Int32
+	e.run(baseConfig("ok"), func(_ context.Context, ev event.Event) error {
+		calls.Add(1)
+		got.Store(ev.ID(), ev.Type())
+		return nil
+	})
+	for i := range 5 {
+		e.publish("webhooks.shopify.acme.orders.create", fmt.Sprintf("ev-%d", i))
+	}
+	e.publish("webhooks.stripe.billing.charge.succeeded", "not-for-us")
+	natstest.Eventually(t, 10*time.Second, "all acked", func() bool { return e.settled("ok") && calls.Load() == 5 })
+	for i := range 5 {
+		if typ, ok := got.Load(fmt.Sprintf("ev-%d", i)); !ok || typ != "com.shopify.orders.create" {
+			t.Errorf("ev-%d: %v %v", i, typ, ok)
+		}
+	}
+	if _, ok := got.Load("not-for-us"); ok {
+		t.Error("an event outside the filter subjects was handled")
+	}
+}
+
+func TestRetryWithBackoffThenAck(t *testing.T) {
+	e := newEnv(t)
+	var mu sync.Mutex
+	var at []time.Time
+	e.run(baseConfig("retry"), func(_ context.Context, ev event.Event) error {
+		mu.Lock()
+		defer mu.Unlock()
+		at = append(at, time.Now())
+		if len(at) < 3 {
+			return errors.New("downstream not ready")
+		}
+		return nil
+	})
+	e.publish("webhooks.shopify.acme.orders.create", "r1")
+	natstest.Eventually(t, 10*time.Second, "acked after retries", func() bool { return e.settled("retry") })
+	mu.Lock()
+	defer mu.Unlock()
+	if len(at) != 3 {
+		t.Fatalf("handler called %d times, want 3", len(at))
+	}
+	// Redeliveries follow the back-off schedule (never earlier).
+	if d := at[1].Sub(at[0]); d < 100*time.Millisecond {
+		t.Errorf("first retry after %s, want >= 100ms", d)
+	}
+	if d := at[2].Sub(at[1]); d < 200*time.Millisecond {
+		t.Errorf("second retry after %s, want >= 200ms", d)
+	}
+	if dl := e.deadLetters("deadletter.retry"); len(dl) != 0 {
+		t.Errorf("%d dead letters for a message that succeeded", len(dl))
+	}
+}
+
+func TestPermanentErrorIsDeadLetteredAtOnce(t *testing.T) {
+	e := newEnv(t)
+	var calls atomic.Int32
+	e.run(baseConfig("perm"), func(context.Context, event.Event) error {
+		calls.Add(1)
+		return consumers.Permanent(errors.New("order has no line items"))
+	})
+	e.publish("webhooks.shopify.acme.orders.create", "p1")
+	var dl []*jetstream.RawStreamMsg
+	natstest.Eventually(t, 10*time.Second, "a dead letter", func() bool {
+		dl = e.deadLetters("deadletter.perm")
+		return len(dl) == 1 && e.settled("perm")
+	})
+	if n := calls.Load(); n != 1 {
+		t.Errorf("handler called %d times, want 1 (no retry)", n)
+	}
+	h := dl[0].Header
+	for k, want := range map[string]string{
+		consumers.HeaderReason:          "permanent: order has no line items",
+		consumers.HeaderDeliveries:      "1",
+		consumers.HeaderConsumer:        "perm",
+		consumers.HeaderStream:          "WEBHOOKS",
+		consumers.HeaderOriginalSubject: "webhooks.shopify.acme.orders.create",
+		consumers.HeaderOriginalMsgID:   "p1",
+		"ce-id":                         "p1",
+		"ce-type":                       "com.shopify.orders.create",
+	} {
+		if got := h.Get(k); got != want {
+			t.Errorf("dead letter header %s = %q, want %q", k, got, want)
+		}
+	}
+}
+
+func TestExhaustedDeliveriesAreDeadLettered(t *testing.T) {
+	e := newEnv(t)
+	var calls atomic.Int32
+	e.run(baseConfig("exh"), func(context.Context, event.Event) error {
+		calls.Add(1)
+		return errors.New("always failing")
+	})
+	e.publish("webhooks.shopify.acme.orders.create", "x1")
+	natstest.Eventually(t, 10*time.Second, "a dead letter", func() bool {
+		return len(e.deadLetters("deadletter.exh")) == 1 && e.settled("exh")
+	})
+	if n := calls.Load(); n != 3 {
+		t.Errorf("handler called %d times, want MaxDeliver=3", n)
+	}
+	if got := e.deadLetters("deadletter.exh")[0].Header.Get(consumers.HeaderReason); got != "exhausted: always failing" {
+		t.Errorf("reason %q", got)
+	}
+}
+
+func TestUndecodableMessageIsDeadLettered(t *testing.T) {
+	e := newEnv(t)
+	var calls atomic.Int32
+	e.run(baseConfig("bad"), func(context.Context, event.Event) error { calls.Add(1); return nil })
+	if _, err := e.js.Publish(context.Background(), "webhooks.shopify.acme.orders.create", []byte("not a cloudevent")); err != nil {
+		t.Fatal(err)
+	}
+	natstest.Eventually(t, 10*time.Second, "a dead letter", func() bool {
+		return len(e.deadLetters("deadletter.bad")) == 1 && e.settled("bad")
+	})
+	if calls.Load() != 0 {
+		t.Error("the handler saw a message that is not a CloudEvent")
+	}
+}
+
+// TestRedeliveryAfterCrash: the process dies after the handler ran but
+// before the ack (its connection goes away); a restarted consumer gets the
+// same event again and acks it.
+func TestRedeliveryAfterCrash(t *testing.T) {
+	e := newEnv(t)
+	cfg := baseConfig("crash")
+	cfg.AckWait = 500 * time.Millisecond
+
+	nc1, err := nats.Connect("nats://" + e.ns.Listen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js1, _ := jetstream.New(nc1)
+	first := make(chan string, 1)
+	stop1 := e.runWith(js1, cfg, func(_ context.Context, ev event.Event) error {
+		nc1.Close() // the crash: nothing after this reaches the server
+		first <- ev.ID()
+		return nil
+	})
+	e.publish("webhooks.shopify.acme.orders.create", "c1")
+	var id string
+	select {
+	case id = <-first:
+	case <-time.After(10 * time.Second):
+		t.Fatal("first run never got the message")
+	}
+	_ = stop1()
+
+	var deliveries atomic.Int32
+	var again atomic.Value
+	e.run(cfg, func(_ context.Context, ev event.Event) error {
+		deliveries.Add(1)
+		again.Store(ev.ID())
+		return nil
+	})
+	natstest.Eventually(t, 10*time.Second, "redelivered and acked", func() bool { return e.settled("crash") })
+	if again.Load() != id || deliveries.Load() != 1 {
+		t.Errorf("after the restart: id %v, %d deliveries; want %s once", again.Load(), deliveries.Load(), id)
+	}
+}
+
+// TestLongHandlerIsKeptAlive: a handler that runs past the ack wait is not
+// redelivered meanwhile.
+func TestLongHandlerIsKeptAlive(t *testing.T) {
+	e := newEnv(t)
+	cfg := baseConfig("long")
+	cfg.AckWait = 300 * time.Millisecond
+	cfg.Concurrency = 2
+	var calls atomic.Int32
+	release := make(chan struct{})
+	e.run(cfg, func(ctx context.Context, _ event.Event) error {
+		calls.Add(1)
+		<-release
+		return nil
+	})
+	e.publish("webhooks.shopify.acme.orders.create", "l1")
+	natstest.Eventually(t, 10*time.Second, "handler started", func() bool { return calls.Load() == 1 })
+	// Wait for several ack waits to pass, observed on the server.
+	c, _ := e.js.Consumer(context.Background(), "WEBHOOKS", "long")
+	deadline := time.Now().Add(4 * cfg.AckWait)
+	for time.Now().Before(deadline) {
+		info, err := c.Info(context.Background())
+		if err == nil && info.NumRedelivered > 0 {
+			t.Fatal("the message was redelivered while its handler was still running")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	close(release)
+	natstest.Eventually(t, 10*time.Second, "acked", func() bool { return e.settled("long") })
+	if calls.Load() != 1 {
+		t.Errorf("handler called %d times", calls.Load())
+	}
+}
+
+// TestShutdownLetsHandlersFinish: cancelling Run stops fetching and waits
+// for the handlers in flight, whose messages are acked.
+func TestShutdownLetsHandlersFinish(t *testing.T) {
+	e := newEnv(t)
+	cfg := baseConfig("drain")
+	cfg.Concurrency = 3
+	started := make(chan struct{}, 3)
+	release := make(chan struct{})
+	var finished atomic.Int32
+	stop := e.run(cfg, func(ctx context.Context, _ event.Event) error {
+		started <- struct{}{}
+		<-release
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		finished.Add(1)
+		return nil
+	})
+	for i := range 3 {
+		e.publish("webhooks.shopify.acme.orders.create", fmt.Sprintf("s%d", i))
+	}
+	for range 3 {
+		select {
+		case <-started:
+		case <-time.After(10 * time.Second):
+			t.Fatal("handlers did not start")
+		}
+	}
+	stopped := make(chan error, 1)
+	go func() { stopped <- stop() }()
+	select {
+	case <-stopped:
+		t.Fatal("Run returned while handlers were in flight")
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(release)
+	if err := <-stopped; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if finished.Load() != 3 {
+		t.Errorf("%d handlers finished, want 3", finished.Load())
+	}
+	natstest.Eventually(t, 5*time.Second, "all acked", func() bool { return e.settled("drain") })
+}
+
+func TestShutdownGraceCancelsStuckHandlers(t *testing.T) {
+	e := newEnv(t)
+	cfg := baseConfig("stuck")
+	cfg.ShutdownGrace = 200 * time.Millisecond
+	started := make(chan struct{}, 1)
+	var sawCancel atomic.Bool
+	stop := e.run(cfg, func(ctx context.Context, _ event.Event) error {
+		started <- struct{}{}
+		<-ctx.Done()
+		sawCancel.Store(true)
+		return ctx.Err()
+	})
+	e.publish("webhooks.shopify.acme.orders.create", "g1")
+	<-started
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if !sawCancel.Load() {
+		t.Error("the stuck handler's context was not cancelled after the grace period")
+	}
+}
+
+func TestRedrive(t *testing.T) {
+	e := newEnv(t)
+	var fixed atomic.Bool
+	var handled sync.Map
+	e.run(baseConfig("redrive"), func(_ context.Context, ev event.Event) error {
+		if !fixed.Load() {
+			return consumers.Permanent(errors.New("bug"))
+		}
+		handled.Store(ev.ID(), true)
+		return nil
+	})
+	e.publish("webhooks.shopify.acme.orders.create", "rd1")
+	e.publish("webhooks.shopify.acme.orders.create", "rd2")
+	natstest.Eventually(t, 10*time.Second, "two dead letters", func() bool { return len(e.deadLetters("deadletter.redrive")) == 2 })
+
+	fixed.Store(true)
+	n, err := consumers.Redrive(context.Background(), e.js, "", "redrive")
+	if err != nil || n != 2 {
+		t.Fatalf("Redrive = %d, %v; want 2", n, err)
+	}
+	natstest.Eventually(t, 10*time.Second, "both handled after the redrive", func() bool {
+		_, a := handled.Load("rd1")
+		_, b := handled.Load("rd2")
+		return a && b
+	})
+	if dl := e.deadLetters("deadletter.redrive"); len(dl) != 0 {
+		t.Errorf("%d dead letters left after the redrive", len(dl))
+	}
+}
+
+func TestConfigValidation(t *testing.T) {
+	e := newEnv(t)
+	for _, c := range []consumers.Config{
+		{FilterSubjects: []string{"webhooks.>"}},
+		{Name: "a.b", FilterSubjects: []string{"webhooks.>"}},
+		{Name: "x"},
+		{Name: "x", FilterSubjects: []string{"webhooks.>"}, Backoff: []time.Duration{0}},
+	} {
+		if err := consumers.Run(context.Background(), e.js, c, func(context.Context, event.Event) error { return nil }); err == nil {
+			t.Errorf("Run accepted %+v", c)
+		}
+	}
+}
