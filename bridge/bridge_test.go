@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 
 	"github.com/hookbridge/hookbridge/bridge"
 	"github.com/hookbridge/hookbridge/bridge/provider"
+	"github.com/hookbridge/hookbridge/internal/logtest"
 	"github.com/hookbridge/hookbridge/internal/natstest"
 	"github.com/hookbridge/hookbridge/internal/sample"
 )
@@ -54,14 +54,14 @@ type harness struct {
 	stream    jetstream.Stream
 	srv       *httptest.Server
 	providers map[string]*provider.Provider
-	logs      *syncBuffer
+	logs      *logtest.Buffer
 }
 
 type harnessOption func(*bridge.Config)
 
 func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
-	h := &harness{t: t, ns: natstest.Start(t), providers: map[string]*provider.Provider{}, logs: &syncBuffer{}}
+	h := &harness{t: t, ns: natstest.Start(t), providers: map[string]*provider.Provider{}, logs: &logtest.Buffer{}}
 	_, h.js = h.ns.Connect(t)
 	ctx := context.Background()
 	var err error
@@ -162,24 +162,6 @@ func (h *harness) last(subject string) *jetstream.RawStreamMsg {
 		h.t.Fatalf("no message on %s: %v", subject, err)
 	}
 	return m
-}
-
-// syncBuffer is a log sink safe for the handler's concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func withoutHeaders(h http.Header, names ...string) http.Header {

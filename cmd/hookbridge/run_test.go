@@ -20,6 +20,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/hookbridge/hookbridge/bridge/provider"
+	"github.com/hookbridge/hookbridge/internal/logtest"
 	"github.com/hookbridge/hookbridge/internal/natstest"
 	"github.com/hookbridge/hookbridge/internal/sample"
 )
@@ -113,7 +114,7 @@ func status(addr, path string) int {
 
 func TestServeAndSend(t *testing.T) {
 	in := newInstance(t)
-	var logs syncBuffer
+	var logs logtest.Buffer
 	cancel, wait := in.start(t, &logs)
 
 	var out bytes.Buffer
@@ -158,7 +159,7 @@ func TestServeAndSend(t *testing.T) {
 // meantime; run returns nil; a restart keeps the stream and its messages.
 func TestShutdownFinishesDeliveriesInFlight(t *testing.T) {
 	in := newInstance(t)
-	var logs syncBuffer
+	var logs logtest.Buffer
 	cancel, wait := in.start(t, &logs)
 
 	p, err := provider.New(provider.Config{Kind: "shopify", Secrets: []string{"dev-secret"}})
@@ -237,6 +238,7 @@ func TestStartupErrorsNameTheProblem(t *testing.T) {
 		{"unknown provider", "sources: [{name: a, provider: shopfy, secrets: [x]}]", `"a"`},
 		{"no secret", "sources: [{name: a, provider: shopify, secrets: [\"\"]}]", "secret"},
 		{"unknown key", "http: {listn: x}\nsources: [{name: a, provider: shopify, secrets: [x]}]", "listn"},
+		{"bad hmac section", "sources: [{name: a, provider: hmac, secrets: [x], hmac: {header: X-Sig, algorithm: md5, id: 'header:X-Id', type: 'json:t'}}]", `sources[0] "a": hmac.algorithm`},
 	} {
 		path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".yaml")
 		if err := os.WriteFile(path, []byte(c.yaml), 0o600); err != nil {
@@ -265,29 +267,12 @@ func get(t *testing.T, addr, path string) string {
 	return string(b)
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestSlowClientsAreCutOff: a client that never finishes its headers, or
 // its body, is disconnected by the read timeouts instead of holding a
 // connection for ever.
 func TestSlowClientsAreCutOff(t *testing.T) {
 	in := newInstanceWith(t, "read_header_timeout: 300ms, read_timeout: 600ms")
-	var logs syncBuffer
+	var logs logtest.Buffer
 	cancel, wait := in.start(t, &logs)
 	defer func() { cancel(); _ = wait() }()
 

@@ -514,31 +514,6 @@ func TestValidationErrors(t *testing.T) {
 			want:  []string{`sources[0] "acme-shop": tolerance: must not be negative (got -5m0s`},
 		},
 		{
-			name:  "hmac algorithm",
-			edits: []string{"algorithm: sha256", "algorithm: md5"},
-			want:  []string{`sources[1] "partner": hmac.algorithm: "md5" is not one of sha256 or sha512`},
-		},
-		{
-			name:  "hmac encoding",
-			edits: []string{"encoding: hex", "encoding: base32"},
-			want:  []string{`sources[1] "partner": hmac.encoding: "base32" is not one of hex or base64`},
-		},
-		{
-			name:  "hmac header",
-			edits: []string{"header: X-Signature", `header: "X Signature"`},
-			want:  []string{`sources[1] "partner": hmac.header: "X Signature" is not a valid HTTP header name`},
-		},
-		{
-			name:  "hmac locator",
-			edits: []string{`id: "header:X-Event-Id"`, `id: "X-Event-Id"`},
-			want:  []string{`sources[1] "partner": hmac.id: "X-Event-Id" is not a locator (want header:<Name> or json:<dot.path>)`},
-		},
-		{
-			name:  "hmac json locator with empty segment",
-			edits: []string{`subject: "json:data.id"`, `subject: "json:data..id"`},
-			want:  []string{`sources[1] "partner": hmac.subject: "json:data..id" is not a locator`},
-		},
-		{
 			name: "log level override invalid",
 			env:  map[string]string{"HOOKBRIDGE_LOG_LEVEL": "loud"},
 			want: []string{`HOOKBRIDGE_LOG_LEVEL: "loud" is not one of debug, info, warn or error`},
@@ -639,9 +614,6 @@ func TestValidateZeroValues(t *testing.T) {
 	}
 	if err := (&config.Embedded{Listen: ":4222"}).Validate(); err == nil || !strings.Contains(err.Error(), "store_dir") {
 		t.Errorf("Embedded.Validate without store_dir = %v", err)
-	}
-	if err := (&config.HMAC{}).Validate(); err != nil {
-		t.Errorf("empty HMAC: %v", err)
 	}
 }
 

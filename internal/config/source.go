@@ -50,8 +50,6 @@ const maxSecretFileBytes = 64 << 10
 
 var (
 	sourceNamePattern = regexp.MustCompile(`^[a-z0-9_-]+$`)
-	hmacAlgorithms    = []string{"sha256", "sha512"}
-	hmacEncodings     = []string{"hex", "base64"}
 )
 
 // Validate reports every problem in s. Messages name the field relative to the source
@@ -81,59 +79,9 @@ func (s *Source) Validate() error {
 	if s.Tolerance < 0 {
 		errs = append(errs, fmt.Errorf("tolerance: must not be negative (got %s; 0 means the provider's default)", s.Tolerance))
 	}
-	errs = append(errs, unjoin(s.HMAC.Validate())...)
+	// The hmac section is the provider's to check (bridge/provider.New):
+	// one place knows what an algorithm, encoding or locator may be.
 	return errors.Join(errs...)
-}
-
-// Validate checks the fields of h that are set; empty ones are the provider's to default.
-func (h *HMAC) Validate() error {
-	var errs []error
-	if h.Header != "" && !isToken(h.Header) {
-		errs = append(errs, fmt.Errorf("hmac.header: %q is not a valid HTTP header name", h.Header))
-	}
-	if h.Algorithm != "" && !slices.Contains(hmacAlgorithms, h.Algorithm) {
-		errs = append(errs, fmt.Errorf("hmac.algorithm: %q is not one of %s", h.Algorithm, list(hmacAlgorithms)))
-	}
-	if h.Encoding != "" && !slices.Contains(hmacEncodings, h.Encoding) {
-		errs = append(errs, fmt.Errorf("hmac.encoding: %q is not one of %s", h.Encoding, list(hmacEncodings)))
-	}
-	for _, loc := range []struct{ field, value string }{
-		{"hmac.id", h.ID}, {"hmac.type", h.Type}, {"hmac.subject", h.Subject}, {"hmac.time", h.Time},
-	} {
-		if loc.value != "" && !isLocator(loc.value) {
-			errs = append(errs, fmt.Errorf("%s: %q is not a locator (want header:<Name> or json:<dot.path>)", loc.field, loc.value))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// isLocator accepts header:<Name> with an HTTP token name, or json:<dot.path> without empty
-// segments.
-func isLocator(s string) bool {
-	if name, ok := strings.CutPrefix(s, "header:"); ok {
-		return isToken(name)
-	}
-	if path, ok := strings.CutPrefix(s, "json:"); ok {
-		return path != "" && !slices.Contains(strings.Split(path, "."), "")
-	}
-	return false
-}
-
-// isToken reports whether s is an RFC 9110 token, the syntax of an HTTP header name.
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // loadSecretFiles appends the content of each secret file to s.Secrets. Errors name the file,
