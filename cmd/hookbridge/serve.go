@@ -219,6 +219,7 @@ func newProvider(c config.Source) (*provider.Provider, error) {
 			Prefix:    c.HMAC.Prefix,
 			ID:        c.HMAC.ID,
 			Type:      c.HMAC.Type,
+			Source:    c.HMAC.Source,
 			Subject:   c.HMAC.Subject,
 			Time:      c.HMAC.Time,
 		},

@@ -40,6 +40,7 @@ type HMAC struct {
 	// Locators: header:<Name> or json:<dot.path>.
 	ID      string `yaml:"id"`
 	Type    string `yaml:"type"`
+	Source  string `yaml:"source"`
 	Subject string `yaml:"subject"`
 	Time    string `yaml:"time"`
 }
