@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/hookbridge/hookbridge/bridge"
@@ -50,6 +51,7 @@ func testSources() []testSource {
 type harness struct {
 	t         *testing.T
 	ns        *natstest.Server
+	nc        *nats.Conn
 	js        jetstream.JetStream
 	stream    jetstream.Stream
 	srv       *httptest.Server
@@ -62,7 +64,7 @@ type harnessOption func(*bridge.Config)
 func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
 	h := &harness{t: t, ns: natstest.Start(t), providers: map[string]*provider.Provider{}, logs: &logtest.Buffer{}}
-	_, h.js = h.ns.Connect(t)
+	h.nc, h.js = h.ns.Connect(t)
 	ctx := context.Background()
 	var err error
 	h.stream, err = bridge.EnsureStream(ctx, h.js, bridge.StreamConfig{

@@ -8,31 +8,40 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/hookbridge/hookbridge/bridge"
 	"github.com/hookbridge/hookbridge/internal/natstest"
 )
 
-// TestBrokerGoesAway: while the broker is down every delivery is a 503 with
-// Retry-After, answered within the publish timeout; once it is back the
-// platform's retry of the same delivery is stored exactly once.
+// TestBrokerGoesAway: while the broker is down every delivery, of every
+// provider, is a 503 with Retry-After, answered within the publish timeout;
+// once it is back the platform's retry of the same delivery is stored
+// exactly once.
 func TestBrokerGoesAway(t *testing.T) {
 	h := newHarness(t)
-	body, hdr := h.delivery("shop", "", "outage-1")
 	first, firstHdr := h.delivery("shop", "", "before-outage")
 	if a := h.post(http.MethodPost, "shop", first, firstHdr); a.code != 200 {
 		t.Fatalf("before the outage: %d %s", a.code, a.raw)
 	}
+	type pending struct {
+		source string
+		body   []byte
+		hdr    http.Header
+	}
+	var during []pending
+	for _, src := range testSources() {
+		body, hdr := h.delivery(src.name, "", "outage-"+src.name)
+		during = append(during, pending{src.name, body, hdr})
+	}
 
 	h.ns.Stop()
-	for range 3 {
+	for _, d := range during {
 		start := time.Now()
-		a := h.post(http.MethodPost, "shop", body, hdr)
+		a := h.post(http.MethodPost, d.source, d.body, d.hdr)
 		took := time.Since(start)
 		if a.code != http.StatusServiceUnavailable {
-			t.Fatalf("broker down: status %d (%s), want 503", a.code, a.raw)
+			t.Fatalf("%s, broker down: status %d (%s), want 503", d.source, a.code, a.raw)
 		}
 		if ra, err := strconv.Atoi(a.header.Get("Retry-After")); err != nil || ra <= 0 {
 			t.Errorf("Retry-After = %q, want a positive number of seconds", a.header.Get("Retry-After"))
@@ -40,33 +49,27 @@ func TestBrokerGoesAway(t *testing.T) {
 		// The publish timeout is 500ms; allow generous scheduling slack on a
 		// busy machine, but not a hang.
 		if took > 5*time.Second {
-			t.Errorf("503 took %s", took)
+			t.Errorf("%s: 503 took %s", d.source, took)
 		}
 	}
 
-	restarted := h.ns.Restart(t)
-	ready := bridge.Ready(mustConn(t, restarted), h.js, "WEBHOOKS")
-	natstest.Eventually(t, 10*time.Second, "stream back", func() bool {
+	h.ns.Restart(t)
+	ready := bridge.Ready(h.nc, h.js, "WEBHOOKS")
+	natstest.Eventually(t, 10*time.Second, "connected and the stream back", func() bool {
 		return ready(context.Background()) == nil
 	})
-	var a answer
-	natstest.Eventually(t, 10*time.Second, "a 200 after the restart", func() bool {
-		a = h.post(http.MethodPost, "shop", body, hdr)
-		return a.code == 200
-	})
-	// The platform retries again (it may not have seen our 200).
-	if b := h.post(http.MethodPost, "shop", body, hdr); b.code != 200 || b.body["duplicate"] != true {
-		t.Errorf("second retry: %d %s, want a 200 duplicate", b.code, b.raw)
+	for _, d := range during {
+		natstest.Eventually(t, 10*time.Second, d.source+": a 200 after the restart", func() bool {
+			return h.post(http.MethodPost, d.source, d.body, d.hdr).code == 200
+		})
+		// The platform retries again (it may not have seen our 200).
+		if b := h.post(http.MethodPost, d.source, d.body, d.hdr); b.code != 200 || b.body["duplicate"] != true {
+			t.Errorf("%s, second retry: %d %s, want a 200 duplicate", d.source, b.code, b.raw)
+		}
 	}
-	if n := h.stored(); n != 2 {
-		t.Errorf("%d messages stored after the outage, want 2 (one before, one during)", n)
+	if n, want := h.stored(), uint64(1+len(during)); n != want {
+		t.Errorf("%d messages stored after the outage, want %d (one before, one per delivery during)", n, want)
 	}
-}
-
-func mustConn(t *testing.T, s *natstest.Server) *nats.Conn {
-	t.Helper()
-	nc, _ := s.Connect(t)
-	return nc
 }
 
 func TestReady(t *testing.T) {
