@@ -32,6 +32,11 @@ type Config struct {
 	// FilterSubjects selects the events (required); wildcards allowed, e.g.
 	// "webhooks.shopify.*.orders.>".
 	FilterSubjects []string
+	// StartTime, when set, makes a new consumer start at the first message
+	// stored at or after it (a replay from a point in time); zero starts at
+	// the beginning of the stream. It cannot be changed on an existing
+	// consumer: pick a new Name to replay.
+	StartTime time.Time
 	// Concurrency is how many handlers run at once; default 1.
 	Concurrency int
 	// AckWait is how long the server waits for an ack before redelivering;

@@ -95,7 +95,7 @@ func (c Config) Validate() error {
 // dead-lettered instead of silently left behind by the server.
 func (c Config) ConsumerConfig() jetstream.ConsumerConfig {
 	c.setDefaults()
-	return jetstream.ConsumerConfig{
+	cc := jetstream.ConsumerConfig{
 		Durable:        c.Name,
 		Description:    "hookbridge consumer " + c.Name,
 		FilterSubjects: c.FilterSubjects,
@@ -105,6 +105,11 @@ func (c Config) ConsumerConfig() jetstream.ConsumerConfig {
 		MaxDeliver:     c.MaxDeliver + 1,
 		MaxAckPending:  max(c.Concurrency*4, 64),
 	}
+	if !c.StartTime.IsZero() {
+		cc.DeliverPolicy = jetstream.DeliverByStartTimePolicy
+		cc.OptStartTime = &c.StartTime
+	}
+	return cc
 }
 
 // DeadLetterStreamConfig is the stream that holds dead letters.
