@@ -1,0 +1,24 @@
+// Command shipping is hookbridge's sample shipping consumer: it turns paid,
+// cancelled and fulfilled orders from the WEBHOOKS stream into shipments in
+// the JetStream KV bucket "shipments", publishes shipping events on the
+// SHIPPING stream, and serves the shipments over HTTP.
+//
+//	shipping [--nats URL] [--listen ADDR] [--concurrency N]
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "shipping:", err)
+		os.Exit(1)
+	}
+}
