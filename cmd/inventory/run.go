@@ -1,0 +1,200 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/hookbridge/hookbridge/consumers"
+	"github.com/hookbridge/hookbridge/consumers/inventory"
+)
+
+const defaultNATS = "nats://127.0.0.1:4222"
+
+// run is the whole program; main only supplies the process's context,
+// arguments, environment and streams. It returns nil after ctx is cancelled
+// and the handlers in flight have finished.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("inventory", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	natsDefault := getenv("INVENTORY_NATS_URL")
+	if natsDefault == "" {
+		natsDefault = defaultNATS
+	}
+	natsURL := fs.String("nats", natsDefault, "NATS server URL(s), comma-separated (env INVENTORY_NATS_URL)")
+	stockFile := fs.String("stock", "", "JSON `FILE` of initial stock, {\"SKU\": quantity, ...}")
+	var seeds seedFlag
+	fs.Var(&seeds, "seed", "initial stock as `SKU=QTY`[,SKU=QTY...]; repeatable; wins over --stock.\nSeeding sets only SKUs the bucket does not hold yet")
+	listen := fs.String("listen", "127.0.0.1:9191", "address of the read path: GET /stock, /stock/{sku}, /healthz, /metrics")
+	concurrency := fs.Int("concurrency", 4, "webhook events handled at once")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if *concurrency < 1 {
+		return fmt.Errorf("--concurrency must be at least 1, not %d", *concurrency)
+	}
+	seed, err := readSeed(*stockFile, seeds)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(stdout, nil))
+
+	nc, err := nats.Connect(*natsURL,
+		nats.Name("hookbridge-inventory"),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(500*time.Millisecond),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil { // nil: our own Close at shutdown
+				log.Warn("nats disconnected", "error", err)
+			}
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("nats reconnected", "url", nc.ConnectedUrlRedacted()) }),
+	)
+	if err != nil {
+		return fmt.Errorf("connecting to nats at %s: %w (is `go run ./cmd/hookbridge` running?)", *natsURL, err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return fmt.Errorf("jetstream: %w", err)
+	}
+
+	setupCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	svc, err := inventory.New(setupCtx, js, inventory.Config{Logger: log})
+	if err == nil {
+		err = svc.Seed(setupCtx, seed)
+	}
+	cancel()
+	if err != nil {
+		return err
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	cfg := inventory.ConsumerConfig()
+	cfg.Concurrency = *concurrency
+	cfg.Logger = log
+	cfg.Metrics = consumers.NewMetrics(reg)
+
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("--listen: %w", err)
+	}
+	read := svc.Handler()
+	mux := http.NewServeMux()
+	mux.Handle("/stock", read)
+	mux.Handle("/stock/", read)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 5 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("inventory listening", "read", "http://"+ln.Addr().String()+"/stock",
+		"nats", nc.ConnectedUrlRedacted(), "concurrency", *concurrency)
+
+	// The read path and the consumer run side by side; either failing
+	// stops the other.
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	serveErr := make(chan error, 1)
+	go func() {
+		err := srv.Serve(ln)
+		if !errors.Is(err, http.ErrServerClosed) {
+			serveErr <- fmt.Errorf("read path: %w", err)
+			stopRun()
+		}
+		close(serveErr)
+	}()
+
+	runErr := consumers.Run(runCtx, js, cfg, svc.Handle)
+	graceCtx, cancelGrace := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancelGrace()
+	_ = srv.Shutdown(graceCtx)
+	if err := <-serveErr; err != nil && runErr == nil {
+		runErr = err
+	}
+	if runErr == nil {
+		log.Info("inventory stopped")
+	}
+	return runErr
+}
+
+// seedFlag collects --seed SKU=QTY[,SKU=QTY...] values.
+type seedFlag []string
+
+func (s *seedFlag) String() string { return strings.Join(*s, ",") }
+
+func (s *seedFlag) Set(v string) error {
+	if _, err := parseSeed(v); err != nil {
+		return err
+	}
+	*s = append(*s, v)
+	return nil
+}
+
+// parseSeed reads "SKU=QTY,SKU=QTY". The quantity follows the last "=", so a
+// SKU may contain "=" but not ","; spaces around either part are trimmed.
+func parseSeed(v string) (map[string]int, error) {
+	out := map[string]int{}
+	for pair := range strings.SplitSeq(v, ",") {
+		i := strings.LastIndex(pair, "=")
+		if i < 0 {
+			return nil, fmt.Errorf("%q: want SKU=QTY", pair)
+		}
+		sku := strings.TrimSpace(pair[:i])
+		n, err := strconv.Atoi(strings.TrimSpace(pair[i+1:]))
+		if sku == "" || err != nil || n < 0 {
+			return nil, fmt.Errorf("%q: want SKU=QTY with QTY a whole number ≥ 0", pair)
+		}
+		out[sku] = n
+	}
+	return out, nil
+}
+
+// readSeed merges the --stock file and the --seed flags, the flags last.
+func readSeed(file string, seeds []string) (map[string]int, error) {
+	seed := map[string]int{}
+	if file != "" {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("--stock: %w", err)
+		}
+		if err := json.Unmarshal(data, &seed); err != nil {
+			return nil, fmt.Errorf(`--stock %s: want {"SKU": quantity, ...}: %w`, file, err)
+		}
+	}
+	for _, v := range seeds {
+		m, err := parseSeed(v)
+		if err != nil {
+			return nil, fmt.Errorf("--seed %w", err)
+		}
+		for sku, n := range m {
+			seed[sku] = n
+		}
+	}
+	return seed, nil
+}
