@@ -29,6 +29,7 @@ func send(ctx context.Context, args []string, getenv func(string) string, stdout
 	url := fs.String("url", "", "bridge base URL (default http://<http.listen from the config>)")
 	eventType := fs.String("event", "", "event type as the platform names it (default: a typical one for the provider)")
 	id := fs.String("id", "", "delivery id; send the same id twice to see a platform retry collapse (default: random)")
+	order := fs.String("order", "", "order (resource) id in the sample body, to send several events about one order (default: derived from the delivery id)")
 	file := fs.String("file", "", "send this file as the body instead of the sample")
 	dry := fs.Bool("dry-run", false, "print the request instead of sending it")
 	// Flags may come before or after SOURCE.
@@ -75,7 +76,7 @@ func send(ctx context.Context, args []string, getenv func(string) string, stdout
 	}
 	now := time.Now()
 	loc := sample.Locators{ID: src.HMAC.ID, Type: src.HMAC.Type, Subject: src.HMAC.Subject, Time: src.HMAC.Time}
-	body, h, err := sample.Delivery(src.Provider, loc, *eventType, *id, now)
+	body, h, err := sample.DeliveryForOrder(src.Provider, loc, *eventType, *id, *order, now)
 	if err != nil {
 		return err
 	}

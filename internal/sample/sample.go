@@ -23,11 +23,24 @@ type Locators struct {
 // own: the body and the headers the platform sets besides its signature
 // (provider.Sign adds that). An empty eventType picks a typical one. id makes
 // the delivery unique; the same id gives the same delivery id, as a
-// platform's retry would. loc is used only for the hmac kind.
+// platform's retry would. The order (resource) id is derived from id; loc
+// is used only for the hmac kind.
 func Delivery(kind string, loc Locators, eventType, id string, now time.Time) ([]byte, http.Header, error) {
+	return DeliveryForOrder(kind, loc, eventType, id, "", now)
+}
+
+// DeliveryForOrder is Delivery about a given order (resource) id, so that
+// several events (created, paid, cancelled) can concern one order. An empty
+// orderID derives one from id.
+func DeliveryForOrder(kind string, loc Locators, eventType, id, orderID string, now time.Time) ([]byte, http.Header, error) {
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
-	num := numericID(id)
+	num := orderID
+	if num == "" {
+		num = numericID(id)
+	} else if strings.Trim(num, "0123456789") != "" {
+		return nil, nil, fmt.Errorf("order id %q: want digits, as the platforms' order ids are", num)
+	}
 	order := map[string]any{
 		"id":         json.Number(num),
 		"currency":   "USD",
@@ -47,6 +60,10 @@ func Delivery(kind string, loc Locators, eventType, id string, now time.Time) ([
 		order["admin_graphql_api_id"] = "gid://shopify/Order/" + num
 		order["created_at"] = now.Format(time.RFC3339)
 		order["financial_status"] = "paid"
+		if eventType == "orders/cancelled" {
+			order["cancelled_at"] = now.Format(time.RFC3339)
+			order["cancel_reason"] = "customer"
+		}
 		order["total_price"] = "24.00"
 		body = order
 	case "woocommerce":
