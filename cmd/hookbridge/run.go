@@ -7,11 +7,15 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/hookbridge/hookbridge/internal/config"
+	"github.com/hookbridge/hookbridge/internal/healthcheck"
 )
 
 const usage = `Usage:
   hookbridge [serve] [--config FILE]   run the bridge (default command)
   hookbridge send [flags] SOURCE       sign and post a sample delivery to a running bridge
+  hookbridge healthcheck [--url URL]   exit 0 only if the bridge's /readyz answers 200
   hookbridge help                      show this help
 
 The config file is --config FILE, else $HOOKBRIDGE_CONFIG, else ./hookbridge.yaml.
@@ -31,6 +35,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = serve(ctx, args, getenv, stdout, stderr)
 	case "send":
 		err = send(ctx, args, getenv, stdout, stderr)
+	case "healthcheck":
+		// For container HEALTHCHECKs: the image has no shell or curl.
+		url := "http://127.0.0.1:9090/readyz"
+		if cfg, cfgErr := config.Load(config.Path("", getenv), getenv); cfgErr == nil {
+			url = healthcheck.LocalURL(cfg.Admin.Listen, "/readyz")
+		}
+		err = healthcheck.Run(ctx, args, url, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -134,6 +134,16 @@ func TestServeAndSend(t *testing.T) {
 	if code := status(in.admin, "/healthz"); code != 200 {
 		t.Errorf("/healthz %d", code)
 	}
+	out.Reset()
+	env := func(k string) string {
+		if k == "HOOKBRIDGE_CONFIG" {
+			return in.cfgPath
+		}
+		return ""
+	}
+	if err := run(context.Background(), []string{"healthcheck"}, env, &out, &out); err != nil {
+		t.Errorf("healthcheck of a ready bridge: %v", err)
+	}
 	metrics := get(t, in.admin, "/metrics")
 	for _, want := range []string{
 		`hookbridge_deliveries_total{outcome="published",provider="shopify",source="shop"} 1`,

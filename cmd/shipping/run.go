@@ -19,6 +19,7 @@ import (
 
 	"github.com/hookbridge/hookbridge/consumers"
 	"github.com/hookbridge/hookbridge/consumers/shipping"
+	"github.com/hookbridge/hookbridge/internal/healthcheck"
 )
 
 const defaultNATS = "nats://127.0.0.1:4222"
@@ -27,6 +28,10 @@ const defaultNATS = "nats://127.0.0.1:4222"
 // arguments, environment and streams. It returns nil after ctx is cancelled
 // and the handlers in flight have finished.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "healthcheck" {
+		// For container HEALTHCHECKs: the image has no shell or curl.
+		return healthcheck.Run(ctx, args[1:], "http://127.0.0.1:9192/healthz", stdout, stderr)
+	}
 	fs := flag.NewFlagSet("shipping", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	natsDefault := getenv("SHIPPING_NATS_URL")
