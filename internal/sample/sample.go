@@ -170,3 +170,19 @@ func orDefault(s, def string) string {
 	}
 	return s
 }
+
+// Pad grows a JSON object body to about size bytes with a "note" field, so
+// that benchmarks and load runs use realistic body sizes.
+func Pad(body []byte, size int) []byte {
+	n := size - len(body) - len(`,"note":""`)
+	if n <= 0 || len(body) < 2 || body[len(body)-1] != '}' {
+		return body
+	}
+	out := make([]byte, 0, size)
+	out = append(out, body[:len(body)-1]...)
+	out = append(out, `,"note":"`...)
+	for i := range n {
+		out = append(out, 'a'+byte(i%26))
+	}
+	return append(out, `"}`...)
+}
