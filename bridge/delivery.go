@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/hookbridge/hookbridge/bridge/provider"
 )
@@ -52,7 +51,7 @@ func (s *server) handleDelivery(w http.ResponseWriter, r *http.Request) {
 		s.finish(w, r, rt, err, deliveryLog{})
 		return
 	}
-	msg, msgID, err := s.message(r.Context(), rt, delivery{
+	msg, err := s.message(rt, delivery{
 		body: body, contentType: r.Header.Get("Content-Type"), received: start, event: ev,
 	})
 	if err != nil {
@@ -66,7 +65,7 @@ func (s *server) handleDelivery(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), s.cfg.PublishTimeout)
 	defer cancel()
 	pubStart := time.Now()
-	ack, err := s.pub.PublishMsg(ctx, msg, jetstream.WithMsgID(msgID))
+	ack, err := s.pub.PublishMsg(ctx, msg) // msg carries its Nats-Msg-Id
 	s.metrics.publishSeconds.Observe(time.Since(pubStart).Seconds())
 	if err == nil && ack.Stream != s.cfg.Stream {
 		// Another stream captured the subject: the message is not where

@@ -1,17 +1,15 @@
 package bridge
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"mime"
+	"net/url"
+	"strings"
 	"time"
 	"unicode/utf8"
 
-	cejs "github.com/cloudevents/sdk-go/protocol/nats_jetstream/v2"
-	"github.com/cloudevents/sdk-go/v2/binding"
-	"github.com/cloudevents/sdk-go/v2/event"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/hookbridge/hookbridge/bridge/provider"
 )
@@ -27,67 +25,91 @@ type delivery struct {
 	event       provider.Event
 }
 
-// message encodes d as a CloudEvent in binary mode (sdk-go's nats_jetstream
-// codec: lower-case ce-* headers, the body as the payload, byte for byte) and
-// returns it with its dedup id. Attributes are checked before encoding, since
-// they come from untrusted input and travel as NATS header values.
-func (s *server) message(ctx context.Context, rt *route, d delivery) (*nats.Msg, string, error) {
+// CloudEvents binary-mode header names, exactly as sdk-go's nats_jetstream
+// codec writes them ("ce-" + the attribute name).
+const (
+	hdrSpecVersion     = "ce-specversion"
+	hdrID              = "ce-id"
+	hdrSource          = "ce-source"
+	hdrType            = "ce-type"
+	hdrSubject         = "ce-subject"
+	hdrTime            = "ce-time"
+	hdrDataContentType = "ce-datacontenttype"
+)
+
+// message encodes d as a CloudEvent in binary mode and returns it with its
+// dedup id. The headers are the ones sdk-go's nats_jetstream codec writes
+// for the same event, value for value (TestEncodingMatchesSDK holds it to
+// that), but written directly: the payload is the body itself, not a copy,
+// and there is no event object to build and validate. Attributes come from
+// untrusted input and travel as NATS header values, so they are checked
+// first.
+func (s *server) message(rt *route, d delivery) (*nats.Msg, error) {
 	ev := d.event
 	src := ev.Source
 	if src == "" {
 		src = "/" + rt.Provider.Kind() + "/" + rt.Name
 	}
 	ceType := rt.Provider.CEType(ev.Type)
+	if ev.ID == "" || ev.Type == "" {
+		return nil, fmt.Errorf("%w: id and type are required", provider.ErrUnusable)
+	}
 	for _, a := range [...]struct{ name, value string }{
 		{"id", ev.ID}, {"type", ceType}, {"source", src}, {"subject", ev.Subject},
 	} {
 		if err := checkAttr(a.name, a.value); err != nil {
-			return nil, "", err
+			return nil, err
 		}
 	}
+	// CloudEvents' source is a URI-reference; sdk-go stores it parsed and
+	// writes it back with url.URL.String, so do the same.
+	u, err := url.Parse(src)
+	if err != nil || u.String() == "" {
+		return nil, fmt.Errorf("%w: source is not a URI reference", provider.ErrUnusable)
+	}
+	src = u.String()
 
 	subject := make([]byte, 0, len(rt.subjectBase)+len(ev.Type)+4)
 	subject = append(subject, rt.subjectBase...)
 	subject, tokens := appendTypeTokens(subject, ev.Type)
 	if tokens == 0 {
-		return nil, "", fmt.Errorf("%w: event type %q has no subject token", provider.ErrUnusable, ev.Type)
+		return nil, fmt.Errorf("%w: event type %q has no subject token", provider.ErrUnusable, ev.Type)
 	}
 
-	e := event.New()
-	e.SetID(ev.ID)
-	e.SetType(ceType)
-	e.SetSource(src)
-	if ev.Subject != "" {
-		e.SetSubject(ev.Subject)
-	}
 	t := ev.Time
 	if t.IsZero() {
 		t = d.received
 	}
-	e.SetTime(t.UTC())
-	if d.contentType != "" {
-		if _, _, err := mime.ParseMediaType(d.contentType); err == nil {
-			e.SetDataContentType(d.contentType)
+	// As sdk-go does (and nats.go would trim it anyway); an invalid media
+	// type is left out rather than refusing a verified delivery.
+	contentType := strings.TrimSpace(d.contentType)
+	if contentType != "" {
+		if _, _, err := mime.ParseMediaType(contentType); err != nil {
+			contentType = ""
 		}
 	}
-	e.DataEncoded = d.body
-	if err := e.Validate(); err != nil {
-		return nil, "", fmt.Errorf("%w: %v", provider.ErrUnusable, err)
-	}
 
-	var payload bytes.Buffer
-	payload.Grow(len(d.body))
-	hdr, err := cejs.WriteMsg(ctx, binding.ToMessage(&e), &payload)
-	if err != nil {
-		return nil, "", fmt.Errorf("encoding cloudevent: %w", err)
+	// One backing array for all header values.
+	vals := [8]string{"1.0", ev.ID, src, ceType, t.UTC().Format(time.RFC3339Nano), rt.Name + ":" + ev.ID, ev.Subject, contentType}
+	hdr := make(nats.Header, 8)
+	hdr[hdrSpecVersion] = vals[0:1:1]
+	hdr[hdrID] = vals[1:2:2]
+	hdr[hdrSource] = vals[2:3:3]
+	hdr[hdrType] = vals[3:4:4]
+	hdr[hdrTime] = vals[4:5:5]
+	hdr[jetstream.MsgIDHeader] = vals[5:6:6]
+	if ev.Subject != "" {
+		hdr[hdrSubject] = vals[6:7:7]
 	}
-	msgID := rt.Name + ":" + ev.ID
-	return &nats.Msg{Subject: string(subject), Header: hdr, Data: payload.Bytes()}, msgID, nil
+	if contentType != "" {
+		hdr[hdrDataContentType] = vals[7:8:8]
+	}
+	return &nats.Msg{Subject: string(subject), Header: hdr, Data: d.body}, nil
 }
 
 // checkAttr refuses attribute values that a NATS header cannot carry intact:
 // invalid UTF-8, control characters (nats.go would rewrite CR/LF) and
-// surrounding spaces (it would trim them), or absurd lengths.
+// surrounding whitespace (nats.go and sdk-go trim it), or absurd lengths.
 func checkAttr(name, v string) error {
 	if len(v) > maxAttrLen {
 		return fmt.Errorf("%w: %s longer than %d bytes", provider.ErrUnusable, name, maxAttrLen)
@@ -100,8 +122,10 @@ func checkAttr(name, v string) error {
 			return fmt.Errorf("%w: %s contains a control character", provider.ErrUnusable, name)
 		}
 	}
-	if v != "" && (v[0] == ' ' || v[len(v)-1] == ' ') {
-		return fmt.Errorf("%w: %s has surrounding spaces", provider.ErrUnusable, name)
+	// sdk-go trims attributes with strings.TrimSpace when it reads them:
+	// refuse what would not come back the same.
+	if strings.TrimSpace(v) != v {
+		return fmt.Errorf("%w: %s has surrounding whitespace", provider.ErrUnusable, name)
 	}
 	return nil
 }
