@@ -2,7 +2,6 @@ package bridge
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/mux"
 
@@ -80,10 +80,19 @@ func (s *server) handleDelivery(w http.ResponseWriter, r *http.Request) {
 	s.finish(w, r, rt, nil, dl)
 }
 
-// readBody reads the whole body through the size limit.
+// readBody reads the whole body through the size limit: into one buffer of
+// the announced size when the sender gave a Content-Length (the server then
+// delivers exactly that many bytes), else through a MaxBytesReader.
 func (s *server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if r.ContentLength > s.cfg.MaxBodyBytes {
 		return nil, ErrTooLarge
+	}
+	if r.ContentLength > 0 {
+		body := make([]byte, r.ContentLength)
+		if _, err := io.ReadFull(r.Body, body); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrBadRequest, err)
+		}
+		return body, nil
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
 	if err != nil {
@@ -96,6 +105,10 @@ func (s *server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 	return body, nil
 }
 
+// errorBody and okBody are the answers' JSON. They are written by hand
+// (appendJSON) rather than with encoding/json, which on this path cost
+// reflection and allocations per request; TestAnswerJSON holds the output to
+// encoding/json's reading of it.
 type errorBody struct {
 	Error string `json:"error"`
 }
@@ -106,6 +119,67 @@ type okBody struct {
 	Subject   string `json:"subject,omitempty"`
 	Seq       uint64 `json:"seq,omitempty"`
 	Duplicate bool   `json:"duplicate,omitempty"`
+}
+
+func (b errorBody) appendJSON(dst []byte) []byte {
+	dst = append(dst, `{"error":`...)
+	dst = appendJSONString(dst, b.Error)
+	return append(dst, "}\n"...)
+}
+
+func (b okBody) appendJSON(dst []byte) []byte {
+	dst = append(dst, `{"status":`...)
+	dst = appendJSONString(dst, b.Status)
+	if b.ID != "" {
+		dst = append(dst, `,"id":`...)
+		dst = appendJSONString(dst, b.ID)
+	}
+	if b.Subject != "" {
+		dst = append(dst, `,"subject":`...)
+		dst = appendJSONString(dst, b.Subject)
+	}
+	if b.Seq != 0 {
+		dst = append(dst, `,"seq":`...)
+		dst = strconv.AppendUint(dst, b.Seq, 10)
+	}
+	if b.Duplicate {
+		dst = append(dst, `,"duplicate":true`...)
+	}
+	return append(dst, "}\n"...)
+}
+
+// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes
+// U+FFFD, as encoding/json does; '<', '>' and '&' are not escaped (no HTML
+// here).
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				dst = append(dst, '\\', c)
+			case c < 0x20:
+				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			default:
+				dst = append(dst, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			dst = append(dst, "\\ufffd"...)
+		case r == '\u2028' || r == '\u2029':
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		default:
+			dst = append(dst, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(dst, '"')
 }
 
 // finish answers the sender, logs one line and counts the outcome.
@@ -191,9 +265,19 @@ func publicError(err error, out outcome) string {
 	return ErrUnavailable.Error()
 }
 
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+func writeJSON(w http.ResponseWriter, code int, body interface{ appendJSON([]byte) []byte }) {
+	var buf [256]byte
+	out := body.appendJSON(buf[:0])
+	h := w.Header()
+	h["Content-Type"] = contentTypeJSON
+	h["X-Content-Type-Options"] = nosniff
+	h["Content-Length"] = []string{strconv.Itoa(len(out))}
 	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
+	_, _ = w.Write(out)
 }
+
+// Shared, never modified header values.
+var (
+	contentTypeJSON = []string{"application/json"}
+	nosniff         = []string{"nosniff"}
+)

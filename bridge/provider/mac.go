@@ -9,6 +9,7 @@ import (
 	"hash"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -20,10 +21,18 @@ type keyring struct {
 	hash func() hash.Hash
 	size int // bytes in one MAC
 	keys [][]byte
+	// macs holds, per key, HMAC states ready to Reset and reuse: building
+	// one (two hash states and the padded key) costs more than hashing a
+	// small body.
+	macs []*sync.Pool
 }
 
 func newKeyring(h func() hash.Hash, keys [][]byte) keyring {
-	return keyring{hash: h, size: h().Size(), keys: keys}
+	k := keyring{hash: h, size: h().Size(), keys: keys, macs: make([]*sync.Pool, len(keys))}
+	for i, key := range keys {
+		k.macs[i] = &sync.Pool{New: func() any { return hmac.New(h, key) }}
+	}
+	return k
 }
 
 // rawKeys is the keys of the platforms that use the secret string's bytes
@@ -38,16 +47,19 @@ func rawKeys(secrets []string) [][]byte {
 
 // sum is the MAC of the concatenated parts under key. Parts save copying a
 // large body just to put a timestamp in front of it.
-func (k keyring) sum(key []byte, parts ...[]byte) []byte {
-	m := hmac.New(k.hash, key)
+func (k keyring) sum(key int, parts ...[]byte) []byte {
+	m := k.macs[key].Get().(hash.Hash)
+	m.Reset()
 	for _, p := range parts {
 		m.Write(p)
 	}
-	return m.Sum(nil)
+	out := m.Sum(nil)
+	k.macs[key].Put(m)
+	return out
 }
 
 // sign is the MAC of the parts under the first key.
-func (k keyring) sign(parts ...[]byte) []byte { return k.sum(k.keys[0], parts...) }
+func (k keyring) sign(parts ...[]byte) []byte { return k.sum(0, parts...) }
 
 // match reports whether some key's MAC of the parts equals one of sigs.
 // Every comparison is made with hmac.Equal and none is skipped once one
@@ -55,7 +67,7 @@ func (k keyring) sign(parts ...[]byte) []byte { return k.sum(k.keys[0], parts...
 // did.
 func (k keyring) match(sigs [][]byte, parts ...[]byte) bool {
 	ok := false
-	for _, key := range k.keys {
+	for key := range k.keys {
 		mac := k.sum(key, parts...)
 		for _, sig := range sigs {
 			if hmac.Equal(mac, sig) {
