@@ -1,0 +1,24 @@
+# Developer tasks for hookbridge. Go 1.26 is all `make test` needs; `images`
+# and `integration` need a local Docker engine (no registry: every image is
+# built here from source, FROM scratch).
+GO ?= go
+
+.PHONY: help test race images integration clean-images
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+test: ## the unit tests; the integration suites skip where no Docker engine answers
+	$(GO) test ./...
+
+race: ## what CI runs: every test with the race detector
+	$(GO) test -race -count=1 ./...
+
+images: ## build nats:<version in go.mod>, hookbridge:dev, and inventory:dev, shipping:dev once they exist (IMAGES="nats hookbridge" picks)
+	$(GO) run ./integration/images/cmd/buildimages $(IMAGES)
+
+integration: ## the container suites (broker outage, cluster fault); a missing Docker engine fails them
+	CI=$${CI:-true} TESTCONTAINERS_RYUK_DISABLED=true $(GO) test -count=1 -timeout 20m -v ./integration/...
+
+clean-images: ## remove every image `make images` or the suites built
+	docker image ls -q --filter label=org.hookbridge.image.content-sha256 | sort -u | xargs -r docker image rm -f
