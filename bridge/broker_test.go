@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/hookbridge/hookbridge/bridge"
@@ -152,4 +153,50 @@ func TestEnsureStream(t *testing.T) {
 			t.Fatalf("err = %v, want the server's refusal", err)
 		}
 	})
+}
+
+// TestSetUpStreamWaitsForTheBroker: start-up against a server that is not
+// up yet waits for it; an incompatible stream fails at once.
+func TestSetUpStreamWaitsForTheBroker(t *testing.T) {
+	addr := natstest.FreeAddr(t)
+	nc, err := nats.Connect("nats://"+addr, nats.RetryOnFailedConnect(true), nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	cfg := bridge.StreamConfig{Name: "WEBHOOKS", SubjectPrefix: "webhooks", Replicas: 1, Duplicates: time.Hour}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	retried := make(chan error, 100)
+	done := make(chan error, 1)
+	go func() {
+		_, err := bridge.SetUpStream(ctx, js, cfg, 500*time.Millisecond, func(err error) { retried <- err })
+		done <- err
+	}()
+	select {
+	case <-retried: // it is waiting, not failing
+	case err := <-done:
+		t.Fatalf("SetUpStream returned before the server existed: %v", err)
+	}
+	natstest.StartAt(t, addr, t.TempDir())
+	if err := <-done; err != nil {
+		t.Fatalf("SetUpStream after the server came up: %v", err)
+	}
+
+	// A stream that cannot serve is not waited for.
+	if err := js.DeleteStream(ctx, "WEBHOOKS"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "WEBHOOKS", Subjects: []string{"webhooks.>"}, Storage: jetstream.MemoryStorage}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if _, err := bridge.SetUpStream(ctx, js, cfg, 500*time.Millisecond, nil); err == nil {
+		t.Fatal("SetUpStream accepted a memory stream")
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("an incompatible stream took %s to report", d)
+	}
 }

@@ -86,3 +86,44 @@ func Ready(nc *nats.Conn, js jetstream.JetStream, stream string) ReadyFunc {
 		return nil
 	}
 }
+
+// SetUpStream runs EnsureStream until it succeeds, ctx ends, or it fails
+// for a reason waiting cannot fix (an incompatible stream, a refused
+// update). A broker that is still starting, or a fresh cluster with no
+// JetStream meta leader or too few peers yet, is retried every second, each
+// attempt bounded by attempt; onRetry (if not nil) hears why.
+func SetUpStream(ctx context.Context, js jetstream.JetStream, c StreamConfig, attempt time.Duration, onRetry func(error)) (jetstream.Stream, error) {
+	for {
+		actx, cancel := context.WithTimeout(ctx, attempt)
+		s, err := EnsureStream(actx, js, c)
+		cancel()
+		if err == nil || !transient(err) {
+			return s, err
+		}
+		if onRetry != nil {
+			onRetry(err)
+		}
+		t := time.NewTimer(time.Second)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("stream %s not ready before the start-up deadline: %w", c.Name, err)
+		case <-t.C:
+		}
+	}
+}
+
+// transient reports whether a JetStream API error may pass by itself.
+func transient(err error) bool {
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) {
+		// 10008: JetStream temporarily unavailable (no meta leader yet);
+		// 10005: not enough peers for the replicas (nodes still joining).
+		return apiErr.Code == 503 || apiErr.ErrorCode == 10008 || apiErr.ErrorCode == 10005
+	}
+	return errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, nats.ErrNoResponders) ||
+		errors.Is(err, nats.ErrTimeout) ||
+		errors.Is(err, nats.ErrDisconnected) ||
+		errors.Is(err, jetstream.ErrNoStreamResponse)
+}

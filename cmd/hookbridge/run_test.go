@@ -25,17 +25,6 @@ import (
 	"github.com/hookbridge/hookbridge/internal/sample"
 )
 
-// freeAddr returns a loopback address that was free a moment ago.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 type instance struct {
 	cfgPath, hook, admin, nats, store string
 }
@@ -51,7 +40,7 @@ func newInstanceWith(t *testing.T, httpExtra string) instance {
 	dir := t.TempDir()
 	in := instance{
 		cfgPath: filepath.Join(dir, "hookbridge.yaml"),
-		hook:    freeAddr(t), admin: freeAddr(t), nats: freeAddr(t),
+		hook:    natstest.FreeAddr(t), admin: natstest.FreeAddr(t), nats: natstest.FreeAddr(t),
 		store: filepath.Join(dir, "js"),
 	}
 	cfg := fmt.Sprintf(`
@@ -304,5 +293,54 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 		if errors.As(err, &ne) && ne.Timeout() {
 			t.Errorf("%s: the connection was still open after 10s", name)
 		}
+	}
+}
+
+// TestExternalNATSStartedLater: with nats.url set the bridge uses that
+// server, and waits for it at start-up when it is not up yet.
+func TestExternalNATSStartedLater(t *testing.T) {
+	dir := t.TempDir()
+	natsAddr := natstest.FreeAddr(t)
+	hook, admin := natstest.FreeAddr(t), natstest.FreeAddr(t)
+	path := filepath.Join(dir, "hookbridge.yaml")
+	cfg := fmt.Sprintf(`
+http: {listen: %q}
+admin: {listen: %q}
+nats: {url: "nats://%s", publish_timeout: 2s}
+sources: [{name: shop, provider: shopify, secrets: [s3cret]}]
+`, hook, admin, natsAddr)
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var logs logtest.Buffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"--config", path}, noEnv, &logs, &logs) }()
+	natstest.Eventually(t, 10*time.Second, "the bridge waiting for NATS", func() bool {
+		return strings.Contains(logs.String(), "stream not ready yet")
+	})
+	ns := natstest.StartAt(t, natsAddr, t.TempDir())
+	natstest.Eventually(t, 20*time.Second, "/readyz 200 once NATS is up", func() bool {
+		return status(admin, "/readyz") == 200
+	})
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"send", "--config", path, "shop", "--id", "ext-1"}, noEnv, &out, &out); err != nil {
+		t.Fatalf("send: %v\n%s", err, out.String())
+	}
+	_, js := ns.Connect(t)
+	s, err := js.Stream(context.Background(), "WEBHOOKS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err := s.GetLastMsgForSubject(context.Background(), "webhooks.shopify.shop.orders.create"); err != nil || m.Header.Get("ce-id") != "ext-1" {
+		t.Fatalf("the delivery is not in the external server's stream: %v", err)
+	}
+	if strings.Contains(logs.String(), "embedded nats") {
+		t.Error("an embedded server was started although nats.url is set")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
 	}
 }

@@ -25,6 +25,9 @@ import (
 	"github.com/hookbridge/hookbridge/internal/natsserver"
 )
 
+// startupWait bounds how long start-up waits for NATS and the stream.
+const startupWait = 60 * time.Second
+
 // headerRoom is what a CloudEvent's headers may add to a body on the wire;
 // the broker's max payload must leave this much above http.max_body_bytes.
 const headerRoom = 16 << 10
@@ -81,24 +84,31 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		log.Info("embedded nats listening", "url", ns.ClientURL(), "store_dir", cfg.NATS.Embedded.StoreDir, "sync_always", cfg.NATS.Embedded.SyncAlways)
 		nc, err = nats.Connect(ns.ClientURL(), nats.InProcessServer(ns), nats.Name("hookbridge"))
 	} else {
-		nc, err = nats.Connect(cfg.NATS.URL, natsOptions(log)...)
+		// RetryOnFailedConnect: a server that is not up yet is waited for
+		// (within startupWait, by the stream set-up below) instead of
+		// failing at once; compose and Kubernetes start things in any order.
+		nc, err = nats.Connect(cfg.NATS.URL, append(natsOptions(log), nats.RetryOnFailedConnect(true))...)
 	}
 	if err != nil {
 		return fmt.Errorf("connecting to nats: %w", err)
 	}
 	defer nc.Close()
-	log.Info("nats connected", "url", nc.ConnectedUrlRedacted())
+	log.Info("nats connection", "status", nc.Status().String(), "url", nc.ConnectedUrlRedacted())
 
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
-	setupCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	_, err = bridge.EnsureStream(setupCtx, js, bridge.StreamConfig{
+	// A broker or cluster that is still starting is waited for, within a
+	// bound: a fresh cluster has no JetStream leader for several seconds.
+	setupCtx, cancel := context.WithTimeout(ctx, startupWait)
+	_, err = bridge.SetUpStream(setupCtx, js, bridge.StreamConfig{
 		Name:          cfg.NATS.Stream,
 		SubjectPrefix: cfg.NATS.SubjectPrefix,
 		Replicas:      cfg.NATS.Replicas,
 		Duplicates:    cfg.NATS.DuplicateWindow,
+	}, 5*time.Second, func(err error) {
+		log.Warn("stream not ready yet; retrying", "stream", cfg.NATS.Stream, "nats", nc.Status().String(), "error", err)
 	})
 	cancel()
 	if err != nil {

@@ -2,6 +2,7 @@
 package natstest
 
 import (
+	"net"
 	"testing"
 	"time"
 
@@ -39,6 +40,17 @@ func StartAt(t testing.TB, listen, storeDir string) *Server {
 		ns.WaitForShutdown()
 	})
 	return &Server{Server: ns, Listen: ns.Addr().String(), StoreDir: storeDir}
+}
+
+// FreeAddr returns a loopback address that was free a moment ago.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }
 
 // Restart shuts s down and starts a new server at the same address and store.
