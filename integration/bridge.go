@@ -15,13 +15,33 @@ import (
 	"github.com/testcontainers/testcontainers-go/wait"
 )
 
-// The one source every bridge of these suites serves.
+// The source every bridge of these suites serves unless its config lists
+// others (BridgeConfig.Sources), and a WooCommerce one for suites that want
+// a second platform.
 const (
 	ShopSource = "shop"
 	ShopKind   = "shopify"
 	ShopSecret = "integration-shopify-secret"
+
+	WooSource = "woo"
+	WooKind   = "woocommerce"
+	WooSecret = "integration-woocommerce-secret"
+
 	// Stream is the stream the bridge creates and publishes to.
 	Stream = "WEBHOOKS"
+)
+
+// Source is one webhook source of the bridge's config.
+type Source struct {
+	Name   string // the source name: POST /webhooks/<Name>
+	Kind   string // the provider
+	Secret string
+}
+
+// Shop and Woo are the suites' Shopify and WooCommerce sources.
+var (
+	Shop = Source{Name: ShopSource, Kind: ShopKind, Secret: ShopSecret}
+	Woo  = Source{Name: WooSource, Kind: WooKind, Secret: WooSecret}
 )
 
 // BridgeConfig is what a suite chooses of the bridge's config.
@@ -31,6 +51,7 @@ type BridgeConfig struct {
 	NATSURL        string
 	Replicas       int           // nats.replicas; 0 means 1
 	PublishTimeout time.Duration // nats.publish_timeout; 0 means 1s
+	Sources        []Source      // nil means Shop alone
 }
 
 // Bridge is hookbridge running in a container of the hookbridge image, with
@@ -42,9 +63,10 @@ type Bridge struct {
 	Container  *testcontainers.DockerContainer
 }
 
-// StartBridge starts hookbridge on nw with one Shopify source, ShopSource
-// signed with ShopSecret, and returns once /readyz answers 200 (connected,
-// stream created). It is removed when the test ends.
+// StartBridge starts hookbridge on nw with the sources of cfg (by default one
+// Shopify source, ShopSource signed with ShopSecret), and returns once
+// /readyz answers 200 (connected, stream created). It is removed when the
+// test ends.
 func StartBridge(ctx context.Context, t testing.TB, nw *testcontainers.DockerNetwork, cfg BridgeConfig) *Bridge {
 	t.Helper()
 	if cfg.Replicas == 0 {
@@ -52,6 +74,9 @@ func StartBridge(ctx context.Context, t testing.TB, nw *testcontainers.DockerNet
 	}
 	if cfg.PublishTimeout == 0 {
 		cfg.PublishTimeout = time.Second
+	}
+	if cfg.Sources == nil {
+		cfg.Sources = []Source{Shop}
 	}
 	yaml := fmt.Sprintf(`log: {level: info, format: json}
 http: {listen: "0.0.0.0:8080", write_timeout: 15s, shutdown_grace: 5s}
@@ -64,10 +89,10 @@ nats:
   duplicate_window: 1h
   publish_timeout: %s
 sources:
-  - name: %s
-    provider: %s
-    secrets: [%q]
-`, cfg.NATSURL, Stream, cfg.Replicas, cfg.PublishTimeout, ShopSource, ShopKind, ShopSecret)
+`, cfg.NATSURL, Stream, cfg.Replicas, cfg.PublishTimeout)
+	for _, src := range cfg.Sources {
+		yaml += fmt.Sprintf("  - {name: %s, provider: %s, secrets: [%q]}\n", src.Name, src.Kind, src.Secret)
+	}
 
 	published := func(hc *container.HostConfig) {
 		hc.PortBindings = mobynet.PortMap{ // HostPort "" becomes a free port on 127.0.0.1

@@ -1,7 +1,17 @@
 // Package integration holds hookbridge's container suites and the harness
 // they share: the project's own images (built locally by package images, no
-// registry), nats-server containers and clusters, the bridge as a container,
-// and a sender that behaves like a webhook platform.
+// registry), nats-server containers and clusters, the bridge and the sample
+// consumers as containers, a sender that behaves like a webhook platform,
+// and a docker-compose driver.
+//
+// The suites:
+//
+//	TestBrokerOutage   the single broker stops and comes back under load
+//	TestClusterFault   a node of a three-node cluster is killed under load
+//	TestEndToEnd       Shopify and WooCommerce orders through the bridge into
+//	                   inventory, shipping and a team's own consumer
+//	TestConsumerCrash  inventory and shipping are killed mid-batch
+//	TestComposeSmoke   the repository's docker-compose.yml, up and down
 //
 // Run the suites with
 //

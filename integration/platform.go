@@ -42,12 +42,20 @@ type Platform struct {
 // up to 1s between attempts, at most 100 attempts within 2 minutes.
 func NewPlatform(t testing.TB, b *Bridge) *Platform {
 	t.Helper()
-	p, err := provider.New(provider.Config{Kind: ShopKind, Secrets: []string{ShopSecret}})
+	return NewSourcePlatform(t, b.WebhookURL, Shop)
+}
+
+// NewSourcePlatform is NewPlatform for the source src of the bridge whose
+// webhook base URL (…/webhooks/) is webhookURL: it sends src.Kind's
+// deliveries signed with src.Secret.
+func NewSourcePlatform(t testing.TB, webhookURL string, src Source) *Platform {
+	t.Helper()
+	p, err := provider.New(provider.Config{Kind: src.Kind, Secrets: []string{src.Secret}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &Platform{
-		URL: b.WebhookURL + ShopSource, Kind: ShopKind, Provider: p,
+		URL: webhookURL + src.Name, Kind: src.Kind, Provider: p,
 		FirstBackoff: 100 * time.Millisecond, MaxBackoff: time.Second,
 		MaxAttempts: 100, MaxElapsed: 2 * time.Minute,
 		HTTP: &http.Client{

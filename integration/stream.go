@@ -12,9 +12,11 @@ import (
 
 // Stored is one message of the stream, as the checks need it.
 type Stored struct {
-	Seq   uint64
-	MsgID string // Nats-Msg-Id: <source>:<delivery id>
-	CEID  string // ce-id: the delivery id
+	Seq     uint64
+	Subject string
+	MsgID   string // Nats-Msg-Id: <source>:<delivery id>
+	CEID    string // ce-id: the delivery id
+	CEType  string // ce-type
 }
 
 // ReadStream returns every message of stream, in sequence order. A lookup
@@ -37,7 +39,10 @@ func ReadStream(ctx context.Context, t testing.TB, js jetstream.JetStream, strea
 			m, err = s.GetMsg(ctx, seq)
 			return err
 		})
-		out = append(out, Stored{Seq: seq, MsgID: m.Header.Get(jetstream.MsgIDHeader), CEID: m.Header.Get("ce-id")})
+		out = append(out, Stored{
+			Seq: seq, Subject: m.Subject, MsgID: m.Header.Get(jetstream.MsgIDHeader),
+			CEID: m.Header.Get("ce-id"), CEType: m.Header.Get("ce-type"),
+		})
 	}
 	return out
 }
