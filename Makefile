@@ -17,7 +17,7 @@ race: ## what CI runs: every test with the race detector
 images: ## build nats:<version in go.mod>, hookbridge:dev, and inventory:dev, shipping:dev once they exist (IMAGES="nats hookbridge" picks)
 	$(GO) run ./integration/images/cmd/buildimages $(IMAGES)
 
-integration: ## the container suites (broker outage, cluster fault); a missing Docker engine fails them
+integration: ## the container suites (end to end, broker outage, cluster fault, consumer crash, compose smoke); a missing Docker engine fails them
 	CI=$${CI:-true} TESTCONTAINERS_RYUK_DISABLED=true $(GO) test -count=1 -timeout 20m -v ./integration/...
 
 clean-images: ## remove every image `make images` or the suites built

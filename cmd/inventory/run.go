@@ -32,9 +32,14 @@ const defaultNATS = "nats://127.0.0.1:4222"
 // arguments, environment and streams. It returns nil after ctx is cancelled
 // and the handlers in flight have finished.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	listenDefault := getenv("INVENTORY_LISTEN")
+	if listenDefault == "" {
+		listenDefault = "127.0.0.1:9191"
+	}
 	if len(args) > 0 && args[0] == "healthcheck" {
-		// For container HEALTHCHECKs: the image has no shell or curl.
-		return healthcheck.Run(ctx, args[1:], "http://127.0.0.1:9191/healthz", stdout, stderr)
+		// For container HEALTHCHECKs: the image has no shell or curl. It
+		// probes the address $INVENTORY_LISTEN names, as the service listens there.
+		return healthcheck.Run(ctx, args[1:], healthcheck.LocalURL(listenDefault, "/healthz"), stdout, stderr)
 	}
 	fs := flag.NewFlagSet("inventory", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -46,7 +51,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	stockFile := fs.String("stock", "", "JSON `FILE` of initial stock, {\"SKU\": quantity, ...}")
 	var seeds seedFlag
 	fs.Var(&seeds, "seed", "initial stock as `SKU=QTY`[,SKU=QTY...]; repeatable; wins over --stock.\nSeeding sets only SKUs the bucket does not hold yet")
-	listen := fs.String("listen", "127.0.0.1:9191", "address of the read path: GET /stock, /stock/{sku}, /healthz, /metrics")
+	listen := fs.String("listen", listenDefault, "(env INVENTORY_LISTEN) address of the read path: GET /stock, /stock/{sku}, /healthz, /metrics")
 	concurrency := fs.Int("concurrency", 4, "webhook events handled at once")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

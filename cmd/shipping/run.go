@@ -28,9 +28,14 @@ const defaultNATS = "nats://127.0.0.1:4222"
 // arguments, environment and streams. It returns nil after ctx is cancelled
 // and the handlers in flight have finished.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	listenDefault := getenv("SHIPPING_LISTEN")
+	if listenDefault == "" {
+		listenDefault = "127.0.0.1:9192"
+	}
 	if len(args) > 0 && args[0] == "healthcheck" {
-		// For container HEALTHCHECKs: the image has no shell or curl.
-		return healthcheck.Run(ctx, args[1:], "http://127.0.0.1:9192/healthz", stdout, stderr)
+		// For container HEALTHCHECKs: the image has no shell or curl. It
+		// probes the address $SHIPPING_LISTEN names, as the service listens there.
+		return healthcheck.Run(ctx, args[1:], healthcheck.LocalURL(listenDefault, "/healthz"), stdout, stderr)
 	}
 	fs := flag.NewFlagSet("shipping", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -39,7 +44,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		natsDefault = defaultNATS
 	}
 	natsURL := fs.String("nats", natsDefault, "NATS server URL(s), comma-separated (env SHIPPING_NATS_URL)")
-	listen := fs.String("listen", "127.0.0.1:9192", "address of the read path: GET /shipments, /shipments/{key}, /healthz, /metrics")
+	listen := fs.String("listen", listenDefault, "(env SHIPPING_LISTEN) address of the read path: GET /shipments, /shipments/{key}, /healthz, /metrics")
 	concurrency := fs.Int("concurrency", 4, "webhook events handled at once")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
