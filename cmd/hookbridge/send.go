@@ -14,6 +14,7 @@ import (
 
 	"github.com/hookbridge/hookbridge/internal/config"
 	"github.com/hookbridge/hookbridge/internal/sample"
+	"github.com/hookbridge/hookbridge/internal/sources"
 )
 
 // send signs a sample delivery for a configured source the way its platform
@@ -67,7 +68,7 @@ func send(ctx context.Context, args []string, getenv func(string) string, stdout
 		}
 		return fmt.Errorf("send: no source %q in the config (have %v)", name, known)
 	}
-	p, err := newProvider(*src)
+	p, err := sources.Provider(*src)
 	if err != nil {
 		return fmt.Errorf("source %q: %w", name, err)
 	}

@@ -20,9 +20,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/hookbridge/hookbridge/bridge"
-	"github.com/hookbridge/hookbridge/bridge/provider"
 	"github.com/hookbridge/hookbridge/internal/config"
 	"github.com/hookbridge/hookbridge/internal/natsserver"
+	"github.com/hookbridge/hookbridge/internal/sources"
 )
 
 // startupWait bounds how long start-up waits for NATS and the stream.
@@ -58,7 +58,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	log.Info("config loaded", "path", path)
 	warnFallbacks(log, cfg.Fallbacks)
 
-	sources, err := buildSources(cfg.Sources)
+	sources, err := sources.Bridge(cfg.Sources)
 	if err != nil {
 		return err
 	}
@@ -199,41 +199,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	_ = adminSrv.Shutdown(graceCtx)
 	log.Info("http stopped; closing nats")
 	return runErr
-}
-
-// buildSources resolves every configured source into its provider once.
-func buildSources(cfgs []config.Source) ([]bridge.Source, error) {
-	var errs []error
-	out := make([]bridge.Source, 0, len(cfgs))
-	for i, c := range cfgs {
-		p, err := newProvider(c)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("sources[%d] %q: %w", i, c.Name, err))
-			continue
-		}
-		out = append(out, bridge.Source{Name: c.Name, Provider: p})
-	}
-	return out, errors.Join(errs...)
-}
-
-func newProvider(c config.Source) (*provider.Provider, error) {
-	return provider.New(provider.Config{
-		Kind:       c.Provider,
-		Secrets:    c.Secrets,
-		Tolerance:  c.Tolerance,
-		TypePrefix: c.TypePrefix,
-		HMAC: provider.HMACConfig{
-			Header:    c.HMAC.Header,
-			Algorithm: c.HMAC.Algorithm,
-			Encoding:  c.HMAC.Encoding,
-			Prefix:    c.HMAC.Prefix,
-			ID:        c.HMAC.ID,
-			Type:      c.HMAC.Type,
-			Source:    c.HMAC.Source,
-			Subject:   c.HMAC.Subject,
-			Time:      c.HMAC.Time,
-		},
-	})
 }
 
 // natsOptions keeps the bridge connected to an external server for as long

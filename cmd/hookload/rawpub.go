@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// rawResult is the broker's limit: what one publisher with a bounded window
+// of async publishes gets through JetStream.
+type rawResult struct {
+	Start, End time.Time
+	Elapsed    time.Duration
+	Published  uint64 // PubAcks received, duplicates included
+	Duplicates uint64
+	Errors     uint64
+	FirstErr   string
+	Latency    histogram // publish to PubAck
+}
+
+func (r *rawResult) rate() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(r.Published) / r.Elapsed.Seconds()
+}
+
+// rawPublish publishes the deliveries' bodies, as CloudEvents in binary
+// mode with headers like the bridge's and a unique Nats-Msg-Id each (the
+// delivery's, plus idTag), to <prefix>.bench.<source>.event for d, with at
+// most window publishes awaiting their PubAck. When the deliveries run out
+// before d, they are published again under new ids. js must have been made
+// with WithPublishAsyncMaxPending(window).
+func rawPublish(ctx context.Context, js jetstream.JetStream, prefix, idTag string, ds []delivery, d time.Duration, window int) *rawResult {
+	type inflight struct {
+		f  jetstream.PubAckFuture
+		at time.Time
+	}
+	res := &rawResult{}
+	pending := make(chan inflight, window)
+	var wg sync.WaitGroup
+	// The collector owns res until wg.Wait; the publisher counts its own
+	// failures apart.
+	var pubErrs uint64
+	var pubFirstErr string
+	wg.Go(func() {
+		for p := range pending {
+			select {
+			case ack := <-p.f.Ok():
+				res.Latency.record(time.Since(p.at))
+				res.Published++
+				if ack.Duplicate {
+					res.Duplicates++
+				}
+			case err := <-p.f.Err():
+				res.Errors++
+				if res.FirstErr == "" {
+					res.FirstErr = err.Error()
+				}
+			}
+		}
+	})
+	subjects := map[string]string{}
+	for i := range ds {
+		src := strings.TrimPrefix(ds[i].path, "/webhooks/")
+		if _, ok := subjects[src]; !ok {
+			subjects[src] = prefix + ".bench." + src + ".event"
+		}
+	}
+	ceTime := time.Now().UTC().Format(time.RFC3339Nano)
+	res.Start = time.Now()
+	deadline := res.Start.Add(d)
+	for i := 0; ctx.Err() == nil && time.Now().Before(deadline); i++ {
+		dl := &ds[i%len(ds)]
+		id := dl.msgID + idTag
+		if round := i / len(ds); round > 0 {
+			id += "#" + strconv.Itoa(round)
+		}
+		src := strings.TrimPrefix(dl.path, "/webhooks/")
+		msg := &nats.Msg{Subject: subjects[src], Data: dl.body, Header: nats.Header{
+			"ce-specversion":     {"1.0"},
+			"ce-id":              {id},
+			"ce-source":          {"/bench/" + src},
+			"ce-type":            {"com.example.bench.event"},
+			"ce-time":            {ceTime},
+			"ce-datacontenttype": {"application/json"},
+		}}
+		at := time.Now()
+		f, err := js.PublishMsgAsync(msg, jetstream.WithMsgID(id), jetstream.WithStallWait(10*time.Second))
+		if err != nil {
+			pubErrs++
+			if pubFirstErr == "" {
+				pubFirstErr = err.Error()
+			}
+			continue
+		}
+		pending <- inflight{f, at}
+	}
+	close(pending)
+	wg.Wait()
+	res.Errors += pubErrs
+	if res.FirstErr == "" {
+		res.FirstErr = pubFirstErr
+	}
+	res.End = time.Now()
+	res.Elapsed = res.End.Sub(res.Start)
+	return res
+}
+
+func (r *rawResult) String() string {
+	s := fmt.Sprintf("%d PubAcks in %s = %.0f msgs/s; publish to PubAck p50 %s p90 %s p99 %s max %s",
+		r.Published, r.Elapsed.Round(time.Millisecond), r.rate(),
+		fmtDur(r.Latency.quantile(0.5)), fmtDur(r.Latency.quantile(0.9)), fmtDur(r.Latency.quantile(0.99)), fmtDur(r.Latency.maxValue()))
+	if r.Duplicates > 0 || r.Errors > 0 {
+		s += fmt.Sprintf("; %d duplicates, %d errors", r.Duplicates, r.Errors)
+		if r.FirstErr != "" {
+			s += " (" + r.FirstErr + ")"
+		}
+	}
+	return s
+}

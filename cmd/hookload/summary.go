@@ -1,0 +1,371 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+)
+
+// The issue's targets, checked against the figures of one run.
+const (
+	targetExternalVsPlain = 0.55
+	targetP99VsPlain      = 2.0
+	targetPeakRSS         = 100 << 20
+)
+
+// variantSummary is one variant over every round of a bench run.
+type variantSummary struct {
+	v        variant
+	rounds   []*benchRow // the rounds that measured, in order
+	errs     []error
+	rate     float64   // median of the rounds
+	lat      histogram // every round's latencies
+	requests uint64
+	procs    []procFigures // CPU summed, peak RSS the highest
+	check    *checkReport  // summed; nil when not checked
+	stored   string
+}
+
+func (s *variantSummary) cpuPerReq(label string) (float64, bool) {
+	for _, p := range s.procs {
+		if p.label == label && s.requests > 0 {
+			return float64(p.cpu) / float64(s.requests), true
+		}
+	}
+	return 0, false
+}
+
+func (s *variantSummary) hwm(label string) (uint64, bool) {
+	for _, p := range s.procs {
+		if p.label == label {
+			return p.hwm, true
+		}
+	}
+	return 0, false
+}
+
+// summaries folds the rows into one summary per variant, in bench order.
+func (b *benchRun) summaries() []*variantSummary {
+	var out []*variantSummary
+	byKey := map[string]*variantSummary{}
+	for _, r := range b.rows {
+		s := byKey[r.v.key]
+		if s == nil {
+			s = &variantSummary{v: r.v}
+			byKey[r.v.key] = s
+			out = append(out, s)
+		}
+		if r.err != nil {
+			s.errs = append(s.errs, r.err)
+			continue
+		}
+		s.rounds = append(s.rounds, r)
+		s.lat.merge(&r.lat)
+		s.requests += r.requests
+		for _, p := range r.procs {
+			i := slices.IndexFunc(s.procs, func(q procFigures) bool { return q.label == p.label })
+			if i < 0 {
+				s.procs = append(s.procs, procFigures{label: p.label})
+				i = len(s.procs) - 1
+			}
+			s.procs[i].cpu += p.cpu
+			s.procs[i].hwm = max(s.procs[i].hwm, p.hwm)
+		}
+		if r.check != nil {
+			if s.check == nil {
+				s.check = &checkReport{}
+			}
+			c := s.check
+			c.Answered += r.check.Answered
+			c.Once += r.check.Once
+			c.Lost += r.check.Lost
+			c.Duplicated += r.check.Duplicated
+			c.LostAck += r.check.LostAck
+			c.NeverSent += r.check.NeverSent
+			c.Unknown += r.check.Unknown
+		}
+		s.stored = r.stored
+	}
+	for _, s := range out {
+		var rates []float64
+		for _, r := range s.rounds {
+			rates = append(rates, r.rate)
+		}
+		s.rate = median(rates)
+	}
+	return out
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	xs = slices.Clone(xs)
+	slices.Sort(xs)
+	if len(xs)%2 == 1 {
+		return xs[len(xs)/2]
+	}
+	return (xs[len(xs)/2-1] + xs[len(xs)/2]) / 2
+}
+
+// rateRatio is the median over rounds of s's rate divided by base's rate in
+// the same round: a ratio of two figures taken minutes apart on a shared
+// machine is less noisy than a ratio of medians.
+func rateRatio(s, base *variantSummary) (float64, bool) {
+	if s == nil || base == nil {
+		return 0, false
+	}
+	baseRate := map[int]float64{}
+	for _, r := range base.rounds {
+		baseRate[r.round] = r.rate
+	}
+	var ratios []float64
+	for _, r := range s.rounds {
+		if br := baseRate[r.round]; br > 0 {
+			ratios = append(ratios, r.rate/br)
+		}
+	}
+	if len(ratios) == 0 {
+		return 0, false
+	}
+	return median(ratios), true
+}
+
+func find(ss []*variantSummary, key string) *variantSummary {
+	for _, s := range ss {
+		if s.v.key == key && len(s.rounds) > 0 {
+			return s
+		}
+	}
+	return nil
+}
+
+func isBridge(v variant) bool { return v.kind == kindExternal || v.kind == kindEmbedded }
+
+// summaryTable is the bench's figures as rows of cells, rendered as text or
+// markdown.
+func (b *benchRun) summaryTable(ss []*variantSummary) (head []string, rows [][]string) {
+	head = []string{"variant", "req/s", "× plain", "× raw JS", "p50", "p90", "p99", "p99 × plain", "max",
+		"CPU/req server", "CPU/req nats-server", "CPU/req hookload", "peak RSS server", "peak RSS nats-server", "stream"}
+	if b.f.rounds > 1 {
+		head[1] = "req/s (median; range)"
+	}
+	plain := find(ss, "a")
+	for _, s := range ss {
+		if len(s.rounds) == 0 {
+			rows = append(rows, []string{s.v.key + " " + s.v.name, "error: " + oneLine(s.errs[0].Error())})
+			continue
+		}
+		rate := fmt.Sprintf("%.0f", s.rate)
+		if len(s.rounds) > 1 {
+			lo, hi := s.rounds[0].rate, s.rounds[0].rate
+			for _, r := range s.rounds {
+				lo, hi = min(lo, r.rate), max(hi, r.rate)
+			}
+			rate += fmt.Sprintf(" (%.0f–%.0f)", lo, hi)
+		}
+		if len(s.errs) > 0 {
+			rate += fmt.Sprintf(" (%d round(s) failed)", len(s.errs))
+		}
+		cells := []string{s.v.key + " " + s.v.name, rate, ratioCell(rateRatio(s, plain))}
+		raw := find(ss, "b")
+		if s.v.sync {
+			raw = find(ss, "b-sync")
+		}
+		if isBridge(s.v) {
+			cells = append(cells, ratioCell(rateRatio(s, raw)))
+		} else {
+			cells = append(cells, "")
+		}
+		p99 := s.lat.quantile(0.99)
+		cells = append(cells, fmtDur(s.lat.quantile(0.5)), fmtDur(s.lat.quantile(0.9)), fmtDur(p99))
+		if s.v.kind == kindRaw || plain == nil {
+			cells = append(cells, "") // publish-to-PubAck is not a request: no ratio
+		} else {
+			cells = append(cells, fmt.Sprintf("%.2f", float64(p99)/float64(plain.lat.quantile(0.99))))
+		}
+		cells = append(cells, fmtDur(s.lat.maxValue()))
+		server := "plain-server"
+		if isBridge(s.v) {
+			server = "hookbridge"
+		}
+		cells = append(cells, cpuCell(s, server), cpuCell(s, "nats-server"), cpuCell(s, "hookload"))
+		cells = append(cells, rssCell(s, server), rssCell(s, "nats-server"))
+		switch {
+		case s.check != nil:
+			c := fmt.Sprintf("%d stored once, lost %d, duplicated %d", s.check.Once, s.check.Lost, s.check.Duplicated)
+			if s.check.LostAck > 0 {
+				c += fmt.Sprintf(", lost acks %d", s.check.LostAck)
+			}
+			if !s.check.ok() {
+				c = "FAIL: " + c
+			}
+			cells = append(cells, c)
+		default:
+			cells = append(cells, s.stored)
+		}
+		rows = append(rows, cells)
+	}
+	return head, rows
+}
+
+func ratioCell(x float64, ok bool) string {
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("%.2f", x)
+}
+
+func cpuCell(s *variantSummary, label string) string {
+	if per, ok := s.cpuPerReq(label); ok {
+		return fmt.Sprintf("%.1fµs", per/1e3)
+	}
+	if label == "nats-server" && s.v.kind == kindEmbedded {
+		return "(in hookbridge)"
+	}
+	return ""
+}
+
+func rssCell(s *variantSummary, label string) string {
+	if h, ok := s.hwm(label); ok && h > 0 {
+		return fmtMiB(h)
+	}
+	return ""
+}
+
+func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
+
+// targets lists the issue's targets against this run's figures.
+func (b *benchRun) targets(ss []*variantSummary) [][]string {
+	var out [][]string
+	add := func(target, measured string, met *bool) {
+		verdict := "not measured"
+		if met != nil {
+			verdict = "no"
+			if *met {
+				verdict = "yes"
+			}
+		}
+		out = append(out, []string{target, measured, verdict})
+	}
+	a, c, d := find(ss, "a"), find(ss, "c"), find(ss, "d")
+	t1 := fmt.Sprintf("hookbridge external ≥ %.2f× plain", targetExternalVsPlain)
+	if x, ok := rateRatio(c, a); ok {
+		met := x >= targetExternalVsPlain
+		add(t1, fmt.Sprintf("%.2f× (%.0f vs %.0f req/s)", x, c.rate, a.rate), &met)
+	} else {
+		add(t1, "", nil)
+	}
+	if x, ok := rateRatio(d, c); ok {
+		met := x >= 1
+		add("embedded ≥ external", fmt.Sprintf("%.2f× (%.0f vs %.0f req/s)", x, d.rate, c.rate), &met)
+	} else {
+		add("embedded ≥ external", "", nil)
+	}
+	for _, s := range []*variantSummary{c, d} {
+		if s == nil || a == nil {
+			continue
+		}
+		x := float64(s.lat.quantile(0.99)) / float64(a.lat.quantile(0.99))
+		met := x <= targetP99VsPlain
+		add(fmt.Sprintf("%s: p99 ≤ %.0f× plain p99", s.v.key, targetP99VsPlain),
+			fmt.Sprintf("%.2f× (%s vs %s)", x, fmtDur(s.lat.quantile(0.99)), fmtDur(a.lat.quantile(0.99))), &met)
+	}
+	for _, s := range ss {
+		if h, ok := s.hwm("hookbridge"); ok {
+			met := h < targetPeakRSS
+			add(fmt.Sprintf("%s: hookbridge peak RSS < %s", s.v.key, fmtMiB(targetPeakRSS)), fmtMiB(h), &met)
+		}
+	}
+	var lost, dup, once, lostAck int
+	var failed []string
+	for _, s := range ss {
+		if s.check != nil {
+			once += s.check.Once
+			lost += s.check.Lost
+			dup += s.check.Duplicated + s.check.NeverSent + s.check.Unknown
+			lostAck += s.check.LostAck
+			if !s.check.ok() {
+				failed = append(failed, s.v.key)
+			}
+		}
+	}
+	if once+lost > 0 {
+		met := len(failed) == 0
+		m := fmt.Sprintf("lost %d, duplicated %d of %d answered 200 (lost acks, allowed: %d)", lost, dup, once+lost, lostAck)
+		if !met {
+			m += "; failed: " + strings.Join(failed, ", ")
+		}
+		add("zero lost / duplicated", m, &met)
+	}
+	return out
+}
+
+func (b *benchRun) printSummary(w io.Writer) {
+	ss := b.summaries()
+	head, rows := b.summaryTable(ss)
+	fmt.Fprintln(w, "summary (ratios are within this run)")
+	printAligned(w, head, rows)
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "targets")
+	printAligned(w, []string{"target", "measured", "met"}, b.targets(ss))
+}
+
+func (b *benchRun) printMarkdown(w io.Writer) {
+	ss := b.summaries()
+	for _, l := range b.info {
+		fmt.Fprintf(w, "- %s\n", l)
+	}
+	fmt.Fprintf(w, "- load average after: %s\n\n", loadAvg())
+	head, rows := b.summaryTable(ss)
+	printMarkdownTable(w, head, rows)
+	fmt.Fprintln(w)
+	printMarkdownTable(w, []string{"target", "measured", "met"}, b.targets(ss))
+	rounds := ""
+	if b.f.rounds > 1 {
+		rounds = fmt.Sprintf(" Each variant ran %d times, interleaved; req/s is the median, × plain the median of the ratios within a round, the latencies are over all rounds.", b.f.rounds)
+	}
+	fmt.Fprintf(w, "\nCPU/req is user+system CPU time of each process over the measured window divided by the requests (or PubAcks) in it; %s measured per variant after a %s warm-up.%s\n",
+		b.f.duration, b.f.warmup, rounds)
+}
+
+func printMarkdownTable(w io.Writer, head []string, rows [][]string) {
+	fmt.Fprintln(w, "| "+strings.Join(head, " | ")+" |")
+	sep := make([]string, len(head))
+	for i := range sep {
+		sep[i] = "---"
+	}
+	fmt.Fprintln(w, "|"+strings.Join(sep, "|")+"|")
+	for _, r := range rows {
+		cells := make([]string, len(head))
+		copy(cells, r)
+		for i := range cells {
+			cells[i] = strings.ReplaceAll(cells[i], "|", `\|`)
+		}
+		fmt.Fprintln(w, "| "+strings.Join(cells, " | ")+" |")
+	}
+}
+
+func printAligned(w io.Writer, head []string, rows [][]string) {
+	width := make([]int, len(head))
+	all := append([][]string{head}, rows...)
+	for _, r := range all {
+		for i, c := range r {
+			if i < len(width) {
+				width[i] = max(width[i], len([]rune(c)))
+			}
+		}
+	}
+	for _, r := range all {
+		var sb strings.Builder
+		for i, c := range r {
+			if i >= len(width) {
+				break
+			}
+			sb.WriteString(c)
+			sb.WriteString(strings.Repeat(" ", width[i]-len([]rune(c))+2))
+		}
+		fmt.Fprintln(w, strings.TrimRight(sb.String(), " "))
+	}
+}
