@@ -129,9 +129,12 @@ func TestRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m, err := s.GetLastMsgForSubject(ctx, "shipping.shipment.created.shopify"); err != nil || m.Header.Get("ce-subject") != key {
-		t.Errorf("shipping event: %v %v", m, err)
-	}
+	// The shipment is written before its event is published (the outbox),
+	// so the event may follow a moment later.
+	natstest.Eventually(t, 10*time.Second, "the shipment.created event", func() bool {
+		m, err := s.GetLastMsgForSubject(ctx, "shipping.shipment.created.shopify")
+		return err == nil && m.Header.Get("ce-subject") == key
+	})
 	for _, path := range []string{"/healthz", "/metrics", "/shipments"} {
 		resp, err := http.Get(base + path)
 		if err != nil {
