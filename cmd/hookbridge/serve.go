@@ -21,6 +21,7 @@ import (
 
 	"github.com/hookbridge/hookbridge/bridge"
 	"github.com/hookbridge/hookbridge/internal/config"
+	"github.com/hookbridge/hookbridge/internal/logbuf"
 	"github.com/hookbridge/hookbridge/internal/natsserver"
 	"github.com/hookbridge/hookbridge/internal/sources"
 )
@@ -51,7 +52,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	log, err := newLogger(cfg.Log, stdout)
+	// One log line per delivery: batch them into fewer writes.
+	logOut := logbuf.New(stdout, 64<<10, 200*time.Millisecond)
+	defer logOut.Close()
+	log, err := newLogger(cfg.Log, logOut)
 	if err != nil {
 		return err
 	}
