@@ -8,22 +8,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/hookbridge/hookbridge/consumers"
 	"github.com/hookbridge/hookbridge/consumers/inventory"
 	"github.com/hookbridge/hookbridge/internal/healthcheck"
+	"github.com/hookbridge/hookbridge/internal/service"
 )
 
 const defaultNATS = "nats://127.0.0.1:4222"
@@ -71,25 +63,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log := slog.New(slog.NewJSONHandler(stdout, nil))
 
-	nc, err := nats.Connect(*natsURL,
-		nats.Name("hookbridge-inventory"),
-		nats.MaxReconnects(-1),
-		nats.ReconnectWait(500*time.Millisecond),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			if err != nil { // nil: our own Close at shutdown
-				log.Warn("nats disconnected", "error", err)
-			}
-		}),
-		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("nats reconnected", "url", nc.ConnectedUrlRedacted()) }),
-	)
+	nc, js, err := service.Connect(*natsURL, "inventory", log)
 	if err != nil {
-		return fmt.Errorf("connecting to nats at %s: %w (is `go run ./cmd/hookbridge` running?)", *natsURL, err)
+		return err
 	}
 	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return fmt.Errorf("jetstream: %w", err)
-	}
 
 	setupCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	svc, err := inventory.New(setupCtx, js, inventory.Config{Logger: log})
@@ -100,57 +78,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	cfg := inventory.ConsumerConfig()
 	cfg.Concurrency = *concurrency
-	cfg.Logger = log
-	cfg.Metrics = consumers.NewMetrics(reg)
-
-	ln, err := net.Listen("tcp", *listen)
-	if err != nil {
-		return fmt.Errorf("--listen: %w", err)
-	}
-	read := svc.Handler()
-	mux := http.NewServeMux()
-	mux.Handle("/stock", read)
-	mux.Handle("/stock/", read)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	srv := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 5 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	log.Info("inventory listening", "read", "http://"+ln.Addr().String()+"/stock",
-		"nats", nc.ConnectedUrlRedacted(), "concurrency", *concurrency)
-
-	// The read path and the consumer run side by side; either failing
-	// stops the other.
-	runCtx, stopRun := context.WithCancel(ctx)
-	defer stopRun()
-	serveErr := make(chan error, 1)
-	go func() {
-		err := srv.Serve(ln)
-		if !errors.Is(err, http.ErrServerClosed) {
-			serveErr <- fmt.Errorf("read path: %w", err)
-			stopRun()
-		}
-		close(serveErr)
-	}()
-
-	runErr := consumers.Run(runCtx, js, cfg, svc.Handle)
-	graceCtx, cancelGrace := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancelGrace()
-	_ = srv.Shutdown(graceCtx)
-	if err := <-serveErr; err != nil && runErr == nil {
-		runErr = err
-	}
-	if runErr == nil {
-		log.Info("inventory stopped")
-	}
-	return runErr
+	return service.Run(ctx, js, service.Spec{
+		Name: "inventory", Listen: *listen,
+		Read: svc.Handler(), ReadPaths: []string{"/stock", "/stock/"},
+		Consumer: cfg, Handle: svc.Handle, Log: log,
+	})
 }
 
 // seedFlag collects --seed SKU=QTY[,SKU=QTY...] values.
