@@ -192,7 +192,14 @@ func (s *server) finish(w http.ResponseWriter, r *http.Request, rt *route, err e
 	if rt != nil {
 		srcName, kind = rt.Name, rt.Provider.Kind()
 	}
-	s.metrics.deliveries.WithLabelValues(srcName, kind, string(out)).Inc()
+	switch {
+	case rt != nil && out == outcomePublished:
+		rt.published.Inc() // the hot path: resolved once per route
+	case rt != nil && out == outcomeDuplicate:
+		rt.duplicate.Inc()
+	default:
+		s.metrics.deliveries.WithLabelValues(srcName, kind, string(out)).Inc()
+	}
 	if reason := verificationReason(err); reason != "" {
 		s.metrics.verifyFailures.WithLabelValues(srcName, reason).Inc()
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Publisher is what the bridge needs of JetStream: a publish that returns
@@ -33,6 +34,8 @@ type server struct {
 type route struct {
 	Source
 	subjectBase string
+	// The counters of the two outcomes almost every delivery has.
+	published, duplicate prometheus.Counter
 }
 
 // NewServer returns the webhook handler: POST /webhooks/{source}. Every
@@ -59,6 +62,8 @@ func NewServer(cfg Config, sources []Source, pub Publisher, log *slog.Logger, me
 		s.sources[src.Name] = &route{
 			Source:      src,
 			subjectBase: cfg.SubjectPrefix + "." + src.Provider.Kind() + "." + src.Name,
+			published:   metrics.deliveries.WithLabelValues(src.Name, src.Provider.Kind(), string(outcomePublished)),
+			duplicate:   metrics.deliveries.WithLabelValues(src.Name, src.Provider.Kind(), string(outcomeDuplicate)),
 		}
 	}
 
