@@ -380,3 +380,20 @@ func TestBenchSmoke(t *testing.T) {
 		}
 	}
 }
+
+func TestWarnStale(t *testing.T) {
+	b := startBridge(t)
+	m, err := parseMix("shop,pay", b.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	warnStale(&out, b.cfg, m, 10*time.Second)
+	if out.Len() != 0 {
+		t.Errorf("a 10s run warned: %q", out.String())
+	}
+	warnStale(&out, b.cfg, m, 6*time.Minute)
+	if !strings.Contains(out.String(), "source pay") || strings.Contains(out.String(), "source shop") {
+		t.Errorf("a 6m run with a stripe source: %q", out.String())
+	}
+}

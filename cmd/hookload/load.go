@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/hookbridge/hookbridge/bridge/provider"
 	"github.com/hookbridge/hookbridge/internal/config"
 )
 
@@ -100,6 +101,9 @@ func load(ctx context.Context, args []string, getenv func(string) string, stdout
 	m, err := parseMix(f.sources, cfg)
 	if err != nil {
 		return err
+	}
+	if f.target == "" {
+		warnStale(stderr, cfg, m, f.warmup+f.duration)
 	}
 	rc := runConfig{Conns: f.conns, Duration: f.duration, Replay: f.replay, Timeout: f.timeout, Bridge: f.target == ""}
 	switch {
@@ -364,5 +368,26 @@ func fmtDur(d time.Duration) string {
 		return fmt.Sprintf("%.3gms", float64(d)/float64(time.Millisecond))
 	default:
 		return fmt.Sprintf("%dµs", d/time.Microsecond)
+	}
+}
+
+// warnStale says when deliveries signed before the run will be older than a
+// source's timestamp tolerance by the time they are sent: the bridge then
+// refuses them as stale (401), which is right, but not what a load run
+// means to measure.
+func warnStale(w io.Writer, cfg *config.Config, m *mix, run time.Duration) {
+	for _, s := range m.sources {
+		if s.kind != "stripe" && s.kind != "standardwebhooks" {
+			continue
+		}
+		tolerance := provider.DefaultTolerance
+		for _, c := range cfg.Sources {
+			if c.Name == s.name && c.Tolerance > 0 {
+				tolerance = c.Tolerance
+			}
+		}
+		if run >= tolerance {
+			fmt.Fprintf(w, "warning: deliveries are signed before the run starts; a %s run outlasts source %s's %s timestamp tolerance, so its later deliveries will be refused as stale (shorten --duration, or raise tolerance in the config)\n", run, s.name, tolerance)
+		}
 	}
 }
