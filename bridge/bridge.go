@@ -12,7 +12,6 @@ package bridge
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/hookbridge/hookbridge/bridge/provider"
@@ -104,6 +103,3 @@ func validateSources(sources []Source) error {
 	}
 	return errors.Join(errs...)
 }
-
-// discard is the logger used when none is given.
-var discard = slog.New(slog.DiscardHandler)

@@ -64,10 +64,12 @@ func (s *server) message(rt *route, d delivery) (*nats.Msg, error) {
 	// CloudEvents' source is a URI-reference; sdk-go stores it parsed and
 	// writes it back with url.URL.String, so do the same.
 	u, err := url.Parse(src)
-	if err != nil || u.String() == "" {
+	if err == nil {
+		src = u.String()
+	}
+	if err != nil || src == "" {
 		return nil, fmt.Errorf("%w: source is not a URI reference", provider.ErrUnusable)
 	}
-	src = u.String()
 
 	subject := make([]byte, 0, len(rt.subjectBase)+len(ev.Type)+4)
 	subject = append(subject, rt.subjectBase...)
