@@ -26,6 +26,10 @@ type Config struct {
 	SubjectPrefix string
 	// MaxBodyBytes is the largest body accepted; larger ones get 413.
 	MaxBodyBytes int64
+	// MaxBodyBytesInFlight bounds the body bytes held by all deliveries in
+	// flight together; past it a new delivery gets 503 with Retry-After.
+	// Memory is counted as bodies arrive, not as they are announced.
+	MaxBodyBytesInFlight int64
 	// PublishTimeout bounds the wait for the PubAck; past it the sender gets 503.
 	PublishTimeout time.Duration
 	// RetryAfter is the Retry-After sent with 503; zero means DefaultRetryAfter.
@@ -36,11 +40,13 @@ type Config struct {
 
 // Defaults for Config's zero fields.
 const (
-	DefaultStream         = "WEBHOOKS"
-	DefaultSubjectPrefix  = "webhooks"
-	DefaultMaxBodyBytes   = 1 << 20
-	DefaultPublishTimeout = 3 * time.Second
-	DefaultRetryAfter     = 5 * time.Second
+	DefaultStream        = "WEBHOOKS"
+	DefaultSubjectPrefix = "webhooks"
+	DefaultMaxBodyBytes  = 1 << 20
+	// DefaultMaxBodyBytesInFlight holds 64 bodies of the default limit.
+	DefaultMaxBodyBytesInFlight = 64 << 20
+	DefaultPublishTimeout       = 3 * time.Second
+	DefaultRetryAfter           = 5 * time.Second
 )
 
 func (c *Config) setDefaults() {
@@ -52,6 +58,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.MaxBodyBytesInFlight == 0 {
+		c.MaxBodyBytesInFlight = max(DefaultMaxBodyBytesInFlight, c.MaxBodyBytes)
 	}
 	if c.PublishTimeout == 0 {
 		c.PublishTimeout = DefaultPublishTimeout
@@ -69,6 +78,9 @@ func (c Config) Validate() error {
 	var errs []error
 	if c.MaxBodyBytes < 0 {
 		errs = append(errs, errors.New("max_body_bytes must be positive"))
+	}
+	if c.MaxBodyBytesInFlight < c.MaxBodyBytes {
+		errs = append(errs, fmt.Errorf("max_body_bytes_in_flight (%d) must be at least max_body_bytes (%d)", c.MaxBodyBytesInFlight, c.MaxBodyBytes))
 	}
 	if c.PublishTimeout < 0 {
 		errs = append(errs, errors.New("publish_timeout must be positive"))

@@ -14,6 +14,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hookbridge/hookbridge/bridge"
 	"github.com/hookbridge/hookbridge/bridge/provider"
@@ -57,6 +58,7 @@ type harness struct {
 	srv       *httptest.Server
 	providers map[string]*provider.Provider
 	logs      *logtest.Buffer
+	reg       *prometheus.Registry
 }
 
 type harnessOption func(*bridge.Config)
@@ -91,7 +93,8 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 		o(&cfg)
 	}
 	log := slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	handler, err := bridge.NewServer(cfg, sources, h.js, log, nil)
+	h.reg = prometheus.NewRegistry()
+	handler, err := bridge.NewServer(cfg, sources, h.js, log, bridge.NewMetrics(h.reg))
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -37,11 +36,12 @@ func (s *server) handleDelivery(w http.ResponseWriter, r *http.Request) {
 		s.finish(w, r, nil, ErrUnknownSource, deliveryLog{})
 		return
 	}
-	body, err := s.readBody(w, r)
+	body, held, err := s.readBody(r)
 	if err != nil {
 		s.finish(w, r, rt, err, deliveryLog{})
 		return
 	}
+	defer s.budget.release(held)
 	if err := rt.Provider.Verify(body, r.Header); err != nil {
 		s.finish(w, r, rt, err, deliveryLog{})
 		return
@@ -78,31 +78,6 @@ func (s *server) handleDelivery(w http.ResponseWriter, r *http.Request) {
 	}
 	dl.seq, dl.duplicate = ack.Sequence, ack.Duplicate
 	s.finish(w, r, rt, nil, dl)
-}
-
-// readBody reads the whole body through the size limit: into one buffer of
-// the announced size when the sender gave a Content-Length (the server then
-// delivers exactly that many bytes), else through a MaxBytesReader.
-func (s *server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if r.ContentLength > s.cfg.MaxBodyBytes {
-		return nil, ErrTooLarge
-	}
-	if r.ContentLength > 0 {
-		body := make([]byte, r.ContentLength)
-		if _, err := io.ReadFull(r.Body, body); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrBadRequest, err)
-		}
-		return body, nil
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return nil, ErrTooLarge
-		}
-		return nil, fmt.Errorf("%w: %w", ErrBadRequest, err)
-	}
-	return body, nil
 }
 
 // errorBody and okBody are the answers' JSON. They are written by hand
@@ -268,6 +243,8 @@ func publicError(err error, out outcome) string {
 		return ErrMethodNotAllowed.Error()
 	case outcomeBadRequest:
 		return ErrBadRequest.Error()
+	case outcomeOverloaded:
+		return ErrOverloaded.Error()
 	}
 	return ErrUnavailable.Error()
 }

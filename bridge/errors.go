@@ -13,6 +13,9 @@ var (
 	ErrTooLarge         = errors.New("body too large")
 	ErrMethodNotAllowed = errors.New("method not allowed")
 	ErrBadRequest       = errors.New("unreadable request body")
+	// ErrOverloaded: the bodies of the requests in flight already hold
+	// Config.MaxBodyBytesInFlight; the sender should retry later.
+	ErrOverloaded = errors.New("too many request bytes in flight; retry later")
 	// ErrUnavailable wraps every failure to get a PubAck: the broker is down,
 	// has no quorum, or did not answer within the publish timeout.
 	ErrUnavailable = errors.New("event store unavailable")
@@ -32,6 +35,7 @@ const (
 	outcomeBadRequest    outcome = "bad_request"
 	outcomeMethod        outcome = "method_not_allowed"
 	outcomeUnavailable   outcome = "unavailable"
+	outcomeOverloaded    outcome = "overloaded"
 )
 
 // classify is the one place that decides the HTTP status of a delivery.
@@ -59,6 +63,8 @@ func classify(err error) (int, outcome) {
 		return http.StatusBadRequest, outcomeUnusable
 	case errors.Is(err, ErrBadRequest):
 		return http.StatusBadRequest, outcomeBadRequest
+	case errors.Is(err, ErrOverloaded):
+		return http.StatusServiceUnavailable, outcomeOverloaded
 	default:
 		// ErrUnavailable and anything unforeseen: the sender should retry.
 		return http.StatusServiceUnavailable, outcomeUnavailable

@@ -12,6 +12,7 @@ type Metrics struct {
 	duplicates     *prometheus.CounterVec
 	publishSeconds prometheus.Histogram
 	inflight       prometheus.Gauge
+	bodyBytes      prometheus.Gauge
 }
 
 // NewMetrics creates the series and registers them with reg (nil: not registered).
@@ -38,9 +39,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "hookbridge_inflight_deliveries",
 			Help: "Deliveries being handled right now.",
 		}),
+		bodyBytes: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "hookbridge_body_bytes_in_flight",
+			Help: "Bytes held for the bodies of the deliveries in flight (bounded by http.max_body_bytes_in_flight).",
+		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.deliveries, m.verifyFailures, m.duplicates, m.publishSeconds, m.inflight)
+		reg.MustRegister(m.deliveries, m.verifyFailures, m.duplicates, m.publishSeconds, m.inflight, m.bodyBytes)
 	}
 	return m
 }

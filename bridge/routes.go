@@ -27,6 +27,7 @@ type server struct {
 	pub     Publisher
 	log     *slog.Logger
 	metrics *Metrics
+	budget  *bodyBudget
 }
 
 // route is one source with its precomputed subject base
@@ -57,7 +58,8 @@ func NewServer(cfg Config, sources []Source, pub Publisher, log *slog.Logger, me
 	if metrics == nil {
 		metrics = NewMetrics(nil)
 	}
-	s := &server{cfg: cfg, sources: make(map[string]*route, len(sources)), pub: pub, log: log, metrics: metrics}
+	s := &server{cfg: cfg, sources: make(map[string]*route, len(sources)), pub: pub, log: log, metrics: metrics,
+		budget: &bodyBudget{limit: cfg.MaxBodyBytesInFlight, gauge: metrics.bodyBytes}}
 	for _, src := range sources {
 		s.sources[src.Name] = &route{
 			Source:      src,

@@ -131,10 +131,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	handler, err := bridge.NewServer(bridge.Config{
-		Stream:         cfg.NATS.Stream,
-		SubjectPrefix:  cfg.NATS.SubjectPrefix,
-		MaxBodyBytes:   maxBody,
-		PublishTimeout: cfg.NATS.PublishTimeout,
+		Stream:               cfg.NATS.Stream,
+		SubjectPrefix:        cfg.NATS.SubjectPrefix,
+		MaxBodyBytes:         maxBody,
+		MaxBodyBytesInFlight: cfg.HTTP.MaxBodyBytesInFlight,
+		PublishTimeout:       cfg.NATS.PublishTimeout,
 	}, sources, js, log, bridge.NewMetrics(reg))
 	if err != nil {
 		return err

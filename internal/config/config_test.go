@@ -89,13 +89,14 @@ func wantFixture() config.Config {
 	return config.Config{
 		Log: config.Log{Level: "info", Format: "json"},
 		HTTP: config.HTTP{
-			Listen:            "127.0.0.1:8080",
-			MaxBodyBytes:      1 << 20,
-			ReadHeaderTimeout: 5 * time.Second,
-			ReadTimeout:       15 * time.Second,
-			WriteTimeout:      15 * time.Second,
-			IdleTimeout:       60 * time.Second,
-			ShutdownGrace:     10 * time.Second,
+			Listen:               "127.0.0.1:8080",
+			MaxBodyBytes:         1 << 20,
+			MaxBodyBytesInFlight: 64 << 20,
+			ReadHeaderTimeout:    5 * time.Second,
+			ReadTimeout:          15 * time.Second,
+			WriteTimeout:         15 * time.Second,
+			IdleTimeout:          60 * time.Second,
+			ShutdownGrace:        10 * time.Second,
 		},
 		Admin: config.Admin{Listen: "127.0.0.1:9090"},
 		NATS: config.NATS{
@@ -370,6 +371,11 @@ func TestValidationErrors(t *testing.T) {
 			name:  "max body bytes",
 			edits: []string{"max_body_bytes: 1048576", "max_body_bytes: -1"},
 			want:  []string{"http.max_body_bytes: must be greater than 0 (got -1)"},
+		},
+		{
+			name:  "body bytes in flight below one body",
+			edits: []string{"max_body_bytes: 1048576", "max_body_bytes: 1048576\n  max_body_bytes_in_flight: 1024"},
+			want:  []string{"http.max_body_bytes_in_flight: must be at least http.max_body_bytes (1048576)"},
 		},
 		{
 			name:  "read header timeout",

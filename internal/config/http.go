@@ -10,10 +10,13 @@ import (
 
 // HTTP configures the webhook server.
 type HTTP struct {
-	Listen            string        `yaml:"listen"`              // host:port; default 127.0.0.1:8080
-	MaxBodyBytes      int64         `yaml:"max_body_bytes"`      // larger bodies get 413; default 1 MiB
-	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"` // default 5s
-	ReadTimeout       time.Duration `yaml:"read_timeout"`        // default 15s
+	Listen       string `yaml:"listen"`         // host:port; default 127.0.0.1:8080
+	MaxBodyBytes int64  `yaml:"max_body_bytes"` // larger bodies get 413; default 1 MiB
+	// MaxBodyBytesInFlight bounds the body bytes held by all requests at once; past it a new
+	// delivery gets 503 with Retry-After. Default 64 MiB (at least max_body_bytes).
+	MaxBodyBytesInFlight int64         `yaml:"max_body_bytes_in_flight"`
+	ReadHeaderTimeout    time.Duration `yaml:"read_header_timeout"` // default 5s
+	ReadTimeout          time.Duration `yaml:"read_timeout"`        // default 15s
 	// WriteTimeout must exceed NATS.PublishTimeout: the response is written after the PubAck.
 	WriteTimeout time.Duration `yaml:"write_timeout"` // default 15s
 	IdleTimeout  time.Duration `yaml:"idle_timeout"`  // default 60s
@@ -28,6 +31,9 @@ func (h *HTTP) setDefaults() {
 	if h.MaxBodyBytes == 0 {
 		h.MaxBodyBytes = 1 << 20
 	}
+	if h.MaxBodyBytesInFlight == 0 {
+		h.MaxBodyBytesInFlight = max(64<<20, h.MaxBodyBytes)
+	}
 	setDuration(&h.ReadHeaderTimeout, 5*time.Second)
 	setDuration(&h.ReadTimeout, 15*time.Second)
 	setDuration(&h.WriteTimeout, 15*time.Second)
@@ -41,6 +47,9 @@ func (h *HTTP) Validate() error {
 	errs = appendErr(errs, checkListen("http.listen", h.Listen))
 	if h.MaxBodyBytes <= 0 {
 		errs = append(errs, fmt.Errorf("http.max_body_bytes: must be greater than 0 (got %d)", h.MaxBodyBytes))
+	}
+	if h.MaxBodyBytesInFlight < h.MaxBodyBytes {
+		errs = append(errs, fmt.Errorf("http.max_body_bytes_in_flight: must be at least http.max_body_bytes (%d), or no body of the largest size could ever be accepted (got %d)", h.MaxBodyBytes, h.MaxBodyBytesInFlight))
 	}
 	errs = appendErr(errs, checkPositive("http.read_header_timeout", h.ReadHeaderTimeout))
 	errs = appendErr(errs, checkPositive("http.read_timeout", h.ReadTimeout))
