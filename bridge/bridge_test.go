@@ -98,7 +98,9 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
 	}
-	h.srv = httptest.NewServer(handler)
+	h.srv = httptest.NewUnstartedServer(handler)
+	h.srv.Listener = bridge.GuardFraming(h.srv.Config, h.srv.Listener)
+	h.srv.Start()
 	t.Cleanup(h.srv.Close)
 	return h
 }

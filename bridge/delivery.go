@@ -242,6 +242,9 @@ func publicError(err error, out outcome) string {
 	case outcomeMethod:
 		return ErrMethodNotAllowed.Error()
 	case outcomeBadRequest:
+		if errors.Is(err, ErrAmbiguousFraming) {
+			return ErrAmbiguousFraming.Error()
+		}
 		return ErrBadRequest.Error()
 	case outcomeOverloaded:
 		return ErrOverloaded.Error()

@@ -61,7 +61,7 @@ func classify(err error) (int, outcome) {
 		return http.StatusUnauthorized, outcomeUnauthorized
 	case errors.Is(err, provider.ErrUnusable):
 		return http.StatusBadRequest, outcomeUnusable
-	case errors.Is(err, ErrBadRequest):
+	case errors.Is(err, ErrBadRequest), errors.Is(err, ErrAmbiguousFraming):
 		return http.StatusBadRequest, outcomeBadRequest
 	case errors.Is(err, ErrOverloaded):
 		return http.StatusServiceUnavailable, outcomeOverloaded

@@ -40,7 +40,8 @@ type route struct {
 }
 
 // NewServer returns the webhook handler: POST /webhooks/{source}. Every
-// route is here. log and metrics may be nil.
+// route is here. log and metrics may be nil. Serve it on a listener wrapped
+// by GuardFraming, so that requests with ambiguous framing are refused.
 func NewServer(cfg Config, sources []Source, pub Publisher, log *slog.Logger, metrics *Metrics) (http.Handler, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -78,5 +79,14 @@ func NewServer(cfg Config, sources []Source, pub Publisher, log *slog.Logger, me
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusNotFound, errorBody{Error: "not found"})
 	})
-	return r, nil
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if refuseNext(req.Context()) {
+			// The body's end is unknown, so nothing after it on this
+			// connection can be trusted: answer and close.
+			w.Header().Set("Connection", "close")
+			s.finish(w, req, nil, ErrAmbiguousFraming, deliveryLog{})
+			return
+		}
+		r.ServeHTTP(w, req)
+	}), nil
 }

@@ -184,7 +184,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		"sources", strings.Join(names, ", "))
 
 	serveErr := make(chan error, 2)
-	go func() { serveErr <- hookSrv.Serve(hookLn) }()
+	go func() { serveErr <- hookSrv.Serve(bridge.GuardFraming(hookSrv, hookLn)) }()
 	go func() { serveErr <- adminSrv.Serve(adminLn) }()
 
 	var runErr error
