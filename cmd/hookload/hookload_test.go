@@ -20,6 +20,8 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/hookbridge/hookbridge/bridge"
 	"github.com/hookbridge/hookbridge/internal/config"
@@ -36,8 +38,10 @@ type testBridge struct {
 	cfgPath string
 	cfg     *config.Config
 	url     string // http://127.0.0.1:port
-	natsURL string
-	js      jetstream.JetStream
+	// adminURL serves the bridge's /metrics.
+	adminURL string
+	natsURL  string
+	js       jetstream.JetStream
 }
 
 const testConfig = `
@@ -69,13 +73,19 @@ func startBridge(t *testing.T) *testBridge {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := bridge.NewServer(bridge.Config{Stream: "WEBHOOKS", SubjectPrefix: "webhooks", PublishTimeout: 5 * time.Second}, srcs, js, nil, nil)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	h, err := bridge.NewServer(bridge.Config{Stream: "WEBHOOKS", SubjectPrefix: "webhooks", PublishTimeout: 5 * time.Second}, srcs, js, nil, bridge.NewMetrics(reg))
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
+	srv := httptest.NewUnstartedServer(h)
+	srv.Listener = bridge.GuardFraming(srv.Config, srv.Listener)
+	srv.Start()
 	t.Cleanup(srv.Close)
-	return &testBridge{cfgPath: path, cfg: cfg, url: srv.URL, natsURL: "nats://" + ns.Listen, js: js}
+	admin := httptest.NewServer(bridge.NewAdmin(func(context.Context) error { return nil }, reg))
+	t.Cleanup(admin.Close)
+	return &testBridge{cfgPath: path, cfg: cfg, url: srv.URL, adminURL: admin.URL, natsURL: "nats://" + ns.Listen, js: js}
 }
 
 // TestLoadChecksTheStream is the smoke run: a few hundred signed deliveries
@@ -114,6 +124,33 @@ func TestLoadChecksTheStream(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "check    PASS") || !strings.Contains(out.String(), "seq 301..350") {
 		t.Errorf("second run:\n%s", out.String())
+	}
+}
+
+// TestTrickle holds hostile connections open (each announcing the body
+// limit and sending a byte at a time) while real deliveries go on: the
+// deliveries are all stored, and the bridge's memory is sampled.
+func TestTrickle(t *testing.T) {
+	b := startBridge(t)
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"load",
+		"--config", b.cfgPath, "--url", b.url, "--nats", b.natsURL, "--admin", b.adminURL,
+		"--conns", "2", "--requests", "200", "--warmup", "0", "--sources", "shop",
+		"--trickle", "100", "--trickle-every", "100ms", "--max-rss", "4096",
+	}, noEnv, &out, &out)
+	t.Log(out.String())
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	for _, want := range []string{
+		"trickle  100 connections held open to /webhooks/shop, each announcing 1048576 bytes",
+		"200 published 200",
+		"check    PASS",
+		"peak RSS ",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q", want)
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/http"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -37,6 +38,11 @@ type loadFlags struct {
 	check    bool
 	stream   string
 	markdown bool
+
+	trickle      int
+	trickleEvery time.Duration
+	admin        string
+	maxRSS       int
 }
 
 func (f *loadFlags) register(fs *flag.FlagSet) {
@@ -56,6 +62,10 @@ func (f *loadFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.check, "check", false, "check the stream after the run (default: on when --nats is given)")
 	fs.StringVar(&f.stream, "stream", "", "stream to check (default nats.stream from the config)")
 	fs.BoolVar(&f.markdown, "markdown", false, "print the result as a markdown table")
+	fs.IntVar(&f.trickle, "trickle", 0, "also hold this many hostile connections during the run: each announces a body of http.max_body_bytes and sends a byte per --trickle-every (redialled when cut off)")
+	fs.DurationVar(&f.trickleEvery, "trickle-every", time.Second, "with --trickle: the interval between a hostile connection's bytes")
+	fs.StringVar(&f.admin, "admin", "", "the bridge's admin base URL, to sample its memory during the run (default http://<admin.listen from the config> with --trickle)")
+	fs.IntVar(&f.maxRSS, "max-rss", 0, "fail when the bridge's resident memory (from --admin) goes above this many MiB")
 }
 
 // load drives a bridge (or a plain --target) and, with --nats, checks that
@@ -141,6 +151,25 @@ func load(ctx context.Context, args []string, getenv func(string) string, stdout
 	runID := newRunID()
 	fmt.Fprintf(stdout, "hookload run %s: %s/webhooks/{%s}, %d conns, body %d B, replay %.2f\n",
 		runID, rc.BaseURL, m, f.conns, f.body, f.replay)
+
+	// Hostile connections and the bridge's memory, around the whole run.
+	bg, stopBg := context.WithCancel(ctx)
+	defer stopBg()
+	var mem *bridgeMemory
+	if f.admin == "" && (f.trickle > 0 || f.maxRSS > 0) && f.target == "" {
+		f.admin = "http://" + cfg.Admin.Listen
+	}
+	if f.admin != "" {
+		mem = &bridgeMemory{url: strings.TrimSuffix(f.admin, "/") + "/metrics"}
+		go mem.run(bg, 500*time.Millisecond)
+	}
+	var tr *trickler
+	if f.trickle > 0 {
+		if tr, err = startTrickle(bg, rc.BaseURL, m.sources[0].name, f.trickle, cfg.HTTP.MaxBodyBytes, f.trickleEvery); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "trickle  %d connections held open to /webhooks/%s, each announcing %d bytes\n", tr.open.Load(), m.sources[0].name, cfg.HTTP.MaxBodyBytes)
+	}
 	lr, err := measure(ctx, m, rc, measureConfig{
 		RunID: runID, Warmup: f.warmup, Requests: f.requests, MaxPool: f.maxPool, Body: f.body,
 		Margin: margin(rc),
@@ -149,6 +178,24 @@ func load(ctx context.Context, args []string, getenv func(string) string, stdout
 		return err
 	}
 	printRun(stdout, "run", rc, lr.main)
+	var memErr error
+	if tr != nil {
+		fmt.Fprintf(stdout, "trickle  %d open at the end, %d at most, %d dials, %d refused\n", tr.open.Load(), tr.peak.Load(), tr.dials.Load(), tr.refused.Load())
+	}
+	if mem != nil {
+		mem.once(&http.Client{Timeout: 5 * time.Second})
+		fmt.Fprintln(stdout, "bridge   "+mem.String())
+		if f.maxRSS > 0 && mem.maxRSS > float64(f.maxRSS<<20) {
+			memErr = fmt.Errorf("the bridge's resident memory reached %s, above --max-rss %d MiB", fmtMiB(uint64(mem.maxRSS)), f.maxRSS)
+		}
+		if mem.sample == 0 {
+			memErr = fmt.Errorf("no memory sample from %s: %v", mem.url, mem.err)
+		}
+	}
+	stopBg()
+	if tr != nil {
+		tr.wg.Wait()
+	}
 
 	var rep *checkReport
 	if f.check {
@@ -164,7 +211,7 @@ func load(ctx context.Context, args []string, getenv func(string) string, stdout
 		fmt.Fprintln(stdout)
 		printLoadMarkdown(stdout, rc, lr, rep)
 	}
-	return verdict(lr, rep)
+	return errors.Join(verdict(lr, rep), memErr)
 }
 
 // verdict is the run's exit status: an error when any request was not

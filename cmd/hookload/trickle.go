@@ -1,0 +1,184 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// trickler holds hostile connections open against a bridge while the real
+// load runs: each announces a body of the size limit and then sends one byte
+// per interval, the cheapest way to make a server that trusts
+// Content-Length allocate memory before any signature check. A connection
+// the bridge cuts off (read timeout) is dialled again, so the number held
+// stays up for the whole run.
+type trickler struct {
+	addr, path string
+	announce   int64
+	every      time.Duration
+
+	open    atomic.Int64 // connections holding a request right now
+	peak    atomic.Int64
+	dials   atomic.Int64
+	refused atomic.Int64 // dials or writes that failed
+	wg      sync.WaitGroup
+}
+
+// startTrickle opens n connections to baseURL's host, ramping up in batches
+// so as not to overflow the listen backlog, and keeps them until ctx ends.
+func startTrickle(ctx context.Context, baseURL, source string, n int, announce int64, every time.Duration) (*trickler, error) {
+	u, err := url.Parse(baseURL)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("trickle: bad URL %q", baseURL)
+	}
+	t := &trickler{addr: u.Host, path: u.Path + "/webhooks/" + source, announce: announce, every: every}
+	const batch = 250
+	for i := 0; i < n; i += batch {
+		for range min(batch, n-i) {
+			t.wg.Add(1)
+			go t.hold(ctx)
+		}
+		// Let a batch connect before the next; the run goes on meanwhile.
+		deadline := time.Now().Add(5 * time.Second)
+		for t.open.Load() < int64(i+min(batch, n-i)) && time.Now().Before(deadline) && ctx.Err() == nil {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	return t, nil
+}
+
+func (t *trickler) hold(ctx context.Context) {
+	defer t.wg.Done()
+	for ctx.Err() == nil {
+		t.once(ctx)
+	}
+}
+
+// once holds one connection until the bridge closes it or ctx ends.
+func (t *trickler) once(ctx context.Context) {
+	t.dials.Add(1)
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "tcp", t.addr)
+	if err != nil {
+		t.refused.Add(1)
+		wait(ctx, t.every)
+		return
+	}
+	defer c.Close()
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	defer stop()
+	head := "POST " + t.path + " HTTP/1.1\r\nHost: " + t.addr + "\r\nContent-Type: application/json\r\n" +
+		"Content-Length: " + strconv.FormatInt(t.announce, 10) + "\r\n\r\n{"
+	if _, err := io.WriteString(c, head); err != nil {
+		t.refused.Add(1)
+		return
+	}
+	if now := t.open.Add(1); now > t.peak.Load() {
+		t.peak.Store(now) // a high-water mark; an occasional lost race is harmless
+	}
+	defer t.open.Add(-1)
+	// The bridge answers (or closes) only when it gives up on the body.
+	closed := make(chan struct{})
+	go func() {
+		defer close(closed)
+		io.Copy(io.Discard, c)
+	}()
+	tick := time.NewTicker(t.every)
+	defer tick.Stop()
+	for sent := int64(1); sent < t.announce-1; sent++ {
+		select {
+		case <-ctx.Done():
+			return
+		case <-closed:
+			return
+		case <-tick.C:
+			if _, err := c.Write([]byte{' '}); err != nil {
+				return
+			}
+		}
+	}
+}
+
+func wait(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+}
+
+// bridgeMemory samples the bridge's memory from its /metrics while a run
+// goes on, and keeps the highest figures.
+type bridgeMemory struct {
+	url                 string
+	maxRSS, maxHeap     float64
+	maxBodyBytes        float64
+	maxInflight, sample int
+	err                 error
+	mu                  sync.Mutex
+}
+
+func (m *bridgeMemory) run(ctx context.Context, every time.Duration) {
+	client := &http.Client{Timeout: 5 * time.Second}
+	for {
+		m.once(client)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(every):
+		}
+	}
+}
+
+func (m *bridgeMemory) once(client *http.Client) {
+	resp, err := client.Get(m.url)
+	if err != nil {
+		m.mu.Lock()
+		m.err = err
+		m.mu.Unlock()
+		return
+	}
+	defer resp.Body.Close()
+	vals := map[string]float64{}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		name, v, ok := strings.Cut(sc.Text(), " ")
+		if !ok || strings.HasPrefix(name, "#") {
+			continue
+		}
+		switch name {
+		case "process_resident_memory_bytes", "go_memstats_heap_inuse_bytes",
+			"hookbridge_body_bytes_in_flight", "hookbridge_inflight_deliveries":
+			f, err := strconv.ParseFloat(v, 64)
+			if err == nil {
+				vals[name] = f
+			}
+		}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sample++
+	m.maxRSS = max(m.maxRSS, vals["process_resident_memory_bytes"])
+	m.maxHeap = max(m.maxHeap, vals["go_memstats_heap_inuse_bytes"])
+	m.maxBodyBytes = max(m.maxBodyBytes, vals["hookbridge_body_bytes_in_flight"])
+	m.maxInflight = max(m.maxInflight, int(vals["hookbridge_inflight_deliveries"]))
+}
+
+func (m *bridgeMemory) String() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.sample == 0 {
+		return fmt.Sprintf("no sample of %s (%v)", m.url, m.err)
+	}
+	return fmt.Sprintf("peak RSS %s, heap in use %s, body bytes in flight %s, deliveries in flight %d (%d samples)",
+		fmtMiB(uint64(m.maxRSS)), fmtMiB(uint64(m.maxHeap)), fmtMiB(uint64(m.maxBodyBytes)), m.maxInflight, m.sample)
+}
