@@ -7,7 +7,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -166,7 +168,7 @@ var fuzzHeaders = map[string]struct{ verify, extract []string }{
 	"woocommerce":      {[]string{"X-WC-Webhook-Signature", "X-WC-Webhook-Topic"}, []string{"X-WC-Webhook-Topic", "X-WC-Webhook-ID", "X-WC-Webhook-Source"}},
 	"stripe":           {[]string{"Stripe-Signature"}, nil},
 	"standardwebhooks": {[]string{"webhook-id", "webhook-timestamp", "webhook-signature"}, []string{"webhook-id", "svix-id", "svix-timestamp", "svix-signature"}},
-	"github":           {[]string{"X-Hub-Signature-256"}, []string{"X-GitHub-Delivery", "X-GitHub-Event"}},
+	"github":           {[]string{"X-Hub-Signature-256"}, []string{"X-GitHub-Delivery", "X-GitHub-Event", "Content-Type"}},
 	"hmac":             {[]string{"X-Signature"}, []string{"X-Event-Name"}},
 }
 
@@ -203,6 +205,7 @@ func FuzzVerify(f *testing.F) {
 	f.Add(index["stripe"], []byte(stripeBody), "t=1614265330,v1="+stripeV1, "", "")
 	f.Add(index["standardwebhooks"], []byte(swBody), swMsgID, "1614265330", swSig)
 	f.Add(index["github"], []byte(githubBody), githubSig, "", "")
+	f.Add(index["github"], []byte(githubFormBody), "sha256="+githubFormSig, "", "")
 	f.Add(index["hmac"], []byte(`{"id":"ev_1"}`), "v1=AAAA", "", "")
 	f.Fuzz(func(t *testing.T, kind uint8, body []byte, v1, v2, v3 string) {
 		i := int(kind) % len(cases)
@@ -235,6 +238,9 @@ func FuzzExtract(f *testing.F) {
 	f.Add(index["standardwebhooks"], []byte(`{"type":"user.created"}`), "msg_webhook", swMsgID, "1614265330", swSig)
 	f.Add(index["standardwebhooks"], []byte(`{"scope":"store/order/created"}`), "", swMsgID, "1614265330", "")
 	f.Add(index["github"], []byte(`{"action":"opened","pull_request":{"number":2},"repository":{"html_url":"https://github.com/o/r"}}`), "guid", "pull_request", "", "")
+	f.Add(index["github"], []byte(githubFormBody), "guid", "issues", "application/x-www-form-urlencoded", "")
+	f.Add(index["github"], []byte("payload=%7B%22action%22:%22a+b%22%7D&payload=%7B%7D"), "guid", "issues", "application/x-www-form-urlencoded; charset=utf-8", "")
+	f.Add(index["github"], []byte("payload=%5B%5D&x=%zz"), "guid", "issues", "APPLICATION/X-WWW-FORM-URLENCODED", "")
 	f.Add(index["hmac"], []byte(`{"id":1e3}`), "order_created", "", "", "")
 	f.Fuzz(func(t *testing.T, kind uint8, body []byte, v1, v2, v3, v4 string) {
 		i := int(kind) % len(cases)
@@ -242,6 +248,9 @@ func FuzzExtract(f *testing.F) {
 		h := http.Header{}
 		fill(h, fuzzHeaders[kc.kind].extract, v1, v2, v3, v4)
 		e, err := p.Extract(body, h)
+		if kc.kind == "github" {
+			checkGitHubData(t, p, body, h, e, err)
+		}
 		if err != nil {
 			if !errors.Is(err, provider.ErrUnusable) || countSentinels(err) != 1 {
 				t.Fatalf("%s: Extract error %q, want ErrUnusable only", kc.kind, err)
@@ -262,6 +271,50 @@ func FuzzExtract(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkGitHubData holds GitHub's Extract (event e, error err) to go-github's
+// reading of a form delivery (mime.ParseMediaType, url.ParseQuery, the
+// payload field): a JSON delivery has no data of its own; a form delivery
+// is refused unless it has one payload field holding a JSON object, and
+// otherwise gives what a JSON delivery of that payload gives, with the
+// payload as its data.
+func checkGitHubData(t *testing.T, p *provider.Provider, body []byte, h http.Header, e provider.Event, err error) {
+	t.Helper()
+	mediaType, _, perr := mime.ParseMediaType(h.Get("Content-Type"))
+	if perr != nil {
+		return // no opinion on a Content-Type go-github would refuse
+	}
+	if mediaType != "application/x-www-form-urlencoded" {
+		if e.Data != nil || e.DataContentType != "" {
+			t.Fatalf("%s delivery has Data %q (%s), want the body", mediaType, e.Data, e.DataContentType)
+		}
+		return
+	}
+	form, perr := url.ParseQuery(string(body))
+	var obj map[string]any
+	if perr != nil || len(form["payload"]) != 1 || json.Unmarshal([]byte(form["payload"][0]), &obj) != nil || obj == nil {
+		if err == nil {
+			t.Fatalf("accepted form body %q: parse error %v, %d payload fields", body, perr, len(form["payload"]))
+		}
+		return
+	}
+	payload := form["payload"][0]
+	jh := h.Clone()
+	jh.Set("Content-Type", "application/json")
+	je, jerr := p.Extract([]byte(payload), jh)
+	if (err == nil) != (jerr == nil) {
+		t.Fatalf("form delivery: %v; the same payload as JSON: %v", err, jerr)
+	}
+	if err != nil {
+		return
+	}
+	if string(e.Data) != payload || e.DataContentType != "application/json" {
+		t.Fatalf("Data %q (%s), want the payload field %q as application/json", e.Data, e.DataContentType, payload)
+	}
+	if e.ID != je.ID || e.Type != je.Type || e.Source != je.Source || e.Subject != je.Subject || !e.Time.Equal(je.Time) {
+		t.Fatalf("form delivery gives %+v, the same payload as JSON %+v", e, je)
+	}
 }
 
 // FuzzLocator fuzzes the hmac kind's locator syntax (through New) and the

@@ -35,7 +35,8 @@ var (
 )
 
 // Event is what a provider reads from a verified delivery. The bridge turns it
-// into a CloudEvent; the body itself travels untouched as the event's data.
+// into a CloudEvent; the body itself travels untouched as the event's data,
+// unless Data says otherwise.
 type Event struct {
 	// ID identifies the delivery and stays the same across the platform's
 	// retries of it. It becomes the CloudEvent id and the dedup key.
@@ -50,6 +51,13 @@ type Event struct {
 	Subject string
 	// Time is the platform's event time, or the zero time when unknown.
 	Time time.Time
+	// Data, when not nil, is the event's data in place of the body, and
+	// DataContentType its media type. Only a delivery whose body wraps the
+	// event sets it (GitHub's form-encoded deliveries carry the JSON in a
+	// "payload" field); for every other delivery both are zero and the body
+	// is the data as received, with the request's Content-Type.
+	Data            []byte
+	DataContentType string
 }
 
 // Provider is one configured platform: how to verify its deliveries, how to
