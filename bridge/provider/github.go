@@ -72,7 +72,9 @@ func isFormContentType(v string) bool {
 // ValidatePayload reads it (url.ParseQuery: "+" is a space, %XX a byte).
 // A body that is not valid form encoding, has no payload field or more than
 // one, or whose payload is not a JSON object, cannot be published as
-// application/json and is ErrUnusable.
+// application/json and is ErrUnusable. GitHub sends exactly one payload;
+// of two, go-github would read the first and other form readers the last,
+// so neither is a safe guess.
 func githubFormPayload(body []byte) ([]byte, error) {
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
