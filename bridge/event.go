@@ -40,10 +40,10 @@ const (
 // message encodes d as a CloudEvent in binary mode and returns it with its
 // dedup id. The headers are the ones sdk-go's nats_jetstream codec writes
 // for the same event, value for value (TestEncodingMatchesSDK holds it to
-// that), but written directly: the payload is the body itself, not a copy,
-// and there is no event object to build and validate. Attributes come from
-// untrusted input and travel as NATS header values, so they are checked
-// first.
+// that), but written directly: the payload is the body itself (or the
+// provider's Event.Data), not a copy, and there is no event object to build
+// and validate. Attributes come from untrusted input and travel as NATS
+// header values, so they are checked first.
 func (s *server) message(rt *route, d delivery) (*nats.Msg, error) {
 	ev := d.event
 	src := ev.Source
@@ -82,9 +82,16 @@ func (s *server) message(rt *route, d delivery) (*nats.Msg, error) {
 	if t.IsZero() {
 		t = d.received
 	}
+	// The data is the body as received, except where the provider read the
+	// event out of a wrapper (GitHub's form deliveries) and hands back what
+	// it wrapped.
+	data, contentType := d.body, d.contentType
+	if ev.Data != nil {
+		data, contentType = ev.Data, ev.DataContentType
+	}
 	// As sdk-go does (and nats.go would trim it anyway); an invalid media
 	// type is left out rather than refusing a verified delivery.
-	contentType := strings.TrimSpace(d.contentType)
+	contentType = strings.TrimSpace(contentType)
 	if contentType != "" {
 		if _, _, err := mime.ParseMediaType(contentType); err != nil {
 			contentType = ""
@@ -106,7 +113,7 @@ func (s *server) message(rt *route, d delivery) (*nats.Msg, error) {
 	if contentType != "" {
 		hdr[hdrDataContentType] = vals[7:8:8]
 	}
-	return &nats.Msg{Subject: string(subject), Header: hdr, Data: d.body}, nil
+	return &nats.Msg{Subject: string(subject), Header: hdr, Data: data}, nil
 }
 
 // checkAttr refuses attribute values that a NATS header cannot carry intact:

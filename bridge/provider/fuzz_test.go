@@ -7,7 +7,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -93,39 +95,68 @@ func FuzzStripeSignatureHeader(f *testing.F) {
 	})
 }
 
+// FuzzStandardWebhooksSignatureHeader fuzzes the three signed headers
+// under both spellings; spelling%4 says where id, ts and sig go:
+//
+//	0  webhook-id, webhook-timestamp, webhook-signature
+//	1  svix-id, svix-timestamp, svix-signature
+//	2  the svix-* set, beside a genuine webhook-* set of the vector
+//	3  svix-id, webhook-timestamp, webhook-signature (a mix)
+//
+// The oracle picks the set as Svix's library does (svix-* when all three
+// are non-empty, else webhook-*), independently of the provider's code.
 func FuzzStandardWebhooksSignatureHeader(f *testing.F) {
-	f.Add(swMsgID, "1614265330", swSig)
-	f.Add(swMsgID, "1614265330", swBad1+" "+swSig)
-	f.Add(swMsgID, "1614265330", "v1a,AAAA "+swBad2)
-	f.Add(swMsgID, "1614265330", "v1,"+strings.TrimSuffix(swSig[3:], "="))
-	f.Add("", "", "")
-	f.Add("msg_1", "99999999999999999999", "v1, v1,,")
+	f.Add(uint8(0), swMsgID, "1614265330", swSig)
+	f.Add(uint8(0), swMsgID, "1614265330", swBad1+" "+swSig)
+	f.Add(uint8(0), swMsgID, "1614265330", "v1a,AAAA "+swBad2)
+	f.Add(uint8(0), swMsgID, "1614265330", "v1,"+strings.TrimSuffix(swSig[3:], "="))
+	f.Add(uint8(0), "", "", "")
+	f.Add(uint8(0), "msg_1", "99999999999999999999", "v1, v1,,")
+	f.Add(uint8(1), swMsgID, "1614265330", swSig)
+	f.Add(uint8(1), swMsgID, "", swSig)
+	f.Add(uint8(2), swMsgID, "1614265330", swBad1)
+	f.Add(uint8(2), "msg_other", "1614265330", swSig)
+	f.Add(uint8(2), swMsgID, "1614265330", "")
+	f.Add(uint8(3), swMsgID, "1614265330", swSig)
 	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(swSecret, "whsec_"))
 	if err != nil {
 		f.Fatal(err)
 	}
 	p := mustNew(f, provider.Config{Kind: "standardwebhooks", Secrets: []string{swSecret}, Now: at(swTS)})
-	f.Fuzz(func(t *testing.T, id, ts, sig string) {
+	f.Fuzz(func(t *testing.T, spelling uint8, id, ts, sig string) {
 		h := http.Header{}
-		h.Set("webhook-id", id)
-		h.Set("webhook-timestamp", ts)
-		h.Set("webhook-signature", sig)
+		switch spelling % 4 {
+		case 0:
+			fill(h, []string{"webhook-id", "webhook-timestamp", "webhook-signature"}, id, ts, sig)
+		case 1:
+			fill(h, []string{"svix-id", "svix-timestamp", "svix-signature"}, id, ts, sig)
+		case 2:
+			fill(h, []string{"svix-id", "svix-timestamp", "svix-signature"}, id, ts, sig)
+			fill(h, []string{"webhook-id", "webhook-timestamp", "webhook-signature"}, swMsgID, "1614265330", swSig)
+		case 3:
+			fill(h, []string{"svix-id", "webhook-timestamp", "webhook-signature"}, id, ts, sig)
+		}
 		err := p.Verify([]byte(swBody), h)
 		checkVerifyErr(t, err)
 
-		// Oracle: the list holds the exact expected v1 entry.
+		// Oracle: Svix's choice of set, then the list holds the exact
+		// expected v1 entry for that set's id and timestamp.
+		vid, vts, vsig := h.Get("svix-id"), h.Get("svix-timestamp"), h.Get("svix-signature")
+		if vid == "" || vts == "" || vsig == "" {
+			vid, vts, vsig = h.Get("webhook-id"), h.Get("webhook-timestamp"), h.Get("webhook-signature")
+		}
 		m := hmac.New(sha256.New, key)
-		m.Write([]byte(id + "." + ts + "." + swBody))
+		m.Write([]byte(vid + "." + vts + "." + swBody))
 		want := "v1," + base64.StdEncoding.EncodeToString(m.Sum(nil))
 		holds := false
-		for _, entry := range strings.Fields(sig) {
+		for _, entry := range strings.Fields(vsig) {
 			holds = holds || entry == want
 		}
 		if err == nil && !holds {
-			t.Fatalf("accepted id %q ts %q signature %q without the right v1 entry", id, ts, sig)
+			t.Fatalf("accepted %v without the right v1 entry for the set Svix would read", h)
 		}
-		if err != nil && holds && id != "" && ts == "1614265330" {
-			t.Fatalf("refused a genuine id %q ts %q signature %q: %v", id, ts, sig, err)
+		if err != nil && holds && vid != "" && vts == "1614265330" {
+			t.Fatalf("refused a genuine %v: %v", h, err)
 		}
 	})
 }
@@ -136,8 +167,8 @@ var fuzzHeaders = map[string]struct{ verify, extract []string }{
 	"shopify":          {[]string{"X-Shopify-Hmac-Sha256", "Shopify-Hmac-Sha256"}, []string{"X-Shopify-Event-Id", "X-Shopify-Webhook-Id", "X-Shopify-Topic", "X-Shopify-Triggered-At"}},
 	"woocommerce":      {[]string{"X-WC-Webhook-Signature", "X-WC-Webhook-Topic"}, []string{"X-WC-Webhook-Topic", "X-WC-Webhook-ID", "X-WC-Webhook-Source"}},
 	"stripe":           {[]string{"Stripe-Signature"}, nil},
-	"standardwebhooks": {[]string{"webhook-id", "webhook-timestamp", "webhook-signature"}, []string{"webhook-id", "webhook-timestamp"}},
-	"github":           {[]string{"X-Hub-Signature-256"}, []string{"X-GitHub-Delivery", "X-GitHub-Event"}},
+	"standardwebhooks": {[]string{"webhook-id", "webhook-timestamp", "webhook-signature"}, []string{"webhook-id", "svix-id", "svix-timestamp", "svix-signature"}},
+	"github":           {[]string{"X-Hub-Signature-256"}, []string{"X-GitHub-Delivery", "X-GitHub-Event", "Content-Type"}},
 	"hmac":             {[]string{"X-Signature"}, []string{"X-Event-Name"}},
 }
 
@@ -174,6 +205,7 @@ func FuzzVerify(f *testing.F) {
 	f.Add(index["stripe"], []byte(stripeBody), "t=1614265330,v1="+stripeV1, "", "")
 	f.Add(index["standardwebhooks"], []byte(swBody), swMsgID, "1614265330", swSig)
 	f.Add(index["github"], []byte(githubBody), githubSig, "", "")
+	f.Add(index["github"], []byte(githubFormBody), "sha256="+githubFormSig, "", "")
 	f.Add(index["hmac"], []byte(`{"id":"ev_1"}`), "v1=AAAA", "", "")
 	f.Fuzz(func(t *testing.T, kind uint8, body []byte, v1, v2, v3 string) {
 		i := int(kind) % len(cases)
@@ -202,8 +234,13 @@ func FuzzExtract(f *testing.F) {
 	f.Add(index["shopify"], []byte(`{"id":820982911946154508}`), "", "b54557e4", "orders/create", "2023-03-29T18:00:27.877041743Z")
 	f.Add(index["woocommerce"], []byte(wcBody), "order.updated", "17", "https://shop.example.com/", "")
 	f.Add(index["stripe"], []byte(`{"id":"evt_1","type":"charge.succeeded","account":"acct_1","created":1686089970,"data":{"object":{"id":"ch_1"}}}`), "", "", "", "")
-	f.Add(index["standardwebhooks"], []byte(`{"type":"user.created","timestamp":"2022-11-03T20:26:10.344522Z"}`), swMsgID, "1614265330", "", "")
+	f.Add(index["standardwebhooks"], []byte(`{"type":"user.created","timestamp":"2022-11-03T20:26:10.344522Z"}`), swMsgID, "", "", "")
+	f.Add(index["standardwebhooks"], []byte(`{"type":"user.created"}`), "msg_webhook", swMsgID, "1614265330", swSig)
+	f.Add(index["standardwebhooks"], []byte(`{"scope":"store/order/created"}`), "", swMsgID, "1614265330", "")
 	f.Add(index["github"], []byte(`{"action":"opened","pull_request":{"number":2},"repository":{"html_url":"https://github.com/o/r"}}`), "guid", "pull_request", "", "")
+	f.Add(index["github"], []byte(githubFormBody), "guid", "issues", "application/x-www-form-urlencoded", "")
+	f.Add(index["github"], []byte("payload=%7B%22action%22:%22a+b%22%7D&payload=%7B%7D"), "guid", "issues", "application/x-www-form-urlencoded; charset=utf-8", "")
+	f.Add(index["github"], []byte("payload=%5B%5D&x=%zz"), "guid", "issues", "APPLICATION/X-WWW-FORM-URLENCODED", "")
 	f.Add(index["hmac"], []byte(`{"id":1e3}`), "order_created", "", "", "")
 	f.Fuzz(func(t *testing.T, kind uint8, body []byte, v1, v2, v3, v4 string) {
 		i := int(kind) % len(cases)
@@ -211,6 +248,9 @@ func FuzzExtract(f *testing.F) {
 		h := http.Header{}
 		fill(h, fuzzHeaders[kc.kind].extract, v1, v2, v3, v4)
 		e, err := p.Extract(body, h)
+		if kc.kind == "github" {
+			checkGitHubData(t, p, body, h, e, err)
+		}
 		if err != nil {
 			if !errors.Is(err, provider.ErrUnusable) || countSentinels(err) != 1 {
 				t.Fatalf("%s: Extract error %q, want ErrUnusable only", kc.kind, err)
@@ -220,7 +260,61 @@ func FuzzExtract(f *testing.F) {
 		if e.ID == "" || e.Type == "" {
 			t.Fatalf("%s: Extract = %+v with no error, want ID and Type", kc.kind, e)
 		}
+		if kc.kind == "standardwebhooks" {
+			// The id is the one of the set Svix's rule reads.
+			want := h.Get("webhook-id")
+			if h.Get("svix-id") != "" && h.Get("svix-timestamp") != "" && h.Get("svix-signature") != "" {
+				want = h.Get("svix-id")
+			}
+			if e.ID != want {
+				t.Fatalf("Extract ID %q, want %q from %v", e.ID, want, h)
+			}
+		}
 	})
+}
+
+// checkGitHubData holds GitHub's Extract (event e, error err) to go-github's
+// reading of a form delivery (mime.ParseMediaType, url.ParseQuery, the
+// payload field): a JSON delivery has no data of its own; a form delivery
+// is refused unless it has one payload field holding a JSON object, and
+// otherwise gives what a JSON delivery of that payload gives, with the
+// payload as its data.
+func checkGitHubData(t *testing.T, p *provider.Provider, body []byte, h http.Header, e provider.Event, err error) {
+	t.Helper()
+	mediaType, _, perr := mime.ParseMediaType(h.Get("Content-Type"))
+	if perr != nil {
+		return // no opinion on a Content-Type go-github would refuse
+	}
+	if mediaType != "application/x-www-form-urlencoded" {
+		if e.Data != nil || e.DataContentType != "" {
+			t.Fatalf("%s delivery has Data %q (%s), want the body", mediaType, e.Data, e.DataContentType)
+		}
+		return
+	}
+	form, perr := url.ParseQuery(string(body))
+	var obj map[string]any
+	if perr != nil || len(form["payload"]) != 1 || json.Unmarshal([]byte(form["payload"][0]), &obj) != nil || obj == nil {
+		if err == nil {
+			t.Fatalf("accepted form body %q: parse error %v, %d payload fields", body, perr, len(form["payload"]))
+		}
+		return
+	}
+	payload := form["payload"][0]
+	jh := h.Clone()
+	jh.Set("Content-Type", "application/json")
+	je, jerr := p.Extract([]byte(payload), jh)
+	if (err == nil) != (jerr == nil) {
+		t.Fatalf("form delivery: %v; the same payload as JSON: %v", err, jerr)
+	}
+	if err != nil {
+		return
+	}
+	if string(e.Data) != payload || e.DataContentType != "application/json" {
+		t.Fatalf("Data %q (%s), want the payload field %q as application/json", e.Data, e.DataContentType, payload)
+	}
+	if e.ID != je.ID || e.Type != je.Type || e.Source != je.Source || e.Subject != je.Subject || !e.Time.Equal(je.Time) {
+		t.Fatalf("form delivery gives %+v, the same payload as JSON %+v", e, je)
+	}
 }
 
 // FuzzLocator fuzzes the hmac kind's locator syntax (through New) and the

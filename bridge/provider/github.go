@@ -1,8 +1,12 @@
 package provider
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 )
 
@@ -28,7 +32,69 @@ func (g github) verify(body []byte, h http.Header) error {
 	return g.mac.verify(githubSignature, h.Get(githubSignature), body)
 }
 
-// extract maps a delivery to:
+// extract reads a JSON delivery as it is, and a form delivery (the default
+// of webhooks created through GitHub's REST API, content_type "form") by
+// first taking the JSON out of its "payload" field: that JSON is then read
+// exactly as a JSON delivery's body would be, and becomes the event's data
+// (application/json), so that consumers get the same event either way.
+// The signature is over the form body as received, and verify checks it
+// before anything is decoded.
+func (g github) extract(body []byte, h http.Header) (Event, error) {
+	if !isFormContentType(h.Get("Content-Type")) {
+		return g.extractJSON(body, h)
+	}
+	payload, err := githubFormPayload(body)
+	if err != nil {
+		return Event{}, err
+	}
+	e, err := g.extractJSON(payload, h)
+	if err != nil {
+		return Event{}, err
+	}
+	e.Data, e.DataContentType = payload, "application/json"
+	return e, nil
+}
+
+// formContentType is what GitHub sends with a form delivery.
+const formContentType = "application/x-www-form-urlencoded"
+
+// isFormContentType reports whether a Content-Type value is the form media
+// type, compared as mime.ParseMediaType would (case-insensitive, parameters
+// ignored, as go-github's ValidatePayload does) but without its allocations,
+// since every GitHub delivery asks.
+func isFormContentType(v string) bool {
+	mediaType, _, _ := strings.Cut(v, ";")
+	return strings.EqualFold(strings.TrimSpace(mediaType), formContentType)
+}
+
+// githubFormPayload returns the JSON a form delivery carries: the value of
+// its one "payload" field, decoded as GitHub encodes it and as go-github's
+// ValidatePayload reads it (url.ParseQuery: "+" is a space, %XX a byte).
+// A body that is not valid form encoding, has no payload field or more than
+// one, or whose payload is not a JSON object, cannot be published as
+// application/json and is ErrUnusable. GitHub sends exactly one payload;
+// of two, go-github would read the first and other form readers the last,
+// so neither is a safe guess.
+func githubFormPayload(body []byte) ([]byte, error) {
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		// The error of ParseQuery quotes the offending bytes: not repeated.
+		return nil, fmt.Errorf("form body is not valid URL encoding: %w", ErrUnusable)
+	}
+	switch n := len(form["payload"]); {
+	case n == 0:
+		return nil, fmt.Errorf("form body has no \"payload\" field: %w", ErrUnusable)
+	case n > 1:
+		return nil, fmt.Errorf("form body has %d \"payload\" fields, want one: %w", n, ErrUnusable)
+	}
+	payload := []byte(form["payload"][0])
+	if trimmed := bytes.TrimLeft(payload, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '{' || !json.Valid(payload) {
+		return nil, fmt.Errorf("form field \"payload\" is not a JSON object: %w", ErrUnusable)
+	}
+	return payload, nil
+}
+
+// extractJSON maps a delivery with a JSON body to:
 //
 //	ID      X-GitHub-Delivery, the event's GUID: GitHub documents it as
 //	        shared by all deliveries (redeliveries, other hooks) of one event
@@ -37,7 +103,7 @@ func (g github) verify(body []byte, h http.Header) error {
 //	Source  body repository.html_url, else organization.html_url, else ""
 //	Subject body pull_request.number, else issue.number, else ""
 //	Time    zero: GitHub sends no event time
-func (g github) extract(body []byte, h http.Header) (Event, error) {
+func (g github) extractJSON(body []byte, h http.Header) (Event, error) {
 	e := Event{ID: h.Get(githubDelivery), Type: h.Get(githubEvent)}
 	if e.ID == "" {
 		return Event{}, fmt.Errorf("X-GitHub-Delivery is missing: %w", ErrUnusable)

@@ -35,7 +35,8 @@ var (
 )
 
 // Event is what a provider reads from a verified delivery. The bridge turns it
-// into a CloudEvent; the body itself travels untouched as the event's data.
+// into a CloudEvent; the body itself travels untouched as the event's data,
+// unless Data says otherwise.
 type Event struct {
 	// ID identifies the delivery and stays the same across the platform's
 	// retries of it. It becomes the CloudEvent id and the dedup key.
@@ -50,6 +51,13 @@ type Event struct {
 	Subject string
 	// Time is the platform's event time, or the zero time when unknown.
 	Time time.Time
+	// Data, when not nil, is the event's data in place of the body, and
+	// DataContentType its media type. Only a delivery whose body wraps the
+	// event sets it (GitHub's form-encoded deliveries carry the JSON in a
+	// "payload" field); for every other delivery both are zero and the body
+	// is the data as received, with the request's Content-Type.
+	Data            []byte
+	DataContentType string
 }
 
 // Provider is one configured platform: how to verify its deliveries, how to
@@ -128,9 +136,10 @@ type Config struct {
 	Kind string
 	// Secrets are tried in order; any one may match (rotation), and the
 	// first signs. At least one, and none empty. For standardwebhooks each
-	// is "whsec_" + base64 of the key (or the base64 alone); for the other
-	// kinds the string's bytes are the key (woocommerce first decodes the
-	// HTML entities WordPress stores it with).
+	// is "whsec_" + base64 of the key (or the base64 alone) unless
+	// SecretEncoding is SecretRaw; for the other kinds the string's bytes
+	// are the key (woocommerce first decodes the HTML entities WordPress
+	// stores it with).
 	Secrets []string
 	// Tolerance bounds the age (and future skew) of signed timestamps: a
 	// timestamp further than Tolerance from Now, either way, is ErrStale;
@@ -145,9 +154,21 @@ type Config struct {
 	// "com.bigcommerce."). The platform kinds have a fixed prefix and
 	// setting one for them is an error.
 	TypePrefix string
+	// SecretEncoding says how a standardwebhooks secret turns into the
+	// HMAC key: SecretWhsec ("" means the same) base64-decodes it after an
+	// optional "whsec_", as the Standard Webhooks libraries do; SecretRaw
+	// uses the string's bytes as they are, as BigCommerce signs with its
+	// app's client secret. Setting it for another kind is an error.
+	SecretEncoding string
 	// HMAC configures the generic hmac kind; it must be zero for the others.
 	HMAC HMACConfig
 }
+
+// The values of Config.SecretEncoding.
+const (
+	SecretWhsec = "whsec"
+	SecretRaw   = "raw"
+)
 
 // HMACConfig describes a platform that signs the raw body with an HMAC and
 // signs no timestamp (Lemon Squeezy, Razorpay, GitHub-style senders).
@@ -198,6 +219,12 @@ func New(cfg Config) (*Provider, error) {
 	if cfg.Kind != "hmac" && cfg.HMAC != (HMACConfig{}) {
 		return nil, errors.New("hmac: only for kind hmac")
 	}
+	switch {
+	case cfg.SecretEncoding != "" && cfg.Kind != "standardwebhooks":
+		return nil, errors.New("secret_encoding: only for standardwebhooks")
+	case cfg.SecretEncoding != "" && cfg.SecretEncoding != SecretWhsec && cfg.SecretEncoding != SecretRaw:
+		return nil, fmt.Errorf("secret_encoding: %q is unknown (want %s or %s)", cfg.SecretEncoding, SecretWhsec, SecretRaw)
+	}
 	w := window{now: cfg.Now, tolerance: cfg.Tolerance}
 	if w.now == nil {
 		w.now = time.Now
@@ -223,7 +250,7 @@ func New(cfg Config) (*Provider, error) {
 		prefix, s = "com.github.", newGitHub(cfg.Secrets)
 	case "standardwebhooks":
 		fixed = false
-		s, err = newStandardWebhooks(cfg.Secrets, w)
+		s, err = newStandardWebhooks(cfg.Secrets, cfg.SecretEncoding == SecretRaw, w)
 	case "hmac":
 		fixed = false
 		s, err = newGenericHMAC(cfg.Secrets, cfg.HMAC)

@@ -1,6 +1,7 @@
 package provider_test
 
 import (
+	"bytes"
 	"net/http"
 	"testing"
 	"time"
@@ -139,7 +140,8 @@ func TestShopifyExtract(t *testing.T) {
 }
 
 // eventEqual compares events with time.Time.Equal, so the location does
-// not matter.
+// not matter. Data must be nil in both (the body is the data) or equal.
 func eventEqual(a, b provider.Event) bool {
-	return a.ID == b.ID && a.Type == b.Type && a.Source == b.Source && a.Subject == b.Subject && a.Time.Equal(b.Time)
+	return a.ID == b.ID && a.Type == b.Type && a.Source == b.Source && a.Subject == b.Subject && a.Time.Equal(b.Time) &&
+		(a.Data == nil) == (b.Data == nil) && bytes.Equal(a.Data, b.Data) && a.DataContentType == b.DataContentType
 }

@@ -32,6 +32,7 @@ func send(ctx context.Context, args []string, getenv func(string) string, stdout
 	id := fs.String("id", "", "delivery id; send the same id twice to see a platform retry collapse (default: random)")
 	order := fs.String("order", "", "order (resource) id in the sample body, to send several events about one order (default: derived from the delivery id)")
 	file := fs.String("file", "", "send this file as the body instead of the sample")
+	form := fs.Bool("form", false, "github only: send the JSON form-encoded (payload=<JSON>), as a webhook created through GitHub's API does by default")
 	dry := fs.Bool("dry-run", false, "print the request instead of sending it")
 	// Flags may come before or after SOURCE.
 	var positional []string
@@ -85,6 +86,12 @@ func send(ctx context.Context, args []string, getenv func(string) string, stdout
 		if body, err = os.ReadFile(*file); err != nil {
 			return fmt.Errorf("send: %w", err)
 		}
+	}
+	if *form {
+		if src.Provider != "github" {
+			return fmt.Errorf("send: --form is for github sources only (%q is %s)", name, src.Provider)
+		}
+		body = sample.GitHubForm(body, h)
 	}
 	if err := p.Sign(body, h, now); err != nil {
 		return fmt.Errorf("send: signing: %w", err)

@@ -29,6 +29,10 @@ type Source struct {
 	Tolerance   time.Duration `yaml:"tolerance"`   // for schemes that sign a timestamp; 0: provider default
 	TypePrefix  string        `yaml:"type_prefix"` // standardwebhooks and hmac only
 	HMAC        HMAC          `yaml:"hmac"`        // provider hmac only
+
+	// SecretEncoding is how a standardwebhooks secret becomes the HMAC key: whsec (default) or
+	// raw (the secret's bytes, as BigCommerce signs with its client secret). The provider checks it.
+	SecretEncoding string `yaml:"secret_encoding"`
 }
 
 // HMAC configures the generic hmac provider. Empty fields take the provider's defaults.

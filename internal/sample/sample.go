@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -135,6 +136,15 @@ func DeliveryForOrder(kind string, loc Locators, eventType, id, orderID string, 
 	}
 	data, err := json.Marshal(body)
 	return data, h, err
+}
+
+// GitHubForm wraps a JSON delivery body the way GitHub sends it from a
+// webhook whose content type is "form" (the default of webhooks created
+// through its REST API): the body becomes payload=<url-encoded JSON> and
+// h's Content-Type says so. The signature is then over the returned body.
+func GitHubForm(body []byte, h http.Header) []byte {
+	h.Set("Content-Type", "application/x-www-form-urlencoded")
+	return []byte(url.Values{"payload": {string(body)}}.Encode())
 }
 
 // setPath sets m[a][b]... = v for the dotted path "a.b".

@@ -17,10 +17,11 @@ import (
 // Provider builds one source's provider.
 func Provider(c config.Source) (*provider.Provider, error) {
 	return provider.New(provider.Config{
-		Kind:       c.Provider,
-		Secrets:    c.Secrets,
-		Tolerance:  c.Tolerance,
-		TypePrefix: c.TypePrefix,
+		Kind:           c.Provider,
+		Secrets:        c.Secrets,
+		Tolerance:      c.Tolerance,
+		TypePrefix:     c.TypePrefix,
+		SecretEncoding: c.SecretEncoding,
 		HMAC: provider.HMACConfig{
 			Header:    c.HMAC.Header,
 			Algorithm: c.HMAC.Algorithm,
