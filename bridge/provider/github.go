@@ -55,6 +55,9 @@ func (g github) extract(body []byte, h http.Header) (Event, error) {
 	if e.Subject = obj.scalar("pull_request", "number"); e.Subject == "" {
 		e.Subject = obj.scalar("issue", "number")
 	}
+	if obj.err != nil {
+		return Event{}, obj.err
+	}
 	return e, nil
 }
 

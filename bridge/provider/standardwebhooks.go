@@ -104,6 +104,9 @@ func (s standardWebhooks) extract(body []byte, h http.Header) (Event, error) {
 	if e.Type = obj.str("type"); e.Type == "" {
 		e.Type = obj.str("scope")
 	}
+	if obj.err != nil {
+		return Event{}, obj.err
+	}
 	if e.Type == "" {
 		return Event{}, fmt.Errorf("body has no string \"type\" (nor \"scope\"): %w", ErrUnusable)
 	}
@@ -111,6 +114,9 @@ func (s standardWebhooks) extract(body []byte, h http.Header) (Event, error) {
 		e.Time = t
 	} else if t, ok := parseUnix(h.Get(swTimestamp)); ok {
 		e.Time = t
+	}
+	if obj.err != nil {
+		return Event{}, obj.err
 	}
 	return e, nil
 }
