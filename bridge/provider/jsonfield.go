@@ -106,12 +106,13 @@ func (b *jsonBody) lookup(path []string) []byte {
 func (o jsonObject) member(key string) ([]byte, error) {
 	var val []byte
 	exact, folded := 0, 0
+	k := []byte(key)
 	for _, m := range o {
 		switch {
 		case string(m.key) == key:
 			exact++
 			val = m.val
-		case bytes.EqualFold(m.key, []byte(key)):
+		case bytes.EqualFold(m.key, k):
 			folded++
 		}
 	}
