@@ -339,3 +339,54 @@ func TestErrorsAndLogsNeverCarrySecretsOrSignatures(t *testing.T) {
 		t.Errorf("a body appears in answers or logs")
 	}
 }
+
+// TestFieldsReadersReadDifferentlyAre400: a Stripe event whose id, type
+// or subject JSON readers would read differently is refused with a 400
+// naming the field and is not stored. Two ids that differ only in bytes
+// that are not UTF-8 (both read by encoding/json as "evt_\uFFFD") are two
+// refusals, never one stored event and a "duplicate".
+func TestFieldsReadersReadDifferentlyAre400(t *testing.T) {
+	h := newHarness(t)
+	p := h.providers["pay"]
+	for _, c := range []struct {
+		name, body, field string
+	}{
+		{"id of invalid UTF-8", "{\"id\":\"evt_\xff\",\"type\":\"charge.succeeded\"}", "id"},
+		{"another id of invalid UTF-8", "{\"id\":\"evt_\xfe\",\"type\":\"charge.succeeded\"}", "id"},
+		{"id with a lone surrogate", `{"id":"evt_\ud800","type":"charge.succeeded"}`, "id"},
+		{"ID and id", `{"ID":"evt_a","id":"evt_b","type":"charge.succeeded"}`, "id"},
+		{"Type and type", `{"id":"evt_c","Type":"charge.failed","type":"charge.succeeded"}`, "type"},
+		{"subject id twice", `{"id":"evt_d","type":"charge.succeeded","data":{"object":{"id":"ch_1","id":"ch_2"}}}`, "data.object.id"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h.t = t
+			hdr := http.Header{"Content-Type": {"application/json"}}
+			if err := p.Sign([]byte(c.body), hdr, testNow); err != nil {
+				t.Fatal(err)
+			}
+			a := h.post(http.MethodPost, "pay", []byte(c.body), hdr)
+			prefix := `unusable payload: field "` + c.field + `": `
+			if msg, _ := a.body["error"].(string); a.code != 400 || !strings.HasPrefix(msg, prefix) {
+				t.Fatalf("%d %s, want 400 with an error starting %q", a.code, a.raw, prefix)
+			}
+			if n := h.stored(); n != 0 {
+				t.Fatalf("%d messages stored", n)
+			}
+		})
+	}
+
+	// The same oddities elsewhere in the body are the platform's business:
+	// stored, byte for byte.
+	h.t = t
+	body := []byte("{\"id\":\"evt_e\",\"type\":\"charge.succeeded\",\"description\":\"\xff\\ud800\",\"Description\":1,\"description\":2}")
+	hdr := http.Header{"Content-Type": {"application/json"}}
+	if err := p.Sign(body, hdr, testNow); err != nil {
+		t.Fatal(err)
+	}
+	if a := h.post(http.MethodPost, "pay", body, hdr); a.code != 200 || a.body["status"] != "published" {
+		t.Fatalf("odd body off the path: %d %s, want 200 published", a.code, a.raw)
+	}
+	if m := h.last("webhooks.stripe.pay.charge.succeeded"); !bytes.Equal(m.Data, body) || m.Header.Get("ce-id") != "evt_e" {
+		t.Fatalf("stored ce-id %q, data %q; want evt_e and the body as sent", m.Header.Get("ce-id"), m.Data)
+	}
+}

@@ -319,7 +319,8 @@ func checkGitHubData(t *testing.T, p *provider.Provider, body []byte, h http.Hea
 
 // FuzzLocator fuzzes the hmac kind's locator syntax (through New) and the
 // JSON field lookup (through Extract), checking the lookup against
-// encoding/json decoding the whole body with UseNumber.
+// encoding/json decoding the whole body with UseNumber, where it does not
+// refuse the field.
 func FuzzLocator(f *testing.F) {
 	f.Add("json:id", []byte(`{"id":"ev_1"}`), "")
 	f.Add("json:data.object.id", []byte(`{"data":{"object":{"id":12345678901234567890}}}`), "")
@@ -356,6 +357,9 @@ func FuzzLocator(f *testing.F) {
 
 		want := hv
 		if path, isJSON := strings.CutPrefix(loc, "json:"); isJSON {
+			if err != nil && strings.HasPrefix(err.Error(), `unusable payload: field "`+path+`": `) {
+				return // JSON readers could read it differently: FuzzJSONFields holds that to encoding/json
+			}
 			want = jsonOracle(body, strings.Split(path, "."))
 		} else if !isHeader {
 			t.Fatalf("New accepted locator %q", loc)

@@ -121,6 +121,9 @@ func (g github) extractJSON(body []byte, h http.Header) (Event, error) {
 	if e.Subject = obj.scalar("pull_request", "number"); e.Subject == "" {
 		e.Subject = obj.scalar("issue", "number")
 	}
+	if obj.err != nil {
+		return Event{}, obj.err
+	}
 	return e, nil
 }
 

@@ -90,7 +90,7 @@ func (g genericHMAC) verify(body []byte, h http.Header) error {
 // they find none. Time accepts RFC 3339 or whole Unix seconds (a JSON
 // number or a string of digits).
 func (g genericHMAC) extract(body []byte, h http.Header) (Event, error) {
-	var obj jsonObject
+	obj := &jsonBody{}
 	if g.id.usesJSON() || g.typ.usesJSON() || g.source.usesJSON() || g.subject.usesJSON() || g.eventAt.usesJSON() {
 		obj = parseJSONObject(body)
 	}
@@ -100,6 +100,9 @@ func (g genericHMAC) extract(body []byte, h http.Header) (Event, error) {
 		Source:  g.source.value(obj, h),
 		Subject: g.subject.value(obj, h),
 		Time:    parseTime(g.eventAt.value(obj, h)),
+	}
+	if obj.err != nil {
+		return Event{}, obj.err
 	}
 	if e.ID == "" {
 		return Event{}, fmt.Errorf("id locator %s found nothing: %w", g.id, ErrUnusable)
@@ -137,6 +140,9 @@ func parseLocator(s string) (locator, error) {
 			if key == "" {
 				return locator{}, fmt.Errorf("%q: want json:<key>[.<key>...] with no empty key", s)
 			}
+			if err := checkPathKey(key); err != nil {
+				return locator{}, fmt.Errorf("%q: key %w", s, err)
+			}
 		}
 		return locator{path: path}, nil
 	}
@@ -146,7 +152,7 @@ func parseLocator(s string) (locator, error) {
 func (l locator) usesJSON() bool { return l.path != nil }
 
 // value is the string found, a JSON number as written, or "".
-func (l locator) value(obj jsonObject, h http.Header) string {
+func (l locator) value(obj *jsonBody, h http.Header) string {
 	switch {
 	case l.header != "":
 		return h.Get(l.header)

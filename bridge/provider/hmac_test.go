@@ -150,9 +150,14 @@ func TestHMACExtractLocators(t *testing.T) {
 			want: provider.Event{ID: "x", Type: "t"},
 		},
 		{
-			name: "duplicate key: the last wins", body: `{"data":{"id":"first"},"data":{"id":"second"}}`,
+			name: "duplicate key on the path: readers differ on which wins", body: `{"data":{"id":"first"},"data":{"id":"second"}}`,
+			h:   header("X-Event", "t"),
+			err: provider.ErrUnusable,
+		},
+		{
+			name: "duplicate key off the path", body: `{"data":{"id":"x"},"note":1,"note":2}`,
 			h:    header("X-Event", "t"),
-			want: provider.Event{ID: "second", Type: "t"},
+			want: provider.Event{ID: "x", Type: "t"},
 		},
 		{
 			name: "escaped string", body: `{"data":{"id":"a\u00e9\"b"}}`,

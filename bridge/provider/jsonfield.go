@@ -3,113 +3,189 @@ package provider
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
-// jsonObject is a JSON object read one level deep: its members in order,
-// each value kept as the bytes written (a slice of the input, not a copy),
-// so a number comes out exactly as the sender wrote it (no float64 round
-// trip: 12345678901234567890 stays that) and nothing below a looked-up path
-// is decoded. As in encoding/json, a key that appears twice has its last
-// value.
+// Why a field read from a body is refused: JSON readers in common use
+// would read it differently. encoding/json, decoding into a struct as
+// stripe-go and most Go consumers do, matches keys case-insensitively
+// (bytes.EqualFold) and keeps the last of several; a map, JavaScript's
+// JSON.parse or Python's json match exactly; some readers keep the first.
+// And encoding/json (like JSON.parse) turns invalid UTF-8 and lone
+// surrogate escapes into U+FFFD, so two distinct raw ids would read as one.
+var (
+	errRepeatedKey   = errors.New("appears more than once")
+	errKeyCase       = errors.New("is also written in another case")
+	errKeyOtherCase  = errors.New("is only written in another case")
+	errInvalidUTF8   = errors.New("string is not valid UTF-8")
+	errLoneSurrogate = errors.New(`string has a \u escape of a lone surrogate`)
+	errUnreadableKey = errors.New("cannot be told from a key of invalid UTF-8")
+)
+
+// jsonBody is a delivery's JSON body as the extract functions read it:
+// the fields at the paths they ask for, each held to the rule that every
+// common JSON reader would read the same value there.
 //
-// It replaces json.Unmarshal into a map on the delivery path: one pass that
-// validates the whole document as encoding/json does (FuzzJSONObject holds
-// it to that) without allocating per member.
+// Only what is read is checked: a body with a repeated key or invalid
+// UTF-8 elsewhere (a product description) is the platform's business and
+// stays the event's data byte for byte.
+//
+// str and scalar answer "" for a field that readers could read
+// differently and keep the first such problem for err, so that an extract
+// function can read all its fields (fallbacks included) and then refuse
+// the delivery once.
+type jsonBody struct {
+	top jsonObject // nil when the body is not a JSON object
+	err error
+}
+
+// jsonObject is one JSON object's members, in order, repeats kept.
 type jsonObject []jsonMember
 
 type jsonMember struct {
-	key []byte // unescaped
-	val []byte // raw, without surrounding whitespace
+	key []byte // decoded, as encoding/json decodes it
+	val []byte // raw JSON text, without surrounding whitespace
 }
 
-// maxJSONDepth matches encoding/json's nesting limit.
-const maxJSONDepth = 10000
-
-// parseJSONObject returns nil when b is not a JSON object (invalid JSON,
-// trailing data, or another kind of value).
-func parseJSONObject(b []byte) jsonObject {
-	s := jsonScanner{b: b}
-	s.ws()
-	if s.i >= len(b) || b[s.i] != '{' {
-		return nil
-	}
-	obj := make(jsonObject, 0, 16)
-	if !s.object(1, &obj) {
-		return nil
-	}
-	s.ws()
-	if s.i != len(b) {
-		return nil
-	}
-	return obj
+// parseJSONObject reads body; when it is not a JSON object (invalid JSON,
+// trailing data, another kind of value) every field is absent.
+func parseJSONObject(body []byte) *jsonBody {
+	top, _ := readObject(body)
+	return &jsonBody{top: top}
 }
 
-// get is the raw value of key, the last one when it repeats.
-func (o jsonObject) get(key string) ([]byte, bool) {
-	var v []byte
-	found := false
-	for _, m := range o {
-		if string(m.key) == key {
-			v, found = m.val, true
-		}
-	}
-	return v, found
-}
-
-// lookup follows path through nested objects.
-func (o jsonObject) lookup(path ...string) (json.RawMessage, bool) {
-	cur := o
-	for i, key := range path {
-		v, ok := cur.get(key)
-		if !ok {
-			return nil, false
-		}
-		if i == len(path)-1 {
-			return v, true
-		}
-		// Go down without collecting the members of the levels between.
-		for _, key := range path[i+1 : len(path)-1] {
-			if v, ok = findMember(v, key); !ok {
-				return nil, false
-			}
-		}
-		return findMember(v, path[len(path)-1])
-	}
-	return nil, false
-}
-
-// findMember is the raw value of key in the JSON object b (the last one
-// when it repeats), or false when b is not an object or has no such key.
-func findMember(b []byte, key string) ([]byte, bool) {
-	var one [1]jsonMember
-	found := one[:0]
-	s := jsonScanner{b: b, want: key, found: &found}
-	s.ws()
-	if s.i >= len(b) || b[s.i] != '{' || !s.object(1, nil) {
-		return nil, false
-	}
-	s.ws()
-	if s.i != len(b) || len(found) == 0 {
-		return nil, false
-	}
-	return found[0].val, true
-}
-
-// str is the JSON string at path, or "" when there is none.
-func (o jsonObject) str(path ...string) string {
-	v, _ := o.lookup(path...)
-	return jsonString(v)
+// str is the JSON string at path, or "" when there is none (or another
+// kind of value).
+func (b *jsonBody) str(path ...string) string {
+	return jsonString(b.lookup(path))
 }
 
 // scalar is the JSON string at path, or the JSON number there exactly as
 // written, or "" for anything else.
-func (o jsonObject) scalar(path ...string) string {
-	v, _ := o.lookup(path...)
+func (b *jsonBody) scalar(path ...string) string {
+	v := b.lookup(path)
 	if len(v) > 0 && (v[0] == '-' || ('0' <= v[0] && v[0] <= '9')) {
-		return string(v) // a valid number: the scanner checked the whole document
+		return string(v) // a valid number: readObject checked the whole document
 	}
 	return jsonString(v)
+}
+
+// lookup is the raw value at path, or nil when there is none or readers
+// could disagree on it (b.err then says why).
+func (b *jsonBody) lookup(path []string) []byte {
+	obj := b.top
+	for i, key := range path {
+		v, err := obj.member(key)
+		if err == nil && i == len(path)-1 && len(v) > 0 && v[0] == '"' {
+			err = checkJSONString(v)
+		}
+		if err != nil {
+			if b.err == nil {
+				b.err = fmt.Errorf("%w: field %q: %w", ErrUnusable, strings.Join(path, "."), err)
+			}
+			return nil
+		}
+		if v == nil || i == len(path)-1 {
+			return v
+		}
+		if obj, _ = readObject(v); obj == nil {
+			return nil // not an object: nothing below it, for any reader
+		}
+	}
+	return nil
+}
+
+// member is the raw value of key (nil when there is none). When a key
+// differs from it only in case, encoding/json's struct decoding would
+// take that one too, and a map would not; when key repeats, readers
+// differ on which to keep: either way the error says how.
+func (o jsonObject) member(key string) ([]byte, error) {
+	var val []byte
+	exact, folded := 0, 0
+	k := []byte(key)
+	for _, m := range o {
+		switch {
+		case string(m.key) == key:
+			exact++
+			val = m.val
+		case bytes.EqualFold(m.key, k):
+			folded++
+		}
+	}
+	switch {
+	case folded > 0 && exact == 0:
+		return nil, fmt.Errorf("key %q %w", key, errKeyOtherCase)
+	case folded > 0:
+		return nil, fmt.Errorf("key %q %w", key, errKeyCase)
+	case exact > 1:
+		return nil, fmt.Errorf("key %q %w", key, errRepeatedKey)
+	}
+	return val, nil
+}
+
+// checkJSONString refuses a JSON string (raw, quoted, already known to be
+// valid JSON) that encoding/json would not decode faithfully: invalid
+// UTF-8, or a \u escape of a surrogate that is not half of a pair. Both
+// become U+FFFD there, and different raw values would read the same.
+func checkJSONString(raw []byte) error {
+	s := raw[1 : len(raw)-1]
+	for i := 0; i < len(s); {
+		switch c := s[i]; {
+		case c == '\\' && s[i+1] == 'u':
+			r := hex4(s[i+2 : i+6])
+			i += 6
+			if !utf16.IsSurrogate(r) {
+				continue
+			}
+			if i+6 <= len(s) && s[i] == '\\' && s[i+1] == 'u' && utf16.DecodeRune(r, hex4(s[i+2:i+6])) != utf8.RuneError {
+				i += 6
+				continue
+			}
+			return errLoneSurrogate
+		case c == '\\':
+			i += 2
+		case c < utf8.RuneSelf:
+			i++
+		default:
+			r, size := utf8.DecodeRune(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				return errInvalidUTF8
+			}
+			i += size
+		}
+	}
+	return nil
+}
+
+// hex4 decodes four hex digits (already checked by the JSON reader).
+func hex4(h []byte) rune {
+	var r rune
+	for _, c := range h {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		default:
+			c -= 'A' - 10
+		}
+		r = r<<4 | rune(c)
+	}
+	return r
+}
+
+// checkPathKey refuses an object key that a path cannot name faithfully:
+// one that is not valid UTF-8 or holds U+FFFD, which encoding/json would
+// also match against a key of invalid UTF-8.
+func checkPathKey(key string) error {
+	if !utf8.ValidString(key) || strings.ContainsRune(key, utf8.RuneError) {
+		return fmt.Errorf("%q %w", key, errUnreadableKey)
+	}
+	return nil
 }
 
 // jsonString decodes a JSON string value; "" for anything else.
@@ -126,232 +202,4 @@ func jsonString(v []byte) string {
 		return ""
 	}
 	return s
-}
-
-// jsonScanner validates and walks JSON text as RFC 8259 and encoding/json
-// define it (strings may hold invalid UTF-8, as encoding/json accepts).
-type jsonScanner struct {
-	b []byte
-	i int
-	// want, when found is set, names the one top-level member to keep in
-	// found[0] (the last of that name).
-	want  string
-	found *[]jsonMember
-}
-
-func (s *jsonScanner) ws() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
-		}
-	}
-}
-
-// value skips one value at s.i.
-func (s *jsonScanner) value(depth int) bool {
-	if s.i >= len(s.b) {
-		return false
-	}
-	switch c := s.b[s.i]; {
-	case c == '{':
-		return s.object(depth+1, nil)
-	case c == '[':
-		return s.array(depth + 1)
-	case c == '"':
-		_, ok := s.str()
-		return ok
-	case c == 't':
-		return s.literal("true")
-	case c == 'f':
-		return s.literal("false")
-	case c == 'n':
-		return s.literal("null")
-	case c == '-' || '0' <= c && c <= '9':
-		return s.number()
-	}
-	return false
-}
-
-// object reads an object at s.i ('{'); members are appended to out when
-// out is not nil.
-func (s *jsonScanner) object(depth int, out *jsonObject) bool {
-	if depth > maxJSONDepth {
-		return false
-	}
-	s.i++ // '{'
-	s.ws()
-	if s.i < len(s.b) && s.b[s.i] == '}' {
-		s.i++
-		return true
-	}
-	for {
-		s.ws()
-		if s.i >= len(s.b) || s.b[s.i] != '"' {
-			return false
-		}
-		start := s.i
-		escaped, ok := s.str()
-		if !ok {
-			return false
-		}
-		key := s.b[start+1 : s.i-1]
-		s.ws()
-		if s.i >= len(s.b) || s.b[s.i] != ':' {
-			return false
-		}
-		s.i++
-		s.ws()
-		vstart := s.i
-		if !s.value(depth) {
-			return false
-		}
-		if out != nil || (s.found != nil && depth == 1) {
-			if escaped || !utf8.Valid(key) {
-				key = []byte(jsonString(s.b[start : start+len(key)+2]))
-			}
-			m := jsonMember{key: key, val: s.b[vstart:s.i]}
-			switch {
-			case out != nil:
-				*out = append(*out, m)
-			case string(key) == s.want:
-				*s.found = append((*s.found)[:0], m)
-			}
-		}
-		s.ws()
-		if s.i >= len(s.b) {
-			return false
-		}
-		switch s.b[s.i] {
-		case ',':
-			s.i++
-		case '}':
-			s.i++
-			return true
-		default:
-			return false
-		}
-	}
-}
-
-func (s *jsonScanner) array(depth int) bool {
-	if depth > maxJSONDepth {
-		return false
-	}
-	s.i++ // '['
-	s.ws()
-	if s.i < len(s.b) && s.b[s.i] == ']' {
-		s.i++
-		return true
-	}
-	for {
-		s.ws()
-		if !s.value(depth) {
-			return false
-		}
-		s.ws()
-		if s.i >= len(s.b) {
-			return false
-		}
-		switch s.b[s.i] {
-		case ',':
-			s.i++
-		case ']':
-			s.i++
-			return true
-		default:
-			return false
-		}
-	}
-}
-
-// str reads a string at s.i ('"') and reports whether it had escapes.
-func (s *jsonScanner) str() (escaped, ok bool) {
-	s.i++ // '"'
-	for s.i < len(s.b) {
-		c := s.b[s.i]
-		switch {
-		case c == '"':
-			s.i++
-			return escaped, true
-		case c < 0x20:
-			return false, false
-		case c == '\\':
-			escaped = true
-			s.i++
-			if s.i >= len(s.b) {
-				return false, false
-			}
-			switch s.b[s.i] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				s.i++
-			case 'u':
-				if s.i+4 >= len(s.b) {
-					return false, false
-				}
-				for _, h := range s.b[s.i+1 : s.i+5] {
-					if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
-						return false, false
-					}
-				}
-				s.i += 5
-			default:
-				return false, false
-			}
-		default:
-			s.i++
-		}
-	}
-	return false, false
-}
-
-func (s *jsonScanner) literal(lit string) bool {
-	if len(s.b)-s.i < len(lit) || string(s.b[s.i:s.i+len(lit)]) != lit {
-		return false
-	}
-	s.i += len(lit)
-	return true
-}
-
-// number reads -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-func (s *jsonScanner) number() bool {
-	b := s.b
-	if b[s.i] == '-' {
-		s.i++
-	}
-	switch {
-	case s.i < len(b) && b[s.i] == '0':
-		s.i++
-	case s.i < len(b) && '1' <= b[s.i] && b[s.i] <= '9':
-		s.digits()
-	default:
-		return false
-	}
-	if s.i < len(b) && b[s.i] == '.' {
-		s.i++
-		if !s.digits() {
-			return false
-		}
-	}
-	if s.i < len(b) && (b[s.i] == 'e' || b[s.i] == 'E') {
-		s.i++
-		if s.i < len(b) && (b[s.i] == '+' || b[s.i] == '-') {
-			s.i++
-		}
-		if !s.digits() {
-			return false
-		}
-	}
-	return true
-}
-
-// digits skips [0-9]+ and reports whether there was at least one.
-func (s *jsonScanner) digits() bool {
-	start := s.i
-	for s.i < len(s.b) && '0' <= s.b[s.i] && s.b[s.i] <= '9' {
-		s.i++
-	}
-	return s.i > start
 }

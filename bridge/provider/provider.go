@@ -27,7 +27,8 @@ var (
 	ErrBadSignature = errors.New("signature mismatch")
 	// ErrStale: the signed timestamp is outside the configured tolerance.
 	ErrStale = errors.New("timestamp outside tolerance")
-	// ErrUnusable: the delivery verified but lacks what an event needs (id, type).
+	// ErrUnusable: the delivery verified but lacks what an event needs (id,
+	// type), or has a field JSON readers would read differently.
 	ErrUnusable = errors.New("unusable payload")
 	// ErrPing: a platform handshake that must be answered 200 and not published
 	// (WooCommerce's unsigned webhook_id=N creation ping).
@@ -110,6 +111,15 @@ func (p *Provider) Verify(body []byte, h http.Header) error { return p.scheme.ve
 // verify. On success ID and Type are non-empty; when the delivery lacks
 // either, the error wraps ErrUnusable. Optional attributes (Source,
 // Subject, Time) that are absent or unparseable are left zero.
+//
+// Every field read from the body, optional or not, must read the same to
+// every common JSON reader: when a key on its path repeats or differs from
+// another key of its object only in case (encoding/json, decoding into a
+// struct, matches keys ignoring case), or its string is not valid UTF-8 or
+// has a \u escape of a lone surrogate (which encoding/json decodes as
+// U+FFFD), the error wraps ErrUnusable and reads
+// `unusable payload: field "<path>": <why>`. Nothing else in the body is
+// checked.
 func (p *Provider) Extract(body []byte, h http.Header) (Event, error) {
 	return p.scheme.extract(body, h)
 }
@@ -175,7 +185,9 @@ const (
 //
 // Locators name where a value comes from: "header:<Name>" or "json:<path>"
 // where path is a dot-separated list of object keys into the JSON body
-// ("json:data.id"; a key that itself contains a dot cannot be named). A
+// ("json:data.id"; a key that itself contains a dot or U+FFFD cannot be
+// named). As for every field read from a body, a json locator whose value
+// JSON readers could read differently is ErrUnusable (see Extract). A
 // JSON value must be a string or a number; numbers are taken exactly as
 // written ("json:id" of {"id": 1e3} is "1e3"). Objects, arrays, booleans
 // and null count as absent.

@@ -370,6 +370,7 @@ func TestNewErrors(t *testing.T) {
 		{"hmac id no colon", hmacWith(func(c *provider.HMACConfig) { c.ID = "id" }), `hmac.id: "id"`},
 		{"hmac type empty path", hmacWith(func(c *provider.HMACConfig) { c.Type = "json:" }), `hmac.type: "json:"`},
 		{"hmac subject empty key", hmacWith(func(c *provider.HMACConfig) { c.Subject = "json:a..b" }), `hmac.subject: "json:a..b"`},
+		{"hmac subject key of U+FFFD", hmacWith(func(c *provider.HMACConfig) { c.Subject = "json:data.\ufffd" }), "hmac.subject: \"json:data.\ufffd\": key \"\ufffd\" cannot be told from a key of invalid UTF-8"},
 		{"hmac subject trailing dot", hmacWith(func(c *provider.HMACConfig) { c.Subject = "json:a." }), `hmac.subject:`},
 		{"hmac time empty header", hmacWith(func(c *provider.HMACConfig) { c.Time = "header:" }), `hmac.time: "header:"`},
 		{"hmac source bad header", hmacWith(func(c *provider.HMACConfig) { c.Source = "header:X Shop" }), `hmac.source:`},

@@ -70,6 +70,9 @@ func (s shopify) extract(body []byte, h http.Header) (Event, error) {
 	if t, err := time.Parse(time.RFC3339, h.Get(shopifyTriggered)); err == nil {
 		e.Time = t
 	}
+	if obj.err != nil {
+		return Event{}, obj.err
+	}
 	return e, nil
 }
 

@@ -167,6 +167,9 @@ func (s standardWebhooks) extract(body []byte, h http.Header) (Event, error) {
 	if e.Type = obj.str("type"); e.Type == "" {
 		e.Type = obj.str("scope")
 	}
+	if obj.err != nil {
+		return Event{}, obj.err
+	}
 	if e.Type == "" {
 		return Event{}, fmt.Errorf("body has no string \"type\" (nor \"scope\"): %w", ErrUnusable)
 	}
@@ -174,6 +177,9 @@ func (s standardWebhooks) extract(body []byte, h http.Header) (Event, error) {
 		e.Time = t
 	} else if t, ok := parseUnix(v.ts); ok {
 		e.Time = t
+	}
+	if obj.err != nil {
+		return Event{}, obj.err
 	}
 	return e, nil
 }

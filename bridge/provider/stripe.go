@@ -92,17 +92,18 @@ func parseStripeSignature(v string, size int) (t string, ts time.Time, sigs [][]
 //	Time    body "created" (Unix seconds)
 func (s stripe) extract(body []byte, _ http.Header) (Event, error) {
 	obj := parseJSONObject(body)
-	e := Event{ID: obj.str("id"), Type: obj.str("type")}
+	e := Event{ID: obj.str("id"), Type: obj.str("type"), Source: obj.str("account"), Subject: obj.scalar("data", "object", "id")}
+	if t, ok := parseUnix(obj.scalar("created")); ok {
+		e.Time = t
+	}
+	if obj.err != nil {
+		return Event{}, obj.err
+	}
 	if e.ID == "" {
 		return Event{}, fmt.Errorf("body has no string \"id\": %w", ErrUnusable)
 	}
 	if e.Type == "" {
 		return Event{}, fmt.Errorf("body has no string \"type\": %w", ErrUnusable)
-	}
-	e.Source = obj.str("account")
-	e.Subject = obj.scalar("data", "object", "id")
-	if t, ok := parseUnix(obj.scalar("created")); ok {
-		e.Time = t
 	}
 	return e, nil
 }

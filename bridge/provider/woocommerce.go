@@ -109,6 +109,9 @@ func (w wooCommerce) extract(body []byte, h http.Header) (Event, error) {
 			break
 		}
 	}
+	if obj.err != nil {
+		return Event{}, obj.err
+	}
 	return e, nil
 }
 

@@ -1,0 +1,258 @@
+package provider
+
+import "unicode/utf8"
+
+// maxJSONDepth matches encoding/json's nesting limit.
+const maxJSONDepth = 10000
+
+// readObject reads the JSON object b one level deep, in one pass: its
+// members in order, repeats kept, each key as encoding/json decodes it
+// and each value as the raw text written (a slice of b, not a copy: a
+// number stays exactly as the sender wrote it, no float64 round trip, and
+// nothing below is decoded). It answers false when b is not exactly one
+// JSON object; the whole text is validated as encoding/json validates it.
+// FuzzJSONFields holds it to encoding/json.
+//
+// Why not encoding/json: listing an object's members with their repeats
+// takes its Decoder.Token, which allocates several times per member;
+// map decoding hides repeats. In an end-to-end A/B that cost 11-15% more
+// CPU per delivery and about 5% of throughput (BENCHMARKS.md, "Reading
+// JSON fields"), more on bodies with many members.
+func readObject(b []byte) (jsonObject, bool) {
+	s := jsonScanner{b: b}
+	s.ws()
+	if s.i >= len(b) || b[s.i] != '{' {
+		return nil, false
+	}
+	obj := make(jsonObject, 0, 16)
+	if !s.object(1, &obj) {
+		return nil, false
+	}
+	s.ws()
+	if s.i != len(b) {
+		return nil, false
+	}
+	return obj, true
+}
+
+// jsonScanner validates and walks JSON text as RFC 8259 and encoding/json
+// define it (strings may hold invalid UTF-8, as encoding/json accepts).
+type jsonScanner struct {
+	b []byte
+	i int
+}
+
+func (s *jsonScanner) ws() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+// value skips one value at s.i.
+func (s *jsonScanner) value(depth int) bool {
+	if s.i >= len(s.b) {
+		return false
+	}
+	switch c := s.b[s.i]; {
+	case c == '{':
+		return s.object(depth+1, nil)
+	case c == '[':
+		return s.array(depth + 1)
+	case c == '"':
+		_, ok := s.str()
+		return ok
+	case c == 't':
+		return s.literal("true")
+	case c == 'f':
+		return s.literal("false")
+	case c == 'n':
+		return s.literal("null")
+	case c == '-' || '0' <= c && c <= '9':
+		return s.number()
+	}
+	return false
+}
+
+// object reads an object at s.i ('{'); members are appended to out when
+// out is not nil.
+func (s *jsonScanner) object(depth int, out *jsonObject) bool {
+	if depth > maxJSONDepth {
+		return false
+	}
+	if s.open('}') {
+		return true
+	}
+	for {
+		s.ws()
+		if s.i >= len(s.b) || s.b[s.i] != '"' {
+			return false
+		}
+		start := s.i
+		escaped, ok := s.str()
+		if !ok {
+			return false
+		}
+		key := s.b[start+1 : s.i-1]
+		s.ws()
+		if s.i >= len(s.b) || s.b[s.i] != ':' {
+			return false
+		}
+		s.i++
+		s.ws()
+		vstart := s.i
+		if !s.value(depth) {
+			return false
+		}
+		if out != nil {
+			if escaped || !utf8.Valid(key) {
+				key = []byte(jsonString(s.b[start : start+len(key)+2]))
+			}
+			*out = append(*out, jsonMember{key: key, val: s.b[vstart:s.i]})
+		}
+		if more, ok := s.next('}'); !more {
+			return ok
+		}
+	}
+}
+
+func (s *jsonScanner) array(depth int) bool {
+	if depth > maxJSONDepth {
+		return false
+	}
+	if s.open(']') {
+		return true
+	}
+	for {
+		s.ws()
+		if !s.value(depth) {
+			return false
+		}
+		if more, ok := s.next(']'); !more {
+			return ok
+		}
+	}
+}
+
+// open steps over the '{' or '[' at s.i and reports whether end closes
+// the container at once.
+func (s *jsonScanner) open(end byte) bool {
+	s.i++
+	s.ws()
+	if s.i < len(s.b) && s.b[s.i] == end {
+		s.i++
+		return true
+	}
+	return false
+}
+
+// next reads what follows an element of a container that end closes: ','
+// (more follows) or end; anything else is an error.
+func (s *jsonScanner) next(end byte) (more, ok bool) {
+	s.ws()
+	if s.i >= len(s.b) {
+		return false, false
+	}
+	switch s.b[s.i] {
+	case ',':
+		s.i++
+		return true, true
+	case end:
+		s.i++
+		return false, true
+	}
+	return false, false
+}
+
+// str reads a string at s.i ('"') and reports whether it had escapes.
+func (s *jsonScanner) str() (escaped, ok bool) {
+	s.i++ // '"'
+	for s.i < len(s.b) {
+		c := s.b[s.i]
+		switch {
+		case c == '"':
+			s.i++
+			return escaped, true
+		case c < 0x20:
+			return false, false
+		case c == '\\':
+			escaped = true
+			s.i++
+			if s.i >= len(s.b) {
+				return false, false
+			}
+			switch s.b[s.i] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				s.i++
+			case 'u':
+				if s.i+4 >= len(s.b) {
+					return false, false
+				}
+				for _, h := range s.b[s.i+1 : s.i+5] {
+					if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
+						return false, false
+					}
+				}
+				s.i += 5
+			default:
+				return false, false
+			}
+		default:
+			s.i++
+		}
+	}
+	return false, false
+}
+
+func (s *jsonScanner) literal(lit string) bool {
+	if len(s.b)-s.i < len(lit) || string(s.b[s.i:s.i+len(lit)]) != lit {
+		return false
+	}
+	s.i += len(lit)
+	return true
+}
+
+// number reads -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func (s *jsonScanner) number() bool {
+	b := s.b
+	if b[s.i] == '-' {
+		s.i++
+	}
+	switch {
+	case s.i < len(b) && b[s.i] == '0':
+		s.i++
+	case s.i < len(b) && '1' <= b[s.i] && b[s.i] <= '9':
+		s.digits()
+	default:
+		return false
+	}
+	if s.i < len(b) && b[s.i] == '.' {
+		s.i++
+		if !s.digits() {
+			return false
+		}
+	}
+	if s.i < len(b) && (b[s.i] == 'e' || b[s.i] == 'E') {
+		s.i++
+		if s.i < len(b) && (b[s.i] == '+' || b[s.i] == '-') {
+			s.i++
+		}
+		if !s.digits() {
+			return false
+		}
+	}
+	return true
+}
+
+// digits skips [0-9]+ and reports whether there was at least one.
+func (s *jsonScanner) digits() bool {
+	start := s.i
+	for s.i < len(s.b) && '0' <= s.b[s.i] && s.b[s.i] <= '9' {
+		s.i++
+	}
+	return s.i > start
+}
