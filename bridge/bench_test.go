@@ -42,7 +42,7 @@ func BenchmarkDelivery(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	h, err := bridge.NewServer(bridge.Config{}, []bridge.Source{{Name: "acme-shop", Provider: p}}, js, nil, nil)
+	h, err := bridge.NewServer(bridge.Config{Failures: new(bridge.LastFailure)}, []bridge.Source{{Name: "acme-shop", Provider: p}}, js, nil, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -128,6 +128,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		maxBody = limit
 	}
 
+	readiness := bridge.Readiness{Conn: nc, JS: js, Stream: cfg.NATS.Stream, Failures: new(bridge.LastFailure)}
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	handler, err := bridge.NewServer(bridge.Config{
@@ -135,13 +137,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		SubjectPrefix:  cfg.NATS.SubjectPrefix,
 		MaxBodyBytes:   maxBody,
 		PublishTimeout: cfg.NATS.PublishTimeout,
+		Failures:       readiness.Failures,
 	}, sources, js, log, bridge.NewMetrics(reg))
 	if err != nil {
 		return err
 	}
 
 	var draining atomic.Bool
-	isReady := bridge.Ready(nc, js, cfg.NATS.Stream)
+	isReady := bridge.Ready(readiness)
 	ready := func(ctx context.Context) error {
 		if draining.Load() {
 			return errors.New("shutting down")
