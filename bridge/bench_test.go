@@ -52,7 +52,7 @@ func BenchmarkDelivery(b *testing.B) {
 		}
 		sources = append(sources, bridge.Source{Name: m.name, Provider: p})
 	}
-	h, err := bridge.NewServer(bridge.Config{}, sources, js, nil, nil)
+	h, err := bridge.NewServer(bridge.Config{Failures: new(bridge.LastFailure)}, sources, js, nil, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -36,6 +36,9 @@ type Config struct {
 	RetryAfter time.Duration
 	// Now is the clock for receive times; nil means time.Now.
 	Now func() time.Time
+	// Failures, if not nil, remembers the last delivery that could not be
+	// stored, for readiness to report (see LastFailure).
+	Failures *LastFailure
 }
 
 // Defaults for Config's zero fields.

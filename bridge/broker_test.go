@@ -55,7 +55,7 @@ func TestBrokerGoesAway(t *testing.T) {
 	}
 
 	h.ns.Restart(t)
-	ready := bridge.Ready(h.nc, h.js, "WEBHOOKS")
+	ready := bridge.Ready(bridge.Readiness{Conn: h.nc, JS: h.js, Stream: "WEBHOOKS"})
 	natstest.Eventually(t, 10*time.Second, "connected and the stream back", func() bool {
 		return ready(context.Background()) == nil
 	})
@@ -76,7 +76,7 @@ func TestBrokerGoesAway(t *testing.T) {
 func TestReady(t *testing.T) {
 	ns := natstest.Start(t)
 	nc, js := ns.Connect(t)
-	ready := bridge.Ready(nc, js, "WEBHOOKS")
+	ready := bridge.Ready(bridge.Readiness{Conn: nc, JS: js, Stream: "WEBHOOKS"})
 	ctx := context.Background()
 	if err := ready(ctx); err == nil {
 		t.Fatal("ready before the stream exists")

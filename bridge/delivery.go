@@ -73,9 +73,12 @@ func (s *server) handleDelivery(w http.ResponseWriter, r *http.Request) {
 		err = fmt.Errorf("stored in stream %s, not %s: check for overlapping stream subjects", ack.Stream, s.cfg.Stream)
 	}
 	if err != nil {
-		s.finish(w, r, rt, fmt.Errorf("%w: %w", ErrUnavailable, err), dl)
+		err = fmt.Errorf("%w: %w", ErrUnavailable, err)
+		s.cfg.Failures.record(err, 2*s.cfg.RetryAfter)
+		s.finish(w, r, rt, err, dl)
 		return
 	}
+	s.cfg.Failures.stored()
 	dl.seq, dl.duplicate = ack.Sequence, ack.Duplicate
 	s.finish(w, r, rt, nil, dl)
 }

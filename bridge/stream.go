@@ -73,20 +73,6 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, c StreamConfig) (
 	return s, nil
 }
 
-// Ready returns a ReadyFunc that is nil only while nc is connected and the
-// stream exists.
-func Ready(nc *nats.Conn, js jetstream.JetStream, stream string) ReadyFunc {
-	return func(ctx context.Context) error {
-		if st := nc.Status(); st != nats.CONNECTED {
-			return fmt.Errorf("nats connection is %s", st)
-		}
-		if _, err := js.Stream(ctx, stream); err != nil {
-			return fmt.Errorf("stream %s: %w", stream, err)
-		}
-		return nil
-	}
-}
-
 // SetUpStream runs EnsureStream until it succeeds, ctx ends, or it fails
 // for a reason waiting cannot fix (an incompatible stream, a refused
 // update). A broker that is still starting, or a fresh cluster with no

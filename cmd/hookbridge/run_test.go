@@ -37,11 +37,21 @@ func newInstance(t *testing.T) instance {
 // newInstanceWith writes a config whose http section has extra settings.
 func newInstanceWith(t *testing.T, httpExtra string) instance {
 	t.Helper()
+	return newInstanceIn(t, "", httpExtra)
+}
+
+// newInstanceIn is newInstanceWith with the embedded server's store in
+// store ("": a fresh temporary directory).
+func newInstanceIn(t *testing.T, store, httpExtra string) instance {
+	t.Helper()
 	dir := t.TempDir()
+	if store == "" {
+		store = filepath.Join(dir, "js")
+	}
 	in := instance{
 		cfgPath: filepath.Join(dir, "hookbridge.yaml"),
 		hook:    natstest.FreeAddr(t), admin: natstest.FreeAddr(t), nats: natstest.FreeAddr(t),
-		store: filepath.Join(dir, "js"),
+		store: store,
 	}
 	cfg := fmt.Sprintf(`
 log: {level: debug, format: text}

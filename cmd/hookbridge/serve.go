@@ -70,13 +70,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// The broker: embedded unless nats.url is set.
 	var ns *server.Server
 	var nc *nats.Conn
+	embedded := natsserver.Config{
+		Listen:     cfg.NATS.Embedded.Listen,
+		StoreDir:   cfg.NATS.Embedded.StoreDir,
+		SyncAlways: cfg.NATS.Embedded.SyncAlways,
+		MaxPayload: int32(max(cfg.HTTP.MaxBodyBytes+headerRoom, 1<<20)),
+	}
 	if cfg.NATS.URL == "" {
-		ns, err = natsserver.Start(natsserver.Config{
-			Listen:     cfg.NATS.Embedded.Listen,
-			StoreDir:   cfg.NATS.Embedded.StoreDir,
-			SyncAlways: cfg.NATS.Embedded.SyncAlways,
-			MaxPayload: int32(max(cfg.HTTP.MaxBodyBytes+headerRoom, 1<<20)),
-		}, log)
+		ns, err = natsserver.Start(embedded, log)
 		if err != nil {
 			return err
 		}
@@ -128,6 +129,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		maxBody = limit
 	}
 
+	readiness := bridge.Readiness{Conn: nc, JS: js, Stream: cfg.NATS.Stream, Failures: new(bridge.LastFailure)}
+	if ns != nil {
+		defer recoverStorage(ctx, ns, embedded, log)()
+		readiness.Storage = func() error { return natsserver.StoreError(ns) }
+	}
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	handler, err := bridge.NewServer(bridge.Config{
@@ -136,13 +143,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		MaxBodyBytes:         maxBody,
 		MaxBodyBytesInFlight: cfg.HTTP.MaxBodyBytesInFlight,
 		PublishTimeout:       cfg.NATS.PublishTimeout,
+		Failures:             readiness.Failures,
 	}, sources, js, log, bridge.NewMetrics(reg))
 	if err != nil {
 		return err
 	}
 
 	var draining atomic.Bool
-	isReady := bridge.Ready(nc, js, cfg.NATS.Stream)
+	isReady := bridge.Ready(readiness)
 	ready := func(ctx context.Context) error {
 		if draining.Load() {
 			return errors.New("shutting down")
@@ -204,6 +212,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	_ = adminSrv.Shutdown(graceCtx)
 	log.Info("http stopped; closing nats")
 	return runErr
+}
+
+// recoverStorage runs the embedded server's storage recovery (a full disk
+// heals once space is freed) until the returned stop is called, which
+// waits for it: stop it before the server shuts down.
+func recoverStorage(ctx context.Context, ns *server.Server, cfg natsserver.Config, log *slog.Logger) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		natsserver.Recovery{Server: ns, Config: cfg, Log: log.With("component", "nats-recovery")}.Run(ctx)
+	}()
+	return func() { cancel(); <-done }
 }
 
 // natsOptions keeps the bridge connected to an external server for as long

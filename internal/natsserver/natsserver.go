@@ -31,26 +31,9 @@ type Config struct {
 // it accepts connections. The caller owns the server: call Shutdown and then
 // WaitForShutdown to stop it cleanly.
 func Start(cfg Config, log *slog.Logger) (*server.Server, error) {
-	host, portStr, err := net.SplitHostPort(cfg.Listen)
+	opts, err := cfg.options()
 	if err != nil {
-		return nil, fmt.Errorf("embedded nats listen %q: %w", cfg.Listen, err)
-	}
-	port, err := strconv.Atoi(portStr)
-	if err != nil {
-		return nil, fmt.Errorf("embedded nats listen %q: bad port", cfg.Listen)
-	}
-	if port == 0 {
-		port = server.RANDOM_PORT
-	}
-	opts := &server.Options{
-		ServerName: "hookbridge",
-		Host:       host,
-		Port:       port,
-		JetStream:  true,
-		StoreDir:   cfg.StoreDir,
-		SyncAlways: cfg.SyncAlways,
-		MaxPayload: cfg.MaxPayload,
-		NoSigs:     true, // hookbridge handles signals and shuts the server down itself
+		return nil, err
 	}
 	ns, err := server.NewServer(opts)
 	if err != nil {
@@ -70,6 +53,32 @@ func Start(cfg Config, log *slog.Logger) (*server.Server, error) {
 		return nil, fmt.Errorf("embedded nats did not become ready within %s (is %s already in use?)", wait, cfg.Listen)
 	}
 	return ns, nil
+}
+
+// options are the server options for cfg: Start uses them, and Recovery
+// hands the same ones back to the server to restart its JetStream.
+func (cfg Config) options() (*server.Options, error) {
+	host, portStr, err := net.SplitHostPort(cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("embedded nats listen %q: %w", cfg.Listen, err)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		return nil, fmt.Errorf("embedded nats listen %q: bad port", cfg.Listen)
+	}
+	if port == 0 {
+		port = server.RANDOM_PORT
+	}
+	return &server.Options{
+		ServerName: "hookbridge",
+		Host:       host,
+		Port:       port,
+		JetStream:  true,
+		StoreDir:   cfg.StoreDir,
+		SyncAlways: cfg.SyncAlways,
+		MaxPayload: cfg.MaxPayload,
+		NoSigs:     true, // hookbridge handles signals and shuts the server down itself
+	}, nil
 }
 
 // logger adapts nats-server's logging to slog.

@@ -2,7 +2,15 @@
 package natstest
 
 import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
 	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -92,4 +100,74 @@ func Eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// SmallDisk mounts a tmpfs of the given size ("8m") on a fresh directory
+// and returns it, for tests that fill a disk. It is unmounted when the test
+// ends (lazily if something still holds it). Where mounting is not
+// permitted (not root, no mount(8)) the test is skipped, unless CI is set:
+// CI runs as root and must not skip silently.
+func SmallDisk(t testing.TB, size string) string {
+	t.Helper()
+	dir := t.TempDir()
+	out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput()
+	if err != nil {
+		msg := fmt.Sprintf("this test mounts a tmpfs of %s, which needs root: mount: %v: %s", size, err, bytes.TrimSpace(out))
+		if os.Getenv("CI") != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			t.Logf("umount %s: %v: %s; unmounting lazily", dir, err, bytes.TrimSpace(out))
+			_ = exec.Command("umount", "-l", dir).Run()
+		}
+	})
+	return dir
+}
+
+// FillDisk writes a file in dir until the disk is full and returns its
+// path; removing it frees the space again.
+func FillDisk(t testing.TB, dir string) string {
+	t.Helper()
+	path := filepath.Join(dir, "filler")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	buf := make([]byte, 64<<10)
+	for {
+		if _, err := f.Write(buf); err != nil {
+			if !errors.Is(err, syscall.ENOSPC) {
+				t.Fatalf("filling %s: %v, want ENOSPC", dir, err)
+			}
+			return path
+		}
+	}
+}
+
+// CountBy reads every message of stream and counts them by the value of
+// their header named header: how many times each delivery is stored.
+func CountBy(t testing.TB, js jetstream.JetStream, stream, header string) map[string]int {
+	t.Helper()
+	ctx := context.Background()
+	s, err := js.Stream(ctx, stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := s.CachedInfo().State
+	n := map[string]int{}
+	for seq := st.FirstSeq; st.Msgs > 0 && seq <= st.LastSeq; seq++ {
+		m, err := s.GetMsg(ctx, seq)
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			continue // deleted, or never written: a sequence is not reused
+		}
+		if err != nil {
+			t.Fatalf("reading message %d of %s: %v", seq, stream, err)
+		}
+		n[m.Header.Get(header)]++
+	}
+	return n
 }

@@ -1,0 +1,124 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// ErrCannotStore is the readiness error of a bridge whose broker is reachable
+// but does not store deliveries: the stream is full, the broker's storage
+// failed or is exhausted, or deliveries were just refused.
+var ErrCannotStore = errors.New("cannot store deliveries")
+
+// Readiness is what /readyz checks.
+type Readiness struct {
+	Conn   *nats.Conn
+	JS     jetstream.JetStream
+	Stream string
+	// Failures, if not nil, is the delivery path's memory (Config.Failures):
+	// while it holds a failure, readiness reports it.
+	Failures *LastFailure
+	// Storage, if not nil, is the broker's own account of why it cannot
+	// store (the embedded server's); nil when it can.
+	Storage func() error
+}
+
+// Ready returns a ReadyFunc that is nil only while the connection is up, the
+// broker's storage (if r.Storage says) is healthy, the stream exists and is
+// not full, and no delivery failed recently without one being stored since.
+// Each call costs one stream info request.
+func Ready(r Readiness) ReadyFunc {
+	return func(ctx context.Context) error {
+		if st := r.Conn.Status(); st != nats.CONNECTED {
+			return fmt.Errorf("nats connection is %s", st)
+		}
+		if r.Storage != nil {
+			if err := r.Storage(); err != nil {
+				return fmt.Errorf("%w: %w", ErrCannotStore, err)
+			}
+		}
+		s, err := r.JS.Stream(ctx, r.Stream)
+		if err != nil {
+			return fmt.Errorf("stream %s: %w", r.Stream, err)
+		}
+		if err := full(s.CachedInfo()); err != nil {
+			return fmt.Errorf("%w: %w", ErrCannotStore, err)
+		}
+		if err := r.Failures.Err(); err != nil {
+			return fmt.Errorf("%w: %w", ErrCannotStore, err)
+		}
+		return nil
+	}
+}
+
+// full reports a stream that refuses new messages because it reached a
+// limit an operator set with the discard-new policy. A stream a few bytes
+// short of max_bytes refuses a delivery too; the delivery path's memory
+// of that refusal (LastFailure) is what reports it.
+func full(info *jetstream.StreamInfo) error {
+	c, st := info.Config, info.State
+	if c.Discard != jetstream.DiscardNew {
+		return nil
+	}
+	if c.MaxMsgs > 0 && st.Msgs >= uint64(c.MaxMsgs) {
+		return fmt.Errorf("stream %s is full: %d messages of max_msgs %d, and it discards new messages", c.Name, st.Msgs, c.MaxMsgs)
+	}
+	if c.MaxBytes > 0 && st.Bytes >= uint64(c.MaxBytes) {
+		return fmt.Errorf("stream %s is full: %d bytes of max_bytes %d, and it discards new messages", c.Name, st.Bytes, c.MaxBytes)
+	}
+	return nil
+}
+
+// LastFailure is the delivery path's memory of its latest failure to store
+// a delivery, so that readiness reports what senders were just told. A
+// stored delivery clears it. It also fades by itself after twice the
+// Retry-After (a sender that retries and fails again renews it): a bridge
+// taken out of service for being unready gets no deliveries to clear it
+// with, and must not stay unready for ever once the broker recovers.
+//
+// Safe for concurrent use; the zero value is empty. A nil *LastFailure
+// remembers nothing.
+type LastFailure struct {
+	last atomic.Pointer[failure]
+}
+
+type failure struct {
+	err       error
+	at, until time.Time
+}
+
+// record remembers err for hold.
+func (l *LastFailure) record(err error, hold time.Duration) {
+	if l == nil {
+		return
+	}
+	now := time.Now()
+	l.last.Store(&failure{err: err, at: now, until: now.Add(hold)})
+}
+
+// stored forgets the last failure. It runs on every stored delivery, so it
+// only reads unless there is something to forget.
+func (l *LastFailure) stored() {
+	if l != nil && l.last.Load() != nil {
+		l.last.Store(nil)
+	}
+}
+
+// Err returns the remembered failure, or nil if there is none, a delivery
+// was stored since, or it has faded.
+func (l *LastFailure) Err() error {
+	if l == nil {
+		return nil
+	}
+	f := l.last.Load()
+	if f == nil || time.Now().After(f.until) {
+		return nil
+	}
+	return fmt.Errorf("the last delivery (%s ago) was not stored: %w", time.Since(f.at).Round(time.Millisecond), f.err)
+}
