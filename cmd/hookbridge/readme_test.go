@@ -113,6 +113,7 @@ func TestREADMENatsRecipes(t *testing.T) {
 		cmd.Stdin = nil // no terminal: prompts must not be needed
 		out, err := cmd.CombinedOutput()
 		stop()
+		t.Logf("$ %s (%v)", r, err)
 		if err != nil {
 			t.Errorf("README recipe failed: %s\n%v\n%s", r, err, out)
 		}
