@@ -48,7 +48,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
 	}
 	path := config.Path(*cfgPath, getenv)
-	cfg, err := config.Load(path, getenv)
+	cfg, err := config.Load(path, getenv, sources.Providers())
 	if err != nil {
 		return err
 	}
