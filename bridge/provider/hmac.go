@@ -131,7 +131,9 @@ func parseLocator(s string) (locator, error) {
 	switch kind {
 	case "header":
 		if !isToken(arg) {
-			return locator{}, fmt.Errorf("%q: %q is not a header name", s, arg)
+			// Quote s only: a caller that hides s (a value from the environment) must find
+			// no part of it quoted on its own.
+			return locator{}, fmt.Errorf("%q: the name after header: is not a header name", s)
 		}
 		return locator{header: textproto.CanonicalMIMEHeaderKey(arg)}, nil
 	case "json":

@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -21,6 +23,7 @@ import (
 
 	"github.com/hookbridge/hookbridge/bridge/provider"
 	"github.com/hookbridge/hookbridge/internal/logtest"
+	"github.com/hookbridge/hookbridge/internal/natsserver"
 	"github.com/hookbridge/hookbridge/internal/natstest"
 	"github.com/hookbridge/hookbridge/internal/sample"
 )
@@ -352,5 +355,185 @@ sources: [{name: shop, provider: shopify, secrets: [s3cret]}]
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("run: %v", err)
+	}
+}
+
+// writeConfig writes a config for the given listen addresses and store dir (any may be a
+// ${VAR}) and returns its path.
+func writeConfig(t *testing.T, hook, admin, nats, store string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "hookbridge.yaml")
+	cfg := fmt.Sprintf(`
+http: {listen: %q}
+admin: {listen: %q}
+nats:
+  embedded: {listen: %q, store_dir: %q}
+sources: [{name: shop, provider: shopify, secrets: [s3cret]}]
+`, hook, admin, nats, store)
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// startFails runs the bridge, which must fail before it does anything: it returns at once (well
+// within the embedded server's ready wait), and it has created no store (hence no stream) and
+// started no embedded server.
+func startFails(t *testing.T, path, store string, env func(string) string) (error, string) {
+	t.Helper()
+	var logs logtest.Buffer
+	start := time.Now()
+	err := run(context.Background(), []string{"--config", path}, env, &logs, &logs)
+	if took := time.Since(start); took > natsserver.DefaultReadyTimeout/4 {
+		t.Errorf("run took %s to fail, want well under the embedded server's ready wait (%s)", took, natsserver.DefaultReadyTimeout)
+	}
+	if err == nil {
+		t.Fatal("run succeeded")
+	}
+	if _, serr := os.Stat(store); serr == nil || !(errors.Is(serr, fs.ErrNotExist) || errors.Is(serr, syscall.ENOTDIR)) {
+		t.Errorf("the store dir %s exists after a failed start (%v): start-up went half-way", store, serr)
+	}
+	if strings.Contains(logs.String(), "embedded nats listening") {
+		t.Errorf("the embedded server was started before the failure")
+	}
+	return err, logs.String()
+}
+
+// TestNoHalfWayStart: a listen address that cannot be bound, by another process or because
+// two of the bridge's own settings reach the same socket, stops start-up before the embedded
+// server, its store and the stream exist; the error names the field.
+func TestNoHalfWayStart(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	takenAddr := taken.Addr().String()
+	port := func(addr string) string { _, p, _ := net.SplitHostPort(addr); return p }
+
+	free := natstest.FreeAddr(t)
+	ipv6 := true
+	if ln, err := net.Listen("tcp", "[::1]:0"); err != nil {
+		ipv6 = false
+	} else {
+		ln.Close()
+	}
+	for _, tc := range []struct {
+		name             string
+		hook, admin, nat string // "" is a free address
+		want             []string
+		needIPv6         bool
+	}{
+		{name: "http port taken", hook: takenAddr, want: []string{"http.listen: listen tcp " + takenAddr, "address already in use"}},
+		{name: "admin port taken", admin: takenAddr, want: []string{"admin.listen: listen tcp " + takenAddr, "address already in use"}},
+		{name: "nats port taken", nat: takenAddr, want: []string{"nats.embedded.listen: listen tcp " + takenAddr, "address already in use"}},
+		{name: "localhost and 127.0.0.1", hook: free, admin: "localhost:" + port(free),
+			want: []string{"admin.listen: ", "address already in use", "http.listen, which this bridge has just bound, has the same port"}},
+		{name: "0.0.0.0 and 127.0.0.1", hook: free, admin: "0.0.0.0:" + port(free),
+			want: []string{"admin.listen: ", "address already in use", "http.listen, which this bridge has just bound"}},
+		{name: "[::] and 127.0.0.1", hook: free, admin: "[::]:" + port(free), needIPv6: true,
+			want: []string{"admin.listen: ", "address already in use", "http.listen, which this bridge has just bound"}},
+		{name: "nats and http", hook: free, nat: "localhost:" + port(free),
+			want: []string{"nats.embedded.listen: ", "address already in use", "http.listen, which this bridge has just bound"}},
+		{name: "nats and admin", admin: free, nat: "0.0.0.0:" + port(free),
+			want: []string{"nats.embedded.listen: ", "address already in use", "admin.listen, which this bridge has just bound"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.needIPv6 && !ipv6 {
+				t.Skip("no IPv6 on this machine")
+			}
+			or := func(addr string) string {
+				if addr == "" {
+					return natstest.FreeAddr(t)
+				}
+				return addr
+			}
+			store := filepath.Join(t.TempDir(), "js")
+			path := writeConfig(t, or(tc.hook), or(tc.admin), or(tc.nat), store)
+			err, _ := startFails(t, path, store, noEnv)
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+// TestUnusableStoreDir: a store dir that cannot be created or written stops start-up at once
+// with the real cause, naming nats.embedded.store_dir; not after a wait, blaming a port.
+func TestUnusableStoreDir(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	store := filepath.Join(file, "js")
+	path := writeConfig(t, natstest.FreeAddr(t), natstest.FreeAddr(t), natstest.FreeAddr(t), store)
+	err, _ := startFails(t, path, store, noEnv)
+	if !errors.Is(err, syscall.ENOTDIR) || !strings.HasPrefix(err.Error(), "nats.embedded.store_dir: ") || strings.Contains(err.Error(), "in use") {
+		t.Errorf("error %q: want nats.embedded.store_dir and not a directory, and no port blamed", err)
+	}
+}
+
+// TestStartupErrorsNeverShowEnvValues: values from ${VAR} stay out of the errors of the checks
+// made at start-up, after the config is loaded, too.
+func TestStartupErrorsNeverShowEnvValues(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	file := filepath.Join(t.TempDir(), "s3cret-dir")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"ADDR": taken.Addr().String(), "DIR": file}
+	getenv := func(k string) string { return env[k] }
+	store := filepath.Join(file, "js")
+
+	path := writeConfig(t, "${ADDR}", natstest.FreeAddr(t), natstest.FreeAddr(t), store)
+	err, _ = startFails(t, path, store, getenv)
+	if want := "http.listen: listen tcp the value of ${ADDR}: bind: address already in use"; err.Error() != want {
+		t.Errorf("got %q, want %q", err, want)
+	}
+
+	path = writeConfig(t, natstest.FreeAddr(t), natstest.FreeAddr(t), natstest.FreeAddr(t), "${DIR}/js")
+	err, _ = startFails(t, path, store, getenv)
+	if !strings.HasPrefix(err.Error(), `nats.embedded.store_dir: mkdir the value of "${DIR}/js": not a directory`) || strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("got %q", err)
+	}
+}
+
+// TestAllProblemsInOneReport: the serve command reports a bad duration, an unknown provider and
+// a provider's own problem together, each naming its field, and never a value from ${VAR}.
+func TestAllProblemsInOneReport(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hookbridge.yaml")
+	data := `http: {read_timeout: 15x}
+sources:
+  - {name: shop, provider: shopfy, secrets: [s3cret]}
+  - {name: pay, provider: stripe, secrets: [s3cret], tolerance: "${TOLERANCE}"}
+  - {name: other, provider: hmac, secrets: [s3cret], hmac: {header: X-Sig, id: "header:X-Id", type: "json:t", algorithm: "${ALGO}"}}
+`
+	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"TOLERANCE": "env-value-1", "ALGO": "env-value-2"}
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"serve", "--config", path}, func(k string) string { return env[k] }, &out, &out)
+	if err == nil {
+		t.Fatal("run succeeded")
+	}
+	for _, want := range []string{
+		`hookbridge.yaml:1: http.read_timeout: "15x" is not a duration`,
+		"hookbridge.yaml:4: sources[1].tolerance: the value of ${TOLERANCE} is not a duration",
+		`sources[0] "shop": provider: "shopfy" is not one of shopify, woocommerce, stripe, standardwebhooks, github or hmac`,
+		`sources[2] "other": hmac.algorithm: the value of ${ALGO} is unknown (want sha256 or sha512)`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	if strings.Contains(err.Error(), "env-value") || strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("error shows a value from the environment or a secret:\n%v", err)
 	}
 }

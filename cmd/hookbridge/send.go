@@ -52,7 +52,7 @@ func send(ctx context.Context, args []string, getenv func(string) string, stdout
 	}
 	name := positional[0]
 
-	cfg, err := config.Load(config.Path(*cfgPath, getenv), getenv)
+	cfg, err := config.Load(config.Path(*cfgPath, getenv), getenv, sources.Providers())
 	if err != nil {
 		return err
 	}

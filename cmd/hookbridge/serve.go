@@ -9,8 +9,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -48,7 +50,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
 	}
 	path := config.Path(*cfgPath, getenv)
-	cfg, err := config.Load(path, getenv)
+	cfg, err := config.Load(path, getenv, sources.Providers())
 	if err != nil {
 		return err
 	}
@@ -67,6 +69,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 
+	// Bind before any side effect (the embedded server, its store, the
+	// stream): a port that is taken stops start-up here, with nothing done.
+	hookLn, adminLn, err := listen(cfg)
+	if err != nil {
+		return err
+	}
+	defer hookLn.Close()
+	defer adminLn.Close()
+
 	// The broker: embedded unless nats.url is set.
 	var ns *server.Server
 	var nc *nats.Conn
@@ -78,7 +89,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	if cfg.NATS.URL == "" {
 		ns, err = natsserver.Start(embedded, log)
-		if err != nil {
+		switch {
+		case errors.Is(err, natsserver.ErrStoreDir):
+			return cfg.ValueError("nats.embedded.store_dir", cfg.NATS.Embedded.StoreDir, err)
+		case errors.Is(err, natsserver.ErrListen):
+			return cfg.ValueError("nats.embedded.listen", cfg.NATS.Embedded.Listen, err)
+		case err != nil:
 			return err
 		}
 		defer func() {
@@ -158,15 +174,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return isReady(ctx)
 	}
 
-	hookLn, err := net.Listen("tcp", cfg.HTTP.Listen)
-	if err != nil {
-		return fmt.Errorf("http.listen: %w", err)
-	}
-	adminLn, err := net.Listen("tcp", cfg.Admin.Listen)
-	if err != nil {
-		hookLn.Close()
-		return fmt.Errorf("admin.listen: %w", err)
-	}
 	errLog := slog.NewLogLogger(log.Handler(), slog.LevelWarn)
 	hookSrv := &http.Server{
 		Handler:           handler,
@@ -225,6 +232,52 @@ func recoverStorage(ctx context.Context, ns *server.Server, cfg natsserver.Confi
 		natsserver.Recovery{Server: ns, Config: cfg, Log: log.With("component", "nats-recovery")}.Run(ctx)
 	}()
 	return func() { cancel(); <-done }
+}
+
+// listen binds the webhook and admin listeners and, for the embedded server,
+// checks that its address can be bound too. The operating system judges
+// clashes, so 127.0.0.1:P next to localhost:P, 0.0.0.0:P or [::]:P is caught
+// like a port another process holds; the error names the field, and the
+// other field when the clash is between two of ours. The embedded server's
+// address is only tried (nats-server binds it itself, moments later; a
+// process that takes it in between is reported by natsserver.Start).
+func listen(cfg *config.Config) (hook, admin net.Listener, err error) {
+	type bound struct {
+		field string
+		ln    net.Listener
+	}
+	var ours []bound
+	bind := func(field, addr string) (net.Listener, error) {
+		ln, err := net.Listen("tcp", addr)
+		if err == nil {
+			ours = append(ours, bound{field, ln})
+			return ln, nil
+		}
+		_, port, _ := net.SplitHostPort(addr)
+		inUse := errors.Is(err, syscall.EADDRINUSE)
+		err = cfg.ValueError(field, addr, err)
+		for _, b := range ours {
+			if inUse && port != "0" && port == strconv.Itoa(b.ln.Addr().(*net.TCPAddr).Port) {
+				err = fmt.Errorf("%w (%s, which this bridge has just bound, has the same port: the two clash)", err, b.field)
+			}
+			b.ln.Close()
+		}
+		return nil, err
+	}
+	if hook, err = bind("http.listen", cfg.HTTP.Listen); err != nil {
+		return nil, nil, err
+	}
+	if admin, err = bind("admin.listen", cfg.Admin.Listen); err != nil {
+		return nil, nil, err
+	}
+	if addr := cfg.NATS.Embedded.Listen; cfg.NATS.URL == "" && !strings.HasSuffix(addr, ":0") {
+		probe, err := bind("nats.embedded.listen", addr)
+		if err != nil {
+			return nil, nil, err
+		}
+		probe.Close()
+	}
+	return hook, admin, nil
 }
 
 // natsOptions keeps the bridge connected to an external server for as long

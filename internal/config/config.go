@@ -52,6 +52,22 @@ type Config struct {
 	// unset or empty, in file order, so that the caller can warn about (for example) a
 	// development secret in production. It is filled by Load and Parse, never from YAML.
 	Fallbacks []Fallback `yaml:"-"`
+	// Expansions lists every value that used ${VAR}, in file order: errors about these values
+	// (ValueError) name the variable instead of showing the value. Filled by Load and Parse.
+	Expansions []Expansion `yaml:"-"`
+}
+
+// Providers tells Load which provider names exist and how to check a source's
+// provider-specific fields. They are not this package's business (it imports nothing of
+// hookbridge's), but their problems belong in the one report of all the config's problems.
+type Providers struct {
+	// Names are the values sources[].provider may take; empty accepts any non-empty name.
+	Names []string
+	// Check, when set, checks a source whose provider is one of Names, whose secrets are valid
+	// and none of whose fields failed to decode (an undecodable field would be zero and draw a
+	// second, misleading error). Its error is reported under the source's name, with every
+	// secret and every value from ${VAR} cut out of it.
+	Check func(Source) error
 }
 
 // Fallback records one ${VAR:-default} that used its default.
@@ -86,9 +102,14 @@ func Path(flagValue string, getenv func(string) string) string {
 // default, and drops a secret from the list (so "${NEXT_SECRET:-}" can stand for an optional
 // second secret during rotation). HOOKBRIDGE_LOG_LEVEL, when set, overrides log.level.
 //
-// The error reports every problem found, each with the file and line or the config path; it
-// never contains a secret. A missing or empty file gives an error matching ErrNoConfig.
-func Load(path string, getenv func(string) string) (*Config, error) {
+// The error reports every problem found, each with the file and line or the config path: a
+// value that cannot be decoded does not hide the problems of the others. It never contains a
+// secret, nor a value that came from ${VAR} (it names the variable instead). A missing or empty
+// file gives an error matching ErrNoConfig.
+//
+// providers, when given, adds the provider checks to the report (see Providers); at most one
+// is expected, and each given is applied.
+func Load(path string, getenv func(string) string, providers ...Providers) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, noConfigError{"no config file at " + path + noConfigHint}
@@ -96,16 +117,16 @@ func Load(path string, getenv func(string) string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read config file: %w", err)
 	}
-	return parse(path, data, filepath.Dir(path), getenv)
+	return parse(path, data, filepath.Dir(path), getenv, providers)
 }
 
 // Parse is Load for a config already in memory. dir is the directory relative secret_files are
 // resolved against ("" for the working directory). Positions in errors are "line N".
-func Parse(data []byte, dir string, getenv func(string) string) (*Config, error) {
-	return parse("", data, dir, getenv)
+func Parse(data []byte, dir string, getenv func(string) string, providers ...Providers) (*Config, error) {
+	return parse("", data, dir, getenv, providers)
 }
 
-func parse(file string, data []byte, dir string, getenv func(string) string) (*Config, error) {
+func parse(file string, data []byte, dir string, getenv func(string) string, providers []Providers) (*Config, error) {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
@@ -125,28 +146,32 @@ func parse(file string, data []byte, dir string, getenv func(string) string) (*C
 	}
 
 	var cfg Config
-	d := decoder{file: file, getenv: getenv, active: map[*yaml.Node]bool{}, fields: map[reflect.Type]map[string]int{}}
-	d.decodeValue(doc.Content[0], reflect.ValueOf(&cfg).Elem(), "")
-	if len(d.errs) > 0 {
-		return nil, errors.Join(d.errs...)
+	d := decoder{
+		file: file, getenv: getenv, active: map[*yaml.Node]bool{}, types: map[reflect.Type]map[string]int{},
+		fields: fields{written: map[string]string{}, failed: map[string]bool{}},
 	}
+	d.decodeValue(doc.Content[0], reflect.ValueOf(&cfg).Elem(), "")
+	// Decode problems do not stop here: every other field is still checked, so that one report
+	// holds every problem. Fields that failed are left zero, and validation skips them.
+	errs := d.errs
+	f := &d.fields
 	cfg.Fallbacks = d.fallbacks
+	cfg.Expansions = d.expansions()
 	cfg.setDefaults()
 
-	var errs []error
 	if level := getenv(EnvLogLevel); level != "" {
 		if slices.Contains(logLevels, level) {
 			cfg.Log.Level = level
 		} else {
-			errs = append(errs, fmt.Errorf("%s: %q is not one of %s", EnvLogLevel, level, list(logLevels)))
+			errs = append(errs, fmt.Errorf("%s: not one of %s (its value is not shown)", EnvLogLevel, list(logLevels)))
 		}
 	}
 	for i := range cfg.Sources {
 		s := &cfg.Sources[i]
-		errs = append(errs, prefixed(sourceLabel(i, s.Name), s.loadSecretFiles(dir))...)
+		errs = append(errs, prefixed(f.label(i, s.Name), s.loadSecretFiles(dir, f, fmt.Sprintf("sources[%d]", i)))...)
 		s.Secrets = slices.DeleteFunc(s.Secrets, func(secret string) bool { return secret == "" })
 	}
-	errs = append(errs, unjoin(cfg.Validate())...)
+	errs = append(errs, unjoin(cfg.validate(f, providers))...)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
@@ -166,29 +191,44 @@ func (c *Config) setDefaults() {
 // checks what one component cannot see alone: http.write_timeout against nats.publish_timeout,
 // distinct listen addresses, and unique source names.
 func (c *Config) Validate() error {
-	var errs []error
-	errs = append(errs, unjoin(c.Log.Validate())...)
-	errs = append(errs, unjoin(c.HTTP.Validate())...)
-	errs = append(errs, unjoin(c.Admin.Validate())...)
-	errs = append(errs, unjoin(c.NATS.Validate())...)
+	return c.validate(nil, nil)
+}
 
-	if c.HTTP.WriteTimeout > 0 && c.NATS.PublishTimeout > 0 && c.HTTP.WriteTimeout <= c.NATS.PublishTimeout {
+// validate is Validate with what decoding learnt (f, may be nil) and the provider checks.
+func (c *Config) validate(f *fields, providers []Providers) error {
+	var errs []error
+	errs = append(errs, unjoin(c.Log.validate(f))...)
+	errs = append(errs, unjoin(c.HTTP.validate(f))...)
+	errs = append(errs, unjoin(c.Admin.validate(f))...)
+	errs = append(errs, unjoin(c.NATS.validate(f))...)
+
+	if c.HTTP.WriteTimeout > 0 && c.NATS.PublishTimeout > 0 && c.HTTP.WriteTimeout <= c.NATS.PublishTimeout &&
+		!f.bad("http.write_timeout") && !f.bad("nats.publish_timeout") {
 		errs = append(errs, fmt.Errorf("http.write_timeout (%s) must be greater than nats.publish_timeout (%s): "+
 			"the response is written only after the PubAck, so a slow publish would lose its response",
-			c.HTTP.WriteTimeout, c.NATS.PublishTimeout))
+			f.show("http.write_timeout", c.HTTP.WriteTimeout), f.show("nats.publish_timeout", c.NATS.PublishTimeout)))
 	}
 	if c.Admin.Listen != "" && c.Admin.Listen == c.HTTP.Listen && !isPortZero(c.Admin.Listen) {
-		errs = append(errs, fmt.Errorf("admin.listen: must differ from http.listen (both %q)", c.Admin.Listen))
+		both := f.show("http.listen", c.HTTP.Listen)
+		if f.fromEnv("admin.listen") {
+			both = f.show("admin.listen", c.Admin.Listen) + " and " + both
+		}
+		errs = append(errs, fmt.Errorf("admin.listen: must differ from http.listen (both %s)", both))
 	}
 
-	if len(c.Sources) == 0 {
+	if len(c.Sources) == 0 && !f.bad("sources") {
 		errs = append(errs, errors.New("sources: at least one source is required"))
 	}
 	firstByName := make(map[string]int, len(c.Sources))
 	for i := range c.Sources {
 		s := &c.Sources[i]
-		label := sourceLabel(i, s.Name)
-		errs = append(errs, prefixed(label, unjoin(s.Validate()))...)
+		label := f.label(i, s.Name)
+		base := fmt.Sprintf("sources[%d]", i)
+		problems := unjoin(s.validate(f, base, providers))
+		errs = append(errs, prefixed(label, problems)...)
+		if len(problems) == 0 && !f.bad(base) {
+			errs = append(errs, prefixed(label, s.check(f, base, providers))...)
+		}
 		if s.Name == "" {
 			continue
 		}
@@ -201,12 +241,14 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// sourceLabel names a source in messages: sources[1] "acme-shop".
-func sourceLabel(i int, name string) string {
-	if name == "" {
-		return fmt.Sprintf("sources[%d]", i)
+// label names a source in messages: sources[1] "acme-shop", or sources[1] when its name is
+// empty or came from ${VAR}.
+func (f *fields) label(i int, name string) string {
+	path := fmt.Sprintf("sources[%d]", i)
+	if name == "" || f.fromEnv(path+".name") {
+		return path
 	}
-	return fmt.Sprintf("sources[%d] %q", i, name)
+	return fmt.Sprintf("%s %q", path, name)
 }
 
 // unjoin returns the errors an errors.Join result holds, so that a caller can join them flat.

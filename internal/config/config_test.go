@@ -132,6 +132,10 @@ func wantFixture() config.Config {
 			},
 		},
 		Fallbacks: []config.Fallback{{Path: "sources[0].secrets[0]", Var: "ACME_SHOPIFY_SECRET"}},
+		Expansions: []config.Expansion{
+			{Path: "sources[0].secrets[0]", Text: "${ACME_SHOPIFY_SECRET:-dev-shopify-secret}"},
+			{Path: "sources[1].secrets[0]", Text: "${PARTNER_SECRET}"},
+		},
 	}
 }
 
@@ -152,7 +156,7 @@ func TestDefaults(t *testing.T) {
 	}
 	want := wantFixture()
 	want.Sources = []config.Source{{Name: "a", Provider: "p", Secrets: []string{"s"}}}
-	want.Fallbacks = nil
+	want.Fallbacks, want.Expansions = nil, nil
 	if !reflect.DeepEqual(*cfg, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", *cfg, want)
 	}
@@ -262,27 +266,27 @@ func TestDecodeErrors(t *testing.T) {
 		{
 			name:  "bad duration",
 			edits: []string{"duplicate_window: 24h", "duplicate_window: 5x"},
-			want:  []string{`hookbridge.yaml:17: nats.duplicate_window: invalid duration "5x"`},
+			want:  []string{`hookbridge.yaml:17: nats.duplicate_window: "5x" is not a duration`},
 		},
 		{
 			name:  "duration without unit",
 			edits: []string{"    tolerance: 5m", "    tolerance: 300"},
-			want:  []string{`hookbridge.yaml:23: sources[0].tolerance: invalid duration "300"`, "with a unit"},
+			want:  []string{`hookbridge.yaml:23: sources[0].tolerance: "300" is not a duration`, "with a unit"},
 		},
 		{
 			name:  "string for an int",
 			edits: []string{"replicas: 1", "replicas: three"},
-			want:  []string{`hookbridge.yaml:16: nats.replicas: invalid whole number "three"`},
+			want:  []string{`hookbridge.yaml:16: nats.replicas: "three" is not a whole number`},
 		},
 		{
 			name:  "float for an int64",
 			edits: []string{"max_body_bytes: 1048576", "max_body_bytes: 1.5e6"},
-			want:  []string{`hookbridge.yaml:4: http.max_body_bytes: invalid whole number "1.5e6"`},
+			want:  []string{`hookbridge.yaml:4: http.max_body_bytes: "1.5e6" is not a whole number`},
 		},
 		{
 			name:  "bad bool",
 			edits: []string{"sync_always: false", "sync_always: maybe"},
-			want:  []string{`hookbridge.yaml:13: nats.embedded.sync_always: invalid boolean "maybe" (want true or false)`},
+			want:  []string{`hookbridge.yaml:13: nats.embedded.sync_always: "maybe" is not true or false`},
 		},
 		{
 			name:  "mapping for a string",
@@ -338,7 +342,7 @@ func TestDecodeErrors(t *testing.T) {
 			env: map[string]string{"PARTNER_SECRET": ""},
 			want: []string{
 				`hookbridge.yaml:3: unknown key "listn"`,
-				`hookbridge.yaml:17: nats.duplicate_window: invalid duration "5x"`,
+				`hookbridge.yaml:17: nats.duplicate_window: "5x" is not a duration`,
 				`hookbridge.yaml:27: sources[1].secrets[0]: environment variable PARTNER_SECRET is not set`,
 			},
 		},
@@ -522,7 +526,7 @@ func TestValidationErrors(t *testing.T) {
 		{
 			name: "log level override invalid",
 			env:  map[string]string{"HOOKBRIDGE_LOG_LEVEL": "loud"},
-			want: []string{`HOOKBRIDGE_LOG_LEVEL: "loud" is not one of debug, info, warn or error`},
+			want: []string{`HOOKBRIDGE_LOG_LEVEL: not one of debug, info, warn or error (its value is not shown)`},
 		},
 		{
 			name: "all validation problems at once",
@@ -756,7 +760,7 @@ func TestEnvValueCannotInjectYAML(t *testing.T) {
 	// In a typed field the same value is a type error, not structure.
 	_, err := config.Parse([]byte("nats: {replicas: \"${R}\"}\nsources: [{name: a, provider: p, secrets: [s]}]\n"), "",
 		getenvFrom(map[string]string{"R": "1\nstream: X"}))
-	if err == nil || !strings.Contains(err.Error(), `line 1: nats.replicas: invalid whole number "1\nstream: X"`) {
+	if err == nil || !strings.Contains(err.Error(), `line 1: nats.replicas: the value of ${R} is not a whole number`) {
 		t.Errorf("got %v", err)
 	}
 }

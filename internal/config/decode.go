@@ -34,10 +34,14 @@ type decoder struct {
 	getenv    func(string) string
 	fallbacks []Fallback
 	errs      []error
+	// fields records which values used ${VAR} (never to be shown) and which failed to decode;
+	// expanded lists the former's paths in file order.
+	fields    fields
+	expanded  []string
 	active    map[*yaml.Node]bool // alias targets being decoded, to stop alias cycles
 	steps     int
 	exhausted bool
-	fields    map[reflect.Type]map[string]int // yamlFields, cached per struct type
+	types     map[reflect.Type]map[string]int // yamlFields, cached per struct type
 }
 
 // spend counts one step of work and reports whether the budget still allows it.
@@ -65,12 +69,30 @@ func position(file string, line int) string {
 	return file + ":" + strconv.Itoa(line)
 }
 
+// errorf records a problem at n. A non-empty path names the value that could not be decoded,
+// which is left zero.
 func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	if path != "" {
 		msg = path + ": " + msg
+		d.fields.failed[path] = true
 	}
 	d.errs = append(d.errs, errors.New(d.at(n.Line)+": "+msg))
+}
+
+// expansions lists the values that used ${VAR}, in file order.
+func (d *decoder) expansions() []Expansion {
+	var out []Expansion
+	seen := make(map[string]bool, len(d.expanded))
+	for _, path := range d.expanded {
+		text, ok := d.fields.written[path]
+		if !ok || seen[path] {
+			continue
+		}
+		seen[path] = true
+		out = append(out, Expansion{Path: path, Text: text})
+	}
+	return out
 }
 
 // decodeValue decodes n into v (which must be settable), path naming v in messages.
@@ -102,7 +124,7 @@ func (d *decoder) decodeValue(n *yaml.Node, v reflect.Value, path string) {
 		}
 		i, err := strconv.ParseInt(s, 10, v.Type().Bits())
 		if err != nil {
-			d.errorf(n, path, "invalid whole number %q", s)
+			d.errorf(n, path, "%s is not a whole number", d.fields.show(path, s))
 			return
 		}
 		v.SetInt(i)
@@ -117,7 +139,7 @@ func (d *decoder) decodeValue(n *yaml.Node, v reflect.Value, path string) {
 		case "false", "False", "FALSE":
 			v.SetBool(false)
 		default:
-			d.errorf(n, path, "invalid boolean %q (want true or false)", s)
+			d.errorf(n, path, "%s is not true or false", d.fields.show(path, s))
 		}
 	default:
 		// Only reachable if a field of an unsupported type is added to the config structs.
@@ -149,7 +171,7 @@ func (d *decoder) decodeDuration(n *yaml.Node, v reflect.Value, path string) {
 	}
 	dur, err := time.ParseDuration(s)
 	if err != nil {
-		d.errorf(n, path, "invalid duration %q (want a number with a unit, e.g. 500ms, 30s, 5m, 24h)", s)
+		d.errorf(n, path, "%s is not a duration (want a number with a unit, e.g. 500ms, 30s, 5m, 24h)", d.fields.show(path, s))
 		return
 	}
 	v.SetInt(int64(dur))
@@ -166,10 +188,17 @@ func (d *decoder) scalar(n *yaml.Node, path, want string) (string, bool) {
 	if n.ShortTag() == "!!null" {
 		return "", true
 	}
-	s, fallbacks, err := expand(n.Value, d.getenv)
+	s, fallbacks, used, err := expand(n.Value, d.getenv)
 	if err != nil {
 		d.errorf(n, path, "%s", err.Error())
 		return "", false
+	}
+	// A key written after a merge key (<<) replaces the merged value, and with it its origin.
+	if used {
+		d.fields.written[path] = n.Value
+		d.expanded = append(d.expanded, path)
+	} else {
+		delete(d.fields.written, path)
 	}
 	for _, name := range fallbacks {
 		d.fallbacks = append(d.fallbacks, Fallback{Path: path, Var: name})
@@ -249,10 +278,10 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		}
 		return
 	}
-	fields, ok := d.fields[v.Type()]
+	fields, ok := d.types[v.Type()]
 	if !ok {
 		fields = yamlFields(v.Type())
-		d.fields[v.Type()] = fields
+		d.types[v.Type()] = fields
 	}
 	// Merge keys first, so that keys written in this mapping override merged ones whatever
 	// their order, as YAML's merge key specifies.

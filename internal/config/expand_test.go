@@ -14,6 +14,7 @@ func TestExpand(t *testing.T) {
 		in, want  string
 		fallbacks []string
 	}{
+		// used: whether the input holds a ${...}; an output from one is never shown in errors.
 		{"", "", nil},
 		{"plain text: {x}", "plain text: {x}", nil},
 		{"$$", "$", nil},
@@ -34,13 +35,16 @@ func TestExpand(t *testing.T) {
 		{"${DOLLAR}", "$A${B}$$", nil},
 		{"${_a_1:-lower and underscore}", "lower and underscore", []string{"_a_1"}},
 	} {
-		got, fallbacks, err := config.Expand(tc.in, env)
+		got, fallbacks, used, err := config.Expand(tc.in, env)
 		if err != nil {
 			t.Errorf("Expand(%q): %v", tc.in, err)
 			continue
 		}
 		if got != tc.want || !reflect.DeepEqual(fallbacks, tc.fallbacks) {
 			t.Errorf("Expand(%q) = %q, %q; want %q, %q", tc.in, got, fallbacks, tc.want, tc.fallbacks)
+		}
+		if wantUsed := strings.Contains(strings.ReplaceAll(tc.in, "$$", ""), "${"); used != wantUsed {
+			t.Errorf("Expand(%q) used = %v, want %v", tc.in, used, wantUsed)
 		}
 	}
 }
@@ -65,7 +69,7 @@ func TestExpandErrors(t *testing.T) {
 		{"${A:=b}", `invalid "${...}" at offset 0`},
 		{"${${A}}", `invalid "${...}" at offset 0`},
 	} {
-		got, _, err := config.Expand(tc.in, env)
+		got, _, _, err := config.Expand(tc.in, env)
 		if err == nil {
 			t.Errorf("Expand(%q) = %q, want error %q", tc.in, got, tc.want)
 			continue
@@ -87,9 +91,9 @@ func FuzzExpand(f *testing.F) {
 	env := map[string]string{"A": "@alpha@", "B": "$B}{$", "EMPTY": ""}
 	getenv := func(k string) string { return env[k] }
 	f.Fuzz(func(t *testing.T, s string) {
-		out, fallbacks, err := config.Expand(s, getenv)
+		out, fallbacks, used, err := config.Expand(s, getenv)
 		if !strings.Contains(s, "$") {
-			if err != nil || out != s || fallbacks != nil {
+			if err != nil || out != s || fallbacks != nil || used {
 				t.Fatalf("Expand(%q) without $ = %q, %q, %v; want it unchanged", s, out, fallbacks, err)
 			}
 		}
@@ -101,7 +105,7 @@ func FuzzExpand(f *testing.F) {
 		}
 		// Escaping every $ as $$ gives back the input, whatever it is.
 		escaped := strings.ReplaceAll(s, "$", "$$")
-		if back, fb, err := config.Expand(escaped, getenv); err != nil || back != s || fb != nil {
+		if back, fb, used, err := config.Expand(escaped, getenv); err != nil || back != s || fb != nil || used {
 			t.Fatalf("Expand(%q) = %q, %q, %v; want %q", escaped, back, fb, err, s)
 		}
 	})

@@ -23,10 +23,14 @@ func FuzzParse(f *testing.F) {
 		"sources: [{name: a, provider: p, secret_files: [s.secret]}]",
 		"log: {level: \"${HOOKBRIDGE_LOG_LEVEL}\"}",
 		"#\n-\n{",
+		"http: {listen: \"${LEAK}\"}\nnats: {replicas: ${LEAK}, stream: \"${LEAK}\"}\nsources: [{name: \"${LEAK}\", provider: \"${LEAK}\", secrets: [\"${LEAK}\"]}]",
+		"log: {level: \"x${LEAK}\"}\nsources: [{name: a, provider: p, secrets: [s], tolerance: \"${LEAK:-1m}\", secret_files: [\"${LEAK}\"]}]",
 	} {
 		f.Add([]byte(s))
 	}
-	env := map[string]string{"S": "secret", "T": "1m", "R": "2", "HOOKBRIDGE_LOG_LEVEL": "debug", "COLON": "a: {x}"}
+	// LEAK's value must never appear in an error unless the file itself holds it.
+	const leak = "LeAk-\u00e9-9"
+	env := map[string]string{"S": "secret", "T": "1m", "R": "2", "HOOKBRIDGE_LOG_LEVEL": "debug", "COLON": "a: {x}", "LEAK": leak}
 	getenv := func(k string) string { return env[k] }
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -37,7 +41,10 @@ func FuzzParse(f *testing.F) {
 				t.Skip()
 			}
 		}
-		cfg, err := config.Parse(data, dir, getenv)
+		cfg, err := config.Parse(data, dir, getenv, config.Providers{Names: []string{"p", "q"}, Check: echoingCheck})
+		if err != nil && strings.Contains(err.Error(), leak) && !bytes.Contains(data, []byte(leak)) {
+			t.Fatalf("error shows the value of ${LEAK}: %v", err)
+		}
 		switch {
 		case err != nil && cfg != nil:
 			t.Fatalf("Parse returned a config with error %v", err)

@@ -42,20 +42,23 @@ func (h *HTTP) setDefaults() {
 }
 
 // Validate reports every problem in h.
-func (h *HTTP) Validate() error {
+func (h *HTTP) Validate() error { return h.validate(nil) }
+
+func (h *HTTP) validate(f *fields) error {
 	var errs []error
-	errs = appendErr(errs, checkListen("http.listen", h.Listen))
+	errs = appendErr(errs, checkListen(f, "http.listen", h.Listen))
 	if h.MaxBodyBytes <= 0 {
-		errs = append(errs, fmt.Errorf("http.max_body_bytes: must be greater than 0 (got %d)", h.MaxBodyBytes))
+		errs = append(errs, fmt.Errorf("http.max_body_bytes: must be greater than 0 (got %s)", f.show("http.max_body_bytes", h.MaxBodyBytes)))
 	}
 	if h.MaxBodyBytesInFlight < h.MaxBodyBytes {
-		errs = append(errs, fmt.Errorf("http.max_body_bytes_in_flight: must be at least http.max_body_bytes (%d), or no body of the largest size could ever be accepted (got %d)", h.MaxBodyBytes, h.MaxBodyBytesInFlight))
+		errs = append(errs, fmt.Errorf("http.max_body_bytes_in_flight: must be at least http.max_body_bytes (%s), or no body of the largest size could ever be accepted (got %s)",
+			f.show("http.max_body_bytes", h.MaxBodyBytes), f.show("http.max_body_bytes_in_flight", h.MaxBodyBytesInFlight)))
 	}
-	errs = appendErr(errs, checkPositive("http.read_header_timeout", h.ReadHeaderTimeout))
-	errs = appendErr(errs, checkPositive("http.read_timeout", h.ReadTimeout))
-	errs = appendErr(errs, checkPositive("http.write_timeout", h.WriteTimeout))
-	errs = appendErr(errs, checkPositive("http.idle_timeout", h.IdleTimeout))
-	errs = appendErr(errs, checkPositive("http.shutdown_grace", h.ShutdownGrace))
+	errs = appendErr(errs, checkPositive(f, "http.read_header_timeout", h.ReadHeaderTimeout))
+	errs = appendErr(errs, checkPositive(f, "http.read_timeout", h.ReadTimeout))
+	errs = appendErr(errs, checkPositive(f, "http.write_timeout", h.WriteTimeout))
+	errs = appendErr(errs, checkPositive(f, "http.idle_timeout", h.IdleTimeout))
+	errs = appendErr(errs, checkPositive(f, "http.shutdown_grace", h.ShutdownGrace))
 	return errors.Join(errs...)
 }
 
@@ -71,8 +74,10 @@ func (a *Admin) setDefaults() {
 }
 
 // Validate reports every problem in a.
-func (a *Admin) Validate() error {
-	return checkListen("admin.listen", a.Listen)
+func (a *Admin) Validate() error { return a.validate(nil) }
+
+func (a *Admin) validate(f *fields) error {
+	return checkListen(f, "admin.listen", a.Listen)
 }
 
 func setDuration(d *time.Duration, def time.Duration) {
@@ -81,23 +86,26 @@ func setDuration(d *time.Duration, def time.Duration) {
 	}
 }
 
-func checkPositive(field string, d time.Duration) error {
+func checkPositive(f *fields, field string, d time.Duration) error {
 	if d <= 0 {
-		return fmt.Errorf("%s: must be greater than 0 (got %s)", field, d)
+		return fmt.Errorf("%s: must be greater than 0 (got %s)", field, f.show(field, d))
 	}
 	return nil
 }
 
 // checkListen accepts host:port with a numeric port, as net.Listen("tcp", addr) takes it.
-func checkListen(field, addr string) error {
+func checkListen(f *fields, field, addr string) error {
 	if addr == "" {
 		return fmt.Errorf("%s: required (host:port, e.g. 127.0.0.1:8080 or :8080)", field)
 	}
 	_, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("%s: %q is not host:port (e.g. 127.0.0.1:8080 or :8080)", field, addr)
+		return fmt.Errorf("%s: %s is not host:port (e.g. 127.0.0.1:8080 or :8080)", field, f.show(field, addr))
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		if f.fromEnv(field) {
+			return fmt.Errorf("%s: the port in %s is not a number from 0 to 65535", field, f.show(field, addr))
+		}
 		return fmt.Errorf("%s: port %q is not a number from 0 to 65535", field, port)
 	}
 	return nil

@@ -28,13 +28,15 @@ func (l *Log) setDefaults() {
 }
 
 // Validate reports every problem in l.
-func (l *Log) Validate() error {
+func (l *Log) Validate() error { return l.validate(nil) }
+
+func (l *Log) validate(f *fields) error {
 	var errs []error
 	if !slices.Contains(logLevels, l.Level) {
-		errs = append(errs, fmt.Errorf("log.level: %q is not one of %s", l.Level, list(logLevels)))
+		errs = append(errs, fmt.Errorf("log.level: %s is not one of %s", f.show("log.level", l.Level), list(logLevels)))
 	}
 	if !slices.Contains(logFormats, l.Format) {
-		errs = append(errs, fmt.Errorf("log.format: %q is not one of %s", l.Format, list(logFormats)))
+		errs = append(errs, fmt.Errorf("log.format: %s is not one of %s", f.show("log.format", l.Format), list(logFormats)))
 	}
 	return errors.Join(errs...)
 }

@@ -61,37 +61,45 @@ func (e *Embedded) setDefaults() {
 }
 
 // Validate reports every problem in n. The embedded server is checked only when URL is empty.
-func (n *NATS) Validate() error {
+func (n *NATS) Validate() error { return n.validate(nil) }
+
+func (n *NATS) validate(f *fields) error {
 	var errs []error
 	if n.URL == "" {
-		errs = append(errs, unjoin(n.Embedded.Validate())...)
+		errs = append(errs, unjoin(n.Embedded.validate(f))...)
 	} else {
-		errs = append(errs, checkURLs(n.URL)...)
+		of := ""
+		if f.fromEnv("nats.url") {
+			of = " of " + f.show("nats.url", n.URL)
+		}
+		errs = append(errs, checkURLs(n.URL, of)...)
 	}
 	switch {
 	case n.Stream == "":
 		errs = append(errs, errors.New("nats.stream: required"))
 	case strings.IndexFunc(n.Stream, badStreamRune) >= 0:
-		errs = append(errs, fmt.Errorf(`nats.stream: %q must not contain whitespace, control characters, '.', '*', '>', '/' or '\'`, n.Stream))
+		errs = append(errs, fmt.Errorf(`nats.stream: %s must not contain whitespace, control characters, '.', '*', '>', '/' or '\'`, f.show("nats.stream", n.Stream)))
 	}
 	if !subjectPrefixPattern.MatchString(n.SubjectPrefix) {
-		errs = append(errs, fmt.Errorf("nats.subject_prefix: %q must be one or more dot-separated tokens of letters, digits, '_' and '-'", n.SubjectPrefix))
+		errs = append(errs, fmt.Errorf("nats.subject_prefix: %s must be one or more dot-separated tokens of letters, digits, '_' and '-'", f.show("nats.subject_prefix", n.SubjectPrefix)))
 	}
 	switch {
 	case n.Replicas < 1 || n.Replicas > 5:
-		errs = append(errs, fmt.Errorf("nats.replicas: must be from 1 to 5 (got %d)", n.Replicas))
+		errs = append(errs, fmt.Errorf("nats.replicas: must be from 1 to 5 (got %s)", f.show("nats.replicas", n.Replicas)))
 	case n.Replicas > 1 && n.URL == "":
-		errs = append(errs, fmt.Errorf("nats.replicas: %d needs a JetStream cluster, but the embedded server is a single node (set nats.url, or replicas: 1)", n.Replicas))
+		errs = append(errs, fmt.Errorf("nats.replicas: %s needs a JetStream cluster, but the embedded server is a single node (set nats.url, or replicas: 1)", f.show("nats.replicas", n.Replicas)))
 	}
-	errs = appendErr(errs, checkPositive("nats.duplicate_window", n.DuplicateWindow))
-	errs = appendErr(errs, checkPositive("nats.publish_timeout", n.PublishTimeout))
+	errs = appendErr(errs, checkPositive(f, "nats.duplicate_window", n.DuplicateWindow))
+	errs = appendErr(errs, checkPositive(f, "nats.publish_timeout", n.PublishTimeout))
 	return errors.Join(errs...)
 }
 
 // Validate reports every problem in e.
-func (e *Embedded) Validate() error {
+func (e *Embedded) Validate() error { return e.validate(nil) }
+
+func (e *Embedded) validate(f *fields) error {
 	var errs []error
-	errs = appendErr(errs, checkListen("nats.embedded.listen", e.Listen))
+	errs = appendErr(errs, checkListen(f, "nats.embedded.listen", e.Listen))
 	if e.StoreDir == "" {
 		errs = append(errs, errors.New("nats.embedded.store_dir: required when nats.url is empty"))
 	}
@@ -103,12 +111,13 @@ func badStreamRune(r rune) bool {
 }
 
 // checkURLs checks a comma-separated list of server URLs. Messages show a URL only with its
-// password redacted, and not at all when it does not parse: it may hold credentials.
-func checkURLs(urls string) []error {
+// password redacted, and not at all when it does not parse (it may hold credentials) or when
+// it came from ${VAR}: then of names the variable (" of the value of ${NATS_URL}").
+func checkURLs(urls, of string) []error {
 	var errs []error
 	for i, raw := range strings.Split(urls, ",") {
 		raw = strings.TrimSpace(raw)
-		entry := fmt.Sprintf("nats.url: entry %d", i+1)
+		entry := fmt.Sprintf("nats.url: entry %d%s", i+1, of)
 		if raw == "" {
 			errs = append(errs, fmt.Errorf("%s is empty", entry))
 			continue
@@ -118,12 +127,16 @@ func checkURLs(urls string) []error {
 			errs = append(errs, fmt.Errorf("%s is not a valid URL", entry))
 			continue
 		}
+		shown := " (" + redacted(u) + ")"
+		if of != "" {
+			shown = ""
+		}
 		if !containsFold(natsSchemes, u.Scheme) {
-			errs = append(errs, fmt.Errorf("%s (%s) must start with nats://, tls://, ws:// or wss://", entry, redacted(u)))
+			errs = append(errs, fmt.Errorf("%s%s must start with nats://, tls://, ws:// or wss://", entry, shown))
 			continue
 		}
 		if u.Host == "" {
-			errs = append(errs, fmt.Errorf("%s (%s) has no host", entry, redacted(u)))
+			errs = append(errs, fmt.Errorf("%s%s has no host", entry, shown))
 		}
 	}
 	return errs

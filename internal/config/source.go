@@ -6,8 +6,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -60,15 +62,31 @@ var (
 // Validate reports every problem in s. Messages name the field relative to the source
 // (Config.Validate adds which source) and never contain a secret.
 func (s *Source) Validate() error {
+	return s.validate(nil, "", nil)
+}
+
+// validate is Validate for the source at path base ("sources[1]"), with what decoding learnt
+// (f, may be nil) and the provider names.
+func (s *Source) validate(f *fields, base string, providers []Providers) error {
 	var errs []error
 	switch {
+	case f.bad(base + ".name"):
 	case s.Name == "":
 		errs = append(errs, errors.New("name: required"))
 	case !sourceNamePattern.MatchString(s.Name):
-		errs = append(errs, fmt.Errorf("name: %q must match ^[a-z0-9_-]+$ (it becomes a URL path segment and a NATS subject token)", s.Name))
+		errs = append(errs, fmt.Errorf("name: %s must match ^[a-z0-9_-]+$ (it becomes a URL path segment and a NATS subject token)", f.show(base+".name", s.Name)))
 	}
-	if s.Provider == "" {
+	switch {
+	case f.bad(base + ".provider"):
+	case s.Provider == "":
 		errs = append(errs, errors.New("provider: required"))
+	default:
+		for _, p := range providers {
+			if len(p.Names) > 0 && !slices.Contains(p.Names, s.Provider) {
+				errs = append(errs, fmt.Errorf("provider: %s is not one of %s", f.show(base+".provider", s.Provider), list(p.Names)))
+				break
+			}
+		}
 	}
 	nonEmpty := 0
 	for _, secret := range s.Secrets {
@@ -76,25 +94,88 @@ func (s *Source) Validate() error {
 			nonEmpty++
 		}
 	}
-	if nonEmpty == 0 {
+	switch {
+	case f.bad(base+".secrets") || f.bad(base+".secret_files"):
+	case nonEmpty == 0:
 		errs = append(errs, errors.New("secrets: at least one non-empty secret is required"))
-	} else if i := slices.Index(s.Secrets, ""); i >= 0 {
-		errs = append(errs, fmt.Errorf("secrets[%d]: empty (an empty key would accept forged signatures)", i))
+	case slices.Contains(s.Secrets, ""):
+		errs = append(errs, fmt.Errorf("secrets[%d]: empty (an empty key would accept forged signatures)", slices.Index(s.Secrets, "")))
 	}
 	if s.Tolerance < 0 {
-		errs = append(errs, fmt.Errorf("tolerance: must not be negative (got %s; 0 means the provider's default)", s.Tolerance))
+		errs = append(errs, fmt.Errorf("tolerance: must not be negative (got %s; 0 means the provider's default)", f.show(base+".tolerance", s.Tolerance)))
 	}
-	// The hmac section is the provider's to check (bridge/provider.New):
+	// The hmac section is the provider's to check (Providers.Check):
 	// one place knows what an algorithm, encoding or locator may be.
 	return errors.Join(errs...)
 }
 
-// loadSecretFiles appends the content of each secret file to s.Secrets. Errors name the file,
-// never its content.
-func (s *Source) loadSecretFiles(dir string) []error {
+// check runs the provider checks on s, whose own fields are valid. Their errors come from code
+// that does not know where a value came from, so every secret and every value from ${VAR} is cut
+// out of them here.
+func (s *Source) check(f *fields, base string, providers []Providers) []error {
+	if len(providers) == 0 {
+		return nil
+	}
+	hidden := make(map[string]string)
+	if f != nil {
+		for path, text := range f.written {
+			if within(path, base) {
+				hidden[valueAt(s, path[len(base):])] = valueOf(text)
+			}
+		}
+	}
+	for _, secret := range s.Secrets {
+		hidden[secret] = "a secret"
+	}
+	var errs []error
+	for _, p := range providers {
+		if p.Check == nil {
+			continue
+		}
+		for _, err := range unjoin(p.Check(*s)) {
+			errs = append(errs, withoutAny(err, hidden))
+		}
+	}
+	return errs
+}
+
+// valueAt returns the string at rel (".hmac.header", ".secrets[1]") inside s, or "" when rel
+// names no string.
+func valueAt(s *Source, rel string) string {
+	v := reflect.ValueOf(s).Elem()
+	for _, step := range strings.Split(strings.TrimPrefix(rel, "."), ".") {
+		key, index, hasIndex := strings.Cut(strings.TrimSuffix(step, "]"), "[")
+		if v.Kind() != reflect.Struct {
+			return ""
+		}
+		i, ok := yamlFields(v.Type())[key]
+		if !ok {
+			return ""
+		}
+		v = v.Field(i)
+		if hasIndex {
+			n, err := strconv.Atoi(index)
+			if err != nil || v.Kind() != reflect.Slice || n < 0 || n >= v.Len() {
+				return ""
+			}
+			v = v.Index(n)
+		}
+	}
+	if v.Kind() != reflect.String {
+		return ""
+	}
+	return v.String()
+}
+
+// loadSecretFiles appends the content of each secret file to s.Secrets. Errors name the file
+// (unless its path came from ${VAR}: then they name the variable), never its content.
+func (s *Source) loadSecretFiles(dir string, f *fields, base string) []error {
 	var errs []error
 	for i, name := range s.SecretFiles {
 		field := fmt.Sprintf("secret_files[%d]", i)
+		if f.bad(base + "." + field) {
+			continue
+		}
 		if name == "" {
 			errs = append(errs, fmt.Errorf("%s: empty path", field))
 			continue
@@ -105,6 +186,9 @@ func (s *Source) loadSecretFiles(dir string) []error {
 		}
 		secret, err := readSecretFile(path)
 		if err != nil {
+			if f.fromEnv(base + "." + field) {
+				err = errors.New(without(err, path, f.show(base+"."+field, name)))
+			}
 			errs = append(errs, fmt.Errorf("%s: %w", field, err))
 			continue
 		}

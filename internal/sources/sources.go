@@ -36,6 +36,18 @@ func Provider(c config.Source) (*provider.Provider, error) {
 	})
 }
 
+// Providers is what config needs to report provider problems together with its own: the
+// provider names, and a check that builds each source's provider. Pass it to config.Load.
+func Providers() config.Providers {
+	return config.Providers{
+		Names: provider.Kinds(),
+		Check: func(c config.Source) error {
+			_, err := Provider(c)
+			return err
+		},
+	}
+}
+
 // Bridge resolves every configured source into its provider once; errors
 // name the source (`sources[1] "acme-shop": hmac.header: required`), all of
 // them at once.
