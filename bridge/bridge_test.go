@@ -63,6 +63,11 @@ type harness struct {
 
 type harnessOption func(*bridge.Config)
 
+// withPublishTimeout sets the bridge's publish timeout.
+func withPublishTimeout(d time.Duration) harnessOption {
+	return func(c *bridge.Config) { c.PublishTimeout = d }
+}
+
 func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
 	h := &harness{t: t, ns: natstest.Start(t), providers: map[string]*provider.Provider{}, logs: &logtest.Buffer{}}
@@ -85,9 +90,12 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 		h.providers[s.name] = p
 		sources = append(sources, bridge.Source{Name: s.name, Provider: p})
 	}
+	// A PubAck from a healthy local server is a matter of milliseconds, but
+	// a loaded machine can stall it for seconds: a short publish timeout
+	// would turn expected 200s into 503s. Tests of the timeout set their own.
 	cfg := bridge.Config{
 		Stream: "WEBHOOKS", SubjectPrefix: "webhooks", MaxBodyBytes: 64 << 10,
-		PublishTimeout: 500 * time.Millisecond, Now: func() time.Time { return testNow },
+		PublishTimeout: natstest.Patience, Now: func() time.Time { return testNow },
 	}
 	for _, o := range opts {
 		o(&cfg)

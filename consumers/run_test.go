@@ -61,6 +61,10 @@ func (e *env) runWith(js jetstream.JetStream, cfg consumers.Config, h consumers.
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- consumers.Run(ctx, js, cfg, h) }()
+	grace := cfg.ShutdownGrace
+	if grace == 0 {
+		grace = consumers.DefaultShutdownGrace
+	}
 	var once sync.Once
 	var err error
 	stop = func() error {
@@ -68,7 +72,7 @@ func (e *env) runWith(js jetstream.JetStream, cfg consumers.Config, h consumers.
 			cancel()
 			select {
 			case err = <-done:
-			case <-time.After(30 * time.Second):
+			case <-time.After(natstest.Within(grace)):
 				e.t.Fatal("Run did not return after cancel")
 			}
 		})
@@ -109,14 +113,16 @@ func (e *env) deadLetters(subject string) []*jetstream.RawStreamMsg {
 	return out
 }
 
+// baseConfig retries quickly, but leaves the ack wait and the shutdown grace
+// at their defaults: a machine that stalls the test for longer than a short
+// ack wait gets a redelivery it did not ask for, and the tests count
+// deliveries. Tests of the ack wait or the grace set their own.
 func baseConfig(name string) consumers.Config {
 	return consumers.Config{
 		Name:           name,
 		FilterSubjects: []string{"webhooks.shopify.*.orders.>"},
-		AckWait:        2 * time.Second,
 		MaxDeliver:     3,
 		Backoff:        []time.Duration{100 * time.Millisecond, 200 * time.Millisecond},
-		ShutdownGrace:  5 * time.Second,
 	}
 }
 
@@ -133,7 +139,7 @@ func TestAckOnSuccess(t *testing.T) {
 		e.publish("webhooks.shopify.acme.orders.create", fmt.Sprintf("ev-%d", i))
 	}
 	e.publish("webhooks.stripe.billing.charge.succeeded", "not-for-us")
-	natstest.Eventually(t, 10*time.Second, "all acked", func() bool { return e.settled("ok") && calls.Load() == 5 })
+	natstest.Eventually(t, natstest.Patience, "all acked", func() bool { return e.settled("ok") && calls.Load() == 5 })
 	for i := range 5 {
 		if typ, ok := got.Load(fmt.Sprintf("ev-%d", i)); !ok || typ != "com.shopify.orders.create" {
 			t.Errorf("ev-%d: %v %v", i, typ, ok)
@@ -158,7 +164,7 @@ func TestRetryWithBackoffThenAck(t *testing.T) {
 		return nil
 	})
 	e.publish("webhooks.shopify.acme.orders.create", "r1")
-	natstest.Eventually(t, 10*time.Second, "acked after retries", func() bool { return e.settled("retry") })
+	natstest.Eventually(t, natstest.Patience, "acked after retries", func() bool { return e.settled("retry") })
 	mu.Lock()
 	defer mu.Unlock()
 	if len(at) != 3 {
@@ -185,7 +191,7 @@ func TestPermanentErrorIsDeadLetteredAtOnce(t *testing.T) {
 	})
 	e.publish("webhooks.shopify.acme.orders.create", "p1")
 	var dl []*jetstream.RawStreamMsg
-	natstest.Eventually(t, 10*time.Second, "a dead letter", func() bool {
+	natstest.Eventually(t, natstest.Patience, "a dead letter", func() bool {
 		dl = e.deadLetters("deadletter.perm")
 		return len(dl) == 1 && e.settled("perm")
 	})
@@ -217,7 +223,7 @@ func TestExhaustedDeliveriesAreDeadLettered(t *testing.T) {
 		return errors.New("always failing")
 	})
 	e.publish("webhooks.shopify.acme.orders.create", "x1")
-	natstest.Eventually(t, 10*time.Second, "a dead letter", func() bool {
+	natstest.Eventually(t, natstest.Patience, "a dead letter", func() bool {
 		return len(e.deadLetters("deadletter.exh")) == 1 && e.settled("exh")
 	})
 	if n := calls.Load(); n != 3 {
@@ -235,7 +241,7 @@ func TestUndecodableMessageIsDeadLettered(t *testing.T) {
 	if _, err := e.js.Publish(context.Background(), "webhooks.shopify.acme.orders.create", []byte("not a cloudevent")); err != nil {
 		t.Fatal(err)
 	}
-	natstest.Eventually(t, 10*time.Second, "a dead letter", func() bool {
+	natstest.Eventually(t, natstest.Patience, "a dead letter", func() bool {
 		return len(e.deadLetters("deadletter.bad")) == 1 && e.settled("bad")
 	})
 	if calls.Load() != 0 {
@@ -249,7 +255,9 @@ func TestUndecodableMessageIsDeadLettered(t *testing.T) {
 func TestRedeliveryAfterCrash(t *testing.T) {
 	e := newEnv(t)
 	cfg := baseConfig("crash")
-	cfg.AckWait = 500 * time.Millisecond
+	// The restart gets the message once this has passed; shorter, and a
+	// stall between its delivery and its ack redelivers it a second time.
+	cfg.AckWait = 2 * time.Second
 
 	nc1, err := nats.Connect("nats://" + e.ns.Listen)
 	if err != nil {
@@ -266,7 +274,7 @@ func TestRedeliveryAfterCrash(t *testing.T) {
 	var id string
 	select {
 	case id = <-first:
-	case <-time.After(10 * time.Second):
+	case <-time.After(natstest.Patience):
 		t.Fatal("first run never got the message")
 	}
 	_ = stop1()
@@ -278,7 +286,7 @@ func TestRedeliveryAfterCrash(t *testing.T) {
 		again.Store(ev.ID())
 		return nil
 	})
-	natstest.Eventually(t, 10*time.Second, "redelivered and acked", func() bool { return e.settled("crash") })
+	natstest.Eventually(t, natstest.Within(cfg.AckWait), "redelivered and acked", func() bool { return e.settled("crash") })
 	if again.Load() != id || deliveries.Load() != 1 {
 		t.Errorf("after the restart: id %v, %d deliveries; want %s once", again.Load(), deliveries.Load(), id)
 	}
@@ -289,17 +297,22 @@ func TestRedeliveryAfterCrash(t *testing.T) {
 func TestLongHandlerIsKeptAlive(t *testing.T) {
 	e := newEnv(t)
 	cfg := baseConfig("long")
-	cfg.AckWait = 300 * time.Millisecond
+	// The keep-alive beats every third of this, so only a stall of two
+	// thirds of it lets the server redeliver: 300ms left 200ms, less than
+	// a loaded machine can stall.
+	cfg.AckWait = time.Second
 	cfg.Concurrency = 2
 	var calls atomic.Int32
 	release := make(chan struct{})
+	var releaseOnce sync.Once
 	e.run(cfg, func(ctx context.Context, _ event.Event) error {
 		calls.Add(1)
 		<-release
 		return nil
 	})
+	t.Cleanup(func() { releaseOnce.Do(func() { close(release) }) }) // before stopping Run
 	e.publish("webhooks.shopify.acme.orders.create", "l1")
-	natstest.Eventually(t, 10*time.Second, "handler started", func() bool { return calls.Load() == 1 })
+	natstest.Eventually(t, natstest.Patience, "handler started", func() bool { return calls.Load() == 1 })
 	// Wait for several ack waits to pass, observed on the server.
 	c, _ := e.js.Consumer(context.Background(), "WEBHOOKS", "long")
 	deadline := time.Now().Add(4 * cfg.AckWait)
@@ -310,8 +323,8 @@ func TestLongHandlerIsKeptAlive(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	close(release)
-	natstest.Eventually(t, 10*time.Second, "acked", func() bool { return e.settled("long") })
+	releaseOnce.Do(func() { close(release) })
+	natstest.Eventually(t, natstest.Patience, "acked", func() bool { return e.settled("long") })
 	if calls.Load() != 1 {
 		t.Errorf("handler called %d times", calls.Load())
 	}
@@ -341,7 +354,7 @@ func TestShutdownLetsHandlersFinish(t *testing.T) {
 	for range 3 {
 		select {
 		case <-started:
-		case <-time.After(10 * time.Second):
+		case <-time.After(natstest.Patience):
 			t.Fatal("handlers did not start")
 		}
 	}
@@ -359,7 +372,7 @@ func TestShutdownLetsHandlersFinish(t *testing.T) {
 	if finished.Load() != 3 {
 		t.Errorf("%d handlers finished, want 3", finished.Load())
 	}
-	natstest.Eventually(t, 5*time.Second, "all acked", func() bool { return e.settled("drain") })
+	natstest.Eventually(t, natstest.Patience, "all acked", func() bool { return e.settled("drain") })
 }
 
 func TestShutdownGraceCancelsStuckHandlers(t *testing.T) {
@@ -375,7 +388,11 @@ func TestShutdownGraceCancelsStuckHandlers(t *testing.T) {
 		return ctx.Err()
 	})
 	e.publish("webhooks.shopify.acme.orders.create", "g1")
-	<-started
+	select {
+	case <-started:
+	case <-time.After(natstest.Patience):
+		t.Fatal("the handler did not start")
+	}
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -397,14 +414,14 @@ func TestRedrive(t *testing.T) {
 	})
 	e.publish("webhooks.shopify.acme.orders.create", "rd1")
 	e.publish("webhooks.shopify.acme.orders.create", "rd2")
-	natstest.Eventually(t, 10*time.Second, "two dead letters", func() bool { return len(e.deadLetters("deadletter.redrive")) == 2 })
+	natstest.Eventually(t, natstest.Patience, "two dead letters", func() bool { return len(e.deadLetters("deadletter.redrive")) == 2 })
 
 	fixed.Store(true)
 	n, err := consumers.Redrive(context.Background(), e.js, "", "redrive")
 	if err != nil || n != 2 {
 		t.Fatalf("Redrive = %d, %v; want 2", n, err)
 	}
-	natstest.Eventually(t, 10*time.Second, "both handled after the redrive", func() bool {
+	natstest.Eventually(t, natstest.Patience, "both handled after the redrive", func() bool {
 		_, a := handled.Load("rd1")
 		_, b := handled.Load("rd2")
 		return a && b
@@ -458,7 +475,7 @@ func TestReplayFromStartTime(t *testing.T) {
 		got = append(got, ev.ID())
 		return nil
 	})
-	natstest.Eventually(t, 10*time.Second, "the replay consumer settled", func() bool { return e.settled("replay") })
+	natstest.Eventually(t, natstest.Patience, "the replay consumer settled", func() bool { return e.settled("replay") })
 	mu.Lock()
 	defer mu.Unlock()
 	if len(got) != 1 || got[0] != "new-1" {

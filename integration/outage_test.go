@@ -21,7 +21,10 @@ func TestBrokerOutage(t *testing.T) {
 	defer cancel()
 	const (
 		publishTimeout = time.Second
-		slack          = 1500 * time.Millisecond // HTTP, docker-proxy and a busy 2-core machine
+		// HTTP, docker-proxy and a busy 2-core machine: a loaded run took
+		// 1.45 s for a 503. Less than the client's own 5 s request default,
+		// so a publish that ignored publish_timeout would still fail here.
+		slack = 3 * time.Second
 	)
 
 	nw := NewNetwork(ctx, t)

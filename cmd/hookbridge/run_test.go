@@ -62,7 +62,7 @@ http: {listen: %q, %s}
 admin: {listen: %q}
 nats:
   embedded: {listen: %q, store_dir: %q}
-  publish_timeout: 2s
+  publish_timeout: 10s
 sources:
   - name: shop
     provider: shopify
@@ -81,7 +81,7 @@ func (in instance) start(t *testing.T, logs io.Writer) (cancel func(), wait func
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"--config", in.cfgPath}, noEnv, logs, logs) }()
-	natstest.Eventually(t, 20*time.Second, "/readyz 200", func() bool {
+	natstest.Eventually(t, natstest.Within(startupWait), "/readyz 200", func() bool {
 		select {
 		case err := <-done:
 			t.Fatalf("run returned early: %v", err)
@@ -199,12 +199,12 @@ func TestShutdownFinishesDeliveriesInFlight(t *testing.T) {
 	if _, err := conn.Write(req.Bytes()); err != nil {
 		t.Fatal(err)
 	}
-	natstest.Eventually(t, 10*time.Second, "the delivery to be in flight", func() bool {
+	natstest.Eventually(t, natstest.Patience, "the delivery to be in flight", func() bool {
 		return strings.Contains(get(t, in.admin, "/metrics"), "hookbridge_inflight_deliveries 1")
 	})
 
 	cancel()
-	natstest.Eventually(t, 10*time.Second, "/readyz 503 while draining", func() bool {
+	natstest.Eventually(t, natstest.Patience, "/readyz 503 while draining", func() bool {
 		return status(in.admin, "/readyz") == 503
 	})
 	if _, err := conn.Write(body[half:]); err != nil {
@@ -319,7 +319,7 @@ func TestExternalNATSStartedLater(t *testing.T) {
 	cfg := fmt.Sprintf(`
 http: {listen: %q}
 admin: {listen: %q}
-nats: {url: "nats://%s", publish_timeout: 2s}
+nats: {url: "nats://%s", publish_timeout: 10s}
 sources: [{name: shop, provider: shopify, secrets: [s3cret]}]
 `, hook, admin, natsAddr)
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
@@ -330,11 +330,11 @@ sources: [{name: shop, provider: shopify, secrets: [s3cret]}]
 	var logs logtest.Buffer
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"--config", path}, noEnv, &logs, &logs) }()
-	natstest.Eventually(t, 10*time.Second, "the bridge waiting for NATS", func() bool {
+	natstest.Eventually(t, natstest.Patience, "the bridge waiting for NATS", func() bool {
 		return strings.Contains(logs.String(), "stream not ready yet")
 	})
 	ns := natstest.StartAt(t, natsAddr, t.TempDir())
-	natstest.Eventually(t, 20*time.Second, "/readyz 200 once NATS is up", func() bool {
+	natstest.Eventually(t, natstest.Within(startupWait), "/readyz 200 once NATS is up", func() bool {
 		return status(admin, "/readyz") == 200
 	})
 	var out bytes.Buffer

@@ -215,7 +215,7 @@ func TestCheckFindsLostAndDuplicated(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := orig.Header.Get(jetstream.MsgIDHeader)
-	natstest.Eventually(t, 10*time.Second, "the dedup window to forget "+id, func() bool {
+	natstest.Eventually(t, natstest.Patience, "the dedup window to forget "+id, func() bool {
 		ack, err := b.js.PublishMsg(ctx, &nats.Msg{Subject: orig.Subject, Header: orig.Header, Data: orig.Data}, jetstream.WithMsgID(id))
 		return err == nil && !ack.Duplicate
 	})

@@ -11,7 +11,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/hookbridge/hookbridge/consumers/inventory"
 	"github.com/hookbridge/hookbridge/internal/healthcheck"
@@ -69,7 +68,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer nc.Close()
 
-	setupCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	setupCtx, cancel := context.WithTimeout(ctx, service.SetupWait)
 	svc, err := inventory.New(setupCtx, js, inventory.Config{Logger: log})
 	if err == nil {
 		err = svc.Seed(setupCtx, seed)

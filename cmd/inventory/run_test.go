@@ -21,6 +21,7 @@ import (
 	"github.com/hookbridge/hookbridge/internal/logtest"
 	"github.com/hookbridge/hookbridge/internal/natstest"
 	"github.com/hookbridge/hookbridge/internal/sample"
+	"github.com/hookbridge/hookbridge/internal/service"
 )
 
 func noEnv(string) string { return "" }
@@ -106,7 +107,7 @@ func TestRun(t *testing.T) {
 
 	addrRe := regexp.MustCompile(`"read":"http://([^"/]+)/stock"`)
 	var base string
-	natstest.Eventually(t, 10*time.Second, "the listening line", func() bool {
+	natstest.Eventually(t, natstest.Within(service.SetupWait), "the listening line", func() bool {
 		select {
 		case err := <-done:
 			t.Fatalf("run returned early: %v\n%s", err, stdout.String())
@@ -149,7 +150,7 @@ func TestRun(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	natstest.Eventually(t, 10*time.Second, "the reservation", func() bool {
+	natstest.Eventually(t, natstest.Patience, "the reservation", func() bool {
 		st, _ := stock("HB-MUG-01")
 		return st.Reserved > 0
 	})
@@ -163,7 +164,7 @@ func TestRun(t *testing.T) {
 	if _, err := consumers.PublishEvent(ctx, js, "webhooks.shopify.acme-shop.orders.create", bad); err != nil {
 		t.Fatal(err)
 	}
-	natstest.Eventually(t, 10*time.Second, "the dead letter", func() bool {
+	natstest.Eventually(t, natstest.Patience, "the dead letter", func() bool {
 		s, err := js.Stream(ctx, "DEADLETTER")
 		if err != nil {
 			return false
@@ -171,7 +172,7 @@ func TestRun(t *testing.T) {
 		m, err := s.GetLastMsgForSubject(ctx, "deadletter.inventory")
 		return err == nil && m.Header.Get("ce-id") == "bad-1"
 	})
-	natstest.Eventually(t, 10*time.Second, "every message settled", func() bool {
+	natstest.Eventually(t, natstest.Patience, "every message settled", func() bool {
 		c, err := js.Consumer(ctx, "WEBHOOKS", "inventory")
 		if err != nil {
 			return false
@@ -199,7 +200,7 @@ func TestRun(t *testing.T) {
 		if err != nil {
 			t.Fatalf("run after cancel: %v", err)
 		}
-	case <-time.After(15 * time.Second):
+	case <-time.After(natstest.Within(consumers.DefaultShutdownGrace)): // handlers' grace, then the read path's
 		t.Fatal("run did not return after cancel")
 	}
 	if resp, err := http.Get(base + "/healthz"); err == nil {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"time"
 
 	"github.com/hookbridge/hookbridge/consumers/shipping"
 	"github.com/hookbridge/hookbridge/internal/healthcheck"
@@ -58,7 +57,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer nc.Close()
 
-	setupCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	setupCtx, cancel := context.WithTimeout(ctx, service.SetupWait)
 	svc, err := shipping.New(setupCtx, js, shipping.Config{Logger: log})
 	cancel()
 	if err != nil {

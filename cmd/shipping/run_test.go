@@ -18,6 +18,7 @@ import (
 	"github.com/hookbridge/hookbridge/consumers"
 	"github.com/hookbridge/hookbridge/consumers/shipping"
 	"github.com/hookbridge/hookbridge/internal/natstest"
+	"github.com/hookbridge/hookbridge/internal/service"
 )
 
 // syncBuffer is a bytes.Buffer the program and the test may share.
@@ -89,7 +90,7 @@ func TestRun(t *testing.T) {
 
 	addrRe := regexp.MustCompile(`"read":"http://([^"/]+)/shipments"`)
 	var base string
-	natstest.Eventually(t, 10*time.Second, "the listening line", func() bool {
+	natstest.Eventually(t, natstest.Within(service.SetupWait), "the listening line", func() bool {
 		select {
 		case err := <-done:
 			t.Fatalf("run returned early: %v\n%s", err, stdout.String())
@@ -114,7 +115,7 @@ func TestRun(t *testing.T) {
 	}
 	key, _ := shipping.Key("shopify", "hookbridge-dev.myshopify.com", "1000000000000042")
 	var sh shipping.Shipment
-	natstest.Eventually(t, 10*time.Second, "the shipment", func() bool {
+	natstest.Eventually(t, natstest.Patience, "the shipment", func() bool {
 		resp, err := http.Get(base + "/shipments/" + key)
 		if err != nil {
 			t.Fatal(err)
@@ -131,7 +132,7 @@ func TestRun(t *testing.T) {
 	}
 	// The shipment is written before its event is published (the outbox),
 	// so the event may follow a moment later.
-	natstest.Eventually(t, 10*time.Second, "the shipment.created event", func() bool {
+	natstest.Eventually(t, natstest.Patience, "the shipment.created event", func() bool {
 		m, err := s.GetLastMsgForSubject(ctx, "shipping.shipment.created.shopify")
 		return err == nil && m.Header.Get("ce-subject") == key
 	})
@@ -152,7 +153,7 @@ func TestRun(t *testing.T) {
 		if err != nil {
 			t.Fatalf("run after cancel: %v", err)
 		}
-	case <-time.After(15 * time.Second):
+	case <-time.After(natstest.Within(consumers.DefaultShutdownGrace)): // handlers' grace, then the read path's
 		t.Fatal("run did not return after cancel")
 	}
 	if resp, err := http.Get(base + "/healthz"); err == nil {

@@ -2,6 +2,8 @@ package inventory_test
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 
@@ -15,26 +17,43 @@ const hotOrders = 200
 // hotOrder i orders 1 + i%3 of HB-MUG-01 and one HB-TEE-BLK-M.
 func hotOrder(i int) []byte { return shopifyOrder(1000+i, "HB-MUG-01", 1+i%3, "HB-TEE-BLK-M", 1) }
 
-// runAll hands every event to a service at once, each from its own
-// goroutine, and fails on any error. The events alternate between two
+// workers is how many events each Service handles at once, as
+// consumers.Run with that Concurrency would: enough writers to collide on
+// the hot SKUs all the time, but not so many that the requests queue past
+// the client's request timeout on a loaded machine (a thousand at once
+// did), which no deployment asks of one process either.
+const workers = 16
+
+// runAll hands every event to a service, in a random order, workers at a
+// time per service, and fails on any error. The events alternate between two
 // Services with their own connections, as two processes would run them: the
 // store alone keeps them from losing each other's writes.
 func (e env) runAll(t *testing.T, events []event.Event) {
 	t.Helper()
 	services := []*inventory.Service{e.svc, e.another(t)}
-	start := make(chan struct{})
+	events = slices.Clone(events)
+	rand.Shuffle(len(events), func(i, j int) { events[i], events[j] = events[j], events[i] })
+	queues := make([]chan event.Event, len(services))
+	for i := range queues {
+		queues[i] = make(chan event.Event, len(events))
+	}
+	for i, ev := range events {
+		queues[i%len(queues)] <- ev
+	}
 	errs := make(chan error, len(events))
 	var wg sync.WaitGroup
-	for i, ev := range events {
-		svc := services[i%len(services)]
-		wg.Go(func() {
-			<-start
-			if err := svc.Handle(t.Context(), ev); err != nil {
-				errs <- fmt.Errorf("%s %s: %w", ev.Type(), ev.ID(), err)
-			}
-		})
+	for i, svc := range services {
+		close(queues[i])
+		for range workers {
+			wg.Go(func() {
+				for ev := range queues[i] {
+					if err := svc.Handle(t.Context(), ev); err != nil {
+						errs <- fmt.Errorf("%s %s: %w", ev.Type(), ev.ID(), err)
+					}
+				}
+			})
+		}
 	}
-	close(start)
 	wg.Wait()
 	close(errs)
 	for err := range errs {

@@ -39,7 +39,7 @@ func Start(t testing.TB) *Server {
 // StartAt starts a JetStream server at listen with the given store dir.
 func StartAt(t testing.TB, listen, storeDir string) *Server {
 	t.Helper()
-	ns, err := natsserver.Start(natsserver.Config{Listen: listen, StoreDir: storeDir}, nil)
+	ns, err := natsserver.Start(natsserver.Config{Listen: listen, StoreDir: storeDir, ReadyTimeout: Patience}, nil)
 	if err != nil {
 		t.Fatalf("starting nats-server: %v", err)
 	}
@@ -89,6 +89,18 @@ func (s *Server) Connect(t testing.TB) (*nats.Conn, jetstream.JetStream) {
 	}
 	return nc, js
 }
+
+// Patience is how long a test waits for an event that nothing in the code
+// under test bounds: a message handled, a reservation written, a line logged.
+// A loaded machine (two cores shared with other builds, the race detector)
+// stalls processes for seconds at a time; a generous deadline costs nothing
+// when the event comes, and only delays the report when it does not.
+const Patience = 30 * time.Second
+
+// Within is how long a test waits for an outcome the code under test
+// reaches within bound (a configured timeout, an ack wait, a start-up wait)
+// once it runs: the bound twice over, for the stalls above, plus Patience.
+func Within(bound time.Duration) time.Duration { return 2*bound + Patience }
 
 // Eventually polls cond every 20ms until it returns true or d passes.
 func Eventually(t testing.TB, d time.Duration, what string, cond func() bool) {

@@ -22,6 +22,10 @@ import (
 	"github.com/hookbridge/hookbridge/consumers"
 )
 
+// SetupWait bounds how long a sample waits at start-up for its buckets and
+// streams: a broker that is still starting gets this long to answer.
+const SetupWait = 30 * time.Second
+
 // Connect dials NATS for service name and keeps reconnecting for as long as
 // the process runs.
 func Connect(url, name string, log *slog.Logger) (*nats.Conn, jetstream.JetStream, error) {
