@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/hookbridge/hookbridge/bridge"
 	"github.com/hookbridge/hookbridge/internal/natstest"
@@ -80,7 +79,7 @@ func TestBodyMemoryFollowsBytesReceived(t *testing.T) {
 	for range conns {
 		h.holdConn("shop", hdr, announce, []byte("{"))
 	}
-	natstest.Eventually(t, 30*time.Second, "every connection's delivery in flight", func() bool {
+	natstest.Eventually(t, natstest.Patience, "every connection's delivery in flight", func() bool {
 		return h.gauge("hookbridge_inflight_deliveries") == conns
 	})
 	grown := heapInUse() - before
@@ -111,7 +110,7 @@ func TestBodyBytesInFlightAreBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := h.holdConn("shop", bigHdr, len(big), big[:len(big)-1])
-	natstest.Eventually(t, 30*time.Second, "the large body held", func() bool {
+	natstest.Eventually(t, natstest.Patience, "the large body held", func() bool {
 		return h.gauge("hookbridge_body_bytes_in_flight") == limit
 	})
 
@@ -139,7 +138,7 @@ func TestBodyBytesInFlightAreBounded(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("the large delivery: %d", resp.StatusCode)
 	}
-	natstest.Eventually(t, 30*time.Second, "the budget released", func() bool {
+	natstest.Eventually(t, natstest.Patience, "the budget released", func() bool {
 		return h.gauge("hookbridge_body_bytes_in_flight") == 0
 	})
 	if a := h.post(http.MethodPost, "shop", body, hdr); a.code != http.StatusOK {

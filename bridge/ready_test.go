@@ -154,7 +154,7 @@ func TestLastFailure(t *testing.T) {
 	if !errors.Is(err, bridge.ErrUnavailable) {
 		t.Fatalf("remembered %v, want the failed publish", err)
 	}
-	natstest.Eventually(t, 10*time.Second, "the failure to fade", func() bool {
+	natstest.Eventually(t, natstest.Patience, "the failure to fade", func() bool {
 		return failures.Err() == nil
 	})
 
@@ -165,7 +165,7 @@ func TestLastFailure(t *testing.T) {
 		t.Fatal("a second failure was not remembered")
 	}
 	h.ns.Restart(t)
-	natstest.Eventually(t, 10*time.Second, "a delivery stored after the restart", func() bool {
+	natstest.Eventually(t, natstest.Patience, "a delivery stored after the restart", func() bool {
 		return h.post(http.MethodPost, "shop", body, hdr).code == 200
 	})
 	if err := failures.Err(); err != nil {
