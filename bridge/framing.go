@@ -80,6 +80,16 @@ func (c *framingConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// CloseWrite half-closes the connection when the wrapped one can: net/http
+// uses it to end an early answer cleanly (a FIN before the rest of an unread
+// body, instead of a reset that could wipe the answer).
+func (c *framingConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
 // refuseNext counts one request and reports whether it must be refused.
 func refuseNext(ctx context.Context) bool {
 	c, _ := ctx.Value(framingKey{}).(*framingConn)

@@ -105,8 +105,11 @@ func (l *LastFailure) record(err error, hold time.Duration) {
 // stored forgets the last failure. It runs on every stored delivery, so it
 // only reads unless there is something to forget.
 func (l *LastFailure) stored() {
-	if l != nil && l.last.Load() != nil {
-		l.last.Store(nil)
+	if l == nil {
+		return
+	}
+	if f := l.last.Load(); f != nil {
+		l.last.CompareAndSwap(f, nil) // a failure recorded meanwhile stays
 	}
 }
 

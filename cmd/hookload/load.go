@@ -161,7 +161,12 @@ func load(ctx context.Context, args []string, getenv func(string) string, stdout
 	}
 	if f.admin != "" {
 		mem = &bridgeMemory{url: strings.TrimSuffix(f.admin, "/") + "/metrics"}
-		go mem.run(bg, 500*time.Millisecond)
+		memDone := make(chan struct{})
+		go func() {
+			defer close(memDone)
+			mem.run(bg, 500*time.Millisecond)
+		}()
+		defer func() { <-memDone }()
 	}
 	var tr *trickler
 	if f.trickle > 0 {
@@ -184,13 +189,7 @@ func load(ctx context.Context, args []string, getenv func(string) string, stdout
 	}
 	if mem != nil {
 		mem.once(&http.Client{Timeout: 5 * time.Second})
-		fmt.Fprintln(stdout, "bridge   "+mem.String())
-		if f.maxRSS > 0 && mem.maxRSS > float64(f.maxRSS<<20) {
-			memErr = fmt.Errorf("the bridge's resident memory reached %s, above --max-rss %d MiB", fmtMiB(uint64(mem.maxRSS)), f.maxRSS)
-		}
-		if mem.sample == 0 {
-			memErr = fmt.Errorf("no memory sample from %s: %v", mem.url, mem.err)
-		}
+		memErr = mem.report(stdout, f.maxRSS)
 	}
 	stopBg()
 	if tr != nil {

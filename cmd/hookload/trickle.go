@@ -80,6 +80,7 @@ func (t *trickler) once(ctx context.Context) {
 		"Content-Length: " + strconv.FormatInt(t.announce, 10) + "\r\n\r\n{"
 	if _, err := io.WriteString(c, head); err != nil {
 		t.refused.Add(1)
+		wait(ctx, t.every)
 		return
 	}
 	if now := t.open.Add(1); now > t.peak.Load() {
@@ -173,12 +174,19 @@ func (m *bridgeMemory) once(client *http.Client) {
 	m.maxInflight = max(m.maxInflight, int(vals["hookbridge_inflight_deliveries"]))
 }
 
-func (m *bridgeMemory) String() string {
+// report prints the highest figures so far and fails when there are none,
+// or when the RSS went above maxRSS MiB (0: no bound).
+func (m *bridgeMemory) report(w io.Writer, maxRSS int) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.sample == 0 {
-		return fmt.Sprintf("no sample of %s (%v)", m.url, m.err)
+		fmt.Fprintf(w, "bridge   no sample of %s (%v)\n", m.url, m.err)
+		return fmt.Errorf("no memory sample from %s: %v", m.url, m.err)
 	}
-	return fmt.Sprintf("peak RSS %s, heap in use %s, body bytes in flight %s, deliveries in flight %d (%d samples)",
+	fmt.Fprintf(w, "bridge   peak RSS %s, heap in use %s, body bytes in flight %s, deliveries in flight %d (%d samples)\n",
 		fmtMiB(uint64(m.maxRSS)), fmtMiB(uint64(m.maxHeap)), fmtMiB(uint64(m.maxBodyBytes)), m.maxInflight, m.sample)
+	if maxRSS > 0 && m.maxRSS > float64(maxRSS<<20) {
+		return fmt.Errorf("the bridge's resident memory reached %s, above --max-rss %d MiB", fmtMiB(uint64(m.maxRSS)), maxRSS)
+	}
+	return nil
 }

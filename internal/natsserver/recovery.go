@@ -42,9 +42,26 @@ func StoreError(ns *server.Server) error {
 		return fmt.Errorf("embedded JetStream: %w", err)
 	}
 	if limit := jsz.Config.MaxStore; limit > 0 && jsz.Store >= uint64(limit) {
-		return fmt.Errorf("embedded JetStream storage limit reached: %d bytes stored, limit %d (sized from the free disk space when JetStream started)", jsz.Store, limit)
+		return limitError{stored: jsz.Store, limit: uint64(limit)}
 	}
 	return nil
+}
+
+// limitError is StoreError's report of a reached storage limit.
+type limitError struct{ stored, limit uint64 }
+
+func (e limitError) Error() string {
+	return fmt.Sprintf("embedded JetStream storage limit reached: %d bytes stored, limit %d (sized from the free disk space when JetStream started)", e.stored, e.limit)
+}
+
+// limitWouldRise reports whether restarting JetStream would lift a reached
+// storage limit by at least one message: nats-server 2.15 sets the limit at
+// start to three quarters of the free space plus three quarters of what it
+// has stored. A store three times the size of the free space stays at its
+// limit however often it restarts, so restarting it would only interrupt
+// the streams (readiness reports the limit meanwhile).
+func limitWouldRise(stored, free, message uint64) bool {
+	return free/4*3+stored/4*3 >= stored+message
 }
 
 // Recovery restarts the embedded server's JetStream after a storage failure
@@ -118,6 +135,14 @@ func (r Recovery) Run(ctx context.Context) {
 			log.Debug("store dir not writable yet", "error", perr)
 			continue
 		}
+		var lim limitError
+		if errors.As(err, &lim) {
+			free, ok := diskFree(r.Config.StoreDir)
+			if ok && !limitWouldRise(lim.stored, free, uint64(probeSize(r.Config))) {
+				log.Debug("a restart would not lift the storage limit yet", "stored", lim.stored, "free", free)
+				continue
+			}
+		}
 		log.Warn("restarting embedded JetStream", "after", err)
 		if rerr := r.restart(); rerr != nil {
 			log.Error("restarting embedded JetStream failed", "error", rerr)
@@ -141,11 +166,14 @@ func (r Recovery) restart() error {
 	return r.Server.ReloadOptions(opts)
 }
 
+// probeSize is the largest message the server takes, at least 1 MiB.
+func probeSize(cfg Config) int { return max(int(cfg.MaxPayload), 1<<20) }
+
 // probe writes and removes a file the size of the largest message (at
 // least 1 MiB) in the store dir, synced, so that a disk with less room than
 // one delivery does not count as writable.
 func probe(cfg Config) (err error) {
-	size := max(int(cfg.MaxPayload), 1<<20)
+	size := probeSize(cfg)
 	path := filepath.Join(cfg.StoreDir, ".hookbridge-space-probe")
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
