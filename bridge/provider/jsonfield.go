@@ -75,11 +75,22 @@ func (b *jsonBody) scalar(path ...string) string {
 }
 
 // lookup is the raw value at path, or nil when there is none or readers
-// could disagree on it (b.err then says why).
+// could disagree on it (b.err then says why). The top level was collected
+// once for every lookup; a level below it is scanned for the one key
+// without collecting its members.
 func (b *jsonBody) lookup(path []string) []byte {
-	obj := b.top
+	var v []byte
 	for i, key := range path {
-		v, err := obj.member(key)
+		f := keyFinder{key: key}
+		if i == 0 {
+			for _, m := range b.top {
+				f.see(m.key, m.val)
+			}
+		} else if !findKey(v, &f) {
+			return nil // not an object: nothing below it, for any reader
+		}
+		var err error
+		v, err = f.result()
 		if err == nil && i == len(path)-1 && len(v) > 0 && v[0] == '"' {
 			err = checkJSONString(v)
 		}
@@ -89,42 +100,70 @@ func (b *jsonBody) lookup(path []string) []byte {
 			}
 			return nil
 		}
-		if v == nil || i == len(path)-1 {
-			return v
-		}
-		if obj, _ = readObject(v); obj == nil {
-			return nil // not an object: nothing below it, for any reader
+		if v == nil {
+			return nil
 		}
 	}
-	return nil
+	return v
 }
 
-// member is the raw value of key (nil when there is none). When a key
-// differs from it only in case, encoding/json's struct decoding would
-// take that one too, and a map would not; when key repeats, readers
-// differ on which to keep: either way the error says how.
-func (o jsonObject) member(key string) ([]byte, error) {
-	var val []byte
-	exact, folded := 0, 0
-	k := []byte(key)
-	for _, m := range o {
-		switch {
-		case string(m.key) == key:
-			exact++
-			val = m.val
-		case bytes.EqualFold(m.key, k):
-			folded++
-		}
-	}
+// keyFinder looks for one key among an object's members. When a key
+// differs from it only in case, encoding/json's struct decoding would take
+// that one too, and a map would not; when the key repeats, readers differ
+// on which to keep: either way result says how.
+type keyFinder struct {
+	key           string
+	exact, folded int
+	val           []byte // the last exact match's raw value
+}
+
+// see is called for each member, key decoded as encoding/json decodes it.
+func (f *keyFinder) see(key, val []byte) {
 	switch {
-	case folded > 0 && exact == 0:
-		return nil, fmt.Errorf("key %q %w", key, errKeyOtherCase)
-	case folded > 0:
-		return nil, fmt.Errorf("key %q %w", key, errKeyCase)
-	case exact > 1:
-		return nil, fmt.Errorf("key %q %w", key, errRepeatedKey)
+	case string(key) == f.key:
+		f.exact++
+		f.val = val
+	case equalFold(key, f.key):
+		f.folded++
 	}
-	return val, nil
+}
+
+// result is the raw value of the key (nil when there is none), or why
+// readers could disagree on it.
+func (f *keyFinder) result() ([]byte, error) {
+	switch {
+	case f.folded > 0 && f.exact == 0:
+		return nil, fmt.Errorf("key %q %w", f.key, errKeyOtherCase)
+	case f.folded > 0:
+		return nil, fmt.Errorf("key %q %w", f.key, errKeyCase)
+	case f.exact > 1:
+		return nil, fmt.Errorf("key %q %w", f.key, errRepeatedKey)
+	}
+	return f.val, nil
+}
+
+// equalFold is bytes.EqualFold of b and s, without converting s.
+func equalFold(b []byte, s string) bool {
+	for len(b) > 0 && len(s) > 0 {
+		if c, d := b[0], s[0]; c < utf8.RuneSelf && d < utf8.RuneSelf {
+			if c != d {
+				if 'A' <= c && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				if 'A' <= d && d <= 'Z' {
+					d += 'a' - 'A'
+				}
+				if c != d {
+					return false
+				}
+			}
+			b, s = b[1:], s[1:]
+			continue
+		}
+		// Beyond ASCII: the rest as bytes.EqualFold compares it.
+		return bytes.EqualFold(b, []byte(s))
+	}
+	return len(b) == len(s)
 }
 
 // checkJSONString refuses a JSON string (raw, quoted, already known to be

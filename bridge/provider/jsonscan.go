@@ -25,7 +25,7 @@ func readObject(b []byte) (jsonObject, bool) {
 		return nil, false
 	}
 	obj := make(jsonObject, 0, 16)
-	if !s.object(1, &obj) {
+	if !s.object(1, &obj, nil) {
 		return nil, false
 	}
 	s.ws()
@@ -33,6 +33,17 @@ func readObject(b []byte) (jsonObject, bool) {
 		return nil, false
 	}
 	return obj, true
+}
+
+// findKey shows f every member of the JSON object v (raw text already
+// validated as part of its document), without collecting them; false when
+// v is not an object.
+func findKey(v []byte, f *keyFinder) bool {
+	if len(v) == 0 || v[0] != '{' {
+		return false
+	}
+	s := jsonScanner{b: v}
+	return s.object(1, nil, f)
 }
 
 // jsonScanner validates and walks JSON text as RFC 8259 and encoding/json
@@ -60,7 +71,7 @@ func (s *jsonScanner) value(depth int) bool {
 	}
 	switch c := s.b[s.i]; {
 	case c == '{':
-		return s.object(depth+1, nil)
+		return s.object(depth+1, nil, nil)
 	case c == '[':
 		return s.array(depth + 1)
 	case c == '"':
@@ -78,9 +89,9 @@ func (s *jsonScanner) value(depth int) bool {
 	return false
 }
 
-// object reads an object at s.i ('{'); members are appended to out when
-// out is not nil.
-func (s *jsonScanner) object(depth int, out *jsonObject) bool {
+// object reads an object at s.i ('{'); members are appended to out and
+// shown to find when these are not nil.
+func (s *jsonScanner) object(depth int, out *jsonObject, find *keyFinder) bool {
 	if depth > maxJSONDepth {
 		return false
 	}
@@ -108,11 +119,16 @@ func (s *jsonScanner) object(depth int, out *jsonObject) bool {
 		if !s.value(depth) {
 			return false
 		}
-		if out != nil {
+		if out != nil || find != nil {
 			if escaped || !utf8.Valid(key) {
 				key = []byte(jsonString(s.b[start : start+len(key)+2]))
 			}
-			*out = append(*out, jsonMember{key: key, val: s.b[vstart:s.i]})
+			if out != nil {
+				*out = append(*out, jsonMember{key: key, val: s.b[vstart:s.i]})
+			}
+			if find != nil {
+				find.see(key, s.b[vstart:s.i])
+			}
 		}
 		if more, ok := s.next('}'); !more {
 			return ok
