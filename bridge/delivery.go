@@ -2,17 +2,13 @@ package bridge
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gorilla/mux"
-
-	"github.com/hookbridge/hookbridge/bridge/provider"
 )
 
 // deliveryLog carries what the outcome log line reports; never a body,
@@ -25,40 +21,44 @@ type deliveryLog struct {
 	duplicate bool
 }
 
-// handleDelivery runs one delivery from socket to PubAck.
+// handleDelivery runs one delivery from socket to PubAck and answers it.
 func (s *server) handleDelivery(w http.ResponseWriter, r *http.Request) {
-	start := s.cfg.Now()
 	s.metrics.inflight.Inc()
 	defer s.metrics.inflight.Dec()
+	rt, dl, held, err := s.deliver(r)
+	defer s.budget.release(held)
+	s.answer(w, r, rt, err, dl)
+}
 
-	rt := s.sources[mux.Vars(r)["source"]]
+// deliver takes one delivery as far as it goes: it returns at the first
+// error, and nil once JetStream has stored the message (or reported it a
+// duplicate of one it stored). held is what the body holds of the budget;
+// release it after answering.
+func (s *server) deliver(r *http.Request) (rt *route, dl deliveryLog, held int64, err error) {
+	start := s.cfg.Now()
+	rt = s.sources[mux.Vars(r)["source"]]
 	if rt == nil {
-		s.finish(w, r, nil, ErrUnknownSource, deliveryLog{})
-		return
+		return nil, dl, 0, ErrUnknownSource
 	}
 	body, held, err := s.readBody(r)
 	if err != nil {
-		s.finish(w, r, rt, err, deliveryLog{})
-		return
+		return rt, dl, 0, err
 	}
-	defer s.budget.release(held)
 	if err := rt.Provider.Verify(body, r.Header); err != nil {
-		s.finish(w, r, rt, err, deliveryLog{})
-		return
+		return rt, dl, held, err
 	}
 	ev, err := rt.Provider.Extract(body, r.Header)
 	if err != nil {
-		s.finish(w, r, rt, err, deliveryLog{})
-		return
+		return rt, dl, held, err
 	}
+	dl.id = ev.ID
 	msg, err := s.message(rt, delivery{
 		body: body, contentType: r.Header.Get("Content-Type"), received: start, event: ev,
 	})
 	if err != nil {
-		s.finish(w, r, rt, err, deliveryLog{id: ev.ID})
-		return
+		return rt, dl, held, err
 	}
-	dl := deliveryLog{id: ev.ID, ceType: msg.Header.Get("ce-type"), subject: msg.Subject}
+	dl.ceType, dl.subject = msg.Header.Get("ce-type"), msg.Subject
 
 	// The publish outlives a sender that hangs up: the message may be stored
 	// anyway, and the platform's retry will then be a duplicate.
@@ -75,94 +75,18 @@ func (s *server) handleDelivery(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		err = fmt.Errorf("%w: %w", ErrUnavailable, err)
 		s.cfg.Failures.record(err, 2*s.cfg.RetryAfter)
-		s.finish(w, r, rt, err, dl)
-		return
+		return rt, dl, held, err
 	}
 	s.cfg.Failures.stored()
 	dl.seq, dl.duplicate = ack.Sequence, ack.Duplicate
-	s.finish(w, r, rt, nil, dl)
+	return rt, dl, held, nil
 }
 
-// errorBody and okBody are the answers' JSON. They are written by hand
-// (appendJSON) rather than with encoding/json, which on this path cost
-// reflection and allocations per request; TestAnswerJSON holds the output to
-// encoding/json's reading of it.
-type errorBody struct {
-	Error string `json:"error"`
-}
-
-type okBody struct {
-	Status    string `json:"status"`
-	ID        string `json:"id,omitempty"`
-	Subject   string `json:"subject,omitempty"`
-	Seq       uint64 `json:"seq,omitempty"`
-	Duplicate bool   `json:"duplicate,omitempty"`
-}
-
-func (b errorBody) appendJSON(dst []byte) []byte {
-	dst = append(dst, `{"error":`...)
-	dst = appendJSONString(dst, b.Error)
-	return append(dst, "}\n"...)
-}
-
-func (b okBody) appendJSON(dst []byte) []byte {
-	dst = append(dst, `{"status":`...)
-	dst = appendJSONString(dst, b.Status)
-	if b.ID != "" {
-		dst = append(dst, `,"id":`...)
-		dst = appendJSONString(dst, b.ID)
-	}
-	if b.Subject != "" {
-		dst = append(dst, `,"subject":`...)
-		dst = appendJSONString(dst, b.Subject)
-	}
-	if b.Seq != 0 {
-		dst = append(dst, `,"seq":`...)
-		dst = strconv.AppendUint(dst, b.Seq, 10)
-	}
-	if b.Duplicate {
-		dst = append(dst, `,"duplicate":true`...)
-	}
-	return append(dst, "}\n"...)
-}
-
-// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes
-// U+FFFD, as encoding/json does; '<', '>' and '&' are not escaped (no HTML
-// here).
-func appendJSONString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				dst = append(dst, '\\', c)
-			case c < 0x20:
-				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			default:
-				dst = append(dst, c)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			dst = append(dst, "\\ufffd"...)
-		case r == '\u2028' || r == '\u2029':
-			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xf])
-		default:
-			dst = append(dst, s[i:i+size]...)
-		}
-		i += size
-	}
-	return append(dst, '"')
-}
-
-// finish answers the sender, logs one line and counts the outcome.
-func (s *server) finish(w http.ResponseWriter, r *http.Request, rt *route, err error, dl deliveryLog) {
-	code, out := classify(err)
+// answer is the one place that answers a request, logs it and counts it,
+// as outcomeRules says for err; rt is nil when no source was resolved.
+func (s *server) answer(w http.ResponseWriter, r *http.Request, rt *route, err error, dl deliveryLog) {
+	rule := ruleFor(err)
+	code, out := rule.status, rule.outcome
 	if out == outcomePublished && dl.duplicate {
 		out = outcomeDuplicate
 	}
@@ -178,8 +102,8 @@ func (s *server) finish(w http.ResponseWriter, r *http.Request, rt *route, err e
 	default:
 		s.metrics.deliveries.WithLabelValues(srcName, kind, string(out)).Inc()
 	}
-	if reason := verificationReason(err); reason != "" {
-		s.metrics.verifyFailures.WithLabelValues(srcName, reason).Inc()
+	if rule.reason != "" {
+		s.metrics.verifyFailures.WithLabelValues(srcName, rule.reason).Inc()
 	}
 	if out == outcomeDuplicate {
 		s.metrics.duplicates.WithLabelValues(srcName).Inc()
@@ -215,59 +139,12 @@ func (s *server) finish(w http.ResponseWriter, r *http.Request, rt *route, err e
 	switch {
 	case err == nil:
 		writeJSON(w, code, okBody{Status: string(out), ID: dl.id, Subject: dl.subject, Seq: dl.seq, Duplicate: dl.duplicate})
-	case out == outcomePing:
+	case code < 300:
 		writeJSON(w, code, okBody{Status: string(out)})
 	default:
-		if code == http.StatusServiceUnavailable {
+		if rule.retryAfter {
 			w.Header().Set("Retry-After", strconv.Itoa(int(s.cfg.RetryAfter.Round(time.Second)/time.Second)))
 		}
-		writeJSON(w, code, errorBody{Error: publicError(err, out)})
+		writeJSON(w, code, errorBody{Error: rule.public(err)})
 	}
 }
-
-// publicError is the text the sender sees: the sentinel's words, plus the
-// reason for an unusable payload (which names a field, never a value of a
-// secret or signature). Broker details stay in the log.
-func publicError(err error, out outcome) string {
-	switch out {
-	case outcomeUnusable:
-		return err.Error()
-	case outcomeUnauthorized:
-		for _, s := range []error{provider.ErrMissingSignature, provider.ErrMalformedSignature, provider.ErrBadSignature, provider.ErrStale} {
-			if errors.Is(err, s) {
-				return s.Error()
-			}
-		}
-	case outcomeUnknownSource:
-		return ErrUnknownSource.Error()
-	case outcomeTooLarge:
-		return ErrTooLarge.Error()
-	case outcomeMethod:
-		return ErrMethodNotAllowed.Error()
-	case outcomeBadRequest:
-		if errors.Is(err, ErrAmbiguousFraming) {
-			return ErrAmbiguousFraming.Error()
-		}
-		return ErrBadRequest.Error()
-	case outcomeOverloaded:
-		return ErrOverloaded.Error()
-	}
-	return ErrUnavailable.Error()
-}
-
-func writeJSON(w http.ResponseWriter, code int, body interface{ appendJSON([]byte) []byte }) {
-	var buf [256]byte
-	out := body.appendJSON(buf[:0])
-	h := w.Header()
-	h["Content-Type"] = contentTypeJSON
-	h["X-Content-Type-Options"] = nosniff
-	h["Content-Length"] = []string{strconv.Itoa(len(out))}
-	w.WriteHeader(code)
-	_, _ = w.Write(out)
-}
-
-// Shared, never modified header values.
-var (
-	contentTypeJSON = []string{"application/json"}
-	nosniff         = []string{"nosniff"}
-)

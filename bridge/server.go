@@ -1,0 +1,73 @@
+package bridge
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Publisher is what the bridge needs of JetStream: a publish that returns
+// only once the stream has acknowledged the message. jetstream.JetStream
+// satisfies it.
+type Publisher interface {
+	PublishMsg(ctx context.Context, msg *nats.Msg, opts ...jetstream.PublishOpt) (*jetstream.PubAck, error)
+}
+
+// server holds what the delivery handler needs; it is immutable after
+// NewServer and safe for concurrent use.
+type server struct {
+	cfg     Config
+	sources map[string]*route
+	pub     Publisher
+	log     *slog.Logger
+	metrics *Metrics
+	budget  *bodyBudget
+}
+
+// route is one source with its precomputed subject base
+// ("webhooks.shopify.acme-shop").
+type route struct {
+	Source
+	subjectBase string
+	// The counters of the two outcomes almost every delivery has.
+	published, duplicate prometheus.Counter
+}
+
+// NewServer returns the webhook handler: POST /webhooks/{source}. Every
+// route is here. log and metrics may be nil. Serve it on a listener wrapped
+// by GuardFraming, so that requests with ambiguous framing are refused.
+func NewServer(cfg Config, sources []Source, pub Publisher, log *slog.Logger, metrics *Metrics) (http.Handler, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := validateSources(sources); err != nil {
+		return nil, err
+	}
+	if pub == nil {
+		return nil, fmt.Errorf("bridge: no publisher")
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if metrics == nil {
+		metrics = NewMetrics(nil)
+	}
+	s := &server{cfg: cfg, sources: make(map[string]*route, len(sources)), pub: pub, log: log, metrics: metrics,
+		budget: &bodyBudget{limit: cfg.MaxBodyBytesInFlight, gauge: metrics.bodyBytes}}
+	for _, src := range sources {
+		s.sources[src.Name] = &route{
+			Source:      src,
+			subjectBase: cfg.SubjectPrefix + "." + src.Provider.Kind() + "." + src.Name,
+			published:   metrics.deliveries.WithLabelValues(src.Name, src.Provider.Kind(), string(outcomePublished)),
+			duplicate:   metrics.deliveries.WithLabelValues(src.Name, src.Provider.Kind(), string(outcomeDuplicate)),
+		}
+	}
+
+	return s.routes(), nil
+}
