@@ -118,7 +118,10 @@ type framingScanner struct {
 	cl        []byte // Content-Length value, trimmed
 	teCount   int
 	teChunked bool // the (last) Transfer-Encoding value is "chunked"
-	lastName  int  // the last header line's field: 0 other, 1 Content-Length, 2 Transfer-Encoding
+	// The framing field being read (its value may go on in folded lines):
+	// 0 another field, 1 Content-Length, 2 Transfer-Encoding.
+	field int
+	value []byte // its value so far, folded lines joined by a space
 
 	remain int64 // body or chunk bytes still to skip
 	crlf   int   // bytes of a chunk's closing CRLF seen
@@ -247,38 +250,61 @@ func (s *framingScanner) endLine(line []byte, long bool) int64 {
 		return 0
 	}
 	if len(text) == 0 && !long {
+		if bad := s.endField(); bad != 0 {
+			return bad
+		}
 		return s.endBlock()
 	}
 	if text[0] == ' ' || text[0] == '\t' {
-		// A continuation of the previous field (obsolete line folding).
-		if s.lastName != 0 {
-			return s.lose()
+		// A continuation of the previous field (obsolete line folding):
+		// net/http joins it to the value with one space.
+		if s.field != 0 {
+			if long {
+				return s.lose()
+			}
+			s.value = append(s.value, ' ')
+			s.value = append(s.value, bytes.Trim(text, " \t\r\n")...)
 		}
 		return 0
 	}
+	if bad := s.endField(); bad != 0 {
+		return bad
+	}
 	colon := bytes.IndexByte(text, ':')
 	if colon < 0 {
-		s.lastName = 0
 		return 0 // net/http refuses the request and closes the connection
 	}
-	name, value := text[:colon], bytes.Trim(text[colon+1:], " \t\r\n")
+	name := text[:colon]
 	switch {
 	case asciiEqualFold(name, "content-length"):
-		s.lastName = 1
-		if long || (s.clCount > 0 && !bytes.Equal(value, s.cl)) {
-			return s.lose()
+		s.field = 1
+	case asciiEqualFold(name, "transfer-encoding"):
+		s.field = 2
+	default:
+		return 0
+	}
+	if long {
+		return s.lose()
+	}
+	s.value = append(s.value[:0], text[colon+1:]...)
+	return 0
+}
+
+// endField takes the value of the framing field just read, if any.
+func (s *framingScanner) endField() int64 {
+	field := s.field
+	s.field = 0
+	value := bytes.Trim(s.value, " \t\r\n")
+	switch field {
+	case 1:
+		if s.clCount > 0 && !bytes.Equal(value, s.cl) {
+			return s.lose() // net/http refuses differing lengths
 		}
 		s.clCount++
 		s.cl = append(s.cl[:0], value...)
-	case asciiEqualFold(name, "transfer-encoding"):
-		s.lastName = 2
-		if long {
-			return s.lose()
-		}
+	case 2:
 		s.teCount++
 		s.teChunked = asciiEqualFold(value, "chunked")
-	default:
-		s.lastName = 0
 	}
 	return 0
 }
@@ -287,7 +313,7 @@ func (s *framingScanner) endLine(line []byte, long bool) int64 {
 func (s *framingScanner) endBlock() int64 {
 	s.blocks++
 	te, cl, teChunked := s.teCount, s.clCount, s.teChunked
-	s.started, s.clCount, s.teCount, s.teChunked, s.lastName = false, 0, 0, false, 0
+	s.started, s.clCount, s.teCount, s.teChunked = false, 0, 0, false
 	if te > 0 && (cl > 0 || s.http10) {
 		s.state = scanLost
 		return s.blocks
