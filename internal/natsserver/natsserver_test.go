@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hookbridge/hookbridge/internal/natsserver"
+	"github.com/hookbridge/hookbridge/internal/natstest"
 )
 
 // readyTimeout is what the tests configure; a start-up problem must be reported well before it.
@@ -69,15 +69,7 @@ func TestJetStreamCannotStart(t *testing.T) {
 }
 
 func TestStoreDirOnReadOnlyFileSystem(t *testing.T) {
-	mnt := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", mnt).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a read-only tmpfs here (needs root): %v %s", err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("umount", mnt).CombinedOutput(); err != nil {
-			t.Errorf("umount %s: %v %s", mnt, err, out)
-		}
-	})
+	mnt := natstest.Tmpfs(t, "ro,size=1m")
 	startFails(t, natsserver.Config{StoreDir: mnt}, natsserver.ErrStoreDir, syscall.EROFS)
 	startFails(t, natsserver.Config{StoreDir: filepath.Join(mnt, "new")}, natsserver.ErrStoreDir, syscall.EROFS)
 }

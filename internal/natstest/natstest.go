@@ -115,16 +115,23 @@ func Eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
 }
 
 // SmallDisk mounts a tmpfs of the given size ("8m") on a fresh directory
-// and returns it, for tests that fill a disk. It is unmounted when the test
-// ends (lazily if something still holds it). Where mounting is not
-// permitted (not root, no mount(8)) the test is skipped, unless CI is set:
-// CI runs as root and must not skip silently.
+// and returns it, for tests that fill a disk (see Tmpfs).
 func SmallDisk(t testing.TB, size string) string {
 	t.Helper()
+	return Tmpfs(t, "size="+size)
+}
+
+// Tmpfs mounts a tmpfs with the given mount options ("ro,size=1m") on a
+// fresh directory and returns it. It is unmounted when the test ends
+// (lazily if something still holds it). Where mounting is not permitted
+// (not root, no mount(8)) the test is skipped, unless CI is set: CI runs as
+// root and must not skip silently.
+func Tmpfs(t testing.TB, options string) string {
+	t.Helper()
 	dir := t.TempDir()
-	out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput()
+	out, err := exec.Command("mount", "-t", "tmpfs", "-o", options, "tmpfs", dir).CombinedOutput()
 	if err != nil {
-		msg := fmt.Sprintf("this test mounts a tmpfs of %s, which needs root: mount: %v: %s", size, err, bytes.TrimSpace(out))
+		msg := fmt.Sprintf("this test mounts a tmpfs (%s), which needs root: mount: %v: %s", options, err, bytes.TrimSpace(out))
 		if os.Getenv("CI") != "" {
 			t.Fatal(msg)
 		}
