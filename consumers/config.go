@@ -1,0 +1,147 @@
+package consumers
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Config describes one durable consumer. Zero fields take the defaults below.
+type Config struct {
+	// Stream is the stream to consume; default DefaultStream.
+	Stream string
+	// Name is the durable consumer's name (required); [A-Za-z0-9_-]+.
+	Name string
+	// FilterSubjects selects the events (required); wildcards allowed, e.g.
+	// "webhooks.shopify.*.orders.>".
+	FilterSubjects []string
+	// StartTime, when set, makes a new consumer start at the first message
+	// stored at or after it (a replay from a point in time); zero starts at
+	// the beginning of the stream. It cannot be changed on an existing
+	// consumer: pick a new Name to replay.
+	StartTime time.Time
+	// Concurrency is how many handlers run at once; default DefaultConcurrency.
+	Concurrency int
+	// AckWait is how long the server waits for an ack before redelivering;
+	// default DefaultAckWait. A handler that runs longer is kept alive (InProgress).
+	AckWait time.Duration
+	// MaxDeliver is how many times a message is handed to the handler before
+	// it is dead-lettered; default DefaultMaxDeliver.
+	MaxDeliver int
+	// Backoff is the delay before the n-th redelivery after a handler error
+	// (the last entry repeats); default DefaultBackoff().
+	Backoff []time.Duration
+	// DeadLetterStream holds dead letters; default DefaultDeadLetterStream,
+	// created if missing as DeadLetterStreamConfig defines it.
+	DeadLetterStream string
+	// DeadLetterSubject is where this consumer's dead letters go; default
+	// "deadletter.<Name>", where Redrive finds them.
+	DeadLetterSubject string
+	// ShutdownGrace bounds how long in-flight handlers may finish after the
+	// context is cancelled; default DefaultShutdownGrace.
+	ShutdownGrace time.Duration
+	// Logger defaults to a discarding logger.
+	Logger *slog.Logger
+	// Metrics defaults to unregistered metrics.
+	Metrics *Metrics
+}
+
+// Defaults for Config's zero fields.
+const (
+	DefaultStream           = "WEBHOOKS"
+	DefaultConcurrency      = 1
+	DefaultAckWait          = 30 * time.Second
+	DefaultMaxDeliver       = 5
+	DefaultDeadLetterStream = "DEADLETTER"
+	DefaultShutdownGrace    = 30 * time.Second
+)
+
+// DefaultBackoff is the redelivery schedule after handler errors. It is a
+// function so that no caller can change the schedule of every other.
+func DefaultBackoff() []time.Duration {
+	return []time.Duration{time.Second, 5 * time.Second, 30 * time.Second, 2 * time.Minute}
+}
+
+func (c *Config) setDefaults() {
+	if c.Stream == "" {
+		c.Stream = DefaultStream
+	}
+	if c.Concurrency == 0 {
+		c.Concurrency = DefaultConcurrency
+	}
+	if c.AckWait == 0 {
+		c.AckWait = DefaultAckWait
+	}
+	if c.MaxDeliver == 0 {
+		c.MaxDeliver = DefaultMaxDeliver
+	}
+	if len(c.Backoff) == 0 {
+		c.Backoff = DefaultBackoff()
+	}
+	if c.DeadLetterStream == "" {
+		c.DeadLetterStream = DefaultDeadLetterStream
+	}
+	if c.DeadLetterSubject == "" {
+		c.DeadLetterSubject = DeadLetterPrefix + "." + c.Name
+	}
+	if c.ShutdownGrace == 0 {
+		c.ShutdownGrace = DefaultShutdownGrace
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Metrics == nil {
+		c.Metrics = NewMetrics(nil)
+	}
+}
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+// Validate reports a Config that cannot work.
+func (c Config) Validate() error {
+	var errs []error
+	if !nameRE.MatchString(c.Name) {
+		errs = append(errs, fmt.Errorf("name %q: want [A-Za-z0-9_-]+", c.Name))
+	}
+	if len(c.FilterSubjects) == 0 {
+		errs = append(errs, errors.New("filter_subjects: at least one is required"))
+	}
+	if c.Concurrency < 0 || c.MaxDeliver < 0 || c.AckWait < 0 || c.ShutdownGrace < 0 {
+		errs = append(errs, errors.New("concurrency, max_deliver, ack_wait and shutdown_grace must not be negative"))
+	}
+	for _, d := range c.Backoff {
+		if d <= 0 {
+			errs = append(errs, errors.New("backoff: every delay must be positive"))
+			break
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ConsumerConfig is the durable consumer Run creates or updates for c: the
+// whole server-side definition in one literal. MaxDeliver is one above
+// c.MaxDeliver so that a message whose last attempt timed out (a crashed or
+// stuck handler) is still seen once more, by the library alone, and
+// dead-lettered instead of silently left behind by the server.
+func (c Config) ConsumerConfig() jetstream.ConsumerConfig {
+	c.setDefaults()
+	cc := jetstream.ConsumerConfig{
+		Durable:        c.Name,
+		Description:    "hookbridge consumer " + c.Name,
+		FilterSubjects: c.FilterSubjects,
+		DeliverPolicy:  jetstream.DeliverAllPolicy,
+		AckPolicy:      jetstream.AckExplicitPolicy,
+		AckWait:        c.AckWait,
+		MaxDeliver:     c.MaxDeliver + 1,
+		MaxAckPending:  max(c.Concurrency*4, 64),
+	}
+	if !c.StartTime.IsZero() {
+		cc.DeliverPolicy = jetstream.DeliverByStartTimePolicy
+		cc.OptStartTime = &c.StartTime
+	}
+	return cc
+}
