@@ -39,7 +39,7 @@ type Config struct {
 	// created if missing as DeadLetterStreamConfig defines it.
 	DeadLetterStream string
 	// DeadLetterSubject is where this consumer's dead letters go; default
-	// "deadletter.<Name>", where Redrive finds them.
+	// DeadLetterSubject(Name), "deadletter.<Name>", where Redrive finds them.
 	DeadLetterSubject string
 	// ShutdownGrace bounds how long in-flight handlers may finish after the
 	// context is cancelled; default DefaultShutdownGrace.
@@ -86,7 +86,7 @@ func (c *Config) setDefaults() {
 		c.DeadLetterStream = DefaultDeadLetterStream
 	}
 	if c.DeadLetterSubject == "" {
-		c.DeadLetterSubject = DeadLetterPrefix + "." + c.Name
+		c.DeadLetterSubject = DeadLetterSubject(c.Name)
 	}
 	if c.ShutdownGrace == 0 {
 		c.ShutdownGrace = DefaultShutdownGrace

@@ -4,12 +4,120 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
+
+// Dead letters: where they are kept (DeadLetterStreamConfig), what they
+// carry (the Header constants), how they are written (writeDeadLetter) and
+// how they go back (Redrive).
+
+// DeadLetterPrefix starts every dead-letter subject.
+const DeadLetterPrefix = "deadletter"
+
+// DeadLetterSubject is where the dead letters of the named consumer go by
+// default (Config.DeadLetterSubject), and where Redrive reads them:
+// "deadletter.<consumer>".
+func DeadLetterSubject(consumer string) string {
+	return DeadLetterPrefix + "." + consumer
+}
+
+// DeadLetterStreamConfig is the jetstream.StreamConfig of the stream named
+// name that holds the dead letters of every consumer (subjects
+// "deadletter.>"). Run creates or updates it before consuming, so the
+// definition here is the one in force. Dead letters are kept until removed
+// (by Redrive or by hand), and a dead letter written twice for the same
+// delivery, within an hour, is stored once.
+func DeadLetterStreamConfig(name string) jetstream.StreamConfig {
+	return jetstream.StreamConfig{
+		Name:        name,
+		Description: "Messages hookbridge consumers could not process",
+		Subjects:    []string{DeadLetterPrefix + ".>"},
+		Storage:     jetstream.FileStorage,
+		Retention:   jetstream.LimitsPolicy,
+		Duplicates:  time.Hour,
+	}
+}
+
+// Headers a dead letter carries besides the original message's own. All
+// start with headerPrefix, which Redrive strips.
+const (
+	HeaderReason          = "Hookbridge-Dead-Letter-Reason"
+	HeaderDeliveries      = "Hookbridge-Dead-Letter-Deliveries"
+	HeaderConsumer        = "Hookbridge-Dead-Letter-Consumer"
+	HeaderStream          = "Hookbridge-Dead-Letter-Stream"
+	HeaderSequence        = "Hookbridge-Dead-Letter-Sequence"
+	HeaderOriginalSubject = "Hookbridge-Original-Subject"
+	HeaderOriginalMsgID   = "Hookbridge-Original-Msg-Id"
+
+	headerPrefix = "Hookbridge-"
+)
+
+// maxReasonLen bounds HeaderReason: a handler's error can be long, and a
+// header is no place for a whole response body.
+const maxReasonLen = 1024
+
+// reasonHeader is HeaderReason's value: "<reason>: <cause>", cut to
+// maxReasonLen bytes.
+func reasonHeader(reason string, cause error) string {
+	text := reason + ": " + cause.Error()
+	if len(text) > maxReasonLen {
+		text = text[:maxReasonLen]
+	}
+	return text
+}
+
+// writeDeadLetter copies msg with its headers and the failure onto the
+// dead-letter subject, then terminates it. If the copy cannot be stored the
+// message is not terminated but redelivered later: nothing is dropped.
+func (w *worker) writeDeadLetter(ctx context.Context, msg jetstream.Msg, md *jetstream.MsgMetadata, reason string, cause error) {
+	cfg, log := w.cfg, w.cfg.Logger
+	text := reasonHeader(reason, cause)
+	dl := deadLetterMsg(cfg.DeadLetterSubject, cfg.Name, msg, md, text)
+
+	pubCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	// One id per delivered message, so that writing it again (its term was
+	// lost) is deduplicated by the stream.
+	id := fmt.Sprintf("%s:%s:%d", cfg.Name, md.Stream, md.Sequence.Stream)
+	if _, err := w.js.PublishMsg(pubCtx, dl, jetstream.WithMsgID(id)); err != nil {
+		log.Error("dead letter not stored; the message will be redelivered", "consumer", cfg.Name, "seq", md.Sequence.Stream, "error", err)
+		_ = msg.NakWithDelay(cfg.Backoff[len(cfg.Backoff)-1])
+		return
+	}
+	if err := msg.TermWithReason(reason); err != nil {
+		log.Warn("terminating a dead-lettered message failed; it may be dead-lettered again (deduplicated)", "consumer", cfg.Name, "error", err)
+	}
+	cfg.Metrics.deadLettered.WithLabelValues(cfg.Name, reason).Inc()
+	log.Error("message dead-lettered", "consumer", cfg.Name, "seq", md.Sequence.Stream, "subject", msg.Subject(),
+		"dead_letter_subject", cfg.DeadLetterSubject, "reason", text, "deliveries", md.NumDelivered)
+}
+
+// deadLetterMsg is the dead letter of msg on subject: its headers and body,
+// and the failure's headers. Its Nats-Msg-Id, which the dead letter's own id
+// replaces, is kept as HeaderOriginalMsgID.
+func deadLetterMsg(subject, consumer string, msg jetstream.Msg, md *jetstream.MsgMetadata, reason string) *nats.Msg {
+	dl := nats.NewMsg(subject)
+	for k, vs := range msg.Headers() {
+		if k == jetstream.MsgIDHeader {
+			dl.Header[HeaderOriginalMsgID] = vs
+			continue
+		}
+		dl.Header[k] = vs
+	}
+	dl.Header.Set(HeaderReason, reason)
+	dl.Header.Set(HeaderDeliveries, strconv.FormatUint(md.NumDelivered, 10))
+	dl.Header.Set(HeaderConsumer, consumer)
+	dl.Header.Set(HeaderStream, md.Stream)
+	dl.Header.Set(HeaderSequence, strconv.FormatUint(md.Sequence.Stream, 10))
+	dl.Header.Set(HeaderOriginalSubject, msg.Subject())
+	dl.Data = msg.Data()
+	return dl
+}
 
 // Redrive re-publishes the dead letters of one consumer (subject
 // deadletter.<consumer> in stream dlStream) to the subjects they came from,
@@ -29,7 +137,7 @@ func Redrive(ctx context.Context, js jetstream.JetStream, dlStream, consumer str
 	if err != nil {
 		return 0, fmt.Errorf("dead-letter stream %s: %w", dlStream, err)
 	}
-	subject := DeadLetterPrefix + "." + consumer
+	subject := DeadLetterSubject(consumer)
 	oc, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}})
 	if err != nil {
 		return 0, fmt.Errorf("reading %s: %w", subject, err)
@@ -49,21 +157,13 @@ func Redrive(ctx context.Context, js jetstream.JetStream, dlStream, consumer str
 		if err != nil {
 			return n, err
 		}
-		orig := msg.Headers().Get(HeaderOriginalSubject)
-		if orig == "" {
-			return n, fmt.Errorf("dead letter %d has no %s header", md.Sequence.Stream, HeaderOriginalSubject)
+		out, err := redriven(msg, md)
+		if err != nil {
+			return n, err
 		}
-		out := nats.NewMsg(orig)
-		for k, vs := range msg.Headers() {
-			if strings.HasPrefix(k, "Hookbridge-") || k == jetstream.MsgIDHeader {
-				continue
-			}
-			out.Header[k] = vs
-		}
-		out.Data = msg.Data()
 		id := fmt.Sprintf("redrive:%s:%d", dlStream, md.Sequence.Stream)
 		if _, err := js.PublishMsg(ctx, out, jetstream.WithMsgID(id)); err != nil {
-			return n, fmt.Errorf("re-publishing dead letter %d to %s: %w", md.Sequence.Stream, orig, err)
+			return n, fmt.Errorf("re-publishing dead letter %d to %s: %w", md.Sequence.Stream, out.Subject, err)
 		}
 		if err := s.DeleteMsg(ctx, md.Sequence.Stream); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
 			return n, fmt.Errorf("removing dead letter %d: %w", md.Sequence.Stream, err)
@@ -71,4 +171,22 @@ func Redrive(ctx context.Context, js jetstream.JetStream, dlStream, consumer str
 		n++
 	}
 	return n, nil
+}
+
+// redriven is the dead letter msg as it first came: on its original subject,
+// without the dead-letter headers or its old Nats-Msg-Id.
+func redriven(msg jetstream.Msg, md *jetstream.MsgMetadata) (*nats.Msg, error) {
+	orig := msg.Headers().Get(HeaderOriginalSubject)
+	if orig == "" {
+		return nil, fmt.Errorf("dead letter %d has no %s header", md.Sequence.Stream, HeaderOriginalSubject)
+	}
+	out := nats.NewMsg(orig)
+	for k, vs := range msg.Headers() {
+		if strings.HasPrefix(k, headerPrefix) || k == jetstream.MsgIDHeader {
+			continue
+		}
+		out.Header[k] = vs
+	}
+	out.Data = msg.Data()
+	return out, nil
 }

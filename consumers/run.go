@@ -4,39 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"sync"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-)
-
-// DeadLetterPrefix starts every dead-letter subject.
-const DeadLetterPrefix = "deadletter"
-
-// DeadLetterStreamConfig is the stream that holds dead letters.
-func DeadLetterStreamConfig(name string) jetstream.StreamConfig {
-	return jetstream.StreamConfig{
-		Name:        name,
-		Description: "Messages hookbridge consumers could not process",
-		Subjects:    []string{DeadLetterPrefix + ".>"},
-		Storage:     jetstream.FileStorage,
-		Retention:   jetstream.LimitsPolicy,
-		Duplicates:  time.Hour,
-	}
-}
-
-// Headers a dead letter carries besides the original message's own.
-const (
-	HeaderReason          = "Hookbridge-Dead-Letter-Reason"
-	HeaderDeliveries      = "Hookbridge-Dead-Letter-Deliveries"
-	HeaderConsumer        = "Hookbridge-Dead-Letter-Consumer"
-	HeaderStream          = "Hookbridge-Dead-Letter-Stream"
-	HeaderSequence        = "Hookbridge-Dead-Letter-Sequence"
-	HeaderOriginalSubject = "Hookbridge-Original-Subject"
-	HeaderOriginalMsgID   = "Hookbridge-Original-Msg-Id"
 )
 
 // Run creates or updates the durable consumer described by cfg (and the
@@ -148,12 +120,12 @@ func (w *worker) process(ctx context.Context, msg jetstream.Msg) {
 	}
 	n := int(md.NumDelivered)
 	if n > cfg.MaxDeliver {
-		w.deadLetter(ctx, msg, md, "exhausted", errors.New("no successful attempt within max deliveries (the last one timed out)"))
+		w.writeDeadLetter(ctx, msg, md, "exhausted", errors.New("no successful attempt within max deliveries (the last one timed out)"))
 		return
 	}
 	ev, err := DecodeEvent(ctx, msg.Subject(), msg.Headers(), msg.Data())
 	if err != nil {
-		w.deadLetter(ctx, msg, md, "undecodable", err)
+		w.writeDeadLetter(ctx, msg, md, "undecodable", err)
 		return
 	}
 
@@ -172,9 +144,9 @@ func (w *worker) process(ctx context.Context, msg jetstream.Msg) {
 		}
 		w.cfg.Metrics.processed.WithLabelValues(cfg.Name).Inc()
 	case IsPermanent(err):
-		w.deadLetter(ctx, msg, md, "permanent", err)
+		w.writeDeadLetter(ctx, msg, md, "permanent", err)
 	case n >= cfg.MaxDeliver:
-		w.deadLetter(ctx, msg, md, "exhausted", err)
+		w.writeDeadLetter(ctx, msg, md, "exhausted", err)
 	default:
 		delay := cfg.Backoff[min(n, len(cfg.Backoff))-1]
 		log.Warn("handler failed; will retry", "consumer", cfg.Name, "seq", md.Sequence.Stream,
@@ -215,45 +187,4 @@ func keepAlive(msg jetstream.Msg, ackWait time.Duration) func() {
 		}
 	}()
 	return func() { close(stop); <-done }
-}
-
-// deadLetter copies msg with its headers and the failure onto the
-// dead-letter subject, then terminates it. If the copy cannot be stored the
-// message is not terminated but redelivered later: nothing is dropped.
-func (w *worker) deadLetter(ctx context.Context, msg jetstream.Msg, md *jetstream.MsgMetadata, reason string, cause error) {
-	cfg, log := w.cfg, w.cfg.Logger
-	dl := nats.NewMsg(cfg.DeadLetterSubject)
-	for k, vs := range msg.Headers() {
-		if k == jetstream.MsgIDHeader {
-			dl.Header[HeaderOriginalMsgID] = vs
-			continue
-		}
-		dl.Header[k] = vs
-	}
-	text := reason + ": " + cause.Error()
-	if len(text) > 1024 {
-		text = text[:1024]
-	}
-	dl.Header.Set(HeaderReason, text)
-	dl.Header.Set(HeaderDeliveries, strconv.FormatUint(md.NumDelivered, 10))
-	dl.Header.Set(HeaderConsumer, cfg.Name)
-	dl.Header.Set(HeaderStream, md.Stream)
-	dl.Header.Set(HeaderSequence, strconv.FormatUint(md.Sequence.Stream, 10))
-	dl.Header.Set(HeaderOriginalSubject, msg.Subject())
-	dl.Data = msg.Data()
-
-	pubCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	id := fmt.Sprintf("%s:%s:%d", cfg.Name, md.Stream, md.Sequence.Stream)
-	if _, err := w.js.PublishMsg(pubCtx, dl, jetstream.WithMsgID(id)); err != nil {
-		log.Error("dead letter not stored; the message will be redelivered", "consumer", cfg.Name, "seq", md.Sequence.Stream, "error", err)
-		_ = msg.NakWithDelay(cfg.Backoff[len(cfg.Backoff)-1])
-		return
-	}
-	if err := msg.TermWithReason(reason); err != nil {
-		log.Warn("terminating a dead-lettered message failed; it may be dead-lettered again (deduplicated)", "consumer", cfg.Name, "error", err)
-	}
-	w.cfg.Metrics.deadLettered.WithLabelValues(cfg.Name, reason).Inc()
-	log.Error("message dead-lettered", "consumer", cfg.Name, "seq", md.Sequence.Stream, "subject", msg.Subject(),
-		"dead_letter_subject", cfg.DeadLetterSubject, "reason", text, "deliveries", md.NumDelivered)
 }

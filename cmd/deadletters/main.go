@@ -68,7 +68,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case cmd == "list" && len(rest) <= 1:
 		filter := consumers.DeadLetterPrefix + ".>"
 		if len(rest) == 1 {
-			filter = consumers.DeadLetterPrefix + "." + rest[0]
+			filter = consumers.DeadLetterSubject(rest[0])
 		}
 		return list(ctx, js, *stream, filter, stdout)
 	case cmd == "redrive" && len(rest) == 1:
