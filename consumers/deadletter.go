@@ -14,7 +14,8 @@ import (
 
 // Dead letters: where they are kept (DeadLetterStreamConfig), what they
 // carry (the Header constants), how they are written (writeDeadLetter) and
-// how they go back (Redrive).
+// how they go back (Redrive). When a message becomes one is settle's
+// decision, in settle.go.
 
 // DeadLetterPrefix starts every dead-letter subject.
 const DeadLetterPrefix = "deadletter"
@@ -73,10 +74,11 @@ func reasonHeader(reason string, cause error) string {
 
 // writeDeadLetter copies msg with its headers and the failure onto the
 // dead-letter subject, then terminates it. If the copy cannot be stored the
-// message is not terminated but redelivered later: nothing is dropped.
-func (w *worker) writeDeadLetter(ctx context.Context, msg jetstream.Msg, md *jetstream.MsgMetadata, reason string, cause error) {
+// message is not terminated but redelivered after d.delay: nothing is
+// dropped.
+func (w *worker) writeDeadLetter(ctx context.Context, msg jetstream.Msg, md *jetstream.MsgMetadata, d decision) {
 	cfg, log := w.cfg, w.cfg.Logger
-	text := reasonHeader(reason, cause)
+	text := reasonHeader(d.reason, d.cause)
 	dl := deadLetterMsg(cfg.DeadLetterSubject, cfg.Name, msg, md, text)
 
 	pubCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -86,13 +88,13 @@ func (w *worker) writeDeadLetter(ctx context.Context, msg jetstream.Msg, md *jet
 	id := fmt.Sprintf("%s:%s:%d", cfg.Name, md.Stream, md.Sequence.Stream)
 	if _, err := w.js.PublishMsg(pubCtx, dl, jetstream.WithMsgID(id)); err != nil {
 		log.Error("dead letter not stored; the message will be redelivered", "consumer", cfg.Name, "seq", md.Sequence.Stream, "error", err)
-		_ = msg.NakWithDelay(cfg.Backoff[len(cfg.Backoff)-1])
+		_ = msg.NakWithDelay(d.delay)
 		return
 	}
-	if err := msg.TermWithReason(reason); err != nil {
+	if err := msg.TermWithReason(d.reason); err != nil {
 		log.Warn("terminating a dead-lettered message failed; it may be dead-lettered again (deduplicated)", "consumer", cfg.Name, "error", err)
 	}
-	cfg.Metrics.deadLettered.WithLabelValues(cfg.Name, reason).Inc()
+	cfg.Metrics.deadLettered.WithLabelValues(cfg.Name, d.reason).Inc()
 	log.Error("message dead-lettered", "consumer", cfg.Name, "seq", md.Sequence.Stream, "subject", msg.Subject(),
 		"dead_letter_subject", cfg.DeadLetterSubject, "reason", text, "deliveries", md.NumDelivered)
 }

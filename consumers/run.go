@@ -1,3 +1,9 @@
+// Package consumers runs durable JetStream pull consumers on the hookbridge
+// stream and hands each message to a handler as a CloudEvent.
+//
+// It relies only on hookbridge's wire contract (CloudEvents in binary mode on
+// the documented subjects), exactly as a consumer in another language would;
+// it never imports the bridge.
 package consumers
 
 import (
@@ -10,6 +16,14 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 	"github.com/nats-io/nats.go/jetstream"
 )
+
+// Handler processes one event. Returning nil acknowledges the message (the
+// ack is confirmed by the server before the next step). Returning an error
+// redelivers it later, after the next delay of Config.Backoff. Returning an
+// error wrapped by Permanent sends it to the dead-letter subject at once.
+// ctx is cancelled only when the shutdown grace period runs out.
+// A Handler must be safe for concurrent use when Config.Concurrency > 1.
+type Handler func(ctx context.Context, ev event.Event) error
 
 // Run creates or updates the durable consumer described by cfg (and the
 // dead-letter stream) and feeds its messages to h, cfg.Concurrency at a
@@ -26,16 +40,9 @@ func Run(ctx context.Context, js jetstream.JetStream, cfg Config, h Handler) err
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("consumer %s: %w", cfg.Name, err)
 	}
-	if _, err := js.CreateOrUpdateStream(ctx, DeadLetterStreamConfig(cfg.DeadLetterStream)); err != nil {
-		return fmt.Errorf("dead-letter stream %s: %w", cfg.DeadLetterStream, err)
-	}
-	cons, err := js.CreateOrUpdateConsumer(ctx, cfg.Stream, cfg.ConsumerConfig())
+	iter, err := subscribe(ctx, js, cfg)
 	if err != nil {
-		return fmt.Errorf("consumer %s on stream %s: %w", cfg.Name, cfg.Stream, err)
-	}
-	iter, err := cons.Messages(jetstream.PullMaxMessages(cfg.Concurrency))
-	if err != nil {
-		return fmt.Errorf("consumer %s: %w", cfg.Name, err)
+		return err
 	}
 	cfg.Logger.Info("consumer running", "consumer", cfg.Name, "stream", cfg.Stream,
 		"filter_subjects", cfg.FilterSubjects, "concurrency", cfg.Concurrency)
@@ -44,19 +51,48 @@ func Run(ctx context.Context, js jetstream.JetStream, cfg Config, h Handler) err
 	// Handlers outlive ctx by up to the grace period.
 	handlerCtx, cancelHandlers := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelHandlers()
-	stopped := make(chan struct{})
-	go func() {
-		select {
-		case <-ctx.Done():
-			// Stop pulling. Messages the client had buffered but not handed
-			// out are redelivered by the server after the ack wait.
-			iter.Stop()
-		case <-stopped:
-		}
-	}()
-
-	slots := make(chan struct{}, cfg.Concurrency)
 	var wg sync.WaitGroup
+	if err := w.fetch(ctx, handlerCtx, iter, &wg); err != nil {
+		return err
+	}
+	w.drain(&wg, cancelHandlers)
+	cfg.Logger.Info("consumer stopped", "consumer", cfg.Name)
+	return nil
+}
+
+// subscribe creates or updates the dead-letter stream and the durable
+// consumer, and starts pulling at most cfg.Concurrency messages ahead.
+func subscribe(ctx context.Context, js jetstream.JetStream, cfg Config) (jetstream.MessagesContext, error) {
+	if _, err := js.CreateOrUpdateStream(ctx, DeadLetterStreamConfig(cfg.DeadLetterStream)); err != nil {
+		return nil, fmt.Errorf("dead-letter stream %s: %w", cfg.DeadLetterStream, err)
+	}
+	cons, err := js.CreateOrUpdateConsumer(ctx, cfg.Stream, cfg.ConsumerConfig())
+	if err != nil {
+		return nil, fmt.Errorf("consumer %s on stream %s: %w", cfg.Name, cfg.Stream, err)
+	}
+	iter, err := cons.Messages(jetstream.PullMaxMessages(cfg.Concurrency))
+	if err != nil {
+		return nil, fmt.Errorf("consumer %s: %w", cfg.Name, err)
+	}
+	return iter, nil
+}
+
+type worker struct {
+	cfg Config
+	js  jetstream.JetStream
+	h   Handler
+}
+
+// fetch hands the messages of iter to handlers (each counted in wg), at most
+// cfg.Concurrency at once, until ctx is cancelled; then it returns nil with
+// the handlers possibly still running. If the consumer is deleted it waits
+// for the handlers in flight and returns the error.
+func (w *worker) fetch(ctx, handlerCtx context.Context, iter jetstream.MessagesContext, wg *sync.WaitGroup) error {
+	cfg := w.cfg
+	// Stop pulling on cancel. Messages the client had buffered but not handed
+	// out are redelivered by the server after the ack wait.
+	release := context.AfterFunc(ctx, iter.Stop)
+	slots := make(chan struct{}, cfg.Concurrency)
 	for {
 		select {
 		case slots <- struct{}{}:
@@ -73,7 +109,7 @@ func Run(ctx context.Context, js jetstream.JetStream, cfg Config, h Handler) err
 			}
 			if errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound) {
 				iter.Stop()
-				close(stopped)
+				release()
 				wg.Wait()
 				return fmt.Errorf("consumer %s: %w", cfg.Name, err)
 			}
@@ -86,75 +122,80 @@ func Run(ctx context.Context, js jetstream.JetStream, cfg Config, h Handler) err
 			w.process(handlerCtx, msg)
 		}()
 	}
-	close(stopped)
+	release()
+	return nil
+}
 
+// drain waits for the handlers in wg, cancelling them (through cancel) if
+// they are still running after the shutdown grace.
+func (w *worker) drain(wg *sync.WaitGroup, cancel context.CancelFunc) {
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
-	grace := time.NewTimer(cfg.ShutdownGrace)
+	grace := time.NewTimer(w.cfg.ShutdownGrace)
 	defer grace.Stop()
 	select {
 	case <-done:
 	case <-grace.C:
-		cfg.Logger.Warn("handlers still running after the grace period; cancelling them", "consumer", cfg.Name)
-		cancelHandlers()
+		w.cfg.Logger.Warn("handlers still running after the grace period; cancelling them", "consumer", w.cfg.Name)
+		cancel()
 		<-done
 	}
-	cfg.Logger.Info("consumer stopped", "consumer", cfg.Name)
-	return nil
 }
 
-type worker struct {
-	cfg Config
-	js  jetstream.JetStream
-	h   Handler
-}
-
-// process runs one message through the handler and settles it: ack, a
-// delayed redelivery, or a dead letter.
+// process runs one message through the handler, asks settle what becomes of
+// it and carries that out.
 func (w *worker) process(ctx context.Context, msg jetstream.Msg) {
-	cfg, log := w.cfg, w.cfg.Logger
 	md, err := msg.Metadata()
 	if err != nil {
-		log.Error("message without metadata", "consumer", cfg.Name, "error", err)
+		// Left unsettled: the server redelivers it after the ack wait.
+		w.cfg.Logger.Error("message without metadata", "consumer", w.cfg.Name, "error", err)
 		return
 	}
 	n := int(md.NumDelivered)
-	if n > cfg.MaxDeliver {
-		w.writeDeadLetter(ctx, msg, md, "exhausted", errors.New("no successful attempt within max deliveries (the last one timed out)"))
-		return
+	ev, err := w.attempt(ctx, msg, n)
+	w.apply(ctx, msg, md, ev, settle(n, err, w.cfg.MaxDeliver, w.cfg.Backoff))
+}
+
+// attempt decodes the n-th delivery of msg and runs the handler on it, kept
+// alive meanwhile. It returns the error processing ended with, in the kinds
+// settle tells apart: errOverdue (no handler runs past MaxDeliver),
+// undecodable, or the handler's own result.
+func (w *worker) attempt(ctx context.Context, msg jetstream.Msg, n int) (event.Event, error) {
+	if n > w.cfg.MaxDeliver {
+		return event.Event{}, errOverdue
 	}
 	ev, err := DecodeEvent(ctx, msg.Subject(), msg.Headers(), msg.Data())
 	if err != nil {
-		w.writeDeadLetter(ctx, msg, md, "undecodable", err)
-		return
+		return event.Event{}, undecodable{err}
 	}
-
-	stopKeepAlive := keepAlive(msg, cfg.AckWait)
+	stopKeepAlive := keepAlive(msg, w.cfg.AckWait)
 	start := time.Now()
 	err = call(ctx, w.h, ev)
 	stopKeepAlive()
-	w.cfg.Metrics.handlerTime.WithLabelValues(cfg.Name).Observe(time.Since(start).Seconds())
+	w.cfg.Metrics.handlerTime.WithLabelValues(w.cfg.Name).Observe(time.Since(start).Seconds())
+	return ev, err
+}
 
-	switch {
-	case err == nil:
+// apply carries out d on msg, the delivery of ev (zero if never decoded).
+func (w *worker) apply(ctx context.Context, msg jetstream.Msg, md *jetstream.MsgMetadata, ev event.Event, d decision) {
+	cfg, log := w.cfg, w.cfg.Logger
+	switch d.action {
+	case ack:
 		if err := msg.DoubleAck(ctx); err != nil {
 			// The server will redeliver; the handler's effect is idempotent.
 			log.Warn("ack not confirmed; the message will be redelivered", "consumer", cfg.Name, "seq", md.Sequence.Stream, "error", err)
 			return
 		}
-		w.cfg.Metrics.processed.WithLabelValues(cfg.Name).Inc()
-	case IsPermanent(err):
-		w.writeDeadLetter(ctx, msg, md, "permanent", err)
-	case n >= cfg.MaxDeliver:
-		w.writeDeadLetter(ctx, msg, md, "exhausted", err)
-	default:
-		delay := cfg.Backoff[min(n, len(cfg.Backoff))-1]
+		cfg.Metrics.processed.WithLabelValues(cfg.Name).Inc()
+	case retry:
 		log.Warn("handler failed; will retry", "consumer", cfg.Name, "seq", md.Sequence.Stream,
-			"id", ev.ID(), "type", ev.Type(), "delivery", n, "retry_in", delay.String(), "error", err)
-		if err := msg.NakWithDelay(delay); err != nil {
+			"id", ev.ID(), "type", ev.Type(), "delivery", int(md.NumDelivered), "retry_in", d.delay.String(), "error", d.cause)
+		if err := msg.NakWithDelay(d.delay); err != nil {
 			log.Warn("nak failed; the ack wait will redeliver", "consumer", cfg.Name, "error", err)
 		}
-		w.cfg.Metrics.retried.WithLabelValues(cfg.Name).Inc()
+		cfg.Metrics.retried.WithLabelValues(cfg.Name).Inc()
+	case deadLetter:
+		w.writeDeadLetter(ctx, msg, md, d)
 	}
 }
 
