@@ -12,9 +12,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hookbridge/hookbridge/cmd/internal/healthcheck"
+	"github.com/hookbridge/hookbridge/cmd/internal/service"
 	"github.com/hookbridge/hookbridge/consumers/inventory"
-	"github.com/hookbridge/hookbridge/internal/healthcheck"
-	"github.com/hookbridge/hookbridge/internal/service"
 )
 
 const defaultNATS = "nats://127.0.0.1:4222"

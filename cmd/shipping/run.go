@@ -8,9 +8,9 @@ import (
 	"io"
 	"log/slog"
 
+	"github.com/hookbridge/hookbridge/cmd/internal/healthcheck"
+	"github.com/hookbridge/hookbridge/cmd/internal/service"
 	"github.com/hookbridge/hookbridge/consumers/shipping"
-	"github.com/hookbridge/hookbridge/internal/healthcheck"
-	"github.com/hookbridge/hookbridge/internal/service"
 )
 
 const defaultNATS = "nats://127.0.0.1:4222"
