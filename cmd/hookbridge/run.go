@@ -8,8 +8,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/hookbridge/hookbridge/cmd/internal/healthcheck"
 	"github.com/hookbridge/hookbridge/internal/config"
-	"github.com/hookbridge/hookbridge/internal/healthcheck"
 )
 
 const usage = `Usage:

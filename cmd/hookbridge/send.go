@@ -12,9 +12,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/hookbridge/hookbridge/cmd/internal/sources"
 	"github.com/hookbridge/hookbridge/internal/config"
 	"github.com/hookbridge/hookbridge/internal/sample"
-	"github.com/hookbridge/hookbridge/internal/sources"
 )
 
 // send signs a sample delivery for a configured source the way its platform

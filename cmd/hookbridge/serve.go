@@ -22,10 +22,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/hookbridge/hookbridge/bridge"
+	"github.com/hookbridge/hookbridge/cmd/internal/logbuf"
+	"github.com/hookbridge/hookbridge/cmd/internal/sources"
 	"github.com/hookbridge/hookbridge/internal/config"
-	"github.com/hookbridge/hookbridge/internal/logbuf"
 	"github.com/hookbridge/hookbridge/internal/natsserver"
-	"github.com/hookbridge/hookbridge/internal/sources"
 )
 
 // startupWait bounds how long start-up waits for NATS and the stream.

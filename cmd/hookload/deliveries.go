@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/hookbridge/hookbridge/bridge/provider"
+	"github.com/hookbridge/hookbridge/cmd/internal/sources"
 	"github.com/hookbridge/hookbridge/internal/config"
 	"github.com/hookbridge/hookbridge/internal/sample"
-	"github.com/hookbridge/hookbridge/internal/sources"
 )
 
 // delivery is one signed request, built before the clock starts. It is

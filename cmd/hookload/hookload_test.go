@@ -24,9 +24,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/hookbridge/hookbridge/bridge"
+	"github.com/hookbridge/hookbridge/cmd/internal/sources"
 	"github.com/hookbridge/hookbridge/internal/config"
 	"github.com/hookbridge/hookbridge/internal/natstest"
-	"github.com/hookbridge/hookbridge/internal/sources"
 )
 
 func noEnv(string) string { return "" }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -12,77 +11,46 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/hookbridge/hookbridge/consumers/inventory"
-	"github.com/hookbridge/hookbridge/internal/healthcheck"
-	"github.com/hookbridge/hookbridge/internal/service"
-)
+	"github.com/nats-io/nats.go/jetstream"
 
-const defaultNATS = "nats://127.0.0.1:4222"
+	"github.com/hookbridge/hookbridge/cmd/internal/service"
+	"github.com/hookbridge/hookbridge/consumers/inventory"
+)
 
 // run is the whole program; main only supplies the process's context,
 // arguments, environment and streams. It returns nil after ctx is cancelled
-// and the handlers in flight have finished.
+// and the handlers in flight have finished. What every sample shares lives
+// in service.Main; here is only inventory's own: its routes, the initial
+// stock, and the service itself.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	listenDefault := getenv("INVENTORY_LISTEN")
-	if listenDefault == "" {
-		listenDefault = "127.0.0.1:9191"
-	}
-	if len(args) > 0 && args[0] == "healthcheck" {
-		// For container HEALTHCHECKs: the image has no shell or curl. It
-		// probes the address $INVENTORY_LISTEN names, as the service listens there.
-		return healthcheck.Run(ctx, args[1:], healthcheck.LocalURL(listenDefault, "/healthz"), stdout, stderr)
-	}
-	fs := flag.NewFlagSet("inventory", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	natsDefault := getenv("INVENTORY_NATS_URL")
-	if natsDefault == "" {
-		natsDefault = defaultNATS
-	}
-	natsURL := fs.String("nats", natsDefault, "NATS server URL(s), comma-separated (env INVENTORY_NATS_URL)")
-	stockFile := fs.String("stock", "", "JSON `FILE` of initial stock, {\"SKU\": quantity, ...}")
-	var seeds seedFlag
-	fs.Var(&seeds, "seed", "initial stock as `SKU=QTY`[,SKU=QTY...]; repeatable; wins over --stock.\nSeeding sets only SKUs the bucket does not hold yet")
-	listen := fs.String("listen", listenDefault, "(env INVENTORY_LISTEN) address of the read path: GET /stock, /stock/{sku}, /healthz, /metrics")
-	concurrency := fs.Int("concurrency", 4, "webhook events handled at once")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	if *concurrency < 1 {
-		return fmt.Errorf("--concurrency must be at least 1, not %d", *concurrency)
-	}
-	seed, err := readSeed(*stockFile, seeds)
-	if err != nil {
-		return err
-	}
-	log := slog.New(slog.NewJSONHandler(stdout, nil))
-
-	nc, js, err := service.Connect(*natsURL, "inventory", log)
-	if err != nil {
-		return err
-	}
-	defer nc.Close()
-
-	setupCtx, cancel := context.WithTimeout(ctx, service.SetupWait)
-	svc, err := inventory.New(setupCtx, js, inventory.Config{Logger: log})
-	if err == nil {
-		err = svc.Seed(setupCtx, seed)
-	}
-	cancel()
-	if err != nil {
-		return err
-	}
-	cfg := inventory.ConsumerConfig()
-	cfg.Concurrency = *concurrency
-	return service.Run(ctx, js, service.Spec{
-		Name: "inventory", Listen: *listen,
-		Read: svc.Handler(), ReadPaths: []string{"/stock", "/stock/"},
-		Consumer: cfg, Handle: svc.Handle, Log: log,
+	var (
+		stockFile string
+		seeds     seedFlag
+		seed      map[string]int
+	)
+	return service.Main(ctx, args, getenv, stdout, stderr, service.Sample{
+		Name:          "inventory",
+		DefaultListen: "127.0.0.1:9191",
+		ReadPaths:     []string{"/stock", "/stock/"},
+		ReadHelp:      "GET /stock, /stock/{sku}",
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&stockFile, "stock", "", "JSON `FILE` of initial stock, {\"SKU\": quantity, ...}")
+			fs.Var(&seeds, "seed", "initial stock as `SKU=QTY`[,SKU=QTY...]; repeatable; wins over --stock.\nSeeding sets only SKUs the bucket does not hold yet")
+		},
+		Check: func() (err error) {
+			seed, err = readSeed(stockFile, seeds)
+			return err
+		},
+		Start: func(ctx context.Context, js jetstream.JetStream, log *slog.Logger) (service.Domain, error) {
+			svc, err := inventory.New(ctx, js, inventory.Config{Logger: log})
+			if err == nil {
+				err = svc.Seed(ctx, seed)
+			}
+			if err != nil {
+				return service.Domain{}, err
+			}
+			return service.Domain{Read: svc.Handler(), Consumer: inventory.ConsumerConfig(), Handle: svc.Handle}, nil
+		},
 	})
 }
 

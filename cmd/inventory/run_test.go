@@ -16,12 +16,12 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/hookbridge/hookbridge/cmd/internal/service"
 	"github.com/hookbridge/hookbridge/consumers"
 	"github.com/hookbridge/hookbridge/consumers/inventory"
 	"github.com/hookbridge/hookbridge/internal/logtest"
 	"github.com/hookbridge/hookbridge/internal/natstest"
 	"github.com/hookbridge/hookbridge/internal/sample"
-	"github.com/hookbridge/hookbridge/internal/service"
 )
 
 func noEnv(string) string { return "" }

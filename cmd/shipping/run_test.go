@@ -15,10 +15,10 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/hookbridge/hookbridge/cmd/internal/service"
 	"github.com/hookbridge/hookbridge/consumers"
 	"github.com/hookbridge/hookbridge/consumers/shipping"
 	"github.com/hookbridge/hookbridge/internal/natstest"
-	"github.com/hookbridge/hookbridge/internal/service"
 )
 
 // syncBuffer is a bytes.Buffer the program and the test may share.

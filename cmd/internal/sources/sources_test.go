@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookbridge/hookbridge/cmd/internal/sources"
 	"github.com/hookbridge/hookbridge/internal/config"
-	"github.com/hookbridge/hookbridge/internal/sources"
 )
 
 // marker is in every value from the environment below; no error may contain it.

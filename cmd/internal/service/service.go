@@ -1,6 +1,8 @@
-// Package service is what the sample consumers (cmd/inventory,
-// cmd/shipping) share around their domain logic: the NATS connection, and a
-// read path served next to a durable consumer until shutdown.
+// Package service is the shell the sample consumers (cmd/inventory,
+// cmd/shipping) share around their domain logic: environment and flags, the
+// healthcheck subcommand, the NATS connection, and a read path served next
+// to a durable consumer until shutdown. Each sample's run.go holds only a
+// Sample, what is its own.
 package service
 
 import (
@@ -26,9 +28,9 @@ import (
 // streams: a broker that is still starting gets this long to answer.
 const SetupWait = 30 * time.Second
 
-// Connect dials NATS for service name and keeps reconnecting for as long as
+// connect dials NATS for service name and keeps reconnecting for as long as
 // the process runs.
-func Connect(url, name string, log *slog.Logger) (*nats.Conn, jetstream.JetStream, error) {
+func connect(url, name string, log *slog.Logger) (*nats.Conn, jetstream.JetStream, error) {
 	nc, err := nats.Connect(url,
 		nats.Name("hookbridge-"+name),
 		nats.MaxReconnects(-1),
@@ -51,52 +53,37 @@ func Connect(url, name string, log *slog.Logger) (*nats.Conn, jetstream.JetStrea
 	return nc, js, nil
 }
 
-// Spec is one sample service: its read path and its consumer.
-type Spec struct {
-	// Name is used in logs ("inventory").
-	Name string
-	// Listen is the read path's address; it also serves /healthz and /metrics.
-	Listen string
-	// Read serves the paths in ReadPaths ("/stock" and "/stock/").
-	Read      http.Handler
-	ReadPaths []string
-	// Consumer and Handle run with consumers.Run; Consumer's Logger and
-	// Metrics are filled in here.
-	Consumer consumers.Config
-	Handle   consumers.Handler
-	Log      *slog.Logger
-}
-
-// Run serves the read path and runs the consumer side by side until ctx is
-// cancelled (either failing stops the other), then shuts both down: the
-// consumer lets its handlers finish, the read path gets 5 s.
-func Run(ctx context.Context, js jetstream.JetStream, s Spec) error {
+// serve serves d's read path on listen, with /healthz and /metrics, and runs
+// its consumer side by side until ctx is cancelled (either failing stops the
+// other), then shuts both down: the consumer lets its handlers finish, the
+// read path gets 5 s.
+func serve(ctx context.Context, js jetstream.JetStream, s Sample, listen string, d Domain, log *slog.Logger) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	cfg := s.Consumer
-	cfg.Logger = s.Log
+	cfg := d.Consumer
+	cfg.Logger = log
 	cfg.Metrics = consumers.NewMetrics(reg)
 
-	ln, err := net.Listen("tcp", s.Listen)
+	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return fmt.Errorf("--listen: %w", err)
 	}
 	mux := http.NewServeMux()
 	for _, p := range s.ReadPaths {
-		mux.Handle(p, s.Read)
+		mux.Handle(p, d.Read)
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 5 * time.Second,
-		ErrorLog:          slog.NewLogLogger(s.Log.Handler(), slog.LevelWarn),
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	read := ""
 	if len(s.ReadPaths) > 0 {
 		read = "http://" + ln.Addr().String() + s.ReadPaths[0]
 	}
-	s.Log.Info(s.Name+" listening", "read", read, "concurrency", cfg.Concurrency)
+	log.Info(s.Name+" listening", "read", read, "concurrency", cfg.Concurrency)
 
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer stopRun()
@@ -110,7 +97,7 @@ func Run(ctx context.Context, js jetstream.JetStream, s Spec) error {
 		close(serveErr)
 	}()
 
-	runErr := consumers.Run(runCtx, js, cfg, s.Handle)
+	runErr := consumers.Run(runCtx, js, cfg, d.Handle)
 	graceCtx, cancelGrace := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancelGrace()
 	_ = srv.Shutdown(graceCtx)
@@ -118,7 +105,7 @@ func Run(ctx context.Context, js jetstream.JetStream, s Spec) error {
 		runErr = err
 	}
 	if runErr == nil {
-		s.Log.Info(s.Name + " stopped")
+		log.Info(s.Name + " stopped")
 	}
 	return runErr
 }
