@@ -118,8 +118,8 @@ func (g github) extractJSON(body []byte, h http.Header) (Event, error) {
 	if e.Source = obj.str("repository", "html_url"); e.Source == "" {
 		e.Source = obj.str("organization", "html_url")
 	}
-	if e.Subject = obj.scalar("pull_request", "number"); e.Subject == "" {
-		e.Subject = obj.scalar("issue", "number")
+	if e.Subject = obj.id("pull_request", "number"); e.Subject == "" {
+		e.Subject = obj.id("issue", "number")
 	}
 	if obj.err != nil {
 		return Event{}, obj.err

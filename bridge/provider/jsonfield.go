@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/hookbridge/hookbridge/internal/platformid"
 )
 
 // Why a field read from a body is refused: JSON readers in common use
@@ -64,8 +66,21 @@ func (b *jsonBody) str(path ...string) string {
 	return jsonString(b.lookup(path))
 }
 
+// id is the platform id at path, read by the rule every reader of ids in
+// this module shares (see platformid); "" when there is none or the value
+// is not an id.
+func (b *jsonBody) id(path ...string) string {
+	id, err := platformid.Parse(b.lookup(path))
+	if err != nil {
+		return ""
+	}
+	return string(id)
+}
+
 // scalar is the JSON string at path, or the JSON number there exactly as
-// written, or "" for anything else.
+// written, or "" for anything else: any field's text, as the hmac kind's
+// locators document it (HMACConfig), whatever the field holds. An id that
+// a platform defines is read with id instead.
 func (b *jsonBody) scalar(path ...string) string {
 	v := b.lookup(path)
 	if len(v) > 0 && (v[0] == '-' || ('0' <= v[0] && v[0] <= '9')) {

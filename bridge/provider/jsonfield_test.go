@@ -93,6 +93,33 @@ func TestExtractIgnoresOdditiesOffThePath(t *testing.T) {
 	}
 }
 
+// TestExtractSubjectIsAPlatformID: a platform's object id reads as the
+// consumers read it (internal/platformid), so the subject of an order
+// written as a number and as a string of the same digits is one subject,
+// and a number that is no id is no subject.
+func TestExtractSubjectIsAPlatformID(t *testing.T) {
+	bodies := map[string]string{
+		"shopify":     `{"id":%s}`,
+		"woocommerce": `{"id":%s}`,
+		"github":      `{"issue":{"number":%s}}`,
+		"stripe":      `{"id":"evt_1","type":"t","data":{"object":{"id":%s}}}`,
+	}
+	for kind, body := range bodies {
+		kc := kindCaseOf(t, kind)
+		p := mustNew(t, kc.cfg(kc.old))
+		for value, want := range map[string]string{`4711`: "4711", `" 4711 "`: "4711", `47.11`: "", `-4711`: ""} {
+			t.Run(kind+" "+value, func(t *testing.T) {
+				b := strings.Replace(body, "%s", value, 1)
+				got, err := p.Extract([]byte(b), extractHeader(kc))
+				checkSentinel(t, err, nil)
+				if got.Subject != want {
+					t.Fatalf("%s: Subject %q, want %q", b, got.Subject, want)
+				}
+			})
+		}
+	}
+}
+
 func kindCaseOf(t *testing.T, kind string) kindCase {
 	t.Helper()
 	for _, kc := range kindCases() {

@@ -45,8 +45,8 @@ func (s shopify) verify(body []byte, h http.Header) error {
 //	        own duplicate test), the webhook id on every retry of one copy.
 //	Type    X-Shopify-Topic ("orders/create")
 //	Source  X-Shopify-Shop-Domain
-//	Subject body "id" (string, or number as written), else body
-//	        "admin_graphql_api_id"
+//	Subject body "id" (a platform id: a string, or an integer as
+//	        written), else body "admin_graphql_api_id"
 //	Time    X-Shopify-Triggered-At (RFC 3339)
 func (s shopify) extract(body []byte, h http.Header) (Event, error) {
 	e := Event{
@@ -64,8 +64,8 @@ func (s shopify) extract(body []byte, h http.Header) (Event, error) {
 		return Event{}, fmt.Errorf("%s is missing: %w", shopifyTopic, ErrUnusable)
 	}
 	obj := parseJSONObject(body)
-	if e.Subject = obj.scalar("id"); e.Subject == "" {
-		e.Subject = obj.str("admin_graphql_api_id")
+	if e.Subject = obj.id("id"); e.Subject == "" {
+		e.Subject = obj.id("admin_graphql_api_id")
 	}
 	if t, err := time.Parse(time.RFC3339, h.Get(shopifyTriggered)); err == nil {
 		e.Time = t

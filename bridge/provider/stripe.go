@@ -92,7 +92,7 @@ func parseStripeSignature(v string, size int) (t string, ts time.Time, sigs [][]
 //	Time    body "created" (Unix seconds)
 func (s stripe) extract(body []byte, _ http.Header) (Event, error) {
 	obj := parseJSONObject(body)
-	e := Event{ID: obj.str("id"), Type: obj.str("type"), Source: obj.str("account"), Subject: obj.scalar("data", "object", "id")}
+	e := Event{ID: obj.str("id"), Type: obj.str("type"), Source: obj.str("account"), Subject: obj.id("data", "object", "id")}
 	if t, ok := parseUnix(obj.scalar("created")); ok {
 		e.Time = t
 	}

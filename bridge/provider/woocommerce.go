@@ -68,7 +68,7 @@ func isWooCommercePing(body []byte) bool {
 //	        sha256(topic + "\n" + body), see below
 //	Type    X-WC-Webhook-Topic ("order.created")
 //	Source  X-WC-Webhook-Source (the shop's home URL)
-//	Subject body "id" (number as written, or string)
+//	Subject body "id" (a platform id: an integer as written, or a string)
 //	Time    body "date_modified_gmt", else "date_created_gmt"
 //	        ("2006-01-02T15:04:05", UTC), else zero
 //
@@ -102,7 +102,7 @@ func (w wooCommerce) extract(body []byte, h http.Header) (Event, error) {
 		Source: h.Get(wcSource),
 	}
 	obj := parseJSONObject(body)
-	e.Subject = obj.scalar("id")
+	e.Subject = obj.id("id")
 	for _, field := range []string{"date_modified_gmt", "date_created_gmt"} {
 		if t, err := time.ParseInLocation("2006-01-02T15:04:05", obj.str(field), time.UTC); err == nil {
 			e.Time = t

@@ -2,12 +2,9 @@ package inventory
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/cloudevents/sdk-go/v2/event"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/hookbridge/hookbridge/consumers"
 )
@@ -88,56 +85,4 @@ func (s *Service) backorderEvent(k string, rec orderRecord, sku string, b pendin
 	}
 	err := ev.SetData(event.ApplicationJSON, data)
 	return ev, err
-}
-
-// ensureEventsStream creates the stream of the service's own events, or
-// updates an existing one so that it captures "inventory.>" and keeps ids
-// for the duplicate window; its other settings (retention, max_age, ...)
-// belong to the operator and are kept.
-func ensureEventsStream(ctx context.Context, js jetstream.JetStream, cfg Config) error {
-	const subjects = "inventory.>"
-	st, err := js.Stream(ctx, cfg.EventsStream)
-	if errors.Is(err, jetstream.ErrStreamNotFound) {
-		_, err = js.CreateStream(ctx, jetstream.StreamConfig{
-			Name:        cfg.EventsStream,
-			Description: "hookbridge inventory events (backorders)",
-			Subjects:    []string{subjects},
-			Storage:     jetstream.FileStorage,
-			Replicas:    cfg.Replicas,
-			Duplicates:  cfg.DuplicateWindow,
-		})
-		if !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
-			return wrapStreamErr(cfg.EventsStream, err)
-		}
-		// Another instance created it just now: check it as any existing one.
-		st, err = js.Stream(ctx, cfg.EventsStream)
-	}
-	if err != nil {
-		return wrapStreamErr(cfg.EventsStream, err)
-	}
-	sc := st.CachedInfo().Config
-	changed := false
-	if !slices.Contains(sc.Subjects, subjects) {
-		sc.Subjects = append(sc.Subjects, subjects)
-		changed = true
-	}
-	want := cfg.DuplicateWindow
-	if sc.MaxAge > 0 && sc.MaxAge < want {
-		want = sc.MaxAge // the server refuses a window longer than max_age
-	}
-	if sc.Duplicates < want {
-		sc.Duplicates = want
-		changed = true
-	}
-	if changed {
-		_, err = js.UpdateStream(ctx, sc)
-	}
-	return wrapStreamErr(cfg.EventsStream, err)
-}
-
-func wrapStreamErr(name string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf("stream %s: %w", name, err)
 }

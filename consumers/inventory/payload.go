@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/hookbridge/hookbridge/internal/platformid"
 )
 
 // ErrBadPayload reports an order event that cannot be read: not JSON of the
@@ -76,8 +78,8 @@ type lineItem struct {
 // shopifyOrder is the part of Shopify's REST Order resource (the body of the
 // orders/create and orders/cancelled webhooks) that stock depends on.
 type shopifyOrder struct {
-	ID        orderID    `json:"id"`
-	LineItems []lineItem `json:"line_items"`
+	ID        platformid.ID `json:"id"`
+	LineItems []lineItem    `json:"line_items"`
 }
 
 func parseShopify(data []byte) (orderPayload, error) {
@@ -94,9 +96,9 @@ func parseShopify(data []byte) (orderPayload, error) {
 // wooOrder is the part of WooCommerce's REST v3 order (the body of the
 // order.created and order.updated webhooks) that stock depends on.
 type wooOrder struct {
-	ID        orderID    `json:"id"`
-	Status    string     `json:"status"`
-	LineItems []lineItem `json:"line_items"`
+	ID        platformid.ID `json:"id"`
+	Status    string        `json:"status"`
+	LineItems []lineItem    `json:"line_items"`
 }
 
 func parseWooCommerce(data []byte) (orderPayload, error) {
@@ -143,32 +145,6 @@ func decode(data []byte, v any) error {
 	if err := json.Unmarshal(data, v); err != nil {
 		return fmt.Errorf("not a JSON order: %w", err)
 	}
-	return nil
-}
-
-// orderID is a platform's order id: a JSON integer (both platforms) or a
-// non-empty string, kept as its text, so 450789469 and "450789469" are the
-// same order.
-type orderID string
-
-func (o *orderID) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		return nil
-	}
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*o = orderID(strings.TrimSpace(s))
-		return nil
-	}
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return fmt.Errorf("order id %s is not an integer or a string", b)
-		}
-	}
-	*o = orderID(b)
 	return nil
 }
 

@@ -84,19 +84,14 @@ type Service struct {
 	hook func(point string)
 }
 
-// New creates or updates the bucket and the events stream and returns the
-// service.
+// New creates or updates the bucket and the events stream (see stream.go)
+// and returns the service.
 func New(ctx context.Context, js jetstream.JetStream, cfg Config) (*Service, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("inventory config: %w", err)
 	}
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:      cfg.Bucket,
-		Description: "hookbridge inventory: sku.<sku> stock, order.<key> order records",
-		Storage:     jetstream.FileStorage,
-		Replicas:    cfg.Replicas,
-	})
+	kv, err := js.CreateOrUpdateKeyValue(ctx, cfg.bucketConfig())
 	if err != nil {
 		return nil, fmt.Errorf("kv bucket %s: %w", cfg.Bucket, err)
 	}

@@ -77,30 +77,6 @@ func unmarshal(data []byte, v any) error {
 	return nil
 }
 
-// id is a platform id, which JSON carries as a number (Shopify's exceed
-// float64 precision) or a string; it keeps the literal digits.
-type id string
-
-func (i *id) UnmarshalJSON(b []byte) error {
-	switch {
-	case string(b) == "null":
-		*i = ""
-	case len(b) > 0 && b[0] == '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*i = id(strings.TrimSpace(s))
-	default:
-		var n json.Number
-		if err := json.Unmarshal(b, &n); err != nil {
-			return fmt.Errorf("id: %w", err)
-		}
-		*i = id(n.String())
-	}
-	return nil
-}
-
 // joinName is "first last" without stray spaces.
 func joinName(first, last string) string {
 	return strings.TrimSpace(strings.TrimSpace(first) + " " + strings.TrimSpace(last))

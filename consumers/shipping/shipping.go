@@ -125,35 +125,18 @@ type Service struct {
 	log *slog.Logger
 }
 
-// New creates or updates the bucket and the stream, then returns the
-// service.
+// New creates or updates the bucket and the stream (see stream.go), then
+// returns the service.
 func New(ctx context.Context, js jetstream.JetStream, cfg Config) (*Service, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:      cfg.Bucket,
-		Description: "hookbridge shipping: one shipment per order",
-		Storage:     jetstream.FileStorage,
-		Replicas:    cfg.Replicas,
-		// Enough for a whole life (create, flush, cancel or fulfil,
-		// flush), for `nats kv history`.
-		History: 5,
-	})
+	kv, err := js.CreateOrUpdateKeyValue(ctx, cfg.bucketConfig())
 	if err != nil {
 		return nil, fmt.Errorf("shipping: bucket %s: %w", cfg.Bucket, err)
 	}
-	_, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name:        cfg.Stream,
-		Description: "hookbridge shipping events (CloudEvents, binary mode)",
-		Subjects:    []string{cfg.SubjectPrefix + ".>"},
-		Storage:     jetstream.FileStorage,
-		Retention:   jetstream.LimitsPolicy,
-		Replicas:    cfg.Replicas,
-		Duplicates:  cfg.Duplicates,
-	})
-	if err != nil {
+	if _, err := js.CreateOrUpdateStream(ctx, cfg.streamConfig()); err != nil {
 		return nil, fmt.Errorf("shipping: stream %s: %w", cfg.Stream, err)
 	}
 	return &Service{cfg: cfg, js: js, kv: kv, log: cfg.Logger}, nil

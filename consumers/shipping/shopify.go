@@ -1,9 +1,11 @@
 package shipping
 
+import "github.com/hookbridge/hookbridge/internal/platformid"
+
 // shopifyOrder is the part of Shopify's REST Order resource (the body of
 // the orders/* webhooks) that shipping reads.
 type shopifyOrder struct {
-	ID              id               `json:"id"`
+	ID              platformid.ID    `json:"id"`
 	Name            string           `json:"name"`
 	LineItems       []shopifyItem    `json:"line_items"`
 	ShippingAddress *shopifyAddress  `json:"shipping_address"`

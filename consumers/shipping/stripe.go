@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/hookbridge/hookbridge/internal/platformid"
 )
 
 // stripeEvent is the part of a Stripe Event whose data.object is a Checkout
@@ -15,9 +17,9 @@ type stripeEvent struct {
 }
 
 type stripeSession struct {
-	ID                string `json:"id"`
-	PaymentStatus     string `json:"payment_status"`
-	ClientReferenceID string `json:"client_reference_id"`
+	ID                platformid.ID `json:"id"`
+	PaymentStatus     string        `json:"payment_status"`
+	ClientReferenceID string        `json:"client_reference_id"`
 	// ShippingDetails is where API versions before 2025-03-31.basil put
 	// the collected address; later ones use CollectedInformation.
 	ShippingDetails      *stripeShipping `json:"shipping_details"`
@@ -48,7 +50,7 @@ func decodeStripe(data []byte) (order, string, error) {
 		return order{}, "", err
 	}
 	cs := se.Data.Object
-	if strings.TrimSpace(cs.ID) == "" {
+	if cs.ID == "" {
 		return order{}, "", ErrNoOrderID
 	}
 	switch cs.PaymentStatus {
@@ -69,7 +71,7 @@ func decodeStripe(data []byte) (order, string, error) {
 	o := order{
 		action:    actPaid,
 		platform:  "stripe",
-		id:        strings.TrimSpace(cs.ID),
+		id:        string(cs.ID),
 		reference: cs.ClientReferenceID,
 		address: Address{
 			Name:       sd.Name,

@@ -1,14 +1,16 @@
 package shipping
 
+import "github.com/hookbridge/hookbridge/internal/platformid"
+
 // wooOrder is the part of WooCommerce's REST v3 order (the body of the
 // order.* webhooks) that shipping reads.
 type wooOrder struct {
-	ID        id         `json:"id"`
-	Number    string     `json:"number"`
-	Status    string     `json:"status"`
-	Shipping  wooAddress `json:"shipping"`
-	LineItems []wooItem  `json:"line_items"`
-	Billing   wooBilling `json:"billing"`
+	ID        platformid.ID `json:"id"`
+	Number    string        `json:"number"`
+	Status    string        `json:"status"`
+	Shipping  wooAddress    `json:"shipping"`
+	LineItems []wooItem     `json:"line_items"`
+	Billing   wooBilling    `json:"billing"`
 }
 
 type wooAddress struct {
