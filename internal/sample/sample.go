@@ -34,108 +34,150 @@ func Delivery(kind string, loc Locators, eventType, id string, now time.Time) ([
 // several events (created, paid, cancelled) can concern one order. An empty
 // orderID derives one from id.
 func DeliveryForOrder(kind string, loc Locators, eventType, id, orderID string, now time.Time) ([]byte, http.Header, error) {
-	h := http.Header{}
-	h.Set("Content-Type", "application/json")
 	num := orderID
 	if num == "" {
 		num = numericID(id)
 	} else if strings.Trim(num, "0123456789") != "" {
 		return nil, nil, fmt.Errorf("order id %q: want digits, as the platforms' order ids are", num)
 	}
-	order := map[string]any{
-		"id":         json.Number(num),
-		"currency":   "USD",
-		"line_items": []any{map[string]any{"sku": "HB-MUG-01", "quantity": 2, "price": "12.00", "name": "Mug"}},
-	}
-	var body any
-	switch kind {
-	case "shopify":
-		eventType = orDefault(eventType, "orders/create")
-		h.Set("User-Agent", "Shopify-Captain-Hook")
-		h.Set("X-Shopify-Topic", eventType)
-		h.Set("X-Shopify-Shop-Domain", "hookbridge-dev.myshopify.com")
-		h.Set("X-Shopify-API-Version", "2025-10")
-		h.Set("X-Shopify-Webhook-Id", id)
-		h.Set("X-Shopify-Event-Id", id)
-		h.Set("X-Shopify-Triggered-At", now.UTC().Format(time.RFC3339Nano))
-		order["admin_graphql_api_id"] = "gid://shopify/Order/" + num
-		order["created_at"] = now.Format(time.RFC3339)
-		order["financial_status"] = "paid"
-		if eventType == "orders/cancelled" {
-			order["cancelled_at"] = now.Format(time.RFC3339)
-			order["cancel_reason"] = "customer"
-		}
-		order["total_price"] = "24.00"
-		body = order
-	case "woocommerce":
-		eventType = orDefault(eventType, "order.created")
-		resource, event, _ := strings.Cut(eventType, ".")
-		h.Set("User-Agent", "WooCommerce/9.4.0 Hookshot (WordPress/6.7.1)")
-		h.Set("X-WC-Webhook-Source", "https://shop.example.test/")
-		h.Set("X-WC-Webhook-Topic", eventType)
-		h.Set("X-WC-Webhook-Resource", resource)
-		h.Set("X-WC-Webhook-Event", event)
-		h.Set("X-WC-Webhook-ID", "1")
-		h.Set("X-WC-Webhook-Delivery-ID", id)
-		order["status"] = "processing"
-		order["date_created_gmt"] = now.UTC().Format("2006-01-02T15:04:05")
-		order["date_modified_gmt"] = now.UTC().Format("2006-01-02T15:04:05")
-		order["total"] = "24.00"
-		body = order
-	case "stripe":
-		eventType = orDefault(eventType, "payment_intent.succeeded")
-		body = map[string]any{
-			"id": "evt_" + id, "object": "event", "api_version": "2025-09-30.clover",
-			"created": now.Unix(), "livemode": false, "type": eventType,
-			"data": map[string]any{"object": map[string]any{
-				"id": "pi_" + id, "object": "payment_intent", "amount": 2400, "currency": "usd", "status": "succeeded",
-			}},
-		}
-	case "standardwebhooks":
-		eventType = orDefault(eventType, "invoice.paid")
-		h.Set("webhook-id", "msg_"+id)
-		body = map[string]any{
-			"type": eventType, "timestamp": now.UTC().Format(time.RFC3339),
-			"data": map[string]any{"id": "inv_" + id, "amount": 2400, "currency": "USD"},
-		}
-	case "github":
-		eventType = orDefault(eventType, "issues.opened")
-		event, action, _ := strings.Cut(eventType, ".")
-		h.Set("User-Agent", "GitHub-Hookshot/0000000")
-		h.Set("X-GitHub-Event", event)
-		h.Set("X-GitHub-Delivery", id)
-		h.Set("X-GitHub-Hook-ID", "1")
-		b := map[string]any{
-			"repository": map[string]any{"full_name": "acme/shop", "html_url": "https://github.com/acme/shop"},
-			"sender":     map[string]any{"login": "octocat"},
-		}
-		if action != "" {
-			b["action"] = action
-			b["issue"] = map[string]any{"number": 1, "title": "Sample issue"}
-		}
-		body = b
-	case "hmac":
-		eventType = orDefault(eventType, "example.created")
-		b := map[string]any{"data": map[string]any{"id": num}}
-		for _, l := range []struct{ locator, value string }{
-			{loc.ID, id}, {loc.Type, eventType},
-			{loc.Subject, num}, {loc.Time, now.UTC().Format(time.RFC3339)},
-		} {
-			kind, where, ok := strings.Cut(l.locator, ":")
-			switch {
-			case !ok:
-			case kind == "header":
-				h.Set(where, l.value)
-			case kind == "json":
-				setPath(b, where, l.value)
-			}
-		}
-		body = b
-	default:
+	build := builder(kind)
+	if build == nil {
 		return nil, nil, fmt.Errorf("no sample delivery for provider %q", kind)
 	}
-	data, err := json.Marshal(body)
-	return data, h, err
+	r := request{
+		h: http.Header{}, loc: loc, eventType: eventType, id: id, num: num, now: now,
+		order: map[string]any{
+			"id":         json.Number(num),
+			"currency":   "USD",
+			"line_items": []any{map[string]any{"sku": "HB-MUG-01", "quantity": 2, "price": "12.00", "name": "Mug"}},
+		},
+	}
+	r.h.Set("Content-Type", "application/json")
+	data, err := json.Marshal(build(&r))
+	return data, r.h, err
+}
+
+// request is what a platform's builder shapes its delivery from: it sets
+// the platform's headers on h and returns the body.
+type request struct {
+	h         http.Header
+	loc       Locators
+	eventType string
+	id, num   string // the delivery's id, the order's numeric id
+	now       time.Time
+	order     map[string]any // the order fields every commerce platform shares
+}
+
+// builder is the delivery shape of a provider kind, or nil.
+func builder(kind string) func(*request) any {
+	switch kind {
+	case "shopify":
+		return shopify
+	case "woocommerce":
+		return woocommerce
+	case "stripe":
+		return stripe
+	case "standardwebhooks":
+		return standardWebhooks
+	case "github":
+		return github
+	case "hmac":
+		return genericHMAC
+	}
+	return nil
+}
+
+func shopify(r *request) any {
+	eventType := orDefault(r.eventType, "orders/create")
+	h, order, now := r.h, r.order, r.now
+	h.Set("User-Agent", "Shopify-Captain-Hook")
+	h.Set("X-Shopify-Topic", eventType)
+	h.Set("X-Shopify-Shop-Domain", "hookbridge-dev.myshopify.com")
+	h.Set("X-Shopify-API-Version", "2025-10")
+	h.Set("X-Shopify-Webhook-Id", r.id)
+	h.Set("X-Shopify-Event-Id", r.id)
+	h.Set("X-Shopify-Triggered-At", now.UTC().Format(time.RFC3339Nano))
+	order["admin_graphql_api_id"] = "gid://shopify/Order/" + r.num
+	order["created_at"] = now.Format(time.RFC3339)
+	order["financial_status"] = "paid"
+	if eventType == "orders/cancelled" {
+		order["cancelled_at"] = now.Format(time.RFC3339)
+		order["cancel_reason"] = "customer"
+	}
+	order["total_price"] = "24.00"
+	return order
+}
+
+func woocommerce(r *request) any {
+	eventType := orDefault(r.eventType, "order.created")
+	resource, event, _ := strings.Cut(eventType, ".")
+	h, order := r.h, r.order
+	h.Set("User-Agent", "WooCommerce/9.4.0 Hookshot (WordPress/6.7.1)")
+	h.Set("X-WC-Webhook-Source", "https://shop.example.test/")
+	h.Set("X-WC-Webhook-Topic", eventType)
+	h.Set("X-WC-Webhook-Resource", resource)
+	h.Set("X-WC-Webhook-Event", event)
+	h.Set("X-WC-Webhook-ID", "1")
+	h.Set("X-WC-Webhook-Delivery-ID", r.id)
+	order["status"] = "processing"
+	order["date_created_gmt"] = r.now.UTC().Format("2006-01-02T15:04:05")
+	order["date_modified_gmt"] = r.now.UTC().Format("2006-01-02T15:04:05")
+	order["total"] = "24.00"
+	return order
+}
+
+func stripe(r *request) any {
+	return map[string]any{
+		"id": "evt_" + r.id, "object": "event", "api_version": "2025-09-30.clover",
+		"created": r.now.Unix(), "livemode": false, "type": orDefault(r.eventType, "payment_intent.succeeded"),
+		"data": map[string]any{"object": map[string]any{
+			"id": "pi_" + r.id, "object": "payment_intent", "amount": 2400, "currency": "usd", "status": "succeeded",
+		}},
+	}
+}
+
+func standardWebhooks(r *request) any {
+	r.h.Set("webhook-id", "msg_"+r.id)
+	return map[string]any{
+		"type": orDefault(r.eventType, "invoice.paid"), "timestamp": r.now.UTC().Format(time.RFC3339),
+		"data": map[string]any{"id": "inv_" + r.id, "amount": 2400, "currency": "USD"},
+	}
+}
+
+func github(r *request) any {
+	event, action, _ := strings.Cut(orDefault(r.eventType, "issues.opened"), ".")
+	r.h.Set("User-Agent", "GitHub-Hookshot/0000000")
+	r.h.Set("X-GitHub-Event", event)
+	r.h.Set("X-GitHub-Delivery", r.id)
+	r.h.Set("X-GitHub-Hook-ID", "1")
+	b := map[string]any{
+		"repository": map[string]any{"full_name": "acme/shop", "html_url": "https://github.com/acme/shop"},
+		"sender":     map[string]any{"login": "octocat"},
+	}
+	if action != "" {
+		b["action"] = action
+		b["issue"] = map[string]any{"number": 1, "title": "Sample issue"}
+	}
+	return b
+}
+
+// genericHMAC puts each value where its locator says, in a header or the body.
+func genericHMAC(r *request) any {
+	b := map[string]any{"data": map[string]any{"id": r.num}}
+	for _, l := range []struct{ locator, value string }{
+		{r.loc.ID, r.id}, {r.loc.Type, orDefault(r.eventType, "example.created")},
+		{r.loc.Subject, r.num}, {r.loc.Time, r.now.UTC().Format(time.RFC3339)},
+	} {
+		kind, where, ok := strings.Cut(l.locator, ":")
+		switch {
+		case !ok:
+		case kind == "header":
+			r.h.Set(where, l.value)
+		case kind == "json":
+			setPath(b, where, l.value)
+		}
+	}
+	return b
 }
 
 // GitHubForm wraps a JSON delivery body the way GitHub sends it from a
