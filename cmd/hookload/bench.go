@@ -32,15 +32,7 @@ type benchFlags struct {
 	readyLimit time.Duration
 }
 
-// bench runs every variant with the same load, one after another, and
-// prints each one's figures and their ratios against plain net/http.
-// Children (the plain server, nats-server, hookbridge) are stopped, and the
-// work directory removed, on every way out; the children's logs are kept.
-func bench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, `Usage: hookload bench [flags]
+const benchUsage = `Usage: hookload bench [flags]
 
 Measures, one after another and with the same load tool and deliveries:
   a       a plain net/http handler that reads the body and answers 200 (hookload plain-server)
@@ -50,10 +42,9 @@ Measures, one after another and with the same load tool and deliveries:
   b-sync, c-sync, d-sync: the same with an fsync before every PubAck
 Run it from the hookbridge checkout: it builds nats-server and ./cmd/hookbridge.
 
-Flags:`)
-		fs.PrintDefaults()
-	}
-	var f benchFlags
+Flags:`
+
+func (f *benchFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.duration, "duration", 15*time.Second, "measured time per variant")
 	fs.DurationVar(&f.warmup, "warmup", 2*time.Second, "warm-up per variant, before the measured time")
 	fs.IntVar(&f.conns, "conns", 64, "keep-alive connections")
@@ -69,25 +60,44 @@ Flags:`)
 	fs.StringVar(&f.natsBin, "nats-server", "", "nats-server binary (default: go build github.com/nats-io/nats-server/v2 from this module)")
 	fs.StringVar(&f.bridgeBin, "hookbridge", "", "hookbridge binary (default: go build ./cmd/hookbridge)")
 	fs.StringVar(&f.logDir, "logs", "", "directory for the children's logs (default: a new temporary directory, kept)")
-	f.stopGrace = 15 * time.Second
-	f.readyLimit = 30 * time.Second
+}
+
+// parseBenchFlags reads the bench command's flags and the variants they
+// select.
+func parseBenchFlags(args []string, stderr io.Writer) (benchFlags, []variant, error) {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, benchUsage)
+		fs.PrintDefaults()
+	}
+	f := benchFlags{stopGrace: 15 * time.Second, readyLimit: 30 * time.Second}
+	f.register(fs)
 	if err := fs.Parse(args); err != nil {
-		return err
+		return f, nil, err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("bench: unexpected argument %q", fs.Arg(0))
+		return f, nil, fmt.Errorf("bench: unexpected argument %q", fs.Arg(0))
 	}
 	if f.window < 1 || f.window > 4096 {
-		return fmt.Errorf("bench: --window %d: want 1 to 4096", f.window)
+		return f, nil, fmt.Errorf("bench: --window %d: want 1 to 4096", f.window)
 	}
 	if f.rounds < 1 || f.rounds > 20 {
-		return fmt.Errorf("bench: --rounds %d: want 1 to 20", f.rounds)
+		return f, nil, fmt.Errorf("bench: --rounds %d: want 1 to 20", f.rounds)
 	}
 	selected, err := selectVariants(f.only)
+	return f, selected, err
+}
+
+// bench runs every variant with the same load, one after another, and
+// prints each one's figures and their ratios against plain net/http.
+// Children (the plain server, nats-server, hookbridge) are stopped, and the
+// work directory removed, on every way out; the children's logs are kept.
+func bench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f, selected, err := parseBenchFlags(args, stderr)
 	if err != nil {
 		return err
 	}
-
 	work, err := os.MkdirTemp("", "hookload-bench-")
 	if err != nil {
 		return err
@@ -108,30 +118,12 @@ Flags:`)
 		return err
 	}
 	b.printHeader(append([]string{"bench"}, args...))
-
-	for round := 1; round <= f.rounds; round++ {
+	for round := 1; round <= f.rounds && ctx.Err() == nil; round++ {
 		for _, v := range selected {
 			if ctx.Err() != nil {
 				break
 			}
-			if f.rounds > 1 {
-				fmt.Fprintf(stdout, "\n== %s: %s (round %d of %d) ==\n", v.key, v.name, round, f.rounds)
-			} else {
-				fmt.Fprintf(stdout, "\n== %s: %s ==\n", v.key, v.name)
-			}
-			// A fresh store per variant and round, removed once its
-			// children have stopped (a raw run stores a gigabyte).
-			dir := filepath.Join(b.work, fmt.Sprintf("%s-%d", v.key, round))
-			row := b.runVariant(ctx, v, dir)
-			row.round = round
-			b.stopAll()
-			if err := os.RemoveAll(dir); err != nil {
-				fmt.Fprintf(stdout, "note     %v\n", err)
-			}
-			if row.err != nil {
-				fmt.Fprintf(stdout, "ERROR    %v\n", row.err)
-			}
-			b.rows = append(b.rows, row)
+			b.runRound(ctx, v, round)
 		}
 	}
 	if ctx.Err() != nil {
@@ -144,6 +136,33 @@ Flags:`)
 		b.printSummary(stdout)
 	}
 	fmt.Fprintf(stdout, "\nchildren's logs: %s (%s; kept: remove them when done)\n", f.logDir, dirSize(f.logDir))
+	return b.failures()
+}
+
+// runRound measures v once, in a fresh store that is removed once its
+// children have stopped (a raw run stores a gigabyte).
+func (b *benchRun) runRound(ctx context.Context, v variant, round int) {
+	if b.f.rounds > 1 {
+		fmt.Fprintf(b.out, "\n== %s: %s (round %d of %d) ==\n", v.key, v.name, round, b.f.rounds)
+	} else {
+		fmt.Fprintf(b.out, "\n== %s: %s ==\n", v.key, v.name)
+	}
+	dir := filepath.Join(b.work, fmt.Sprintf("%s-%d", v.key, round))
+	row := b.runVariant(ctx, v, dir)
+	row.round = round
+	b.stopAll()
+	if err := os.RemoveAll(dir); err != nil {
+		fmt.Fprintf(b.out, "note     %v\n", err)
+	}
+	if row.err != nil {
+		fmt.Fprintf(b.out, "ERROR    %v\n", row.err)
+	}
+	b.rows = append(b.rows, row)
+}
+
+// failures is the bench's exit status: an error for every round that could
+// not measure, got an unexpected answer, or failed its stream check.
+func (b *benchRun) failures() error {
 	var errs []error
 	for _, r := range b.rows {
 		switch {

@@ -46,35 +46,68 @@ func (r *benchRow) cpuPerReq(label string) (time.Duration, bool) {
 	return 0, false
 }
 
-func (b *benchRun) measureHTTP(ctx context.Context, row *benchRow, p benchPorts, natsURL string, snapshot, collect func()) {
+// procMeter reads the CPU time and peak RSS of a variant's children, and
+// this process's CPU time, around the measured window only: the warm-up and
+// the generation of deliveries are not the variant's cost.
+type procMeter struct {
+	procs  []*child
+	labels []string
+	before []time.Duration
+	self   time.Duration
+}
+
+func (m *procMeter) add(label string, c *child) {
+	m.procs, m.labels = append(m.procs, c), append(m.labels, label)
+}
+
+// snapshot reads the counters as the window starts.
+func (m *procMeter) snapshot() {
+	m.before = m.before[:0]
+	for _, c := range m.procs {
+		cpu, _ := procCPU(c.pid())
+		m.before = append(m.before, cpu)
+	}
+	m.self = selfCPU()
+}
+
+// collect adds each process's share of the window, hookload last, to row.
+func (m *procMeter) collect(row *benchRow) {
+	selfAfter := selfCPU()
+	for i, c := range m.procs {
+		cpu, err := procCPU(c.pid())
+		if err != nil {
+			row.notes = append(row.notes, fmt.Sprintf("%s CPU: %v", m.labels[i], err))
+		}
+		hwm, _ := peakRSS(c.pid())
+		row.procs = append(row.procs, procFigures{label: m.labels[i], cpu: cpu - m.before[i], hwm: hwm})
+	}
+	row.procs = append(row.procs, procFigures{label: "hookload", cpu: selfAfter - m.self})
+}
+
+// measureHTTP drives a plain server or a hookbridge with the load tool's
+// runner and, for a hookbridge, checks the stream afterwards.
+func (b *benchRun) measureHTTP(ctx context.Context, row *benchRow, p benchPorts, meter *procMeter) {
 	v := row.v
-	isBridge := v.kind != kindPlain
 	rc := runConfig{
 		BaseURL: fmt.Sprintf("http://127.0.0.1:%d", p.http), Conns: b.f.conns, Duration: b.f.duration,
-		Replay: b.f.replay, Timeout: 30 * time.Second, Bridge: isBridge,
+		Replay: b.f.replay, Timeout: 30 * time.Second, Bridge: isBridge(v),
 	}
-	var js jetstream.JetStream
-	var fromSeq uint64
-	if isBridge {
-		nc, err := nats.Connect(natsURL, nats.Name("hookload-check"), nats.Timeout(5*time.Second))
-		if err != nil {
+	var chk *streamCheck
+	if isBridge(v) {
+		var err error
+		if chk, err = dialCheck(p.natsURL(), "hookload-check"); err != nil {
 			row.err = fmt.Errorf("connecting for the check: %w", err)
 			return
 		}
-		defer nc.Close()
-		if js, err = jetstream.New(nc); err != nil {
-			row.err = err
-			return
-		}
-		if fromSeq, err = streamStart(ctx, js, "WEBHOOKS"); err != nil {
-			row.err = err
+		defer chk.close()
+		if row.err = chk.begin(ctx, "WEBHOOKS"); row.err != nil {
 			return
 		}
 	}
 	runID := b.runID + "-" + v.key
 	lr, err := measure(ctx, b.mix, rc, measureConfig{
 		RunID: runID, Warmup: b.f.warmup, MaxPool: b.f.maxPool, Body: b.f.body,
-		Margin: margin(rc), Pool: b.pool, Before: snapshot, After: collect,
+		Margin: margin(rc), Pool: b.pool, Before: meter.snapshot, After: func() { meter.collect(row) },
 	}, b.out)
 	if err != nil {
 		row.err = err
@@ -93,20 +126,14 @@ func (b *benchRun) measureHTTP(ctx context.Context, row *benchRow, p benchPorts,
 		row.notes = append(row.notes, fmt.Sprintf("%d connections dialled for %d workers", r.Dials, rc.Conns))
 	}
 	printRun(b.out, "run", rc, r)
-	if isBridge {
-		checkCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-		defer cancel()
-		rep, err := checkStream(checkCtx, js, "WEBHOOKS", fromSeq, runID, lr.sets()...)
-		if err != nil {
-			row.err = err
-			return
-		}
-		row.check = rep
-		fmt.Fprintln(b.out, "check    "+rep.String())
+	if chk != nil {
+		row.check, row.err = chk.finish(ctx, runID, lr.sets(), b.out)
 	}
 }
 
-func (b *benchRun) measureRaw(ctx context.Context, row *benchRow, natsURL string, snapshot, collect func()) {
+// measureRaw publishes the deliveries' bodies straight to JetStream from
+// this process, to the stream hookbridge would create: the broker's limit.
+func (b *benchRun) measureRaw(ctx context.Context, row *benchRow, natsURL string, meter *procMeter) {
 	if len(b.pool) == 0 {
 		ds, err := b.mix.generate(b.runID+"-raw-", 50_000, b.f.body, time.Now())
 		if err != nil {
@@ -121,17 +148,7 @@ func (b *benchRun) measureRaw(ctx context.Context, row *benchRow, natsURL string
 		return
 	}
 	defer nc.Close()
-	js, err := jetstream.New(nc,
-		jetstream.WithPublishAsyncMaxPending(b.f.window),
-		jetstream.WithPublishAsyncTimeout(10*time.Second))
-	if err != nil {
-		row.err = err
-		return
-	}
-	// The very stream hookbridge creates.
-	setup, cancel := context.WithTimeout(ctx, 10*time.Second)
-	st, err := bridge.EnsureStream(setup, js, bridge.StreamConfig{Name: "WEBHOOKS", SubjectPrefix: "webhooks", Replicas: 1, Duplicates: 24 * time.Hour})
-	cancel()
+	js, st, err := rawStream(ctx, nc, b.f.window)
 	if err != nil {
 		row.err = err
 		return
@@ -141,9 +158,9 @@ func (b *benchRun) measureRaw(ctx context.Context, row *benchRow, natsURL string
 		fmt.Fprintf(b.out, "warm-up  %s\n", w)
 	}
 	runtime.GC()
-	snapshot()
+	meter.snapshot()
 	r := rawPublish(ctx, js, "webhooks", "", b.pool, b.f.duration, b.f.window)
-	collect()
+	meter.collect(row)
 	row.requests, row.elapsed, row.rate, row.lat = r.Published, r.Elapsed, r.rate(), r.Latency
 	row.status = fmt.Sprintf("PubAck %d", r.Published)
 	if r.Duplicates > 0 || r.Errors > 0 {
@@ -158,6 +175,21 @@ func (b *benchRun) measureRaw(ctx context.Context, row *benchRow, natsURL string
 	}
 	row.stored = fmt.Sprintf("%d messages stored (warm-up included)", info.State.Msgs)
 	fmt.Fprintf(b.out, "stream   %s\n", row.stored)
+}
+
+// rawStream is a JetStream context that keeps at most window publishes
+// awaiting their PubAck, and the very stream hookbridge creates.
+func rawStream(ctx context.Context, nc *nats.Conn, window int) (jetstream.JetStream, jetstream.Stream, error) {
+	js, err := jetstream.New(nc,
+		jetstream.WithPublishAsyncMaxPending(window),
+		jetstream.WithPublishAsyncTimeout(10*time.Second))
+	if err != nil {
+		return nil, nil, err
+	}
+	setup, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	st, err := bridge.EnsureStream(setup, js, bridge.StreamConfig{Name: "WEBHOOKS", SubjectPrefix: "webhooks", Replicas: 1, Duplicates: 24 * time.Hour})
+	return js, st, err
 }
 
 func (b *benchRun) printRow(r *benchRow) {

@@ -6,12 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"strings"
 	"time"
-
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/hookbridge/hookbridge/bridge/provider"
 	"github.com/hookbridge/hookbridge/internal/config"
@@ -69,38 +65,10 @@ func (f *loadFlags) register(fs *flag.FlagSet) {
 // the stream holds exactly what was acknowledged. It fails when a request
 // got an unexpected answer or the check fails.
 func load(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("load", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: hookload [load] [flags]\n\nSends correctly signed deliveries over --conns keep-alive connections for --duration or --requests,\nthen prints req/s, latency quantiles and status counts, and (with --nats) checks the stream.\n\nFlags:")
-		fs.PrintDefaults()
-	}
-	var f loadFlags
-	f.register(fs)
-	if err := fs.Parse(args); err != nil {
+	f, err := parseLoadFlags(args, stderr)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("load: unexpected argument %q", fs.Arg(0))
-	}
-	set := map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
-	if !set["check"] {
-		f.check = f.natsURL != "" && f.target == ""
-	}
-	if f.requests > 0 && !set["duration"] {
-		f.duration = 10 * time.Minute
-	}
-	if f.check && f.target != "" {
-		return errors.New("load: --check needs the bridge: a --target is not checked")
-	}
-	if f.replay < 0 || f.replay > 1 {
-		return fmt.Errorf("load: --replay %v: want a share from 0 to 1", f.replay)
-	}
-	if f.requests == 0 && f.warmup <= 0 {
-		return errors.New("load: without --requests, a --warmup is needed to size the pre-generated deliveries")
-	}
-
 	cfg, err := config.Load(config.Path(f.config, getenv), getenv)
 	if err != nil {
 		return err
@@ -112,6 +80,73 @@ func load(ctx context.Context, args []string, getenv func(string) string, stdout
 	if f.target == "" {
 		warnStale(stderr, cfg, m, f.warmup+f.duration)
 	}
+	rc := f.runConfig(cfg)
+	var chk *streamCheck
+	if f.check {
+		if chk, err = f.openCheck(ctx, cfg); err != nil {
+			return err
+		}
+		defer chk.close()
+	}
+	runID := newRunID()
+	fmt.Fprintf(stdout, "hookload run %s: %s/webhooks/{%s}, %d conns, body %d B, replay %.2f\n",
+		runID, rc.BaseURL, m, f.conns, f.body, f.replay)
+	lr, memErr, err := f.drive(ctx, cfg, m, rc, runID, stdout)
+	if err != nil {
+		return err
+	}
+	var rep *checkReport
+	if chk != nil {
+		if rep, err = chk.finish(ctx, runID, lr.sets(), stdout); err != nil {
+			return err
+		}
+	}
+	if f.markdown {
+		fmt.Fprintln(stdout)
+		printLoadMarkdown(stdout, rc, lr, rep)
+	}
+	return errors.Join(verdict(lr, rep), memErr)
+}
+
+// parseLoadFlags reads the load command's flags and the defaults that hang
+// on which flags were given.
+func parseLoadFlags(args []string, stderr io.Writer) (*loadFlags, error) {
+	fs := flag.NewFlagSet("load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: hookload [load] [flags]\n\nSends correctly signed deliveries over --conns keep-alive connections for --duration or --requests,\nthen prints req/s, latency quantiles and status counts, and (with --nats) checks the stream.\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	var f loadFlags
+	f.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("load: unexpected argument %q", fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if !set["check"] {
+		f.check = f.natsURL != "" && f.target == ""
+	}
+	if f.requests > 0 && !set["duration"] {
+		f.duration = 10 * time.Minute
+	}
+	if f.check && f.target != "" {
+		return nil, errors.New("load: --check needs the bridge: a --target is not checked")
+	}
+	if f.replay < 0 || f.replay > 1 {
+		return nil, fmt.Errorf("load: --replay %v: want a share from 0 to 1", f.replay)
+	}
+	if f.requests == 0 && f.warmup <= 0 {
+		return nil, errors.New("load: without --requests, a --warmup is needed to size the pre-generated deliveries")
+	}
+	return &f, nil
+}
+
+// runConfig is how hard and where the flags say to drive.
+func (f *loadFlags) runConfig(cfg *config.Config) runConfig {
 	rc := runConfig{Conns: f.conns, Duration: f.duration, Replay: f.replay, Timeout: f.timeout, Bridge: f.target == ""}
 	switch {
 	case f.target != "":
@@ -121,93 +156,53 @@ func load(ctx context.Context, args []string, getenv func(string) string, stdout
 	default:
 		rc.BaseURL = "http://" + cfg.HTTP.Listen
 	}
+	return rc
+}
+
+// openCheck connects to --nats and notes where the run's messages will
+// start in the stream.
+func (f *loadFlags) openCheck(ctx context.Context, cfg *config.Config) (*streamCheck, error) {
+	if f.natsURL == "" {
+		return nil, errors.New("load: --check needs --nats URL")
+	}
 	stream := f.stream
 	if stream == "" {
 		stream = cfg.NATS.Stream
 	}
-
-	var js jetstream.JetStream
-	var fromSeq uint64
-	if f.check {
-		if f.natsURL == "" {
-			return errors.New("load: --check needs --nats URL")
-		}
-		nc, err := nats.Connect(f.natsURL, nats.Name("hookload"), nats.Timeout(5*time.Second))
-		if err != nil {
-			return fmt.Errorf("load: connecting to %s: %w", f.natsURL, err)
-		}
-		defer nc.Close()
-		if js, err = jetstream.New(nc); err != nil {
-			return err
-		}
-		if fromSeq, err = streamStart(ctx, js, stream); err != nil {
-			return fmt.Errorf("load: %w (is the bridge running against this server?)", err)
-		}
+	chk, err := dialCheck(f.natsURL, "hookload")
+	if err != nil {
+		return nil, fmt.Errorf("load: connecting to %s: %w", f.natsURL, err)
 	}
+	if err := chk.begin(ctx, stream); err != nil {
+		chk.close()
+		return nil, fmt.Errorf("load: %w (is the bridge running against this server?)", err)
+	}
+	return chk, nil
+}
 
-	runID := newRunID()
-	fmt.Fprintf(stdout, "hookload run %s: %s/webhooks/{%s}, %d conns, body %d B, replay %.2f\n",
-		runID, rc.BaseURL, m, f.conns, f.body, f.replay)
-
-	// Hostile connections and the bridge's memory, around the whole run.
-	bg, stopBg := context.WithCancel(ctx)
-	defer stopBg()
-	var mem *bridgeMemory
+// drive runs the load, with the hostile connections and the memory
+// sampler around the whole of it, and prints the figures. memErr is the
+// memory bound's verdict; err says the run could not be made.
+func (f *loadFlags) drive(ctx context.Context, cfg *config.Config, m *mix, rc runConfig, runID string, stdout io.Writer) (lr *loadRun, memErr, err error) {
 	if f.admin == "" && (f.trickle > 0 || f.maxRSS > 0) && f.target == "" {
 		f.admin = "http://" + cfg.Admin.Listen
 	}
-	if f.admin != "" {
-		mem = &bridgeMemory{url: strings.TrimSuffix(f.admin, "/") + "/metrics"}
-		memDone := make(chan struct{})
-		go func() {
-			defer close(memDone)
-			mem.run(bg, 500*time.Millisecond)
-		}()
-		defer func() { <-memDone }()
-	}
-	var tr *trickler
+	bg := startBackground(ctx, f.admin)
+	defer bg.stop()
 	if f.trickle > 0 {
-		if tr, err = startTrickle(bg, rc.BaseURL, m.sources[0].name, f.trickle, cfg.HTTP.MaxBodyBytes, f.trickleEvery); err != nil {
-			return err
+		if err := bg.trickle(rc.BaseURL, m.sources[0].name, f.trickle, cfg.HTTP.MaxBodyBytes, f.trickleEvery, stdout); err != nil {
+			return nil, nil, err
 		}
-		fmt.Fprintf(stdout, "trickle  %d connections held open to /webhooks/%s, each announcing %d bytes\n", tr.open.Load(), m.sources[0].name, cfg.HTTP.MaxBodyBytes)
 	}
-	lr, err := measure(ctx, m, rc, measureConfig{
+	lr, err = measure(ctx, m, rc, measureConfig{
 		RunID: runID, Warmup: f.warmup, Requests: f.requests, MaxPool: f.maxPool, Body: f.body,
 		Margin: margin(rc),
 	}, stdout)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	printRun(stdout, "run", rc, lr.main)
-	var memErr error
-	if tr != nil {
-		fmt.Fprintf(stdout, "trickle  %d open at the end, %d at most, %d dials, %d refused\n", tr.open.Load(), tr.peak.Load(), tr.dials.Load(), tr.refused.Load())
-	}
-	if mem != nil {
-		mem.once(&http.Client{Timeout: 5 * time.Second})
-		memErr = mem.report(stdout, f.maxRSS)
-	}
-	stopBg()
-	if tr != nil {
-		tr.wg.Wait()
-	}
-
-	var rep *checkReport
-	if f.check {
-		checkCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-		rep, err = checkStream(checkCtx, js, stream, fromSeq, runID, lr.sets()...)
-		cancel()
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout, "check    "+rep.String())
-	}
-	if f.markdown {
-		fmt.Fprintln(stdout)
-		printLoadMarkdown(stdout, rc, lr, rep)
-	}
-	return errors.Join(verdict(lr, rep), memErr)
+	return lr, bg.report(stdout, f.maxRSS), nil
 }
 
 // verdict is the run's exit status: an error when any request was not

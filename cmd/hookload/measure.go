@@ -50,72 +50,20 @@ func (lr *loadRun) sets() []checkSet {
 // many), and runs it.
 func measure(ctx context.Context, m *mix, rc runConfig, mc measureConfig, log io.Writer) (*loadRun, error) {
 	lr := &loadRun{}
-	now := time.Now()
 	rate := 0.0
 	if mc.Warmup > 0 {
-		// Enough for 15k req/s; a plain target gets them again, a bridge's
-		// warm-up just ends early.
-		n := min(max(rc.Conns*100, int(15_000*mc.Warmup.Seconds())), 100_000)
-		ds, err := m.generate(mc.RunID+"-w", n, mc.Body, now)
-		if err != nil {
+		var err error
+		if rate, err = lr.warmUp(ctx, m, rc, mc, log); err != nil {
 			return nil, err
 		}
-		wc := rc
-		wc.Duration = mc.Warmup
-		wc.Wrap = !rc.Bridge
-		// The rate that sizes the pool is the second half's: the first
-		// includes connecting and the target's own warming up.
-		var progress atomic.Uint64
-		wc.Progress = &progress
-		type mark struct {
-			n  uint64
-			at time.Time
-		}
-		half := make(chan mark, 1)
-		timer := time.AfterFunc(mc.Warmup/2, func() { half <- mark{progress.Load(), time.Now()} })
-		if lr.warm, err = runLoad(ctx, wc, ds); err != nil {
-			return nil, err
-		}
-		timer.Stop()
-		lr.warmDs = ds
-		if lr.warm.Cancelled {
-			return nil, ctx.Err()
-		}
-		rate = float64(lr.warm.Requests) / lr.warm.Elapsed.Seconds()
-		select {
-		case h := <-half:
-			if el := lr.warm.End.Sub(h.at); el > 0 && lr.warm.Requests > h.n {
-				rate = max(rate, float64(lr.warm.Requests-h.n)/el.Seconds())
-			}
-		default:
-		}
-		fmt.Fprintf(log, "warm-up  %d requests in %s (%.0f req/s), %s\n",
-			lr.warm.Requests, lr.warm.Elapsed.Round(time.Millisecond), lr.warm.rate(), statusLine(lr.warm.Status))
 	}
 	n := mc.Requests
 	if n == 0 {
-		// Enough for the warm-up's rate with room to spare; a run that
-		// still runs out stops early and says so.
-		margin := mc.Margin
-		if margin <= 0 {
-			margin = 1.5
-		}
-		n = int(math.Ceil(rate*rc.Duration.Seconds()*margin)) + 8*rc.Conns
-		n = min(max(n, 1000), mc.MaxPool)
+		n = poolSize(rate, rc, mc)
 		rc.Wrap = !rc.Bridge
 	}
-	if len(mc.Pool) >= n && mc.Requests == 0 {
-		lr.mainDs = mc.Pool
-	} else if len(mc.Pool) >= n {
-		lr.mainDs = mc.Pool[:n]
-	} else {
-		start := time.Now()
-		ds, err := m.generate(mc.RunID+"-", n, mc.Body, time.Now())
-		if err != nil {
-			return nil, err
-		}
-		lr.mainDs, lr.generated, lr.generateDuration = ds, n, time.Since(start)
-		fmt.Fprintf(log, "prepared %d signed deliveries in %s\n", n, lr.generateDuration.Round(time.Millisecond))
+	if err := lr.pool(m, mc, n, log); err != nil {
+		return nil, err
 	}
 	runtime.GC() // not during the measured window
 	if mc.Before != nil {
@@ -133,6 +81,80 @@ func measure(ctx context.Context, m *mix, rc runConfig, mc measureConfig, log io
 	}
 	lr.main = res
 	return lr, nil
+}
+
+// warmUp runs the warm-up with deliveries of its own and returns the rate
+// that sizes the pool: the second half's when it is higher, since the first
+// includes connecting and the target's own warming up.
+func (lr *loadRun) warmUp(ctx context.Context, m *mix, rc runConfig, mc measureConfig, log io.Writer) (float64, error) {
+	// Enough for 15k req/s; a plain target gets them again, a bridge's
+	// warm-up just ends early.
+	n := min(max(rc.Conns*100, int(15_000*mc.Warmup.Seconds())), 100_000)
+	ds, err := m.generate(mc.RunID+"-w", n, mc.Body, time.Now())
+	if err != nil {
+		return 0, err
+	}
+	wc := rc
+	wc.Duration = mc.Warmup
+	wc.Wrap = !rc.Bridge
+	var progress atomic.Uint64
+	wc.Progress = &progress
+	type mark struct {
+		n  uint64
+		at time.Time
+	}
+	half := make(chan mark, 1)
+	timer := time.AfterFunc(mc.Warmup/2, func() { half <- mark{progress.Load(), time.Now()} })
+	if lr.warm, err = runLoad(ctx, wc, ds); err != nil {
+		return 0, err
+	}
+	timer.Stop()
+	lr.warmDs = ds
+	if lr.warm.Cancelled {
+		return 0, ctx.Err()
+	}
+	rate := float64(lr.warm.Requests) / lr.warm.Elapsed.Seconds()
+	select {
+	case h := <-half:
+		if el := lr.warm.End.Sub(h.at); el > 0 && lr.warm.Requests > h.n {
+			rate = max(rate, float64(lr.warm.Requests-h.n)/el.Seconds())
+		}
+	default:
+	}
+	fmt.Fprintf(log, "warm-up  %d requests in %s (%.0f req/s), %s\n",
+		lr.warm.Requests, lr.warm.Elapsed.Round(time.Millisecond), lr.warm.rate(), statusLine(lr.warm.Status))
+	return rate, nil
+}
+
+// poolSize is how many deliveries a run of rc.Duration needs at rate, with
+// room to spare; a run that still runs out stops early and says so.
+func poolSize(rate float64, rc runConfig, mc measureConfig) int {
+	margin := mc.Margin
+	if margin <= 0 {
+		margin = 1.5
+	}
+	n := int(math.Ceil(rate*rc.Duration.Seconds()*margin)) + 8*rc.Conns
+	return min(max(n, 1000), mc.MaxPool)
+}
+
+// pool sets the measured run's n deliveries: mc.Pool when it holds enough
+// (all of it when sized from a rate), else newly generated ones.
+func (lr *loadRun) pool(m *mix, mc measureConfig, n int, log io.Writer) error {
+	switch {
+	case len(mc.Pool) >= n && mc.Requests == 0:
+		lr.mainDs = mc.Pool
+	case len(mc.Pool) >= n:
+		lr.mainDs = mc.Pool[:n]
+	default:
+		start := time.Now()
+		ds, err := m.generate(mc.RunID+"-", n, mc.Body, time.Now())
+		if err != nil {
+			return err
+		}
+		lr.mainDs, lr.generated, lr.generateDuration = ds, n, time.Since(start)
+		fmt.Fprintf(log, "prepared %d signed deliveries in %s\n", n, lr.generateDuration.Round(time.Millisecond))
+	}
+	return nil
 }
 
 // margin is how much bigger than the warm-up rate the pool is made.

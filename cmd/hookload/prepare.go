@@ -22,6 +22,28 @@ func (b *benchRun) prepare(ctx context.Context, selected []variant, getenv func(
 	if b.self, err = os.Executable(); err != nil {
 		return err
 	}
+	if err := b.buildBinaries(ctx, selected); err != nil {
+		return err
+	}
+	b.sigCfg = filepath.Join(b.work, "sources.yaml")
+	if err := os.WriteFile(b.sigCfg, []byte(benchConfig(benchPorts{1, 2, 3}, "", b.work, false, "warn")), 0o600); err != nil {
+		return err
+	}
+	cfg, err := config.Load(b.sigCfg, getenv)
+	if err != nil {
+		return fmt.Errorf("bench: the generated config: %w", err)
+	}
+	if b.mix, err = parseMix(b.f.sources, cfg); err != nil {
+		return err
+	}
+	b.runID = newRunID()
+	b.gatherInfo(ctx)
+	return nil
+}
+
+// buildBinaries builds, from the module the bench runs in, the nats-server
+// and hookbridge the selected variants need and no flag names.
+func (b *benchRun) buildBinaries(ctx context.Context, selected []variant) error {
 	needNats, needBridge := false, false
 	for _, v := range selected {
 		needNats = needNats || v.kind == kindRaw || v.kind == kindExternal
@@ -51,20 +73,12 @@ func (b *benchRun) prepare(ctx context.Context, selected []variant, getenv func(
 			return err
 		}
 	}
+	return nil
+}
 
-	b.sigCfg = filepath.Join(b.work, "sources.yaml")
-	if err := os.WriteFile(b.sigCfg, []byte(benchConfig(benchPorts{1, 2, 3}, "", b.work, false, "warn")), 0o600); err != nil {
-		return err
-	}
-	cfg, err := config.Load(b.sigCfg, getenv)
-	if err != nil {
-		return fmt.Errorf("bench: the generated config: %w", err)
-	}
-	if b.mix, err = parseMix(b.f.sources, cfg); err != nil {
-		return err
-	}
-	b.runID = newRunID()
-
+// gatherInfo notes what a reader of the figures needs to weigh them: when,
+// on what machine, which builds, and the load.
+func (b *benchRun) gatherInfo(ctx context.Context) {
 	b.info = append(b.info, "date: "+time.Now().UTC().Format("2006-01-02 15:04 MST"))
 	b.info = append(b.info, fmt.Sprintf("machine: %d cores (%s), %s RAM, load average before: %s",
 		runtime.NumCPU(), cpuModel(), memTotal(), loadAvg()))
@@ -78,7 +92,6 @@ func (b *benchRun) prepare(ctx context.Context, selected []variant, getenv func(
 	}
 	b.info = append(b.info, fmt.Sprintf("load: %d connections, %d B bodies, sources %s, replay %.2f, warm-up %s + %s measured per variant, %d round(s), file storage",
 		b.f.conns, b.f.body, b.mix, b.f.replay, b.f.warmup, b.f.duration, b.f.rounds))
-	return nil
 }
 
 func (b *benchRun) goBuild(ctx context.Context, out, pkg string) error {

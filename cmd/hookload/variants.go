@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 )
 
 type variantKind int
@@ -66,6 +65,9 @@ func selectVariants(only string) ([]variant, error) {
 // benchPorts are one variant's loopback ports.
 type benchPorts struct{ http, admin, nats int }
 
+// natsURL is where the variant's broker listens, external or embedded.
+func (p benchPorts) natsURL() string { return fmt.Sprintf("nats://127.0.0.1:%d", p.nats) }
+
 func newPorts() (benchPorts, error) {
 	var p benchPorts
 	var errs [3]error
@@ -118,7 +120,8 @@ func natsServerConfig(port int, storeDir string, sync bool) string {
 }
 
 // runVariant starts the variant's children, warms up, measures, reads the
-// processes' counters, checks the stream and returns the figures.
+// processes' counters, checks the stream and returns the figures. The
+// caller stops the children.
 func (b *benchRun) runVariant(ctx context.Context, v variant, dir string) *benchRow {
 	row := &benchRow{v: v}
 	if row.err = os.MkdirAll(dir, 0o755); row.err != nil {
@@ -129,91 +132,92 @@ func (b *benchRun) runVariant(ctx context.Context, v variant, dir string) *bench
 		row.err = err
 		return row
 	}
-	natsURL := fmt.Sprintf("nats://127.0.0.1:%d", p.nats)
-	var procs []*child
-	var labels []string
-
-	if v.kind == kindRaw || v.kind == kindExternal {
-		conf := filepath.Join(dir, "nats-server.conf")
-		if row.err = os.WriteFile(conf, []byte(natsServerConfig(p.nats, filepath.Join(dir, "nats"), v.sync)), 0o600); row.err != nil {
-			return row
-		}
-		ns, err := b.start(v.key+"-nats-server", b.natsBin, "-c", conf)
-		if err != nil {
-			row.err = err
-			return row
-		}
-		fmt.Fprintf(b.out, "started  nats-server -c %s (pid %d, JetStream on %s)\n", conf, ns.pid(), natsURL)
-		if row.err = ns.waitReady(ctx, b.f.readyLimit, "JetStream", func() bool { return jetStreamUp(ctx, natsURL) }); row.err != nil {
-			return row
-		}
-		procs, labels = append(procs, ns), append(labels, "nats-server")
+	meter, err := b.startVariant(ctx, v, dir, p)
+	if err != nil {
+		row.err = err
+		return row
 	}
-	switch v.kind {
-	case kindPlain:
-		addr := fmt.Sprintf("127.0.0.1:%d", p.http)
-		c, err := b.start(v.key+"-plain-server", b.self, "plain-server", "--listen", addr)
-		if err != nil {
-			row.err = err
-			return row
-		}
-		fmt.Fprintf(b.out, "started  hookload plain-server --listen %s (pid %d)\n", addr, c.pid())
-		if row.err = c.waitReady(ctx, b.f.readyLimit, "/healthz 200", func() bool { return httpOK("http://" + addr + "/healthz") }); row.err != nil {
-			return row
-		}
-		procs, labels = append(procs, c), append(labels, "plain-server")
-	case kindExternal, kindEmbedded:
-		url := natsURL
-		if v.kind == kindEmbedded {
-			url = ""
-		}
-		cfgPath := filepath.Join(dir, "hookbridge.yaml")
-		if row.err = os.WriteFile(cfgPath, []byte(benchConfig(p, url, filepath.Join(dir, "jetstream"), v.sync, b.f.bridgeLog)), 0o600); row.err != nil {
-			return row
-		}
-		hb, err := b.start(v.key+"-hookbridge", b.hbBin, "--config", cfgPath)
-		if err != nil {
-			row.err = err
-			return row
-		}
-		fmt.Fprintf(b.out, "started  hookbridge --config %s (pid %d)\n", cfgPath, hb.pid())
-		readyz := fmt.Sprintf("http://127.0.0.1:%d/readyz", p.admin)
-		if row.err = hb.waitReady(ctx, b.f.readyLimit, "/readyz 200", func() bool { return httpOK(readyz) }); row.err != nil {
-			return row
-		}
-		procs, labels = append(procs, hb), append(labels, "hookbridge")
-	}
-
-	var before []time.Duration
-	var selfBefore time.Duration
-	snapshot := func() {
-		before = before[:0]
-		for _, c := range procs {
-			cpu, _ := procCPU(c.pid())
-			before = append(before, cpu)
-		}
-		selfBefore = selfCPU()
-	}
-	collect := func() {
-		selfAfter := selfCPU()
-		for i, c := range procs {
-			cpu, err := procCPU(c.pid())
-			if err != nil {
-				row.notes = append(row.notes, fmt.Sprintf("%s CPU: %v", labels[i], err))
-			}
-			hwm, _ := peakRSS(c.pid())
-			row.procs = append(row.procs, procFigures{label: labels[i], cpu: cpu - before[i], hwm: hwm})
-		}
-		row.procs = append(row.procs, procFigures{label: "hookload", cpu: selfAfter - selfBefore})
-	}
-
 	if v.kind == kindRaw {
-		b.measureRaw(ctx, row, natsURL, snapshot, collect)
+		b.measureRaw(ctx, row, p.natsURL(), meter)
 	} else {
-		b.measureHTTP(ctx, row, p, natsURL, snapshot, collect)
+		b.measureHTTP(ctx, row, p, meter)
 	}
 	if row.err == nil {
 		b.printRow(row)
 	}
 	return row
+}
+
+// startVariant starts v's children, each ready before the next starts (a
+// broker before the hookbridge that uses it), and returns a meter on them.
+func (b *benchRun) startVariant(ctx context.Context, v variant, dir string, p benchPorts) (*procMeter, error) {
+	meter := &procMeter{}
+	if v.kind == kindRaw || v.kind == kindExternal {
+		ns, err := b.startNats(ctx, v, dir, p)
+		if err != nil {
+			return nil, err
+		}
+		meter.add("nats-server", ns)
+	}
+	switch v.kind {
+	case kindPlain:
+		c, err := b.startPlain(ctx, v, p)
+		if err != nil {
+			return nil, err
+		}
+		meter.add("plain-server", c)
+	case kindExternal, kindEmbedded:
+		hb, err := b.startHookbridge(ctx, v, dir, p)
+		if err != nil {
+			return nil, err
+		}
+		meter.add("hookbridge", hb)
+	}
+	return meter, nil
+}
+
+// startNats starts an external nats-server with its store in dir.
+func (b *benchRun) startNats(ctx context.Context, v variant, dir string, p benchPorts) (*child, error) {
+	natsURL := p.natsURL()
+	conf := filepath.Join(dir, "nats-server.conf")
+	if err := os.WriteFile(conf, []byte(natsServerConfig(p.nats, filepath.Join(dir, "nats"), v.sync)), 0o600); err != nil {
+		return nil, err
+	}
+	ns, err := b.start(v.key+"-nats-server", b.natsBin, "-c", conf)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(b.out, "started  nats-server -c %s (pid %d, JetStream on %s)\n", conf, ns.pid(), natsURL)
+	return ns, ns.waitReady(ctx, b.f.readyLimit, "JetStream", func() bool { return jetStreamUp(ctx, natsURL) })
+}
+
+// startPlain starts this program as the plain net/http server.
+func (b *benchRun) startPlain(ctx context.Context, v variant, p benchPorts) (*child, error) {
+	addr := fmt.Sprintf("127.0.0.1:%d", p.http)
+	c, err := b.start(v.key+"-plain-server", b.self, "plain-server", "--listen", addr)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(b.out, "started  hookload plain-server --listen %s (pid %d)\n", addr, c.pid())
+	return c, c.waitReady(ctx, b.f.readyLimit, "/healthz 200", func() bool { return httpOK("http://" + addr + "/healthz") })
+}
+
+// startHookbridge starts hookbridge with the external broker at p.nats or,
+// for an embedded variant, its own there with its store in dir.
+func (b *benchRun) startHookbridge(ctx context.Context, v variant, dir string, p benchPorts) (*child, error) {
+	url := p.natsURL()
+	if v.kind == kindEmbedded {
+		url = ""
+	}
+	cfgPath := filepath.Join(dir, "hookbridge.yaml")
+	if err := os.WriteFile(cfgPath, []byte(benchConfig(p, url, filepath.Join(dir, "jetstream"), v.sync, b.f.bridgeLog)), 0o600); err != nil {
+		return nil, err
+	}
+	hb, err := b.start(v.key+"-hookbridge", b.hbBin, "--config", cfgPath)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(b.out, "started  hookbridge --config %s (pid %d)\n", cfgPath, hb.pid())
+	readyz := fmt.Sprintf("http://127.0.0.1:%d/readyz", p.admin)
+	return hb, hb.waitReady(ctx, b.f.readyLimit, "/readyz 200", func() bool { return httpOK(readyz) })
 }
