@@ -36,3 +36,43 @@ func TestHistogramQuantilesAreExactInRank(t *testing.T) {
 		}
 	}
 }
+
+// TestHistogramMergeAndMean: the workers' histograms merged give the
+// quantiles, mean, min and max of all their samples, as one histogram of
+// them all would; out-of-range latencies are clamped, not lost.
+func TestHistogramMergeAndMean(t *testing.T) {
+	var whole, merged histogram
+	parts := make([]histogram, 3)
+	for i := 1; i <= 3000; i++ {
+		d := time.Duration(i*i) * time.Microsecond // 1µs to 9s
+		whole.record(d)
+		parts[i%3].record(d)
+	}
+	var empty histogram
+	merged.merge(&empty)
+	for i := range parts {
+		merged.merge(&parts[i])
+	}
+	merged.merge(&empty)
+	if merged != whole {
+		t.Fatalf("merged: n %d min %d max %d sum %d; whole: n %d min %d max %d sum %d",
+			merged.n, merged.min, merged.max, merged.sum, whole.n, whole.min, whole.max, whole.sum)
+	}
+	// The sum of i² for i = 1..3000, over 3000.
+	if want := time.Duration(3000*3001*6001/6/3000) * time.Microsecond; merged.mean() != want {
+		t.Errorf("mean %s, want %s", merged.mean(), want)
+	}
+	if merged.min != 1 || merged.maxValue() != 9*time.Second {
+		t.Errorf("min %dµs, max %s", merged.min, merged.maxValue())
+	}
+	if empty.quantile(0.5) != 0 || empty.mean() != 0 || empty.maxValue() != 0 {
+		t.Error("an empty histogram reports figures")
+	}
+
+	var edge histogram
+	edge.record(-time.Second)
+	edge.record(100 * 24 * time.Hour)
+	if edge.n != 2 || edge.quantile(0.5) != 0 || edge.maxValue() != time.Duration(histMaxUS)*time.Microsecond {
+		t.Errorf("clamping: n %d, p50 %s, max %s", edge.n, edge.quantile(0.5), edge.maxValue())
+	}
+}

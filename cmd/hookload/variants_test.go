@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -36,5 +37,26 @@ func TestBenchConfigs(t *testing.T) {
 		if opts.SyncAlways != sync || opts.StoreDir != filepath.Join(dir, "js") || opts.Host != "127.0.0.1" || opts.Port != 4222 {
 			t.Errorf("sync %t: %+v", sync, opts)
 		}
+	}
+}
+
+// TestSelectVariants: --only picks variants by key, in the bench's order.
+func TestSelectVariants(t *testing.T) {
+	keys := func(vs []variant) string {
+		var ks []string
+		for _, v := range vs {
+			ks = append(ks, v.key)
+		}
+		return strings.Join(ks, ",")
+	}
+	for only, want := range map[string]string{"": "a,b,c,d,b-sync,c-sync,d-sync", " ": "a,b,c,d,b-sync,c-sync,d-sync",
+		"d, a": "a,d", "c-sync,b,b": "b,c-sync"} {
+		vs, err := selectVariants(only)
+		if err != nil || keys(vs) != want {
+			t.Errorf("--only %q: %s %v, want %s", only, keys(vs), err, want)
+		}
+	}
+	if _, err := selectVariants("a,,b"); err == nil {
+		t.Error(`--only "a,,b" accepted`)
 	}
 }
