@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -64,84 +66,158 @@ func streamStart(ctx context.Context, js jetstream.JetStream, stream string) (ui
 	return s.CachedInfo().State.LastSeq + 1, nil
 }
 
+// streamCheck is a check opened before a run: begin notes where the run's
+// messages will start, finish reads them back after the run. Its
+// connection is closed by close.
+type streamCheck struct {
+	nc      *nats.Conn
+	js      jetstream.JetStream
+	stream  string
+	fromSeq uint64
+}
+
+// dialCheck connects to the broker at url under the client name name.
+func dialCheck(url, name string) (*streamCheck, error) {
+	nc, err := nats.Connect(url, nats.Name(name), nats.Timeout(5*time.Second))
+	if err != nil {
+		return nil, err
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return &streamCheck{nc: nc, js: js}, nil
+}
+
+// begin notes stream's next sequence: the check reads from there.
+func (c *streamCheck) begin(ctx context.Context, stream string) error {
+	c.stream = stream
+	var err error
+	c.fromSeq, err = streamStart(ctx, c.js, stream)
+	return err
+}
+
+// finish checks the stream against the run's answers, within two minutes,
+// and prints the report.
+func (c *streamCheck) finish(ctx context.Context, runID string, sets []checkSet, out io.Writer) (*checkReport, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	rep, err := checkStream(ctx, c.js, c.stream, c.fromSeq, runID, sets...)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintln(out, "check    "+rep.String())
+	return rep, nil
+}
+
+func (c *streamCheck) close() { c.nc.Close() }
+
 // checkStream reads stream's headers from fromSeq to its current end and
 // counts every run delivery by Nats-Msg-Id. runID marks messages that belong
 // to the run without being one of its deliveries.
 func checkStream(ctx context.Context, js jetstream.JetStream, stream string, fromSeq uint64, runID string, sets ...checkSet) (*checkReport, error) {
-	total := 0
-	for _, s := range sets {
-		total += len(s.ds)
-	}
-	index := make(map[string]int32, total)
-	for si, s := range sets {
-		base := 0
-		for _, prev := range sets[:si] {
-			base += len(prev.ds)
-		}
-		for i := range s.ds {
-			index[s.ds[i].msgID] = int32(base + i)
-		}
-	}
-	counts := make([]int32, total)
-	rep := &checkReport{Stream: stream, FromSeq: fromSeq}
-	var unknown []string
-
+	t := newTally(stream, fromSeq, runID, sets)
 	str, err := js.Stream(ctx, stream)
 	if err != nil {
 		return nil, fmt.Errorf("check: stream %s: %w", stream, err)
 	}
-	rep.LastSeq = str.CachedInfo().State.LastSeq
-	if rep.LastSeq >= fromSeq {
-		cons, err := js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{
-			DeliverPolicy: jetstream.DeliverByStartSequencePolicy,
-			OptStartSeq:   fromSeq,
-			HeadersOnly:   true,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("check: consumer on %s: %w", stream, err)
-		}
-		it, err := cons.Messages(jetstream.PullMaxMessages(2000))
-		if err != nil {
-			return nil, fmt.Errorf("check: reading %s: %w", stream, err)
-		}
-		defer it.Stop()
-		// Bounded: every message must come within 10s, and the read ends
-		// at the last sequence seen when the check began (or earlier, when
-		// the tail was deleted).
-		for ctx.Err() == nil {
-			m, err := it.Next(jetstream.NextMaxWait(10 * time.Second))
-			if err != nil {
-				return nil, fmt.Errorf("check: reading %s after %d messages: %w", stream, rep.Read, err)
-			}
-			md, err := m.Metadata()
-			if err != nil {
-				return nil, fmt.Errorf("check: %w", err)
-			}
-			rep.Read++
-			id := m.Headers().Get(jetstream.MsgIDHeader)
-			if i, ok := index[id]; ok {
-				counts[i]++
-			} else if runID != "" && (strings.Contains(id, runID) || strings.Contains(m.Headers().Get("ce-id"), runID)) {
-				rep.Unknown++
-				if len(unknown) < 3 {
-					unknown = append(unknown, fmt.Sprintf("seq %d: Nats-Msg-Id %q is not one of this run's deliveries", md.Sequence.Stream, id))
-				}
-			} else {
-				rep.Foreign++
-			}
-			if md.Sequence.Stream >= rep.LastSeq || md.NumPending == 0 {
-				break
-			}
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("check: %w", err)
+	t.rep.LastSeq = str.CachedInfo().State.LastSeq
+	if t.rep.LastSeq >= fromSeq {
+		if err := readHeaders(ctx, js, stream, fromSeq, t.rep.LastSeq, t.seen); err != nil {
+			return nil, err
 		}
 	}
+	t.judge(sets)
+	return t.rep, nil
+}
 
-	g := 0
+// readHeaders calls seen with every message of stream from fromSeq to
+// lastSeq, headers only. It is bounded: every message must come within 10s,
+// and the read ends at lastSeq (or earlier, when the tail was deleted).
+func readHeaders(ctx context.Context, js jetstream.JetStream, stream string, fromSeq, lastSeq uint64, seen func(seq uint64, h nats.Header)) error {
+	cons, err := js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:   fromSeq,
+		HeadersOnly:   true,
+	})
+	if err != nil {
+		return fmt.Errorf("check: consumer on %s: %w", stream, err)
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(2000))
+	if err != nil {
+		return fmt.Errorf("check: reading %s: %w", stream, err)
+	}
+	defer it.Stop()
+	for read := 0; ctx.Err() == nil; read++ {
+		m, err := it.Next(jetstream.NextMaxWait(10 * time.Second))
+		if err != nil {
+			return fmt.Errorf("check: reading %s after %d messages: %w", stream, read, err)
+		}
+		md, err := m.Metadata()
+		if err != nil {
+			return fmt.Errorf("check: %w", err)
+		}
+		seen(md.Sequence.Stream, m.Headers())
+		if md.Sequence.Stream >= lastSeq || md.NumPending == 0 {
+			return nil
+		}
+	}
+	return fmt.Errorf("check: %w", ctx.Err())
+}
+
+// tally counts, per delivery of the run, how often the stream holds it.
+type tally struct {
+	rep     *checkReport
+	runID   string
+	index   map[string]int32 // Nats-Msg-Id -> the delivery's place over all sets
+	counts  []int32
+	unknown []string // examples, listed after the deliveries'
+}
+
+func newTally(stream string, fromSeq uint64, runID string, sets []checkSet) *tally {
+	total := 0
+	for _, s := range sets {
+		total += len(s.ds)
+	}
+	t := &tally{
+		rep:   &checkReport{Stream: stream, FromSeq: fromSeq},
+		runID: runID, index: make(map[string]int32, total), counts: make([]int32, total),
+	}
+	g := int32(0)
 	for _, s := range sets {
 		for i := range s.ds {
-			c, st := counts[g], s.states[i]
+			t.index[s.ds[i].msgID] = g
+			g++
+		}
+	}
+	return t
+}
+
+// seen counts one stored message.
+func (t *tally) seen(seq uint64, h nats.Header) {
+	t.rep.Read++
+	id := h.Get(jetstream.MsgIDHeader)
+	if i, ok := t.index[id]; ok {
+		t.counts[i]++
+		return
+	}
+	if t.runID != "" && (strings.Contains(id, t.runID) || strings.Contains(h.Get("ce-id"), t.runID)) {
+		t.rep.Unknown++
+		if len(t.unknown) < 3 {
+			t.unknown = append(t.unknown, fmt.Sprintf("seq %d: Nats-Msg-Id %q is not one of this run's deliveries", seq, id))
+		}
+		return
+	}
+	t.rep.Foreign++
+}
+
+// judge holds every delivery's count against what its sender was told.
+func (t *tally) judge(sets []checkSet) {
+	rep, g := t.rep, 0
+	for _, s := range sets {
+		for i := range s.ds {
+			c, st := t.counts[g], s.states[i]
 			g++
 			switch {
 			case c > 1:
@@ -164,8 +240,19 @@ func checkStream(ctx context.Context, js jetstream.JetStream, stream string, fro
 			}
 		}
 	}
-	rep.Examples = append(rep.Examples, unknown...)
-	return rep, nil
+	rep.Examples = append(rep.Examples, t.unknown...)
+}
+
+// add sums o's verdict counts into r, as the bench's summary over rounds
+// does.
+func (r *checkReport) add(o *checkReport) {
+	r.Answered += o.Answered
+	r.Once += o.Once
+	r.Lost += o.Lost
+	r.Duplicated += o.Duplicated
+	r.LostAck += o.LostAck
+	r.NeverSent += o.NeverSent
+	r.Unknown += o.Unknown
 }
 
 func (r *checkReport) example(s string) {

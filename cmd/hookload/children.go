@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // child is a process the bench started. It never outlives the bench: it is
@@ -158,4 +162,32 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// jetStreamUp reports whether a JetStream server answers at url.
+func jetStreamUp(ctx context.Context, url string) bool {
+	nc, err := nats.Connect(url, nats.Timeout(time.Second), nats.MaxReconnects(0))
+	if err != nil {
+		return false
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return false
+	}
+	c, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	_, err = js.AccountInfo(c)
+	return err == nil
+}
+
+var probe = &http.Client{Timeout: time.Second, Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}}
+
+func httpOK(url string) bool {
+	resp, err := probe.Get(url)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
 }

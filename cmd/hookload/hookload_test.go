@@ -3,10 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
-	"fmt"
-	"math"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -154,92 +148,6 @@ func TestTrickle(t *testing.T) {
 	}
 }
 
-// TestCheckFindsLostAndDuplicated feeds the check a stream where one
-// answered delivery is missing, then one where one is stored twice.
-func TestCheckFindsLostAndDuplicated(t *testing.T) {
-	b := startBridge(t)
-	ctx := context.Background()
-	m, err := parseMix("shop,woo,pay", b.cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fromSeq, err := streamStart(ctx, b.js, "WEBHOOKS")
-	if err != nil {
-		t.Fatal(err)
-	}
-	runID := newRunID()
-	rc := runConfig{BaseURL: b.url, Conns: 3, Duration: time.Minute, Bridge: true}
-	lr, err := measure(ctx, m, rc, measureConfig{RunID: runID, Requests: 30, Body: 512, MaxPool: 100}, t.Output())
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := checkStream(ctx, b.js, "WEBHOOKS", fromSeq, runID, lr.sets()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !rep.ok() || rep.Answered != 30 || rep.Once != 30 {
-		t.Fatalf("untouched stream: %s", rep)
-	}
-	if err := verdict(lr, rep); err != nil {
-		t.Fatalf("verdict of a clean run: %v", err)
-	}
-
-	str, err := b.js.Stream(ctx, "WEBHOOKS")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Missing: delete one stored delivery.
-	if err := str.DeleteMsg(ctx, fromSeq+7); err != nil {
-		t.Fatal(err)
-	}
-	rep, err = checkStream(ctx, b.js, "WEBHOOKS", fromSeq, runID, lr.sets()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.ok() || rep.Lost != 1 || rep.Duplicated != 0 || rep.Once != 29 {
-		t.Fatalf("one deleted: %s", rep)
-	}
-	if err := verdict(lr, rep); !errors.Is(err, errCheckFailed) {
-		t.Fatalf("verdict with a lost delivery: %v", err)
-	}
-
-	// Duplicated: shrink the dedup window so that one delivery can be
-	// stored a second time under its own Nats-Msg-Id.
-	orig, err := str.GetMsg(ctx, fromSeq+8)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := str.CachedInfo().Config
-	cfg.Duplicates = 100 * time.Millisecond
-	if _, err := b.js.UpdateStream(ctx, cfg); err != nil {
-		t.Fatal(err)
-	}
-	id := orig.Header.Get(jetstream.MsgIDHeader)
-	natstest.Eventually(t, natstest.Patience, "the dedup window to forget "+id, func() bool {
-		ack, err := b.js.PublishMsg(ctx, &nats.Msg{Subject: orig.Subject, Header: orig.Header, Data: orig.Data}, jetstream.WithMsgID(id))
-		return err == nil && !ack.Duplicate
-	})
-	rep, err = checkStream(ctx, b.js, "WEBHOOKS", fromSeq, runID, lr.sets()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.ok() || rep.Lost != 1 || rep.Duplicated != 1 || !strings.Contains(rep.String(), id+" stored 2 times") {
-		t.Fatalf("one deleted, one stored twice: %s", rep)
-	}
-
-	// A message with this run's id that is none of its deliveries.
-	if _, err := b.js.PublishMsg(ctx, &nats.Msg{Subject: "webhooks.shopify.shop.x", Data: []byte("{}")}, jetstream.WithMsgID("shop:"+runID+"-stray")); err != nil {
-		t.Fatal(err)
-	}
-	rep, err = checkStream(ctx, b.js, "WEBHOOKS", fromSeq, runID, lr.sets()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.Unknown != 1 {
-		t.Fatalf("stray message: %s", rep)
-	}
-}
-
 // TestUnexpectedStatusFails: a target that answers 503 now and then makes
 // the run fail, and the status counts say why.
 func TestUnexpectedStatusFails(t *testing.T) {
@@ -282,35 +190,6 @@ func TestPlainTarget(t *testing.T) {
 	}
 }
 
-func TestHistogramQuantilesAreExactInRank(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	var h histogram
-	var values []uint64
-	for range 200_000 {
-		// Log-normal around 3ms, with a tail into seconds.
-		us := uint64(math.Exp(rng.NormFloat64()*1.2 + math.Log(3000)))
-		h.record(time.Duration(us) * time.Microsecond)
-		values = append(values, us)
-	}
-	slices.Sort(values)
-	for _, q := range []float64{0.5, 0.9, 0.99, 0.999, 1} {
-		rank := int(math.Ceil(q * float64(len(values))))
-		exact := values[rank-1]
-		got := uint64(h.quantile(q) / time.Microsecond)
-		if got < exact || float64(got-exact) > float64(exact)/1024 {
-			t.Errorf("q%v = %dµs, exact %dµs", q, got, exact)
-		}
-	}
-	if h.maxValue() != time.Duration(values[len(values)-1])*time.Microsecond {
-		t.Errorf("max %s", h.maxValue())
-	}
-	for i := range histBuckets {
-		if histIndex(histHighest(i)) != i || (i > 0 && histIndex(histHighest(i-1)+1) != i) {
-			t.Fatalf("bucket %d: highest %d maps to %d", i, histHighest(i), histIndex(histHighest(i)))
-		}
-	}
-}
-
 func TestParseMix(t *testing.T) {
 	b := startBridge(t)
 	m, err := parseMix("shop=3, pay", b.cfg)
@@ -327,34 +206,6 @@ func TestParseMix(t *testing.T) {
 	}
 	if m, err := parseMix("", b.cfg); err != nil || m.String() != "shop,woo,pay" {
 		t.Errorf("default mix %v %v", m, err)
-	}
-}
-
-// TestBenchConfigs: the configs the bench writes are valid for hookbridge
-// and for nats-server.
-func TestBenchConfigs(t *testing.T) {
-	dir := t.TempDir()
-	for _, url := range []string{"", "nats://127.0.0.1:4222"} {
-		cfg, err := config.Parse([]byte(benchConfig(benchPorts{8080, 9090, 4222}, url, dir, true, "info")), dir, noEnv)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if cfg.NATS.URL != url || !cfg.NATS.Embedded.SyncAlways || len(cfg.Sources) != 6 {
-			t.Errorf("config %+v", cfg.NATS)
-		}
-	}
-	for _, sync := range []bool{false, true} {
-		path := filepath.Join(dir, fmt.Sprintf("nats-%t.conf", sync))
-		if err := os.WriteFile(path, []byte(natsServerConfig(4222, filepath.Join(dir, "js"), sync)), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		opts, err := server.ProcessConfigFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if opts.SyncAlways != sync || opts.StoreDir != filepath.Join(dir, "js") || opts.Host != "127.0.0.1" || opts.Port != 4222 {
-			t.Errorf("sync %t: %+v", sync, opts)
-		}
 	}
 }
 
@@ -375,46 +226,6 @@ func TestProcCounters(t *testing.T) {
 	}
 	if selfCPU() <= 0 {
 		t.Error("selfCPU")
-	}
-}
-
-// TestMain lets the bench run this test binary as its plain-server child.
-func TestMain(m *testing.M) {
-	if os.Getenv("HOOKLOAD_TEST_AS_MAIN") == "1" {
-		main()
-		return
-	}
-	os.Exit(m.Run())
-}
-
-// TestBenchSmoke runs the whole bench briefly: it builds nats-server and
-// hookbridge, starts every child, measures, checks, and cleans up.
-func TestBenchSmoke(t *testing.T) {
-	if os.Getenv("HOOKLOAD_BENCH_SMOKE") == "" {
-		t.Skip("set HOOKLOAD_BENCH_SMOKE=1 to run the bench briefly (builds nats-server and hookbridge, ~15s)")
-	}
-	t.Setenv("HOOKLOAD_TEST_AS_MAIN", "1") // for the plain-server child
-	logs := t.TempDir()
-	var out bytes.Buffer
-	err := run(t.Context(), []string{"bench", "--duration", "400ms", "--warmup", "200ms", "--conns", "4",
-		"--only", "a,b,c,d-sync", "--bridge-log-level", "warn", "--logs", logs, "--markdown"}, noEnv, &out, &out)
-	t.Log(out.String())
-	if err != nil {
-		t.Fatalf("bench: %v", err)
-	}
-	for _, want := range []string{
-		"| a plain net/http | ", "| b raw JetStream publish | ", "| c hookbridge + external nats-server | ",
-		"| d-sync hookbridge, embedded nats, fsync | ", "| zero lost / duplicated | lost 0, duplicated 0",
-		"nats-server: v2.15.2",
-	} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("output lacks %q", want)
-		}
-	}
-	for _, name := range []string{"a-plain-server.log", "b-nats-server.log", "c-hookbridge.log", "d-sync-hookbridge.log"} {
-		if _, err := os.Stat(filepath.Join(logs, name)); err != nil {
-			t.Errorf("log: %v", err)
-		}
 	}
 }
 

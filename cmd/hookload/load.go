@@ -6,15 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
-	"net/http"
-	"runtime"
 	"strings"
-	"sync/atomic"
 	"time"
-
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/hookbridge/hookbridge/bridge/provider"
 	"github.com/hookbridge/hookbridge/internal/config"
@@ -72,38 +65,10 @@ func (f *loadFlags) register(fs *flag.FlagSet) {
 // the stream holds exactly what was acknowledged. It fails when a request
 // got an unexpected answer or the check fails.
 func load(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("load", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: hookload [load] [flags]\n\nSends correctly signed deliveries over --conns keep-alive connections for --duration or --requests,\nthen prints req/s, latency quantiles and status counts, and (with --nats) checks the stream.\n\nFlags:")
-		fs.PrintDefaults()
-	}
-	var f loadFlags
-	f.register(fs)
-	if err := fs.Parse(args); err != nil {
+	f, err := parseLoadFlags(args, stderr)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("load: unexpected argument %q", fs.Arg(0))
-	}
-	set := map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
-	if !set["check"] {
-		f.check = f.natsURL != "" && f.target == ""
-	}
-	if f.requests > 0 && !set["duration"] {
-		f.duration = 10 * time.Minute
-	}
-	if f.check && f.target != "" {
-		return errors.New("load: --check needs the bridge: a --target is not checked")
-	}
-	if f.replay < 0 || f.replay > 1 {
-		return fmt.Errorf("load: --replay %v: want a share from 0 to 1", f.replay)
-	}
-	if f.requests == 0 && f.warmup <= 0 {
-		return errors.New("load: without --requests, a --warmup is needed to size the pre-generated deliveries")
-	}
-
 	cfg, err := config.Load(config.Path(f.config, getenv), getenv)
 	if err != nil {
 		return err
@@ -115,6 +80,73 @@ func load(ctx context.Context, args []string, getenv func(string) string, stdout
 	if f.target == "" {
 		warnStale(stderr, cfg, m, f.warmup+f.duration)
 	}
+	rc := f.runConfig(cfg)
+	var chk *streamCheck
+	if f.check {
+		if chk, err = f.openCheck(ctx, cfg); err != nil {
+			return err
+		}
+		defer chk.close()
+	}
+	runID := newRunID()
+	fmt.Fprintf(stdout, "hookload run %s: %s/webhooks/{%s}, %d conns, body %d B, replay %.2f\n",
+		runID, rc.BaseURL, m, f.conns, f.body, f.replay)
+	lr, memErr, err := f.drive(ctx, cfg, m, rc, runID, stdout)
+	if err != nil {
+		return err
+	}
+	var rep *checkReport
+	if chk != nil {
+		if rep, err = chk.finish(ctx, runID, lr.sets(), stdout); err != nil {
+			return err
+		}
+	}
+	if f.markdown {
+		fmt.Fprintln(stdout)
+		printLoadMarkdown(stdout, rc, lr, rep)
+	}
+	return errors.Join(verdict(lr, rep), memErr)
+}
+
+// parseLoadFlags reads the load command's flags and the defaults that hang
+// on which flags were given.
+func parseLoadFlags(args []string, stderr io.Writer) (*loadFlags, error) {
+	fs := flag.NewFlagSet("load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: hookload [load] [flags]\n\nSends correctly signed deliveries over --conns keep-alive connections for --duration or --requests,\nthen prints req/s, latency quantiles and status counts, and (with --nats) checks the stream.\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	var f loadFlags
+	f.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("load: unexpected argument %q", fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if !set["check"] {
+		f.check = f.natsURL != "" && f.target == ""
+	}
+	if f.requests > 0 && !set["duration"] {
+		f.duration = 10 * time.Minute
+	}
+	if f.check && f.target != "" {
+		return nil, errors.New("load: --check needs the bridge: a --target is not checked")
+	}
+	if f.replay < 0 || f.replay > 1 {
+		return nil, fmt.Errorf("load: --replay %v: want a share from 0 to 1", f.replay)
+	}
+	if f.requests == 0 && f.warmup <= 0 {
+		return nil, errors.New("load: without --requests, a --warmup is needed to size the pre-generated deliveries")
+	}
+	return &f, nil
+}
+
+// runConfig is how hard and where the flags say to drive.
+func (f *loadFlags) runConfig(cfg *config.Config) runConfig {
 	rc := runConfig{Conns: f.conns, Duration: f.duration, Replay: f.replay, Timeout: f.timeout, Bridge: f.target == ""}
 	switch {
 	case f.target != "":
@@ -124,93 +156,53 @@ func load(ctx context.Context, args []string, getenv func(string) string, stdout
 	default:
 		rc.BaseURL = "http://" + cfg.HTTP.Listen
 	}
+	return rc
+}
+
+// openCheck connects to --nats and notes where the run's messages will
+// start in the stream.
+func (f *loadFlags) openCheck(ctx context.Context, cfg *config.Config) (*streamCheck, error) {
+	if f.natsURL == "" {
+		return nil, errors.New("load: --check needs --nats URL")
+	}
 	stream := f.stream
 	if stream == "" {
 		stream = cfg.NATS.Stream
 	}
-
-	var js jetstream.JetStream
-	var fromSeq uint64
-	if f.check {
-		if f.natsURL == "" {
-			return errors.New("load: --check needs --nats URL")
-		}
-		nc, err := nats.Connect(f.natsURL, nats.Name("hookload"), nats.Timeout(5*time.Second))
-		if err != nil {
-			return fmt.Errorf("load: connecting to %s: %w", f.natsURL, err)
-		}
-		defer nc.Close()
-		if js, err = jetstream.New(nc); err != nil {
-			return err
-		}
-		if fromSeq, err = streamStart(ctx, js, stream); err != nil {
-			return fmt.Errorf("load: %w (is the bridge running against this server?)", err)
-		}
+	chk, err := dialCheck(f.natsURL, "hookload")
+	if err != nil {
+		return nil, fmt.Errorf("load: connecting to %s: %w", f.natsURL, err)
 	}
+	if err := chk.begin(ctx, stream); err != nil {
+		chk.close()
+		return nil, fmt.Errorf("load: %w (is the bridge running against this server?)", err)
+	}
+	return chk, nil
+}
 
-	runID := newRunID()
-	fmt.Fprintf(stdout, "hookload run %s: %s/webhooks/{%s}, %d conns, body %d B, replay %.2f\n",
-		runID, rc.BaseURL, m, f.conns, f.body, f.replay)
-
-	// Hostile connections and the bridge's memory, around the whole run.
-	bg, stopBg := context.WithCancel(ctx)
-	defer stopBg()
-	var mem *bridgeMemory
+// drive runs the load, with the hostile connections and the memory
+// sampler around the whole of it, and prints the figures. memErr is the
+// memory bound's verdict; err says the run could not be made.
+func (f *loadFlags) drive(ctx context.Context, cfg *config.Config, m *mix, rc runConfig, runID string, stdout io.Writer) (lr *loadRun, memErr, err error) {
 	if f.admin == "" && (f.trickle > 0 || f.maxRSS > 0) && f.target == "" {
 		f.admin = "http://" + cfg.Admin.Listen
 	}
-	if f.admin != "" {
-		mem = &bridgeMemory{url: strings.TrimSuffix(f.admin, "/") + "/metrics"}
-		memDone := make(chan struct{})
-		go func() {
-			defer close(memDone)
-			mem.run(bg, 500*time.Millisecond)
-		}()
-		defer func() { <-memDone }()
-	}
-	var tr *trickler
+	bg := startBackground(ctx, f.admin)
+	defer bg.stop()
 	if f.trickle > 0 {
-		if tr, err = startTrickle(bg, rc.BaseURL, m.sources[0].name, f.trickle, cfg.HTTP.MaxBodyBytes, f.trickleEvery); err != nil {
-			return err
+		if err := bg.trickle(rc.BaseURL, m.sources[0].name, f.trickle, cfg.HTTP.MaxBodyBytes, f.trickleEvery, stdout); err != nil {
+			return nil, nil, err
 		}
-		fmt.Fprintf(stdout, "trickle  %d connections held open to /webhooks/%s, each announcing %d bytes\n", tr.open.Load(), m.sources[0].name, cfg.HTTP.MaxBodyBytes)
 	}
-	lr, err := measure(ctx, m, rc, measureConfig{
+	lr, err = measure(ctx, m, rc, measureConfig{
 		RunID: runID, Warmup: f.warmup, Requests: f.requests, MaxPool: f.maxPool, Body: f.body,
 		Margin: margin(rc),
 	}, stdout)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	printRun(stdout, "run", rc, lr.main)
-	var memErr error
-	if tr != nil {
-		fmt.Fprintf(stdout, "trickle  %d open at the end, %d at most, %d dials, %d refused\n", tr.open.Load(), tr.peak.Load(), tr.dials.Load(), tr.refused.Load())
-	}
-	if mem != nil {
-		mem.once(&http.Client{Timeout: 5 * time.Second})
-		memErr = mem.report(stdout, f.maxRSS)
-	}
-	stopBg()
-	if tr != nil {
-		tr.wg.Wait()
-	}
-
-	var rep *checkReport
-	if f.check {
-		checkCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-		rep, err = checkStream(checkCtx, js, stream, fromSeq, runID, lr.sets()...)
-		cancel()
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout, "check    "+rep.String())
-	}
-	if f.markdown {
-		fmt.Fprintln(stdout)
-		printLoadMarkdown(stdout, rc, lr, rep)
-	}
-	return errors.Join(verdict(lr, rep), memErr)
+	return lr, bg.report(stdout, f.maxRSS), nil
 }
 
 // verdict is the run's exit status: an error when any request was not
@@ -229,192 +221,6 @@ func verdict(lr *loadRun, rep *checkReport) error {
 		errs = append(errs, errCheckFailed)
 	}
 	return errors.Join(errs...)
-}
-
-// measureConfig sizes one measurement.
-type measureConfig struct {
-	RunID    string
-	Warmup   time.Duration
-	Requests int // 0: size the pool from the warm-up rate
-	MaxPool  int
-	Body     int
-	// Margin multiplies the warm-up's rate to size the pool: large for a
-	// bridge (a run that runs out stops early), 1 for a plain target
-	// (which gets the deliveries again).
-	Margin float64
-	// Pool, when it holds enough deliveries, is used instead of generating
-	// new ones (the bench sends the same deliveries to every variant).
-	Pool []delivery
-	// Before and After run just around the measured window (not the
-	// warm-up, not the generation), e.g. to read CPU counters.
-	Before, After func()
-}
-
-// loadRun is a warm-up and a measured run.
-type loadRun struct {
-	warm, main       *runResult
-	warmDs, mainDs   []delivery
-	generated        int
-	generateDuration time.Duration
-}
-
-func (lr *loadRun) sets() []checkSet {
-	var out []checkSet
-	if lr.warm != nil {
-		out = append(out, checkSet{lr.warmDs, lr.warm.States})
-	}
-	return append(out, checkSet{lr.mainDs, lr.main.States})
-}
-
-// measure warms the target up, pre-generates and signs the deliveries of the
-// measured run (sized from the warm-up's rate unless mc.Requests says how
-// many), and runs it.
-func measure(ctx context.Context, m *mix, rc runConfig, mc measureConfig, log io.Writer) (*loadRun, error) {
-	lr := &loadRun{}
-	now := time.Now()
-	rate := 0.0
-	if mc.Warmup > 0 {
-		// Enough for 15k req/s; a plain target gets them again, a bridge's
-		// warm-up just ends early.
-		n := min(max(rc.Conns*100, int(15_000*mc.Warmup.Seconds())), 100_000)
-		ds, err := m.generate(mc.RunID+"-w", n, mc.Body, now)
-		if err != nil {
-			return nil, err
-		}
-		wc := rc
-		wc.Duration = mc.Warmup
-		wc.Wrap = !rc.Bridge
-		// The rate that sizes the pool is the second half's: the first
-		// includes connecting and the target's own warming up.
-		var progress atomic.Uint64
-		wc.Progress = &progress
-		type mark struct {
-			n  uint64
-			at time.Time
-		}
-		half := make(chan mark, 1)
-		timer := time.AfterFunc(mc.Warmup/2, func() { half <- mark{progress.Load(), time.Now()} })
-		if lr.warm, err = runLoad(ctx, wc, ds); err != nil {
-			return nil, err
-		}
-		timer.Stop()
-		lr.warmDs = ds
-		if lr.warm.Cancelled {
-			return nil, ctx.Err()
-		}
-		rate = float64(lr.warm.Requests) / lr.warm.Elapsed.Seconds()
-		select {
-		case h := <-half:
-			if el := lr.warm.End.Sub(h.at); el > 0 && lr.warm.Requests > h.n {
-				rate = max(rate, float64(lr.warm.Requests-h.n)/el.Seconds())
-			}
-		default:
-		}
-		fmt.Fprintf(log, "warm-up  %d requests in %s (%.0f req/s), %s\n",
-			lr.warm.Requests, lr.warm.Elapsed.Round(time.Millisecond), lr.warm.rate(), statusLine(lr.warm.Status))
-	}
-	n := mc.Requests
-	if n == 0 {
-		// Enough for the warm-up's rate with room to spare; a run that
-		// still runs out stops early and says so.
-		margin := mc.Margin
-		if margin <= 0 {
-			margin = 1.5
-		}
-		n = int(math.Ceil(rate*rc.Duration.Seconds()*margin)) + 8*rc.Conns
-		n = min(max(n, 1000), mc.MaxPool)
-		rc.Wrap = !rc.Bridge
-	}
-	if len(mc.Pool) >= n && mc.Requests == 0 {
-		lr.mainDs = mc.Pool
-	} else if len(mc.Pool) >= n {
-		lr.mainDs = mc.Pool[:n]
-	} else {
-		start := time.Now()
-		ds, err := m.generate(mc.RunID+"-", n, mc.Body, time.Now())
-		if err != nil {
-			return nil, err
-		}
-		lr.mainDs, lr.generated, lr.generateDuration = ds, n, time.Since(start)
-		fmt.Fprintf(log, "prepared %d signed deliveries in %s\n", n, lr.generateDuration.Round(time.Millisecond))
-	}
-	runtime.GC() // not during the measured window
-	if mc.Before != nil {
-		mc.Before()
-	}
-	res, err := runLoad(ctx, rc, lr.mainDs)
-	if mc.After != nil {
-		mc.After()
-	}
-	if err != nil {
-		return nil, err
-	}
-	if mc.Requests > 0 {
-		res.Exhausted = false // that was the plan
-	}
-	lr.main = res
-	return lr, nil
-}
-
-// margin is how much bigger than the warm-up rate the pool is made.
-func margin(rc runConfig) float64 {
-	if rc.Bridge {
-		return 1.5
-	}
-	return 1
-}
-
-// printRun prints one run's figures as text.
-func printRun(w io.Writer, label string, rc runConfig, r *runResult) {
-	fmt.Fprintf(w, "%-8s %d requests (%d first sends, %d replays) in %s = %.0f req/s over %d connections (%d dialled)\n",
-		label, r.Requests, r.Firsts, r.Replays, r.Elapsed.Round(time.Millisecond), r.rate(), rc.Conns, r.Dials)
-	fmt.Fprintf(w, "latency  p50 %s  p90 %s  p99 %s  max %s  (mean %s, %d answered)\n",
-		fmtDur(r.Latency.quantile(0.50)), fmtDur(r.Latency.quantile(0.90)), fmtDur(r.Latency.quantile(0.99)),
-		fmtDur(r.Latency.maxValue()), fmtDur(r.Latency.mean()), r.Latency.n)
-	fmt.Fprintf(w, "status   %s\n", statusLine(r.Status))
-	if r.Wrapped {
-		fmt.Fprintf(w, "note     the %d pre-generated deliveries were sent more than once (a plain target does not dedup)\n", len(r.States))
-	}
-	if r.Exhausted {
-		fmt.Fprintf(w, "note     the %d pre-generated deliveries ran out after %s: the figures are over that time (raise --max-pool or give --requests)\n",
-			len(r.States), r.Elapsed.Round(time.Millisecond))
-	}
-	if r.Unexpected > 0 {
-		fmt.Fprintf(w, "UNEXPECTED %d answers", r.Unexpected)
-		if len(r.Errors) > 0 {
-			fmt.Fprintf(w, "; e.g. %s", strings.Join(r.Errors, "; "))
-		}
-		fmt.Fprintln(w)
-	}
-}
-
-func printLoadMarkdown(w io.Writer, rc runConfig, lr *loadRun, rep *checkReport) {
-	r := lr.main
-	fmt.Fprintln(w, "| conns | requests | duration | req/s | p50 | p90 | p99 | max | status | check |")
-	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
-	check := "off"
-	if rep != nil {
-		check = fmt.Sprintf("lost %d, duplicated %d, lost acks %d", rep.Lost, rep.Duplicated, rep.LostAck)
-		if !rep.ok() {
-			check = "**FAIL** " + check
-		}
-	}
-	fmt.Fprintf(w, "| %d | %d | %s | %.0f | %s | %s | %s | %s | %s | %s |\n",
-		rc.Conns, r.Requests, r.Elapsed.Round(time.Millisecond), r.rate(),
-		fmtDur(r.Latency.quantile(0.5)), fmtDur(r.Latency.quantile(0.9)), fmtDur(r.Latency.quantile(0.99)),
-		fmtDur(r.Latency.maxValue()), statusLine(r.Status), check)
-}
-
-// fmtDur prints a latency with three significant digits.
-func fmtDur(d time.Duration) string {
-	switch {
-	case d >= time.Second:
-		return fmt.Sprintf("%.3gs", d.Seconds())
-	case d >= time.Millisecond:
-		return fmt.Sprintf("%.3gms", float64(d)/float64(time.Millisecond))
-	default:
-		return fmt.Sprintf("%dµs", d/time.Microsecond)
-	}
 }
 
 // warnStale says when deliveries signed before the run will be older than a

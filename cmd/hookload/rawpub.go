@@ -38,61 +38,26 @@ func (r *rawResult) rate() float64 {
 // before d, they are published again under new ids. js must have been made
 // with WithPublishAsyncMaxPending(window).
 func rawPublish(ctx context.Context, js jetstream.JetStream, prefix, idTag string, ds []delivery, d time.Duration, window int) *rawResult {
-	type inflight struct {
-		f  jetstream.PubAckFuture
-		at time.Time
-	}
 	res := &rawResult{}
 	pending := make(chan inflight, window)
 	var wg sync.WaitGroup
 	// The collector owns res until wg.Wait; the publisher counts its own
 	// failures apart.
+	wg.Go(func() { res.collect(pending) })
 	var pubErrs uint64
 	var pubFirstErr string
-	wg.Go(func() {
-		for p := range pending {
-			select {
-			case ack := <-p.f.Ok():
-				res.Latency.record(time.Since(p.at))
-				res.Published++
-				if ack.Duplicate {
-					res.Duplicates++
-				}
-			case err := <-p.f.Err():
-				res.Errors++
-				if res.FirstErr == "" {
-					res.FirstErr = err.Error()
-				}
-			}
-		}
-	})
-	subjects := map[string]string{}
-	for i := range ds {
-		src := strings.TrimPrefix(ds[i].path, "/webhooks/")
-		if _, ok := subjects[src]; !ok {
-			subjects[src] = prefix + ".bench." + src + ".event"
-		}
-	}
+	subjects := rawSubjects(prefix, ds)
 	ceTime := time.Now().UTC().Format(time.RFC3339Nano)
-	res.Start = time.Now()
-	deadline := res.Start.Add(d)
+	start := time.Now()
+	deadline := start.Add(d)
 	for i := 0; ctx.Err() == nil && time.Now().Before(deadline); i++ {
 		dl := &ds[i%len(ds)]
 		id := dl.msgID + idTag
 		if round := i / len(ds); round > 0 {
 			id += "#" + strconv.Itoa(round)
 		}
-		src := strings.TrimPrefix(dl.path, "/webhooks/")
-		msg := &nats.Msg{Subject: subjects[src], Data: dl.body, Header: nats.Header{
-			"ce-specversion":     {"1.0"},
-			"ce-id":              {id},
-			"ce-source":          {"/bench/" + src},
-			"ce-type":            {"com.example.bench.event"},
-			"ce-time":            {ceTime},
-			"ce-datacontenttype": {"application/json"},
-		}}
 		at := time.Now()
-		f, err := js.PublishMsgAsync(msg, jetstream.WithMsgID(id), jetstream.WithStallWait(10*time.Second))
+		f, err := js.PublishMsgAsync(rawMsg(dl, subjects, id, ceTime), jetstream.WithMsgID(id), jetstream.WithStallWait(10*time.Second))
 		if err != nil {
 			pubErrs++
 			if pubFirstErr == "" {
@@ -104,6 +69,7 @@ func rawPublish(ctx context.Context, js jetstream.JetStream, prefix, idTag strin
 	}
 	close(pending)
 	wg.Wait()
+	res.Start = start
 	res.Errors += pubErrs
 	if res.FirstErr == "" {
 		res.FirstErr = pubFirstErr
@@ -111,6 +77,58 @@ func rawPublish(ctx context.Context, js jetstream.JetStream, prefix, idTag strin
 	res.End = time.Now()
 	res.Elapsed = res.End.Sub(res.Start)
 	return res
+}
+
+// inflight is a publish awaiting its PubAck.
+type inflight struct {
+	f  jetstream.PubAckFuture
+	at time.Time
+}
+
+// collect waits for each publish's PubAck, in order, until pending closes.
+func (r *rawResult) collect(pending <-chan inflight) {
+	for p := range pending {
+		select {
+		case ack := <-p.f.Ok():
+			r.Latency.record(time.Since(p.at))
+			r.Published++
+			if ack.Duplicate {
+				r.Duplicates++
+			}
+		case err := <-p.f.Err():
+			r.Errors++
+			if r.FirstErr == "" {
+				r.FirstErr = err.Error()
+			}
+		}
+	}
+}
+
+// rawSubjects is each source's subject, <prefix>.bench.<source>.event,
+// built once rather than per publish.
+func rawSubjects(prefix string, ds []delivery) map[string]string {
+	subjects := map[string]string{}
+	for i := range ds {
+		src := strings.TrimPrefix(ds[i].path, "/webhooks/")
+		if _, ok := subjects[src]; !ok {
+			subjects[src] = prefix + ".bench." + src + ".event"
+		}
+	}
+	return subjects
+}
+
+// rawMsg is delivery dl as a CloudEvent with the given id, in binary mode,
+// on its source's subject.
+func rawMsg(dl *delivery, subjects map[string]string, id, ceTime string) *nats.Msg {
+	src := strings.TrimPrefix(dl.path, "/webhooks/")
+	return &nats.Msg{Subject: subjects[src], Data: dl.body, Header: nats.Header{
+		"ce-specversion":     {"1.0"},
+		"ce-id":              {id},
+		"ce-source":          {"/bench/" + src},
+		"ce-type":            {"com.example.bench.event"},
+		"ce-time":            {ceTime},
+		"ce-datacontenttype": {"application/json"},
+	}}
 }
 
 func (r *rawResult) String() string {

@@ -233,18 +233,7 @@ func (w *worker) send(ctx context.Context, i int, kind sendKind) bool {
 	start := time.Now()
 	resp, err := w.client.Do(req)
 	if err != nil {
-		if ctx.Err() != nil {
-			// Cut off by the end of the run or a Ctrl-C: it was never
-			// answered, which the check counts as such.
-			w.count(replay)
-			w.status["error: cancelled"]++
-			w.unexpected++
-			return false
-		}
-		w.fail(i, replay, "error: "+errKind(err))
-		if len(w.errs) < 2 {
-			w.errs = append(w.errs, err.Error())
-		}
+		w.unanswered(ctx, i, replay, err)
 		return false
 	}
 	nr, _ := io.ReadFull(resp.Body, w.buf)
@@ -259,10 +248,38 @@ func (w *worker) send(ctx context.Context, i int, kind sendKind) bool {
 	if ok && kind != sendAgain {
 		w.states[i].answered = true
 	}
-	key := strconv.Itoa(resp.StatusCode)
-	expected := ok
-	if w.cfg.Bridge && ok {
-		body := w.buf[:nr]
+	key, expected := answerKey(resp.StatusCode, w.buf[:nr], replay, w.cfg.Bridge)
+	w.status[key]++
+	if !expected {
+		w.unexpected++
+	}
+	return ok
+}
+
+// unanswered records a request that got no answer.
+func (w *worker) unanswered(ctx context.Context, i int, replay bool, err error) {
+	if ctx.Err() != nil {
+		// Cut off by the end of the run or a Ctrl-C: it was never
+		// answered, which the check counts as such.
+		w.count(replay)
+		w.status["error: cancelled"]++
+		w.unexpected++
+		return
+	}
+	w.fail(i, replay, "error: "+errKind(err))
+	if len(w.errs) < 2 {
+		w.errs = append(w.errs, err.Error())
+	}
+}
+
+// answerKey is an answer's status counter key ("200 published (replay)"),
+// from its status and the start of its body, and whether it was the answer
+// expected: from a bridge, 200 "published" for a first send and 200
+// "duplicate" for a replay; from any other target, any 2xx.
+func answerKey(status int, body []byte, replay, bridge bool) (key string, expected bool) {
+	key = strconv.Itoa(status)
+	expected = status/100 == 2
+	if bridge && expected {
 		switch {
 		case bytes.Contains(body, []byte(`"status":"published"`)):
 			key += " published"
@@ -278,11 +295,7 @@ func (w *worker) send(ctx context.Context, i int, kind sendKind) bool {
 	if replay {
 		key += " (replay)"
 	}
-	w.status[key]++
-	if !expected {
-		w.unexpected++
-	}
-	return ok
+	return key, expected
 }
 
 func (w *worker) count(replay bool) {

@@ -7,13 +7,6 @@ import (
 	"strings"
 )
 
-// The issue's targets, checked against the figures of one run.
-const (
-	targetExternalVsPlain = 0.55
-	targetP99VsPlain      = 2.0
-	targetPeakRSS         = 100 << 20
-)
-
 // variantSummary is one variant over every round of a bench run.
 type variantSummary struct {
 	v        variant
@@ -76,14 +69,7 @@ func (b *benchRun) summaries() []*variantSummary {
 			if s.check == nil {
 				s.check = &checkReport{}
 			}
-			c := s.check
-			c.Answered += r.check.Answered
-			c.Once += r.check.Once
-			c.Lost += r.check.Lost
-			c.Duplicated += r.check.Duplicated
-			c.LostAck += r.check.LostAck
-			c.NeverSent += r.check.NeverSent
-			c.Unknown += r.check.Unknown
+			s.check.add(r.check)
 		}
 		s.stored = r.stored
 	}
@@ -151,63 +137,75 @@ func (b *benchRun) summaryTable(ss []*variantSummary) (head []string, rows [][]s
 	if b.f.rounds > 1 {
 		head[1] = "req/s (median; range)"
 	}
-	plain := find(ss, "a")
 	for _, s := range ss {
 		if len(s.rounds) == 0 {
 			rows = append(rows, []string{s.v.key + " " + s.v.name, "error: " + oneLine(s.errs[0].Error())})
 			continue
 		}
-		rate := fmt.Sprintf("%.0f", s.rate)
-		if len(s.rounds) > 1 {
-			lo, hi := s.rounds[0].rate, s.rounds[0].rate
-			for _, r := range s.rounds {
-				lo, hi = min(lo, r.rate), max(hi, r.rate)
-			}
-			rate += fmt.Sprintf(" (%.0f–%.0f)", lo, hi)
-		}
-		if len(s.errs) > 0 {
-			rate += fmt.Sprintf(" (%d round(s) failed)", len(s.errs))
-		}
-		cells := []string{s.v.key + " " + s.v.name, rate, ratioCell(rateRatio(s, plain))}
-		raw := find(ss, "b")
-		if s.v.sync {
-			raw = find(ss, "b-sync")
-		}
-		if isBridge(s.v) {
-			cells = append(cells, ratioCell(rateRatio(s, raw)))
-		} else {
-			cells = append(cells, "")
-		}
-		p99 := s.lat.quantile(0.99)
-		cells = append(cells, fmtDur(s.lat.quantile(0.5)), fmtDur(s.lat.quantile(0.9)), fmtDur(p99))
-		if s.v.kind == kindRaw || plain == nil {
-			cells = append(cells, "") // publish-to-PubAck is not a request: no ratio
-		} else {
-			cells = append(cells, fmt.Sprintf("%.2f", float64(p99)/float64(plain.lat.quantile(0.99))))
-		}
-		cells = append(cells, fmtDur(s.lat.maxValue()))
-		server := "plain-server"
-		if isBridge(s.v) {
-			server = "hookbridge"
-		}
-		cells = append(cells, cpuCell(s, server), cpuCell(s, "nats-server"), cpuCell(s, "hookload"))
-		cells = append(cells, rssCell(s, server), rssCell(s, "nats-server"))
-		switch {
-		case s.check != nil:
-			c := fmt.Sprintf("%d stored once, lost %d, duplicated %d", s.check.Once, s.check.Lost, s.check.Duplicated)
-			if s.check.LostAck > 0 {
-				c += fmt.Sprintf(", lost acks %d", s.check.LostAck)
-			}
-			if !s.check.ok() {
-				c = "FAIL: " + c
-			}
-			cells = append(cells, c)
-		default:
-			cells = append(cells, s.stored)
-		}
-		rows = append(rows, cells)
+		rows = append(rows, summaryRow(s, ss))
 	}
 	return head, rows
+}
+
+// summaryRow is one variant's cells: ratios against plain net/http, and a
+// hookbridge's against raw JetStream with the same fsync.
+func summaryRow(s *variantSummary, ss []*variantSummary) []string {
+	plain := find(ss, "a")
+	cells := []string{s.v.key + " " + s.v.name, rateCell(s), ratioCell(rateRatio(s, plain))}
+	raw := find(ss, "b")
+	if s.v.sync {
+		raw = find(ss, "b-sync")
+	}
+	if isBridge(s.v) {
+		cells = append(cells, ratioCell(rateRatio(s, raw)))
+	} else {
+		cells = append(cells, "")
+	}
+	p99 := s.lat.quantile(0.99)
+	cells = append(cells, fmtDur(s.lat.quantile(0.5)), fmtDur(s.lat.quantile(0.9)), fmtDur(p99))
+	if s.v.kind == kindRaw || plain == nil {
+		cells = append(cells, "") // publish-to-PubAck is not a request: no ratio
+	} else {
+		cells = append(cells, fmt.Sprintf("%.2f", float64(p99)/float64(plain.lat.quantile(0.99))))
+	}
+	cells = append(cells, fmtDur(s.lat.maxValue()))
+	server := "plain-server"
+	if isBridge(s.v) {
+		server = "hookbridge"
+	}
+	cells = append(cells, cpuCell(s, server), cpuCell(s, "nats-server"), cpuCell(s, "hookload"))
+	cells = append(cells, rssCell(s, server), rssCell(s, "nats-server"))
+	if s.check == nil {
+		return append(cells, s.stored)
+	}
+	return append(cells, checkCell(s.check))
+}
+
+// rateCell is the median rate and, over rounds, their range and failures.
+func rateCell(s *variantSummary) string {
+	rate := fmt.Sprintf("%.0f", s.rate)
+	if len(s.rounds) > 1 {
+		lo, hi := s.rounds[0].rate, s.rounds[0].rate
+		for _, r := range s.rounds {
+			lo, hi = min(lo, r.rate), max(hi, r.rate)
+		}
+		rate += fmt.Sprintf(" (%.0f–%.0f)", lo, hi)
+	}
+	if len(s.errs) > 0 {
+		rate += fmt.Sprintf(" (%d round(s) failed)", len(s.errs))
+	}
+	return rate
+}
+
+func checkCell(c *checkReport) string {
+	s := fmt.Sprintf("%d stored once, lost %d, duplicated %d", c.Once, c.Lost, c.Duplicated)
+	if c.LostAck > 0 {
+		s += fmt.Sprintf(", lost acks %d", c.LostAck)
+	}
+	if !c.ok() {
+		s = "FAIL: " + s
+	}
+	return s
 }
 
 func ratioCell(x float64, ok bool) string {
@@ -236,72 +234,6 @@ func rssCell(s *variantSummary, label string) string {
 
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
 
-// targets lists the issue's targets against this run's figures.
-func (b *benchRun) targets(ss []*variantSummary) [][]string {
-	var out [][]string
-	add := func(target, measured string, met *bool) {
-		verdict := "not measured"
-		if met != nil {
-			verdict = "no"
-			if *met {
-				verdict = "yes"
-			}
-		}
-		out = append(out, []string{target, measured, verdict})
-	}
-	a, c, d := find(ss, "a"), find(ss, "c"), find(ss, "d")
-	t1 := fmt.Sprintf("hookbridge external ≥ %.2f× plain", targetExternalVsPlain)
-	if x, ok := rateRatio(c, a); ok {
-		met := x >= targetExternalVsPlain
-		add(t1, fmt.Sprintf("%.2f× (%.0f vs %.0f req/s)", x, c.rate, a.rate), &met)
-	} else {
-		add(t1, "", nil)
-	}
-	if x, ok := rateRatio(d, c); ok {
-		met := x >= 1
-		add("embedded ≥ external", fmt.Sprintf("%.2f× (%.0f vs %.0f req/s)", x, d.rate, c.rate), &met)
-	} else {
-		add("embedded ≥ external", "", nil)
-	}
-	for _, s := range []*variantSummary{c, d} {
-		if s == nil || a == nil {
-			continue
-		}
-		x := float64(s.lat.quantile(0.99)) / float64(a.lat.quantile(0.99))
-		met := x <= targetP99VsPlain
-		add(fmt.Sprintf("%s: p99 ≤ %.0f× plain p99", s.v.key, targetP99VsPlain),
-			fmt.Sprintf("%.2f× (%s vs %s)", x, fmtDur(s.lat.quantile(0.99)), fmtDur(a.lat.quantile(0.99))), &met)
-	}
-	for _, s := range ss {
-		if h, ok := s.hwm("hookbridge"); ok {
-			met := h < targetPeakRSS
-			add(fmt.Sprintf("%s: hookbridge peak RSS < %s", s.v.key, fmtMiB(targetPeakRSS)), fmtMiB(h), &met)
-		}
-	}
-	var lost, dup, once, lostAck int
-	var failed []string
-	for _, s := range ss {
-		if s.check != nil {
-			once += s.check.Once
-			lost += s.check.Lost
-			dup += s.check.Duplicated + s.check.NeverSent + s.check.Unknown
-			lostAck += s.check.LostAck
-			if !s.check.ok() {
-				failed = append(failed, s.v.key)
-			}
-		}
-	}
-	if once+lost > 0 {
-		met := len(failed) == 0
-		m := fmt.Sprintf("lost %d, duplicated %d of %d answered 200 (lost acks, allowed: %d)", lost, dup, once+lost, lostAck)
-		if !met {
-			m += "; failed: " + strings.Join(failed, ", ")
-		}
-		add("zero lost / duplicated", m, &met)
-	}
-	return out
-}
-
 func (b *benchRun) printSummary(w io.Writer) {
 	ss := b.summaries()
 	head, rows := b.summaryTable(ss)
@@ -328,44 +260,4 @@ func (b *benchRun) printMarkdown(w io.Writer) {
 	}
 	fmt.Fprintf(w, "\nCPU/req is user+system CPU time of each process over the measured window divided by the requests (or PubAcks) in it; %s measured per variant after a %s warm-up.%s\n",
 		b.f.duration, b.f.warmup, rounds)
-}
-
-func printMarkdownTable(w io.Writer, head []string, rows [][]string) {
-	fmt.Fprintln(w, "| "+strings.Join(head, " | ")+" |")
-	sep := make([]string, len(head))
-	for i := range sep {
-		sep[i] = "---"
-	}
-	fmt.Fprintln(w, "|"+strings.Join(sep, "|")+"|")
-	for _, r := range rows {
-		cells := make([]string, len(head))
-		copy(cells, r)
-		for i := range cells {
-			cells[i] = strings.ReplaceAll(cells[i], "|", `\|`)
-		}
-		fmt.Fprintln(w, "| "+strings.Join(cells, " | ")+" |")
-	}
-}
-
-func printAligned(w io.Writer, head []string, rows [][]string) {
-	width := make([]int, len(head))
-	all := append([][]string{head}, rows...)
-	for _, r := range all {
-		for i, c := range r {
-			if i < len(width) {
-				width[i] = max(width[i], len([]rune(c)))
-			}
-		}
-	}
-	for _, r := range all {
-		var sb strings.Builder
-		for i, c := range r {
-			if i >= len(width) {
-				break
-			}
-			sb.WriteString(c)
-			sb.WriteString(strings.Repeat(" ", width[i]-len([]rune(c))+2))
-		}
-		fmt.Fprintln(w, strings.TrimRight(sb.String(), " "))
-	}
 }

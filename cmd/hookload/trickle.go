@@ -190,3 +190,63 @@ func (m *bridgeMemory) report(w io.Writer, maxRSS int) error {
 	}
 	return nil
 }
+
+// background is what runs around a load run: hostile connections and the
+// sampling of the bridge's memory. stop ends both and waits for them, on
+// every way out of the run.
+type background struct {
+	ctx     context.Context
+	cancel  context.CancelFunc
+	mem     *bridgeMemory // nil without an admin URL
+	memDone chan struct{}
+	tr      *trickler // nil without --trickle
+}
+
+// startBackground starts sampling the memory of the bridge whose admin
+// server is at adminURL; "" samples nothing.
+func startBackground(ctx context.Context, adminURL string) *background {
+	bg := &background{memDone: make(chan struct{})}
+	bg.ctx, bg.cancel = context.WithCancel(ctx)
+	if adminURL == "" {
+		close(bg.memDone)
+		return bg
+	}
+	bg.mem = &bridgeMemory{url: strings.TrimSuffix(adminURL, "/") + "/metrics"}
+	go func() {
+		defer close(bg.memDone)
+		bg.mem.run(bg.ctx, 500*time.Millisecond)
+	}()
+	return bg
+}
+
+// trickle holds n hostile connections to the source's path at baseURL.
+func (bg *background) trickle(baseURL, source string, n int, announce int64, every time.Duration, w io.Writer) error {
+	tr, err := startTrickle(bg.ctx, baseURL, source, n, announce, every)
+	if err != nil {
+		return err
+	}
+	bg.tr = tr
+	fmt.Fprintf(w, "trickle  %d connections held open to /webhooks/%s, each announcing %d bytes\n", tr.open.Load(), source, announce)
+	return nil
+}
+
+// report prints the hostile connections' figures and the bridge's highest
+// memory, sampled once more now; it fails as bridgeMemory.report does.
+func (bg *background) report(w io.Writer, maxRSS int) error {
+	if bg.tr != nil {
+		fmt.Fprintf(w, "trickle  %d open at the end, %d at most, %d dials, %d refused\n", bg.tr.open.Load(), bg.tr.peak.Load(), bg.tr.dials.Load(), bg.tr.refused.Load())
+	}
+	if bg.mem == nil {
+		return nil
+	}
+	bg.mem.once(&http.Client{Timeout: 5 * time.Second})
+	return bg.mem.report(w, maxRSS)
+}
+
+func (bg *background) stop() {
+	bg.cancel()
+	<-bg.memDone
+	if bg.tr != nil {
+		bg.tr.wg.Wait()
+	}
+}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestMain lets the bench run this test binary as its plain-server child.
+func TestMain(m *testing.M) {
+	if os.Getenv("HOOKLOAD_TEST_AS_MAIN") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// TestBenchSmoke runs the whole bench briefly: it builds nats-server and
+// hookbridge, starts every child, measures, checks, and cleans up.
+func TestBenchSmoke(t *testing.T) {
+	if os.Getenv("HOOKLOAD_BENCH_SMOKE") == "" {
+		t.Skip("set HOOKLOAD_BENCH_SMOKE=1 to run the bench briefly (builds nats-server and hookbridge, ~15s)")
+	}
+	t.Setenv("HOOKLOAD_TEST_AS_MAIN", "1") // for the plain-server child
+	logs := t.TempDir()
+	var out bytes.Buffer
+	err := run(t.Context(), []string{"bench", "--duration", "400ms", "--warmup", "200ms", "--conns", "4",
+		"--only", "a,b,c,d-sync", "--bridge-log-level", "warn", "--logs", logs, "--markdown"}, noEnv, &out, &out)
+	t.Log(out.String())
+	if err != nil {
+		t.Fatalf("bench: %v", err)
+	}
+	for _, want := range []string{
+		"| a plain net/http | ", "| b raw JetStream publish | ", "| c hookbridge + external nats-server | ",
+		"| d-sync hookbridge, embedded nats, fsync | ", "| zero lost / duplicated | lost 0, duplicated 0",
+		"nats-server: v2.15.2",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	for _, name := range []string{"a-plain-server.log", "b-nats-server.log", "c-hookbridge.log", "d-sync-hookbridge.log"} {
+		if _, err := os.Stat(filepath.Join(logs, name)); err != nil {
+			t.Errorf("log: %v", err)
+		}
+	}
+}
+
+// TestBenchPlain runs the bench's plain variant for real, which needs no
+// build: this test binary is started as the plain-server child, measured,
+// stopped, and the summary printed; nothing of the work directory is left.
+func TestBenchPlain(t *testing.T) {
+	t.Setenv("HOOKLOAD_TEST_AS_MAIN", "1") // for the plain-server child
+	t.Setenv("TMPDIR", t.TempDir())        // the work directory's parent
+	logs := t.TempDir()
+	var out bytes.Buffer
+	err := run(t.Context(), []string{"bench", "--only", "a", "--duration", "300ms", "--warmup", "100ms", "--conns", "2",
+		"--logs", logs}, noEnv, &out, &out)
+	t.Log(out.String())
+	if err != nil {
+		t.Fatalf("bench: %v", err)
+	}
+	for _, want := range []string{
+		"command: go run ./cmd/hookload bench --only a ",
+		"\n== a: plain net/http ==\nstarted  hookload plain-server --listen 127.0.0.1:",
+		"\nrun      ", " over 2 connections (",
+		"\ncpu      plain-server ", "/req, hookload ",
+		"\npeak RSS plain-server ",
+		"\nsummary (ratios are within this run)\n",
+		"\nhookbridge external ≥ 0.55× plain   ", "not measured\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if strings.Contains(out.String(), "check    ") {
+		t.Error("a plain target was checked")
+	}
+	if _, err := os.Stat(filepath.Join(logs, "a-plain-server.log")); err != nil {
+		t.Errorf("log: %v", err)
+	}
+	left, _ := filepath.Glob(filepath.Join(os.Getenv("TMPDIR"), "hookload-bench-*"))
+	if len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}
+
+// TestBenchFlags: flags out of range are refused before anything is built.
+func TestBenchFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--window", "0"}, "--window 0: want 1 to 4096"},
+		{[]string{"--window", "4097"}, "--window 4097: want 1 to 4096"},
+		{[]string{"--rounds", "21"}, "--rounds 21: want 1 to 20"},
+		{[]string{"--only", "a,e"}, `--only: no variant "e" (have a, b, c, d, b-sync, c-sync, d-sync)`},
+		{[]string{"a"}, `unexpected argument "a"`},
+	} {
+		var out bytes.Buffer
+		err := run(t.Context(), append([]string{"bench"}, tc.args...), noEnv, &out, &out)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: %v, want %q", tc.args, err, tc.want)
+		}
+		if strings.Contains(out.String(), "children's logs") {
+			t.Errorf("%q: the bench started: %s", tc.args, out.String())
+		}
+	}
+}
