@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hookbridge/hookbridge/bridge/provider"
+	"github.com/hookbridge/hookbridge/internal/wire"
 )
 
 // Config is the delivery path's own configuration.
@@ -43,8 +44,8 @@ type Config struct {
 
 // Defaults for Config's zero fields.
 const (
-	DefaultStream        = "WEBHOOKS"
-	DefaultSubjectPrefix = "webhooks"
+	DefaultStream        = wire.Stream
+	DefaultSubjectPrefix = wire.SubjectPrefix
 	DefaultMaxBodyBytes  = 1 << 20
 	// DefaultMaxBodyBytesInFlight holds 64 bodies of the default limit.
 	DefaultMaxBodyBytesInFlight = 64 << 20

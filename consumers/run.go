@@ -13,11 +13,13 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/hookbridge/hookbridge/internal/wire"
 )
 
 // Defaults for Config's zero fields.
 const (
-	DefaultStream           = "WEBHOOKS"
+	DefaultStream           = wire.Stream
 	DefaultConcurrency      = 1
 	DefaultAckWait          = 30 * time.Second
 	DefaultMaxDeliver       = 5

@@ -548,7 +548,7 @@ func (b *benchRun) measureHTTP(ctx context.Context, row *benchRow, p benchPorts,
 			row.err = err
 			return
 		}
-		if fromSeq, err = streamStart(ctx, js, "WEBHOOKS"); err != nil {
+		if fromSeq, err = streamStart(ctx, js, bridge.DefaultStream); err != nil {
 			row.err = err
 			return
 		}
@@ -578,7 +578,7 @@ func (b *benchRun) measureHTTP(ctx context.Context, row *benchRow, p benchPorts,
 	if isBridge {
 		checkCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 		defer cancel()
-		rep, err := checkStream(checkCtx, js, "WEBHOOKS", fromSeq, runID, lr.sets()...)
+		rep, err := checkStream(checkCtx, js, bridge.DefaultStream, fromSeq, runID, lr.sets()...)
 		if err != nil {
 			row.err = err
 			return
@@ -612,19 +612,19 @@ func (b *benchRun) measureRaw(ctx context.Context, row *benchRow, natsURL string
 	}
 	// The very stream hookbridge creates.
 	setup, cancel := context.WithTimeout(ctx, 10*time.Second)
-	st, err := bridge.EnsureStream(setup, js, bridge.StreamConfig{Name: "WEBHOOKS", SubjectPrefix: "webhooks", Replicas: 1, Duplicates: 24 * time.Hour})
+	st, err := bridge.EnsureStream(setup, js, bridge.StreamConfig{Name: bridge.DefaultStream, SubjectPrefix: bridge.DefaultSubjectPrefix, Replicas: 1, Duplicates: 24 * time.Hour})
 	cancel()
 	if err != nil {
 		row.err = err
 		return
 	}
 	if b.f.warmup > 0 {
-		w := rawPublish(ctx, js, "webhooks", "@w", b.pool, b.f.warmup, b.f.window)
+		w := rawPublish(ctx, js, bridge.DefaultSubjectPrefix, "@w", b.pool, b.f.warmup, b.f.window)
 		fmt.Fprintf(b.out, "warm-up  %s\n", w)
 	}
 	runtime.GC()
 	snapshot()
-	r := rawPublish(ctx, js, "webhooks", "", b.pool, b.f.duration, b.f.window)
+	r := rawPublish(ctx, js, bridge.DefaultSubjectPrefix, "", b.pool, b.f.duration, b.f.window)
 	collect()
 	row.requests, row.elapsed, row.rate, row.lat = r.Published, r.Elapsed, r.rate(), r.Latency
 	row.status = fmt.Sprintf("PubAck %d", r.Published)
