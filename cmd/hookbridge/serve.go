@@ -22,10 +22,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/hookbridge/hookbridge/bridge"
+	"github.com/hookbridge/hookbridge/cmd/internal/settings"
 	"github.com/hookbridge/hookbridge/internal/config"
 	"github.com/hookbridge/hookbridge/internal/logbuf"
 	"github.com/hookbridge/hookbridge/internal/natsserver"
-	"github.com/hookbridge/hookbridge/internal/sources"
 )
 
 // startupWait bounds how long start-up waits for NATS and the stream.
@@ -50,7 +50,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
 	}
 	path := config.Path(*cfgPath, getenv)
-	cfg, err := config.Load(path, getenv, sources.Providers())
+	cfg, err := settings.Load(path, getenv, settings.Providers())
 	if err != nil {
 		return err
 	}
@@ -64,7 +64,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	log.Info("config loaded", "path", path)
 	warnFallbacks(log, cfg.Fallbacks)
 
-	sources, err := sources.Bridge(cfg.Sources)
+	sources, err := settings.BridgeSources(cfg.Sources)
 	if err != nil {
 		return err
 	}
@@ -81,12 +81,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// The broker: embedded unless nats.url is set.
 	var ns *server.Server
 	var nc *nats.Conn
-	embedded := natsserver.Config{
-		Listen:     cfg.NATS.Embedded.Listen,
-		StoreDir:   cfg.NATS.Embedded.StoreDir,
-		SyncAlways: cfg.NATS.Embedded.SyncAlways,
-		MaxPayload: int32(max(cfg.HTTP.MaxBodyBytes+headerRoom, 1<<20)),
-	}
+	embedded := cfg.NATS.Embedded
+	embedded.MaxPayload = int32(max(cfg.HTTP.MaxBodyBytes+headerRoom, 1<<20))
 	if cfg.NATS.URL == "" {
 		ns, err = natsserver.Start(embedded, log)
 		switch {
@@ -123,20 +119,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// A broker or cluster that is still starting is waited for, within a
 	// bound: a fresh cluster has no JetStream leader for several seconds.
 	setupCtx, cancel := context.WithTimeout(ctx, startupWait)
-	_, err = bridge.SetUpStream(setupCtx, js, bridge.StreamConfig{
-		Name:          cfg.NATS.Stream,
-		SubjectPrefix: cfg.NATS.SubjectPrefix,
-		Replicas:      cfg.NATS.Replicas,
-		Duplicates:    cfg.NATS.DuplicateWindow,
-	}, 5*time.Second, func(err error) {
-		log.Warn("stream not ready yet; retrying", "stream", cfg.NATS.Stream, "nats", nc.Status().String(), "error", err)
+	_, err = bridge.SetUpStream(setupCtx, js, cfg.NATS.Stream, 5*time.Second, func(err error) {
+		log.Warn("stream not ready yet; retrying", "stream", cfg.NATS.Stream.Name, "nats", nc.Status().String(), "error", err)
 	})
 	cancel()
 	if err != nil {
 		return err
 	}
-	log.Info("stream ready", "stream", cfg.NATS.Stream, "subjects", cfg.NATS.SubjectPrefix+".>",
-		"replicas", cfg.NATS.Replicas, "duplicate_window", cfg.NATS.DuplicateWindow.String())
+	log.Info("stream ready", "stream", cfg.NATS.Stream.Name, "subjects", cfg.NATS.Stream.SubjectPrefix+".>",
+		"replicas", cfg.NATS.Stream.Replicas, "duplicate_window", cfg.NATS.Stream.Duplicates.String())
 
 	maxBody := cfg.HTTP.MaxBodyBytes
 	if limit := nc.MaxPayload() - headerRoom; maxBody > limit {
@@ -145,7 +136,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		maxBody = limit
 	}
 
-	readiness := bridge.Readiness{Conn: nc, JS: js, Stream: cfg.NATS.Stream, Failures: new(bridge.LastFailure)}
+	readiness := bridge.Readiness{Conn: nc, JS: js, Stream: cfg.NATS.Stream.Name, Failures: new(bridge.LastFailure)}
 	if ns != nil {
 		defer recoverStorage(ctx, ns, embedded, log)()
 		readiness.Storage = func() error { return natsserver.StoreError(ns) }
@@ -154,12 +145,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	handler, err := bridge.NewServer(bridge.Config{
-		Stream:               cfg.NATS.Stream,
-		SubjectPrefix:        cfg.NATS.SubjectPrefix,
-		MaxBodyBytes:         maxBody,
-		MaxBodyBytesInFlight: cfg.HTTP.MaxBodyBytesInFlight,
-		PublishTimeout:       cfg.NATS.PublishTimeout,
-		Failures:             readiness.Failures,
+		Stream:         cfg.NATS.Stream.Name,
+		SubjectPrefix:  cfg.NATS.Stream.SubjectPrefix,
+		Limits:         bridge.Limits{MaxBodyBytes: maxBody, MaxBodyBytesInFlight: cfg.HTTP.MaxBodyBytesInFlight},
+		PublishTimeout: cfg.NATS.PublishTimeout,
+		Failures:       readiness.Failures,
 	}, sources, js, log, bridge.NewMetrics(reg))
 	if err != nil {
 		return err
@@ -241,7 +231,7 @@ func recoverStorage(ctx context.Context, ns *server.Server, cfg natsserver.Confi
 // other field when the clash is between two of ours. The embedded server's
 // address is only tried (nats-server binds it itself, moments later; a
 // process that takes it in between is reported by natsserver.Start).
-func listen(cfg *config.Config) (hook, admin net.Listener, err error) {
+func listen(cfg *settings.Config) (hook, admin net.Listener, err error) {
 	type bound struct {
 		field string
 		ln    net.Listener
@@ -307,7 +297,7 @@ func warnFallbacks(log *slog.Logger, fallbacks []config.Fallback) {
 	}
 }
 
-func newLogger(c config.Log, w io.Writer) (*slog.Logger, error) {
+func newLogger(c settings.Log, w io.Writer) (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.Level)); err != nil {
 		return nil, fmt.Errorf("log.level: %w", err)

@@ -20,7 +20,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/hookbridge/hookbridge/bridge"
-	"github.com/hookbridge/hookbridge/internal/config"
+	"github.com/hookbridge/hookbridge/cmd/internal/settings"
 )
 
 // benchFlags are the bench command's settings.
@@ -331,7 +331,7 @@ func (b *benchRun) prepare(ctx context.Context, selected []variant, getenv func(
 	if err := os.WriteFile(b.sigCfg, []byte(benchConfig(benchPorts{1, 2, 3}, "", b.work, false, "warn")), 0o600); err != nil {
 		return err
 	}
-	cfg, err := config.Load(b.sigCfg, getenv)
+	cfg, err := settings.Load(b.sigCfg, getenv)
 	if err != nil {
 		return fmt.Errorf("bench: the generated config: %w", err)
 	}
@@ -612,7 +612,7 @@ func (b *benchRun) measureRaw(ctx context.Context, row *benchRow, natsURL string
 	}
 	// The very stream hookbridge creates.
 	setup, cancel := context.WithTimeout(ctx, 10*time.Second)
-	st, err := bridge.EnsureStream(setup, js, bridge.StreamConfig{Name: bridge.DefaultStream, SubjectPrefix: bridge.DefaultSubjectPrefix, Replicas: 1, Duplicates: 24 * time.Hour})
+	st, err := bridge.EnsureStream(setup, js, bridge.StreamConfig{Name: bridge.DefaultStream, SubjectPrefix: bridge.DefaultSubjectPrefix, Replicas: bridge.DefaultReplicas, Duplicates: bridge.DefaultDuplicateWindow})
 	cancel()
 	if err != nil {
 		row.err = err

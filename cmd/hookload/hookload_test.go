@@ -24,9 +24,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/hookbridge/hookbridge/bridge"
-	"github.com/hookbridge/hookbridge/internal/config"
+	"github.com/hookbridge/hookbridge/cmd/internal/settings"
 	"github.com/hookbridge/hookbridge/internal/natstest"
-	"github.com/hookbridge/hookbridge/internal/sources"
 )
 
 func noEnv(string) string { return "" }
@@ -36,7 +35,7 @@ func noEnv(string) string { return "" }
 // bridge.NewServer, behind a loopback HTTP server.
 type testBridge struct {
 	cfgPath string
-	cfg     *config.Config
+	cfg     *settings.Config
 	url     string // http://127.0.0.1:port
 	// adminURL serves the bridge's /metrics.
 	adminURL string
@@ -65,11 +64,11 @@ func startBridge(t *testing.T) *testBridge {
 	if err := os.WriteFile(path, []byte(testConfig), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Load(path, noEnv)
+	cfg, err := settings.Load(path, noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srcs, err := sources.Bridge(cfg.Sources)
+	srcs, err := settings.BridgeSources(cfg.Sources)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,7 +334,7 @@ func TestParseMix(t *testing.T) {
 func TestBenchConfigs(t *testing.T) {
 	dir := t.TempDir()
 	for _, url := range []string{"", "nats://127.0.0.1:4222"} {
-		cfg, err := config.Parse([]byte(benchConfig(benchPorts{8080, 9090, 4222}, url, dir, true, "info")), dir, noEnv)
+		cfg, err := settings.Parse([]byte(benchConfig(benchPorts{8080, 9090, 4222}, url, dir, true, "info")), dir, noEnv)
 		if err != nil {
 			t.Fatal(err)
 		}

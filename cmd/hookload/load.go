@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/hookbridge/hookbridge/bridge/provider"
+	"github.com/hookbridge/hookbridge/cmd/internal/settings"
 	"github.com/hookbridge/hookbridge/internal/config"
 )
 
@@ -104,7 +105,7 @@ func load(ctx context.Context, args []string, getenv func(string) string, stdout
 		return errors.New("load: without --requests, a --warmup is needed to size the pre-generated deliveries")
 	}
 
-	cfg, err := config.Load(config.Path(f.config, getenv), getenv)
+	cfg, err := settings.Load(config.Path(f.config, getenv), getenv)
 	if err != nil {
 		return err
 	}
@@ -126,7 +127,7 @@ func load(ctx context.Context, args []string, getenv func(string) string, stdout
 	}
 	stream := f.stream
 	if stream == "" {
-		stream = cfg.NATS.Stream
+		stream = cfg.NATS.Stream.Name
 	}
 
 	var js jetstream.JetStream
@@ -421,7 +422,7 @@ func fmtDur(d time.Duration) string {
 // source's timestamp tolerance by the time they are sent: the bridge then
 // refuses them as stale (401), which is right, but not what a load run
 // means to measure.
-func warnStale(w io.Writer, cfg *config.Config, m *mix, run time.Duration) {
+func warnStale(w io.Writer, cfg *settings.Config, m *mix, run time.Duration) {
 	for _, s := range m.sources {
 		if s.kind != "stripe" && s.kind != "standardwebhooks" {
 			continue
