@@ -199,6 +199,9 @@ func TestScrub(t *testing.T) {
 		{fmt.Errorf("stream %q with key %q", "S", "k3y"), "stream \"S\" with key a secret"},
 		{fmt.Errorf("name n4me, unquoted"), "invalid (the details are not shown: they hold a secret or a value from the environment)"},
 		{fmt.Errorf("key k3y, unquoted"), "invalid (the details are not shown: they hold a secret or a value from the environment)"},
+		// A part of a value quoted on its own is not the value's quoted form.
+		{fmt.Errorf("name %q: part %q", "n4me", "4m"), "invalid (the details are not shown: they hold a secret or a value from the environment)"},
+		{fmt.Errorf("secret part %q", "k3"), "invalid (the details are not shown: they hold a secret or a value from the environment)"},
 		{errors.New("nothing to hide"), "nothing to hide"},
 	} {
 		got := s.Scrub(tc.err, &into.Servers[0], []string{"k3y"})

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"net"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -244,8 +245,15 @@ func (f *Fields) Scrub(err error, v any, secrets []string) error {
 	for _, h := range hide {
 		msg = strings.ReplaceAll(msg, h.shown, h.name)
 	}
+	// A part of a hidden value quoted on its own is not its quoted form, and may hold escapes (of
+	// invalid UTF-8) that its raw text does not; a value the file holds as written may be shown.
+	written := stringsIn(reflect.ValueOf(v), map[string]bool{})
 	for _, h := range hide {
-		if strings.Contains(msg, h.raw) {
+		delete(written, h.raw)
+	}
+	quoted := slices.DeleteFunc(quotedParts(msg), func(q string) bool { return written[q] })
+	for _, h := range hide {
+		if strings.Contains(msg, h.raw) || slices.ContainsFunc(quoted, func(q string) bool { return strings.Contains(h.raw, q) }) {
 			return errors.New("invalid (the details are not shown: they hold a secret or a value from the environment)")
 		}
 	}
@@ -253,6 +261,49 @@ func (f *Fields) Scrub(err error, v any, secrets []string) error {
 		return err
 	}
 	return &valueError{msg: msg, err: err}
+}
+
+// stringsIn adds every string inside v (through structs, pointers and lists) to set.
+func stringsIn(v reflect.Value, set map[string]bool) map[string]bool {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			stringsIn(v.Elem(), set)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				stringsIn(v.Field(i), set)
+			}
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			stringsIn(v.Index(i), set)
+		}
+	case reflect.String:
+		set[v.String()] = true
+	}
+	return set
+}
+
+// quotedParts returns the content of each string msg quotes as %q does, at least two bytes
+// long.
+func quotedParts(msg string) []string {
+	var out []string
+	for i := 0; i < len(msg); i++ {
+		if msg[i] != '"' {
+			continue
+		}
+		q, err := strconv.QuotedPrefix(msg[i:])
+		if err != nil {
+			continue
+		}
+		if text, err := strconv.Unquote(q); err == nil && len(text) >= 2 {
+			out = append(out, text)
+		}
+		i += len(q) - 1
+	}
+	return out
 }
 
 // valueAt finds the value at rel (".hmac.header", ".secrets[1]", "" for v itself) inside v, and
