@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/hookbridge/hookbridge/bridge/provider"
+	"github.com/hookbridge/hookbridge/internal/config"
+	"github.com/hookbridge/hookbridge/internal/wire"
 )
 
 // Config is the delivery path's own configuration.
@@ -24,12 +26,8 @@ type Config struct {
 	Stream string
 	// SubjectPrefix starts every subject ("webhooks").
 	SubjectPrefix string
-	// MaxBodyBytes is the largest body accepted; larger ones get 413.
-	MaxBodyBytes int64
-	// MaxBodyBytesInFlight bounds the body bytes held by all deliveries in
-	// flight together; past it a new delivery gets 503 with Retry-After.
-	// Memory is counted as bodies arrive, not as they are announced.
-	MaxBodyBytesInFlight int64
+	// Limits bound the bodies deliveries hold.
+	Limits
 	// PublishTimeout bounds the wait for the PubAck; past it the sender gets 503.
 	PublishTimeout time.Duration
 	// RetryAfter is the Retry-After sent with 503; zero means DefaultRetryAfter.
@@ -41,10 +39,21 @@ type Config struct {
 	Failures *LastFailure
 }
 
+// Limits bound the bodies deliveries hold. The yaml tags are their keys in
+// the http section of hookbridge's config file.
+type Limits struct {
+	// MaxBodyBytes is the largest body accepted; larger ones get 413.
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// MaxBodyBytesInFlight bounds the body bytes held by all deliveries in
+	// flight together; past it a new delivery gets 503 with Retry-After.
+	// Memory is counted as bodies arrive, not as they are announced.
+	MaxBodyBytesInFlight int64 `yaml:"max_body_bytes_in_flight"`
+}
+
 // Defaults for Config's zero fields.
 const (
-	DefaultStream        = "WEBHOOKS"
-	DefaultSubjectPrefix = "webhooks"
+	DefaultStream        = wire.Stream
+	DefaultSubjectPrefix = wire.SubjectPrefix
 	DefaultMaxBodyBytes  = 1 << 20
 	// DefaultMaxBodyBytesInFlight holds 64 bodies of the default limit.
 	DefaultMaxBodyBytesInFlight = 64 << 20
@@ -59,12 +68,7 @@ func (c *Config) setDefaults() {
 	if c.SubjectPrefix == "" {
 		c.SubjectPrefix = DefaultSubjectPrefix
 	}
-	if c.MaxBodyBytes == 0 {
-		c.MaxBodyBytes = DefaultMaxBodyBytes
-	}
-	if c.MaxBodyBytesInFlight == 0 {
-		c.MaxBodyBytesInFlight = max(DefaultMaxBodyBytesInFlight, c.MaxBodyBytes)
-	}
+	c.Limits.SetDefaults()
 	if c.PublishTimeout == 0 {
 		c.PublishTimeout = DefaultPublishTimeout
 	}
@@ -76,39 +80,74 @@ func (c *Config) setDefaults() {
 	}
 }
 
-// Validate reports a Config that cannot work.
+// Validate reports every problem of a Config that cannot work, after its
+// zero fields took their defaults.
 func (c Config) Validate() error {
+	return errors.Join(
+		c.Limits.Check(nil),
+		config.CheckPositive(nil, "publish_timeout", c.PublishTimeout),
+		checkSubjectPrefix(nil, "subject_prefix", c.SubjectPrefix),
+	)
+}
+
+// SetDefaults fills the zero fields: DefaultMaxBodyBytes, and for the bytes
+// in flight DefaultMaxBodyBytesInFlight or one body, whichever is larger.
+func (l *Limits) SetDefaults() {
+	if l.MaxBodyBytes == 0 {
+		l.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if l.MaxBodyBytesInFlight == 0 {
+		l.MaxBodyBytesInFlight = max(DefaultMaxBodyBytesInFlight, l.MaxBodyBytes)
+	}
+}
+
+// Check reports every problem of l, naming each field by its path below f's
+// root (f may be nil).
+func (l Limits) Check(f *config.Fields) error {
 	var errs []error
-	if c.MaxBodyBytes < 0 {
-		errs = append(errs, errors.New("max_body_bytes must be positive"))
+	if l.MaxBodyBytes <= 0 {
+		errs = append(errs, fmt.Errorf("%s: must be greater than 0 (got %s)", f.Path("max_body_bytes"), f.Show("max_body_bytes", l.MaxBodyBytes)))
 	}
-	if c.MaxBodyBytesInFlight < c.MaxBodyBytes {
-		errs = append(errs, fmt.Errorf("max_body_bytes_in_flight (%d) must be at least max_body_bytes (%d)", c.MaxBodyBytesInFlight, c.MaxBodyBytes))
-	}
-	if c.PublishTimeout < 0 {
-		errs = append(errs, errors.New("publish_timeout must be positive"))
-	}
-	if !validPrefix(c.SubjectPrefix) {
-		errs = append(errs, fmt.Errorf("subject_prefix %q: want dot-separated tokens of [A-Za-z0-9_-]", c.SubjectPrefix))
+	if l.MaxBodyBytesInFlight < l.MaxBodyBytes {
+		errs = append(errs, fmt.Errorf("%s: must be at least %s (%s), or no body of the largest size could ever be accepted (got %s)",
+			f.Path("max_body_bytes_in_flight"), f.Path("max_body_bytes"), f.Show("max_body_bytes", l.MaxBodyBytes),
+			f.Show("max_body_bytes_in_flight", l.MaxBodyBytesInFlight)))
 	}
 	return errors.Join(errs...)
 }
 
 // Source is one configured webhook endpoint: POST /webhooks/{Name}.
 type Source struct {
-	// Name is the URL path segment and a subject token; [a-z0-9_-]+.
+	// Name is the URL path segment and a subject token; [a-z0-9_-]+ (see
+	// CheckSourceName).
 	Name string
 	// Provider verifies and reads this source's deliveries.
 	Provider *provider.Provider
+}
+
+// CheckSourceName reports a name the bridge cannot serve a source under: it
+// becomes a URL path segment and a subject token, so it must be one token as
+// hookbridge publishes them. f (may be nil) shows the value at "name" below
+// its root; the message names the field "name", relative to the source.
+func CheckSourceName(f *config.Fields, name string) error {
+	switch {
+	case name == "":
+		return errors.New("name: required")
+	case !validToken(name):
+		return fmt.Errorf("name: %s must match ^[a-z0-9_-]+$ (it becomes a URL path segment and a NATS subject token)", f.Show("name", name))
+	}
+	return nil
 }
 
 func validateSources(sources []Source) error {
 	seen := make(map[string]bool, len(sources))
 	var errs []error
 	for i, s := range sources {
+		if err := CheckSourceName(nil, s.Name); err != nil {
+			errs = append(errs, fmt.Errorf("sources[%d]: %w", i, err))
+			continue
+		}
 		switch {
-		case !validToken(s.Name):
-			errs = append(errs, fmt.Errorf("sources[%d]: name %q: want [a-z0-9_-]+", i, s.Name))
 		case seen[s.Name]:
 			errs = append(errs, fmt.Errorf("sources[%d]: name %q is used twice", i, s.Name))
 		case s.Provider == nil:

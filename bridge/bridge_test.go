@@ -94,7 +94,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	// a loaded machine can stall it for seconds: a short publish timeout
 	// would turn expected 200s into 503s. Tests of the timeout set their own.
 	cfg := bridge.Config{
-		Stream: "WEBHOOKS", SubjectPrefix: "webhooks", MaxBodyBytes: 64 << 10,
+		Stream: "WEBHOOKS", SubjectPrefix: "webhooks", Limits: bridge.Limits{MaxBodyBytes: 64 << 10},
 		PublishTimeout: natstest.Patience, Now: func() time.Time { return testNow },
 	}
 	for _, o := range opts {

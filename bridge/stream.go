@@ -5,20 +5,88 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/hookbridge/hookbridge/internal/config"
 )
 
-// StreamConfig is what hookbridge requires of its stream.
+// StreamConfig is what hookbridge requires of its stream. The yaml tags are
+// its keys in the nats section of hookbridge's config file.
 type StreamConfig struct {
-	Name          string
-	SubjectPrefix string
-	Replicas      int
+	Name          string `yaml:"stream"`
+	SubjectPrefix string `yaml:"subject_prefix"`
+	Replicas      int    `yaml:"replicas"` // 1 to 5
 	// Duplicates is JetStream's dedup window: a Nats-Msg-Id seen within it
 	// is acknowledged as a duplicate and not stored again.
-	Duplicates time.Duration
+	Duplicates time.Duration `yaml:"duplicate_window"`
+}
+
+// Defaults for StreamConfig's zero fields, besides DefaultStream and
+// DefaultSubjectPrefix.
+const (
+	DefaultReplicas = 1
+	// DefaultDuplicateWindow covers the retry horizon of most platforms
+	// (Shopify retries for 4 hours) at about 145 bytes of server memory per
+	// delivery.
+	DefaultDuplicateWindow = 24 * time.Hour
+)
+
+// SetDefaults fills c's zero fields.
+func (c *StreamConfig) SetDefaults() {
+	if c.Name == "" {
+		c.Name = DefaultStream
+	}
+	if c.SubjectPrefix == "" {
+		c.SubjectPrefix = DefaultSubjectPrefix
+	}
+	if c.Replicas == 0 {
+		c.Replicas = DefaultReplicas
+	}
+	if c.Duplicates == 0 {
+		c.Duplicates = DefaultDuplicateWindow
+	}
+}
+
+// Check reports every problem of c, naming each field by its path below f's
+// root (f may be nil). Whether the server can hold Replicas copies is the
+// server's to say.
+func (c StreamConfig) Check(f *config.Fields) error {
+	var errs []error
+	switch {
+	case c.Name == "":
+		errs = append(errs, fmt.Errorf("%s: required", f.Path("stream")))
+	case strings.IndexFunc(c.Name, badStreamRune) >= 0:
+		errs = append(errs, fmt.Errorf(`%s: %s must not contain whitespace, control characters, '.', '*', '>', '/' or '\'`, f.Path("stream"), f.Show("stream", c.Name)))
+	}
+	if err := checkSubjectPrefix(f, "subject_prefix", c.SubjectPrefix); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Replicas < 1 || c.Replicas > 5 {
+		errs = append(errs, fmt.Errorf("%s: must be from 1 to 5 (got %s)", f.Path("replicas"), f.Show("replicas", c.Replicas)))
+	}
+	if err := config.CheckPositive(f, "duplicate_window", c.Duplicates); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// badStreamRune reports a rune JetStream does not take in a stream name.
+func badStreamRune(r rune) bool {
+	return unicode.IsSpace(r) || unicode.IsControl(r) || strings.ContainsRune(`.*>/\`, r)
+}
+
+// checkSubjectPrefix accepts dot-separated tokens without wildcards: the
+// prefix starts subjects and, with ".>", the stream's subject filter.
+func checkSubjectPrefix(f *config.Fields, rel, prefix string) error {
+	if !validPrefix(prefix) {
+		return fmt.Errorf("%s: %s must be one or more dot-separated tokens of letters, digits, '_' and '-'", f.Path(rel), f.Show(rel, prefix))
+	}
+	return nil
 }
 
 // streamConfig is the stream hookbridge creates when none exists.

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/hookbridge/hookbridge/internal/wire"
 )
 
 // Config describes one durable consumer. Zero fields take the defaults below.
@@ -52,7 +54,7 @@ type Config struct {
 
 // Defaults for Config's zero fields.
 const (
-	DefaultStream           = "WEBHOOKS"
+	DefaultStream           = wire.Stream
 	DefaultConcurrency      = 1
 	DefaultAckWait          = 30 * time.Second
 	DefaultMaxDeliver       = 5

@@ -13,6 +13,8 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/network"
 	"github.com/testcontainers/testcontainers-go/wait"
+
+	"github.com/hookbridge/hookbridge/bridge"
 )
 
 // The source every bridge of these suites serves unless its config lists
@@ -28,7 +30,7 @@ const (
 	WooSecret = "integration-woocommerce-secret"
 
 	// Stream is the stream the bridge creates and publishes to.
-	Stream = "WEBHOOKS"
+	Stream = bridge.DefaultStream
 )
 
 // Source is one webhook source of the bridge's config.

@@ -140,38 +140,40 @@ func (p *Provider) Sign(body []byte, h http.Header, now time.Time) error {
 // Webhooks libraries.
 const DefaultTolerance = 5 * time.Minute
 
-// Config builds a Provider. It is the only input a provider has.
+// Config builds a Provider. It is the only input a provider has. Its yaml
+// tags are the keys of a source in hookbridge's config file, which decodes a
+// source's provider settings straight into it.
 type Config struct {
 	// Kind is one of shopify, woocommerce, stripe, standardwebhooks, github, hmac.
-	Kind string
+	Kind string `yaml:"provider"`
 	// Secrets are tried in order; any one may match (rotation), and the
 	// first signs. At least one, and none empty. For standardwebhooks each
 	// is "whsec_" + base64 of the key (or the base64 alone) unless
 	// SecretEncoding is SecretRaw; for the other kinds the string's bytes
 	// are the key (woocommerce first decodes the HTML entities WordPress
 	// stores it with).
-	Secrets []string
+	Secrets []string `yaml:"secrets"`
 	// Tolerance bounds the age (and future skew) of signed timestamps: a
 	// timestamp further than Tolerance from Now, either way, is ErrStale;
 	// one exactly Tolerance away is accepted. Zero means DefaultTolerance;
 	// negative is an error. Ignored by schemes that sign no timestamp
 	// (shopify, woocommerce, github, hmac).
-	Tolerance time.Duration
+	Tolerance time.Duration `yaml:"tolerance"`
 	// Now is the clock; nil means time.Now.
-	Now func() time.Time
+	Now func() time.Time `yaml:"-"`
 	// TypePrefix is put before the event type in the CloudEvent type, for
 	// standardwebhooks and hmac, as written (include the trailing dot:
 	// "com.bigcommerce."). The platform kinds have a fixed prefix and
 	// setting one for them is an error.
-	TypePrefix string
+	TypePrefix string `yaml:"type_prefix"`
 	// SecretEncoding says how a standardwebhooks secret turns into the
 	// HMAC key: SecretWhsec ("" means the same) base64-decodes it after an
 	// optional "whsec_", as the Standard Webhooks libraries do; SecretRaw
 	// uses the string's bytes as they are, as BigCommerce signs with its
 	// app's client secret. Setting it for another kind is an error.
-	SecretEncoding string
+	SecretEncoding string `yaml:"secret_encoding"`
 	// HMAC configures the generic hmac kind; it must be zero for the others.
-	HMAC HMACConfig
+	HMAC HMACConfig `yaml:"hmac"`
 }
 
 // The values of Config.SecretEncoding.
@@ -192,15 +194,15 @@ const (
 // written ("json:id" of {"id": 1e3} is "1e3"). Objects, arrays, booleans
 // and null count as absent.
 type HMACConfig struct {
-	Header    string // signature header, e.g. X-Signature (required)
-	Algorithm string // sha256 (default) or sha512
-	Encoding  string // hex (default; either case accepted) or base64 (standard, padded)
-	Prefix    string // literal before the digest, e.g. "sha256=" (required on the header when set)
-	ID        string // locator of the delivery id (required)
-	Type      string // locator of the event type (required)
-	Source    string // locator of the shop/account identity (optional)
-	Subject   string // locator of the resource id (optional)
-	Time      string // locator of the event time, RFC 3339 or Unix seconds as a number or string (optional)
+	Header    string `yaml:"header"`    // signature header, e.g. X-Signature (required)
+	Algorithm string `yaml:"algorithm"` // sha256 (default) or sha512
+	Encoding  string `yaml:"encoding"`  // hex (default; either case accepted) or base64 (standard, padded)
+	Prefix    string `yaml:"prefix"`    // literal before the digest, e.g. "sha256=" (required on the header when set)
+	ID        string `yaml:"id"`        // locator of the delivery id (required)
+	Type      string `yaml:"type"`      // locator of the event type (required)
+	Source    string `yaml:"source"`    // locator of the shop/account identity (optional)
+	Subject   string `yaml:"subject"`   // locator of the resource id (optional)
+	Time      string `yaml:"time"`      // locator of the event time, RFC 3339 or Unix seconds as a number or string (optional)
 }
 
 // Kinds lists the provider kinds New accepts.
@@ -222,11 +224,11 @@ func New(cfg Config) (*Provider, error) {
 	if !slices.Contains(Kinds(), cfg.Kind) {
 		return nil, unknownKind(cfg.Kind)
 	}
-	if err := checkSecrets(cfg.Secrets); err != nil {
+	if err := CheckSecrets(cfg.Secrets); err != nil {
 		return nil, err
 	}
-	if cfg.Tolerance < 0 {
-		return nil, errors.New("tolerance: must not be negative")
+	if err := CheckTolerance(cfg.Tolerance); err != nil {
+		return nil, err
 	}
 	if cfg.Kind != "hmac" && cfg.HMAC != (HMACConfig{}) {
 		return nil, errors.New("hmac: only for kind hmac")
@@ -282,17 +284,28 @@ func unknownKind(kind string) error {
 	return fmt.Errorf("provider %q is unknown (want one of %s)", kind, strings.Join(Kinds(), ", "))
 }
 
-// checkSecrets rejects an empty secret anywhere in the list, not only an
-// empty list: an HMAC under the empty key is one anybody can compute, and
-// an empty entry is usually an unset environment variable.
-func checkSecrets(secrets []string) error {
+// CheckSecrets reports secrets New refuses: none at all, or an empty one
+// anywhere in the list (an HMAC under the empty key is one anybody can
+// compute, and an empty entry is usually an unset environment variable).
+// New applies it; it is exported so that a config loader can report the
+// problem together with the config's others, in the same words.
+func CheckSecrets(secrets []string) error {
 	if len(secrets) == 0 {
 		return errors.New("secrets: at least one non-empty secret is required")
 	}
 	for i, s := range secrets {
 		if s == "" {
-			return fmt.Errorf("secrets[%d]: empty (at least one non-empty secret is required, and none may be empty)", i)
+			return fmt.Errorf("secrets[%d]: empty (an empty key would accept forged signatures)", i)
 		}
+	}
+	return nil
+}
+
+// CheckTolerance reports a tolerance New refuses: a negative one. Like
+// CheckSecrets, New applies it and a config loader may report it earlier.
+func CheckTolerance(d time.Duration) error {
+	if d < 0 {
+		return fmt.Errorf("tolerance: must not be negative (got %s; 0 means the provider's default)", d)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/hookbridge/hookbridge/cmd/internal/healthcheck"
+	"github.com/hookbridge/hookbridge/cmd/internal/settings"
 	"github.com/hookbridge/hookbridge/internal/config"
 )
 
@@ -37,11 +38,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = send(ctx, args, getenv, stdout, stderr)
 	case "healthcheck":
 		// For container HEALTHCHECKs: the image has no shell or curl.
-		url := "http://127.0.0.1:9090/readyz"
-		if cfg, cfgErr := config.Load(config.Path("", getenv), getenv); cfgErr == nil {
-			url = healthcheck.LocalURL(cfg.Admin.Listen, "/readyz")
+		admin := settings.DefaultAdminListen
+		if cfg, cfgErr := settings.Load(config.Path("", getenv), getenv); cfgErr == nil {
+			admin = cfg.Admin.Listen
 		}
-		err = healthcheck.Run(ctx, args, url, stdout, stderr)
+		err = healthcheck.Run(ctx, args, healthcheck.LocalURL(admin, "/readyz"), stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -12,7 +12,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/hookbridge/hookbridge/cmd/internal/sources"
+	"github.com/hookbridge/hookbridge/cmd/internal/settings"
 	"github.com/hookbridge/hookbridge/internal/config"
 	"github.com/hookbridge/hookbridge/internal/sample"
 )
@@ -52,11 +52,11 @@ func send(ctx context.Context, args []string, getenv func(string) string, stdout
 	}
 	name := positional[0]
 
-	cfg, err := config.Load(config.Path(*cfgPath, getenv), getenv, sources.Providers())
+	cfg, err := settings.Load(config.Path(*cfgPath, getenv), getenv, settings.Providers())
 	if err != nil {
 		return err
 	}
-	var src *config.Source
+	var src *settings.Source
 	for i := range cfg.Sources {
 		if cfg.Sources[i].Name == name {
 			src = &cfg.Sources[i]
@@ -69,7 +69,7 @@ func send(ctx context.Context, args []string, getenv func(string) string, stdout
 		}
 		return fmt.Errorf("send: no source %q in the config (have %v)", name, known)
 	}
-	p, err := sources.Provider(*src)
+	p, err := src.Provider()
 	if err != nil {
 		return fmt.Errorf("source %q: %w", name, err)
 	}
@@ -78,7 +78,7 @@ func send(ctx context.Context, args []string, getenv func(string) string, stdout
 	}
 	now := time.Now()
 	loc := sample.Locators{ID: src.HMAC.ID, Type: src.HMAC.Type, Subject: src.HMAC.Subject, Time: src.HMAC.Time}
-	body, h, err := sample.DeliveryForOrder(src.Provider, loc, *eventType, *id, *order, now)
+	body, h, err := sample.DeliveryForOrder(src.Kind, loc, *eventType, *id, *order, now)
 	if err != nil {
 		return err
 	}
@@ -88,8 +88,8 @@ func send(ctx context.Context, args []string, getenv func(string) string, stdout
 		}
 	}
 	if *form {
-		if src.Provider != "github" {
-			return fmt.Errorf("send: --form is for github sources only (%q is %s)", name, src.Provider)
+		if src.Kind != "github" {
+			return fmt.Errorf("send: --form is for github sources only (%q is %s)", name, src.Kind)
 		}
 		body = sample.GitHubForm(body, h)
 	}

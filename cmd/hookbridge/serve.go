@@ -23,7 +23,7 @@ import (
 
 	"github.com/hookbridge/hookbridge/bridge"
 	"github.com/hookbridge/hookbridge/cmd/internal/logbuf"
-	"github.com/hookbridge/hookbridge/cmd/internal/sources"
+	"github.com/hookbridge/hookbridge/cmd/internal/settings"
 	"github.com/hookbridge/hookbridge/internal/config"
 	"github.com/hookbridge/hookbridge/internal/natsserver"
 )
@@ -50,7 +50,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
 	}
 	path := config.Path(*cfgPath, getenv)
-	cfg, err := config.Load(path, getenv, sources.Providers())
+	cfg, err := settings.Load(path, getenv, settings.Providers())
 	if err != nil {
 		return err
 	}
@@ -63,12 +63,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log.Info("config loaded", "path", path)
 	warnFallbacks(log, cfg.Fallbacks)
-
-	sources, err := sources.Bridge(cfg.Sources)
+	sources, err := settings.BridgeSources(cfg.Sources)
 	if err != nil {
 		return err
 	}
+	return serveWith(ctx, cfg, sources, log)
+}
 
+// serveWith runs the bridge for a loaded config. Each step undoes itself
+// (deferred) in the reverse order of set-up.
+func serveWith(ctx context.Context, cfg *settings.Config, sources []bridge.Source, log *slog.Logger) error {
 	// Bind before any side effect (the embedded server, its store, the
 	// stream): a port that is taken stops start-up here, with nothing done.
 	hookLn, adminLn, err := listen(cfg)
@@ -78,125 +82,163 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer hookLn.Close()
 	defer adminLn.Close()
 
-	// The broker: embedded unless nats.url is set.
-	var ns *server.Server
-	var nc *nats.Conn
-	embedded := natsserver.Config{
-		Listen:     cfg.NATS.Embedded.Listen,
-		StoreDir:   cfg.NATS.Embedded.StoreDir,
-		SyncAlways: cfg.NATS.Embedded.SyncAlways,
-		MaxPayload: int32(max(cfg.HTTP.MaxBodyBytes+headerRoom, 1<<20)),
+	b, err := connect(cfg, log)
+	if err != nil {
+		return err
 	}
+	defer b.close(log)
+	js, err := setUpStream(ctx, cfg, b.nc, log)
+	if err != nil {
+		return err
+	}
+	readiness := bridge.Readiness{Conn: b.nc, JS: js, Stream: cfg.NATS.Stream.Name, Failures: new(bridge.LastFailure)}
+	if b.ns != nil {
+		defer recoverStorage(ctx, b.ns, b.embedded, log)()
+		readiness.Storage = func() error { return natsserver.StoreError(b.ns) }
+	}
+	h, err := newHandlers(cfg, sources, js, b.nc, readiness, log)
+	if err != nil {
+		return err
+	}
+	return h.serve(ctx, cfg.HTTP, hookLn, adminLn, log)
+}
+
+// broker is the NATS side: the embedded server (nil when nats.url is set)
+// and the connection.
+type broker struct {
+	ns       *server.Server
+	embedded natsserver.Config
+	nc       *nats.Conn
+}
+
+// connect starts the embedded server unless nats.url is set, and connects.
+func connect(cfg *settings.Config, log *slog.Logger) (*broker, error) {
+	b := &broker{embedded: cfg.NATS.Embedded}
+	b.embedded.MaxPayload = int32(max(cfg.HTTP.MaxBodyBytes+headerRoom, 1<<20))
+	var err error
 	if cfg.NATS.URL == "" {
-		ns, err = natsserver.Start(embedded, log)
+		b.ns, err = natsserver.Start(b.embedded, log)
 		switch {
 		case errors.Is(err, natsserver.ErrStoreDir):
-			return cfg.ValueError("nats.embedded.store_dir", cfg.NATS.Embedded.StoreDir, err)
+			return nil, cfg.ValueError("nats.embedded.store_dir", b.embedded.StoreDir, err)
 		case errors.Is(err, natsserver.ErrListen):
-			return cfg.ValueError("nats.embedded.listen", cfg.NATS.Embedded.Listen, err)
+			return nil, cfg.ValueError("nats.embedded.listen", b.embedded.Listen, err)
 		case err != nil:
-			return err
+			return nil, err
 		}
-		defer func() {
-			ns.Shutdown()
-			ns.WaitForShutdown()
-			log.Info("embedded nats stopped")
-		}()
-		log.Info("embedded nats listening", "url", ns.ClientURL(), "store_dir", cfg.NATS.Embedded.StoreDir, "sync_always", cfg.NATS.Embedded.SyncAlways)
-		nc, err = nats.Connect(ns.ClientURL(), nats.InProcessServer(ns), nats.Name("hookbridge"))
+		log.Info("embedded nats listening", "url", b.ns.ClientURL(), "store_dir", b.embedded.StoreDir, "sync_always", b.embedded.SyncAlways)
+		b.nc, err = nats.Connect(b.ns.ClientURL(), nats.InProcessServer(b.ns), nats.Name("hookbridge"))
 	} else {
 		// RetryOnFailedConnect: a server that is not up yet is waited for
-		// (within startupWait, by the stream set-up below) instead of
-		// failing at once; compose and Kubernetes start things in any order.
-		nc, err = nats.Connect(cfg.NATS.URL, append(natsOptions(log), nats.RetryOnFailedConnect(true))...)
+		// (within startupWait, by the stream set-up) instead of failing at
+		// once; compose and Kubernetes start things in any order.
+		b.nc, err = nats.Connect(cfg.NATS.URL, append(natsOptions(log), nats.RetryOnFailedConnect(true))...)
 	}
 	if err != nil {
-		return fmt.Errorf("connecting to nats: %w", err)
+		b.close(log)
+		return nil, fmt.Errorf("connecting to nats: %w", err)
 	}
-	defer nc.Close()
-	log.Info("nats connection", "status", nc.Status().String(), "url", nc.ConnectedUrlRedacted())
+	log.Info("nats connection", "status", b.nc.Status().String(), "url", b.nc.ConnectedUrlRedacted())
+	return b, nil
+}
 
+// close closes the connection, then stops the embedded server.
+func (b *broker) close(log *slog.Logger) {
+	if b.nc != nil {
+		b.nc.Close()
+	}
+	if b.ns != nil {
+		b.ns.Shutdown()
+		b.ns.WaitForShutdown()
+		log.Info("embedded nats stopped")
+	}
+}
+
+// setUpStream creates or updates the stream. A broker or cluster that is
+// still starting is waited for, within a bound: a fresh cluster has no
+// JetStream leader for several seconds.
+func setUpStream(ctx context.Context, cfg *settings.Config, nc *nats.Conn, log *slog.Logger) (jetstream.JetStream, error) {
 	js, err := jetstream.New(nc)
 	if err != nil {
-		return fmt.Errorf("jetstream: %w", err)
+		return nil, fmt.Errorf("jetstream: %w", err)
 	}
-	// A broker or cluster that is still starting is waited for, within a
-	// bound: a fresh cluster has no JetStream leader for several seconds.
+	sc := cfg.NATS.Stream
 	setupCtx, cancel := context.WithTimeout(ctx, startupWait)
-	_, err = bridge.SetUpStream(setupCtx, js, bridge.StreamConfig{
-		Name:          cfg.NATS.Stream,
-		SubjectPrefix: cfg.NATS.SubjectPrefix,
-		Replicas:      cfg.NATS.Replicas,
-		Duplicates:    cfg.NATS.DuplicateWindow,
-	}, 5*time.Second, func(err error) {
-		log.Warn("stream not ready yet; retrying", "stream", cfg.NATS.Stream, "nats", nc.Status().String(), "error", err)
+	defer cancel()
+	_, err = bridge.SetUpStream(setupCtx, js, sc, 5*time.Second, func(err error) {
+		log.Warn("stream not ready yet; retrying", "stream", sc.Name, "nats", nc.Status().String(), "error", err)
 	})
-	cancel()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	log.Info("stream ready", "stream", cfg.NATS.Stream, "subjects", cfg.NATS.SubjectPrefix+".>",
-		"replicas", cfg.NATS.Replicas, "duplicate_window", cfg.NATS.DuplicateWindow.String())
+	log.Info("stream ready", "stream", sc.Name, "subjects", sc.SubjectPrefix+".>",
+		"replicas", sc.Replicas, "duplicate_window", sc.Duplicates.String())
+	return js, nil
+}
 
-	maxBody := cfg.HTTP.MaxBodyBytes
-	if limit := nc.MaxPayload() - headerRoom; maxBody > limit {
+// handlers are what the two HTTP servers serve.
+type handlers struct {
+	hook, admin http.Handler
+	sources     string // for the start-up log: "name (kind), ..."
+	draining    *atomic.Bool
+}
+
+// newHandlers builds the webhook handler and the admin endpoints, whose
+// readiness turns 503 as soon as the bridge starts draining.
+func newHandlers(cfg *settings.Config, sources []bridge.Source, js jetstream.JetStream, nc *nats.Conn, readiness bridge.Readiness, log *slog.Logger) (*handlers, error) {
+	limits := cfg.HTTP.Limits
+	if limit := nc.MaxPayload() - headerRoom; limits.MaxBodyBytes > limit {
 		log.Warn("http.max_body_bytes is above what the nats server accepts; lowering it",
-			"max_body_bytes", maxBody, "nats_max_payload", nc.MaxPayload(), "effective", limit)
-		maxBody = limit
+			"max_body_bytes", limits.MaxBodyBytes, "nats_max_payload", nc.MaxPayload(), "effective", limit)
+		limits.MaxBodyBytes = limit
 	}
-
-	readiness := bridge.Readiness{Conn: nc, JS: js, Stream: cfg.NATS.Stream, Failures: new(bridge.LastFailure)}
-	if ns != nil {
-		defer recoverStorage(ctx, ns, embedded, log)()
-		readiness.Storage = func() error { return natsserver.StoreError(ns) }
-	}
-
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	handler, err := bridge.NewServer(bridge.Config{
-		Stream:               cfg.NATS.Stream,
-		SubjectPrefix:        cfg.NATS.SubjectPrefix,
-		MaxBodyBytes:         maxBody,
-		MaxBodyBytesInFlight: cfg.HTTP.MaxBodyBytesInFlight,
-		PublishTimeout:       cfg.NATS.PublishTimeout,
-		Failures:             readiness.Failures,
+	hook, err := bridge.NewServer(bridge.Config{
+		Stream:         cfg.NATS.Stream.Name,
+		SubjectPrefix:  cfg.NATS.Stream.SubjectPrefix,
+		Limits:         limits,
+		PublishTimeout: cfg.NATS.PublishTimeout,
+		Failures:       readiness.Failures,
 	}, sources, js, log, bridge.NewMetrics(reg))
 	if err != nil {
-		return err
+		return nil, err
 	}
-
-	var draining atomic.Bool
+	h := &handlers{hook: hook, draining: new(atomic.Bool)}
 	isReady := bridge.Ready(readiness)
-	ready := func(ctx context.Context) error {
-		if draining.Load() {
+	h.admin = bridge.NewAdmin(func(ctx context.Context) error {
+		if h.draining.Load() {
 			return errors.New("shutting down")
 		}
 		return isReady(ctx)
-	}
-
-	errLog := slog.NewLogLogger(log.Handler(), slog.LevelWarn)
-	hookSrv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
-		ReadTimeout:       cfg.HTTP.ReadTimeout,
-		WriteTimeout:      cfg.HTTP.WriteTimeout,
-		IdleTimeout:       cfg.HTTP.IdleTimeout,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          errLog,
-	}
-	adminSrv := &http.Server{
-		Handler:           bridge.NewAdmin(ready, reg),
-		ReadHeaderTimeout: 5 * time.Second,
-		ErrorLog:          errLog,
-	}
+	}, reg)
 	names := make([]string, len(sources))
 	for i, s := range sources {
 		names[i] = s.Name + " (" + s.Provider.Kind() + ")"
 	}
+	h.sources = strings.Join(names, ", ")
+	return h, nil
+}
+
+// serve serves h on the two listeners until ctx is cancelled or a server
+// fails, then drains: readiness goes 503, and deliveries in flight get
+// http.shutdown_grace to finish.
+func (h *handlers) serve(ctx context.Context, c settings.HTTP, hookLn, adminLn net.Listener, log *slog.Logger) error {
+	errLog := slog.NewLogLogger(log.Handler(), slog.LevelWarn)
+	hookSrv := &http.Server{
+		Handler:           h.hook,
+		ReadHeaderTimeout: c.ReadHeaderTimeout,
+		ReadTimeout:       c.ReadTimeout,
+		WriteTimeout:      c.WriteTimeout,
+		IdleTimeout:       c.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          errLog,
+	}
+	adminSrv := &http.Server{Handler: h.admin, ReadHeaderTimeout: 5 * time.Second, ErrorLog: errLog}
 	log.Info("hookbridge listening",
 		"webhooks", "http://"+hookLn.Addr().String()+"/webhooks/{source}",
 		"admin", "http://"+adminLn.Addr().String(),
-		"sources", strings.Join(names, ", "))
+		"sources", h.sources)
 
 	serveErr := make(chan error, 2)
 	go func() { serveErr <- hookSrv.Serve(bridge.GuardFraming(hookSrv, hookLn)) }()
@@ -205,12 +247,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	var runErr error
 	select {
 	case <-ctx.Done():
-		log.Info("shutting down", "grace", cfg.HTTP.ShutdownGrace.String())
+		log.Info("shutting down", "grace", c.ShutdownGrace.String())
 	case err := <-serveErr:
 		runErr = fmt.Errorf("http server: %w", err)
 	}
-	draining.Store(true)
-	graceCtx, cancelGrace := context.WithTimeout(context.WithoutCancel(ctx), cfg.HTTP.ShutdownGrace)
+	h.draining.Store(true)
+	graceCtx, cancelGrace := context.WithTimeout(context.WithoutCancel(ctx), c.ShutdownGrace)
 	defer cancelGrace()
 	if err := hookSrv.Shutdown(graceCtx); err != nil {
 		log.Error("deliveries still in flight after the grace period were cut off", "error", err)
@@ -241,7 +283,7 @@ func recoverStorage(ctx context.Context, ns *server.Server, cfg natsserver.Confi
 // other field when the clash is between two of ours. The embedded server's
 // address is only tried (nats-server binds it itself, moments later; a
 // process that takes it in between is reported by natsserver.Start).
-func listen(cfg *config.Config) (hook, admin net.Listener, err error) {
+func listen(cfg *settings.Config) (hook, admin net.Listener, err error) {
 	type bound struct {
 		field string
 		ln    net.Listener
@@ -307,7 +349,7 @@ func warnFallbacks(log *slog.Logger, fallbacks []config.Fallback) {
 	}
 }
 
-func newLogger(c config.Log, w io.Writer) (*slog.Logger, error) {
+func newLogger(c settings.Log, w io.Writer) (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.Level)); err != nil {
 		return nil, fmt.Errorf("log.level: %w", err)

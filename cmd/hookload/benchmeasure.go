@@ -100,7 +100,7 @@ func (b *benchRun) measureHTTP(ctx context.Context, row *benchRow, p benchPorts,
 			return
 		}
 		defer chk.close()
-		if row.err = chk.begin(ctx, "WEBHOOKS"); row.err != nil {
+		if row.err = chk.begin(ctx, bridge.DefaultStream); row.err != nil {
 			return
 		}
 	}
@@ -154,12 +154,12 @@ func (b *benchRun) measureRaw(ctx context.Context, row *benchRow, natsURL string
 		return
 	}
 	if b.f.warmup > 0 {
-		w := rawPublish(ctx, js, "webhooks", "@w", b.pool, b.f.warmup, b.f.window)
+		w := rawPublish(ctx, js, bridge.DefaultSubjectPrefix, "@w", b.pool, b.f.warmup, b.f.window)
 		fmt.Fprintf(b.out, "warm-up  %s\n", w)
 	}
 	runtime.GC()
 	meter.snapshot()
-	r := rawPublish(ctx, js, "webhooks", "", b.pool, b.f.duration, b.f.window)
+	r := rawPublish(ctx, js, bridge.DefaultSubjectPrefix, "", b.pool, b.f.duration, b.f.window)
 	meter.collect(row)
 	row.requests, row.elapsed, row.rate, row.lat = r.Published, r.Elapsed, r.rate(), r.Latency
 	row.status = fmt.Sprintf("PubAck %d", r.Published)
@@ -188,7 +188,7 @@ func rawStream(ctx context.Context, nc *nats.Conn, window int) (jetstream.JetStr
 	}
 	setup, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	st, err := bridge.EnsureStream(setup, js, bridge.StreamConfig{Name: "WEBHOOKS", SubjectPrefix: "webhooks", Replicas: 1, Duplicates: 24 * time.Hour})
+	st, err := bridge.EnsureStream(setup, js, bridge.StreamConfig{Name: bridge.DefaultStream, SubjectPrefix: bridge.DefaultSubjectPrefix, Replicas: bridge.DefaultReplicas, Duplicates: bridge.DefaultDuplicateWindow})
 	return js, st, err
 }
 

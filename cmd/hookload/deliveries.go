@@ -13,8 +13,7 @@ import (
 	"time"
 
 	"github.com/hookbridge/hookbridge/bridge/provider"
-	"github.com/hookbridge/hookbridge/cmd/internal/sources"
-	"github.com/hookbridge/hookbridge/internal/config"
+	"github.com/hookbridge/hookbridge/cmd/internal/settings"
 	"github.com/hookbridge/hookbridge/internal/sample"
 )
 
@@ -46,8 +45,8 @@ type mix struct {
 
 // parseMix resolves "--sources a,b=3,c" against the config: a bare name has
 // weight 1; an empty spec means every configured source once.
-func parseMix(spec string, cfg *config.Config) (*mix, error) {
-	byName := make(map[string]config.Source, len(cfg.Sources))
+func parseMix(spec string, cfg *settings.Config) (*mix, error) {
+	byName := make(map[string]settings.Source, len(cfg.Sources))
 	var names []string
 	for _, s := range cfg.Sources {
 		byName[s.Name] = s
@@ -74,14 +73,14 @@ func parseMix(spec string, cfg *config.Config) (*mix, error) {
 			errs = append(errs, fmt.Errorf("--sources: no source %q in the config (have %s)", name, strings.Join(names, ", ")))
 			continue
 		}
-		p, err := sources.Provider(c)
+		p, err := c.Provider()
 		if err != nil {
 			errs = append(errs, fmt.Errorf("source %q: %w", name, err))
 			continue
 		}
 		idx := len(m.sources)
 		m.sources = append(m.sources, source{
-			name: name, kind: c.Provider, provider: p,
+			name: name, kind: c.Kind, provider: p,
 			loc: sample.Locators{ID: c.HMAC.ID, Type: c.HMAC.Type, Subject: c.HMAC.Subject, Time: c.HMAC.Time},
 		})
 		for range weight {

@@ -18,8 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/hookbridge/hookbridge/bridge"
-	"github.com/hookbridge/hookbridge/cmd/internal/sources"
-	"github.com/hookbridge/hookbridge/internal/config"
+	"github.com/hookbridge/hookbridge/cmd/internal/settings"
 	"github.com/hookbridge/hookbridge/internal/natstest"
 )
 
@@ -30,7 +29,7 @@ func noEnv(string) string { return "" }
 // bridge.NewServer, behind a loopback HTTP server.
 type testBridge struct {
 	cfgPath string
-	cfg     *config.Config
+	cfg     *settings.Config
 	url     string // http://127.0.0.1:port
 	// adminURL serves the bridge's /metrics.
 	adminURL string
@@ -59,11 +58,11 @@ func startBridge(t *testing.T) *testBridge {
 	if err := os.WriteFile(path, []byte(testConfig), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Load(path, noEnv)
+	cfg, err := settings.Load(path, noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srcs, err := sources.Bridge(cfg.Sources)
+	srcs, err := settings.BridgeSources(cfg.Sources)
 	if err != nil {
 		t.Fatal(err)
 	}

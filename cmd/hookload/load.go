@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hookbridge/hookbridge/bridge/provider"
+	"github.com/hookbridge/hookbridge/cmd/internal/settings"
 	"github.com/hookbridge/hookbridge/internal/config"
 )
 
@@ -69,7 +70,7 @@ func load(ctx context.Context, args []string, getenv func(string) string, stdout
 	if err != nil {
 		return err
 	}
-	cfg, err := config.Load(config.Path(f.config, getenv), getenv)
+	cfg, err := settings.Load(config.Path(f.config, getenv), getenv)
 	if err != nil {
 		return err
 	}
@@ -146,7 +147,7 @@ func parseLoadFlags(args []string, stderr io.Writer) (*loadFlags, error) {
 }
 
 // runConfig is how hard and where the flags say to drive.
-func (f *loadFlags) runConfig(cfg *config.Config) runConfig {
+func (f *loadFlags) runConfig(cfg *settings.Config) runConfig {
 	rc := runConfig{Conns: f.conns, Duration: f.duration, Replay: f.replay, Timeout: f.timeout, Bridge: f.target == ""}
 	switch {
 	case f.target != "":
@@ -161,13 +162,13 @@ func (f *loadFlags) runConfig(cfg *config.Config) runConfig {
 
 // openCheck connects to --nats and notes where the run's messages will
 // start in the stream.
-func (f *loadFlags) openCheck(ctx context.Context, cfg *config.Config) (*streamCheck, error) {
+func (f *loadFlags) openCheck(ctx context.Context, cfg *settings.Config) (*streamCheck, error) {
 	if f.natsURL == "" {
 		return nil, errors.New("load: --check needs --nats URL")
 	}
 	stream := f.stream
 	if stream == "" {
-		stream = cfg.NATS.Stream
+		stream = cfg.NATS.Stream.Name
 	}
 	chk, err := dialCheck(f.natsURL, "hookload")
 	if err != nil {
@@ -183,7 +184,7 @@ func (f *loadFlags) openCheck(ctx context.Context, cfg *config.Config) (*streamC
 // drive runs the load, with the hostile connections and the memory
 // sampler around the whole of it, and prints the figures. memErr is the
 // memory bound's verdict; err says the run could not be made.
-func (f *loadFlags) drive(ctx context.Context, cfg *config.Config, m *mix, rc runConfig, runID string, stdout io.Writer) (lr *loadRun, memErr, err error) {
+func (f *loadFlags) drive(ctx context.Context, cfg *settings.Config, m *mix, rc runConfig, runID string, stdout io.Writer) (lr *loadRun, memErr, err error) {
 	if f.admin == "" && (f.trickle > 0 || f.maxRSS > 0) && f.target == "" {
 		f.admin = "http://" + cfg.Admin.Listen
 	}
@@ -227,7 +228,7 @@ func verdict(lr *loadRun, rep *checkReport) error {
 // source's timestamp tolerance by the time they are sent: the bridge then
 // refuses them as stale (401), which is right, but not what a load run
 // means to measure.
-func warnStale(w io.Writer, cfg *config.Config, m *mix, run time.Duration) {
+func warnStale(w io.Writer, cfg *settings.Config, m *mix, run time.Duration) {
 	for _, s := range m.sources {
 		if s.kind != "stripe" && s.kind != "standardwebhooks" {
 			continue

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hookbridge/hookbridge/internal/config"
+	"github.com/hookbridge/hookbridge/cmd/internal/settings"
 )
 
 // prepare builds the binaries the selected variants need and the signing
@@ -29,7 +29,7 @@ func (b *benchRun) prepare(ctx context.Context, selected []variant, getenv func(
 	if err := os.WriteFile(b.sigCfg, []byte(benchConfig(benchPorts{1, 2, 3}, "", b.work, false, "warn")), 0o600); err != nil {
 		return err
 	}
-	cfg, err := config.Load(b.sigCfg, getenv)
+	cfg, err := settings.Load(b.sigCfg, getenv)
 	if err != nil {
 		return fmt.Errorf("bench: the generated config: %w", err)
 	}

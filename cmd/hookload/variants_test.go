@@ -9,7 +9,7 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 
-	"github.com/hookbridge/hookbridge/internal/config"
+	"github.com/hookbridge/hookbridge/cmd/internal/settings"
 )
 
 // TestBenchConfigs: the configs the bench writes are valid for hookbridge
@@ -17,7 +17,7 @@ import (
 func TestBenchConfigs(t *testing.T) {
 	dir := t.TempDir()
 	for _, url := range []string{"", "nats://127.0.0.1:4222"} {
-		cfg, err := config.Parse([]byte(benchConfig(benchPorts{8080, 9090, 4222}, url, dir, true, "info")), dir, noEnv)
+		cfg, err := settings.Parse([]byte(benchConfig(benchPorts{8080, 9090, 4222}, url, dir, true, "info")), dir, noEnv)
 		if err != nil {
 			t.Fatal(err)
 		}

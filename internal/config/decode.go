@@ -19,7 +19,7 @@ import (
 // expansion on values only, and one error per problem rather than the first. yaml.v3 gives
 // KnownFields only on a byte stream, and its type errors name Go types, not config paths. So
 // yaml.v3 parses the file into a Node tree and this file walks that tree against the yaml tags of
-// the config structs, expanding each scalar value just before it is converted. Expanded text is
+// the caller's structs, expanding each scalar value just before it is converted. Expanded text is
 // never parsed as YAML again, so an env value cannot inject structure.
 
 // maxSteps bounds the work of one decode. Aliases and merge keys (<<) can make a small document
@@ -28,20 +28,23 @@ const maxSteps = 1 << 20
 
 var durationType = reflect.TypeFor[time.Duration]()
 
-// decoder turns a yaml.Node tree into a config struct, collecting every problem it finds.
+// decoder turns a yaml.Node tree into a struct, collecting every problem it finds.
 type decoder struct {
-	file      string // for messages; "" when parsing bytes without a file name
-	getenv    func(string) string
-	fallbacks []Fallback
-	errs      []error
-	// fields records which values used ${VAR} (never to be shown) and which failed to decode;
-	// expanded lists the former's paths in file order.
-	fields    fields
+	file          string // for messages; "" when parsing bytes without a file name
+	getenv        func(string) string
+	ignoreUnknown bool
+	fallbacks     []Fallback
+	errs          []error
+	// written holds the values that used ${VAR} (path -> the text as written: never to be
+	// shown), failed those that could not be decoded; expanded lists written's paths in file
+	// order.
+	written   map[string]string
+	failed    map[string]bool
 	expanded  []string
 	active    map[*yaml.Node]bool // alias targets being decoded, to stop alias cycles
 	steps     int
 	exhausted bool
-	types     map[reflect.Type]map[string]int // yamlFields, cached per struct type
+	types     map[reflect.Type]structFields // cached per struct type
 }
 
 // spend counts one step of work and reports whether the budget still allows it.
@@ -75,17 +78,22 @@ func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	if path != "" {
 		msg = path + ": " + msg
-		d.fields.failed[path] = true
+		d.failed[path] = true
 	}
 	d.errs = append(d.errs, errors.New(d.at(n.Line)+": "+msg))
 }
 
+// show renders the value at path for a message (see Fields.Show).
+func (d *decoder) show(path string, value any) string {
+	return show(d.written, path, value)
+}
+
 // expansions lists the values that used ${VAR}, in file order.
-func (d *decoder) expansions() []Expansion {
-	var out []Expansion
+func (d *decoder) expansions() Expansions {
+	var out Expansions
 	seen := make(map[string]bool, len(d.expanded))
 	for _, path := range d.expanded {
-		text, ok := d.fields.written[path]
+		text, ok := d.written[path]
 		if !ok || seen[path] {
 			continue
 		}
@@ -124,7 +132,7 @@ func (d *decoder) decodeValue(n *yaml.Node, v reflect.Value, path string) {
 		}
 		i, err := strconv.ParseInt(s, 10, v.Type().Bits())
 		if err != nil {
-			d.errorf(n, path, "%s is not a whole number", d.fields.show(path, s))
+			d.errorf(n, path, "%s is not a whole number", d.show(path, s))
 			return
 		}
 		v.SetInt(i)
@@ -139,10 +147,10 @@ func (d *decoder) decodeValue(n *yaml.Node, v reflect.Value, path string) {
 		case "false", "False", "FALSE":
 			v.SetBool(false)
 		default:
-			d.errorf(n, path, "%s is not true or false", d.fields.show(path, s))
+			d.errorf(n, path, "%s is not true or false", d.show(path, s))
 		}
 	default:
-		// Only reachable if a field of an unsupported type is added to the config structs.
+		// Only reachable for a struct with a field of a type the file cannot hold.
 		d.errorf(n, path, "internal error: cannot decode into %s", v.Type())
 	}
 }
@@ -171,7 +179,7 @@ func (d *decoder) decodeDuration(n *yaml.Node, v reflect.Value, path string) {
 	}
 	dur, err := time.ParseDuration(s)
 	if err != nil {
-		d.errorf(n, path, "%s is not a duration (want a number with a unit, e.g. 500ms, 30s, 5m, 24h)", d.fields.show(path, s))
+		d.errorf(n, path, "%s is not a duration (want a number with a unit, e.g. 500ms, 30s, 5m, 24h)", d.show(path, s))
 		return
 	}
 	v.SetInt(int64(dur))
@@ -195,10 +203,10 @@ func (d *decoder) scalar(n *yaml.Node, path, want string) (string, bool) {
 	}
 	// A key written after a merge key (<<) replaces the merged value, and with it its origin.
 	if used {
-		d.fields.written[path] = n.Value
+		d.written[path] = n.Value
 		d.expanded = append(d.expanded, path)
 	} else {
-		delete(d.fields.written, path)
+		delete(d.written, path)
 	}
 	for _, name := range fallbacks {
 		d.fallbacks = append(d.fallbacks, Fallback{Path: path, Var: name})
@@ -242,26 +250,6 @@ func (d *decoder) decodeSlice(n *yaml.Node, v reflect.Value, path string) {
 	v.Set(s)
 }
 
-// yamlFields maps the yaml key of each decodable field of struct type t to its index.
-func yamlFields(t reflect.Type) map[string]int {
-	fields := make(map[string]int, t.NumField())
-	for i := range t.NumField() {
-		f := t.Field(i)
-		if !f.IsExported() {
-			continue
-		}
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		switch name {
-		case "-":
-			continue
-		case "":
-			name = strings.ToLower(f.Name)
-		}
-		fields[name] = i
-	}
-	return fields
-}
-
 func isMergeKey(k *yaml.Node) bool {
 	return k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge"
 }
@@ -270,18 +258,14 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 	if isNull(n) {
 		return
 	}
+	fields := d.fieldsOf(v.Type())
 	if n.Kind != yaml.MappingNode {
 		if path == "" {
-			d.errorf(n, "", "expected a mapping of sections (log, http, admin, nats, sources) at the top level, found %s", kindName(n))
+			d.errorf(n, "", "expected a mapping of sections (%s) at the top level, found %s", strings.Join(fields.order, ", "), kindName(n))
 		} else {
 			d.errorf(n, path, "expected a mapping, found %s", kindName(n))
 		}
 		return
-	}
-	fields, ok := d.types[v.Type()]
-	if !ok {
-		fields = yamlFields(v.Type())
-		d.types[v.Type()] = fields
 	}
 	// Merge keys first, so that keys written in this mapping override merged ones whatever
 	// their order, as YAML's merge key specifies.
@@ -306,13 +290,16 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 			continue
 		}
 		seen[name] = k.Line
-		idx, ok := fields[name]
-		if !ok {
-			d.errorf(k, "", "unknown key %q %s%s", name, where(path), suggest(name, fields))
+		idx, ok := fields.index[name]
+		switch {
+		case !ok && d.ignoreUnknown:
+			continue
+		case !ok:
+			d.errorf(k, "", "unknown key %q %s%s", name, where(path), suggest(name, fields.order))
 			continue
 		}
 		// Decode into a fresh value: a key replaces what a merge key set, it does not deep-merge.
-		f := v.Field(idx)
+		f := v.FieldByIndex(idx)
 		fresh := reflect.New(f.Type()).Elem()
 		d.decodeValue(val, fresh, join(path, name))
 		f.Set(fresh)
@@ -337,60 +324,6 @@ func (d *decoder) merge(val *yaml.Node, v reflect.Value, path string, top bool) 
 	default:
 		d.errorf(val, "", "%s: the value of << must be a mapping or a list of mappings, found %s", where(path), kindName(val))
 	}
-}
-
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
-// where names a mapping for "unknown key ... in http" style messages.
-func where(path string) string {
-	if path == "" {
-		return "at the top level"
-	}
-	return "in " + path
-}
-
-// suggest returns ` (did you mean "x"?)` for the known key closest to a misspelt one.
-func suggest(name string, fields map[string]int) string {
-	best, bestDist := "", 3 // suggest only within two edits
-	for k := range fields {
-		if dist := editDistance(name, k); dist < bestDist || (dist == bestDist && k < best) {
-			best, bestDist = k, dist
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes. Keys are short; inputs
-// longer than 64 bytes are not worth comparing and count as far apart.
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 1 << 30
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // yamlLine matches yaml.v3 syntax errors, which carry the line in their text only.

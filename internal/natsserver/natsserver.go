@@ -14,27 +14,62 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/hookbridge/hookbridge/internal/config"
 )
 
-// Config describes the embedded server.
+// Config describes the embedded server. The yaml tags are the keys of the
+// nats.embedded section of hookbridge's config file; the other fields are the
+// binary's to set.
 type Config struct {
 	// Listen is the client address ("127.0.0.1:4222"); port 0 picks a free one.
-	Listen string
+	Listen string `yaml:"listen"`
 	// StoreDir holds JetStream's files; a restart with the same dir keeps the streams.
-	StoreDir string
+	StoreDir string `yaml:"store_dir"`
 	// SyncAlways makes JetStream fsync each write before it acknowledges.
-	SyncAlways bool
+	SyncAlways bool `yaml:"sync_always"`
 	// MaxPayload is the largest message the server accepts, in bytes; zero keeps
 	// the server default (1 MiB).
-	MaxPayload int32
+	MaxPayload int32 `yaml:"-"`
 	// ReadyTimeout bounds how long Start waits for the server; zero means
 	// DefaultReadyTimeout.
-	ReadyTimeout time.Duration
+	ReadyTimeout time.Duration `yaml:"-"`
 }
 
-// DefaultReadyTimeout is how long Start waits for the server when
-// Config.ReadyTimeout is zero.
-const DefaultReadyTimeout = 10 * time.Second
+const (
+	// DefaultReadyTimeout is how long Start waits for the server when
+	// Config.ReadyTimeout is zero.
+	DefaultReadyTimeout = 10 * time.Second
+	// DefaultListen and DefaultStoreDir are what SetDefaults gives a config
+	// file that names neither: loopback only, and a store beside the process.
+	DefaultListen   = "127.0.0.1:4222"
+	DefaultStoreDir = "./data/jetstream"
+)
+
+// SetDefaults fills an empty Listen and StoreDir. Start does not call it: a
+// caller that leaves them empty gets an error, not a server on a port it
+// did not ask for.
+func (cfg *Config) SetDefaults() {
+	if cfg.Listen == "" {
+		cfg.Listen = DefaultListen
+	}
+	if cfg.StoreDir == "" {
+		cfg.StoreDir = DefaultStoreDir
+	}
+}
+
+// Check reports every problem of the fields a config file sets, naming each
+// by its path below f's root (f may be nil).
+func (cfg Config) Check(f *config.Fields) error {
+	var errs []error
+	if err := config.CheckListen(f, "listen", cfg.Listen); err != nil {
+		errs = append(errs, err)
+	}
+	if cfg.StoreDir == "" {
+		errs = append(errs, fmt.Errorf("%s: required when nats.url is empty", f.Path("store_dir")))
+	}
+	return errors.Join(errs...)
+}
 
 var (
 	// ErrStoreDir is matched (errors.Is) when StoreDir cannot be created or written, or

@@ -1,9 +1,9 @@
-package config_test
+package settings_test
 
 import (
 	"fmt"
 
-	"github.com/hookbridge/hookbridge/internal/config"
+	"github.com/hookbridge/hookbridge/cmd/internal/settings"
 )
 
 func ExampleParse() {
@@ -16,12 +16,12 @@ sources:
     secrets: ["${ACME_SHOPIFY_SECRET:-dev-shopify-secret}"]
 `)
 	env := map[string]string{"REPLICAS": "1"}
-	cfg, err := config.Parse(data, "", func(k string) string { return env[k] })
+	cfg, err := settings.Parse(data, "", func(k string) string { return env[k] })
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(cfg.HTTP.Listen, cfg.NATS.Stream, cfg.NATS.Replicas, cfg.NATS.PublishTimeout)
+	fmt.Println(cfg.HTTP.Listen, cfg.NATS.Stream.Name, cfg.NATS.Stream.Replicas, cfg.NATS.PublishTimeout)
 	for _, fb := range cfg.Fallbacks {
 		fmt.Printf("warning: %s uses the default of unset %s\n", fb.Path, fb.Var)
 	}
@@ -31,7 +31,7 @@ sources:
 }
 
 func ExampleLoad() {
-	_, err := config.Load("testdata/does-not-exist.yaml", nil)
+	_, err := settings.Load("testdata/does-not-exist.yaml", nil)
 	fmt.Println(err)
 	// Output:
 	// no config file at testdata/does-not-exist.yaml: pass --config FILE or set HOOKBRIDGE_CONFIG

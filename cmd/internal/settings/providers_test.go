@@ -1,4 +1,4 @@
-package sources_test
+package settings_test
 
 import (
 	"crypto/hmac"
@@ -11,8 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookbridge/hookbridge/cmd/internal/sources"
-	"github.com/hookbridge/hookbridge/internal/config"
+	"github.com/hookbridge/hookbridge/cmd/internal/settings"
 )
 
 // marker is in every value from the environment below; no error may contain it.
@@ -56,7 +55,7 @@ func sourceYAML(key, provider string) string {
 func TestProviderErrorsNeverShowEnvValues(t *testing.T) {
 	for _, f := range providerFields {
 		data := sourceYAML(f.key, f.provider)
-		_, err := config.Parse([]byte(data), "", func(string) string { return f.value }, sources.Providers())
+		_, err := settings.Parse([]byte(data), "", func(string) string { return f.value }, settings.Providers())
 		if err == nil {
 			t.Errorf("%s = %q was accepted:\n%s", f.key, f.value, data)
 			continue
@@ -82,7 +81,7 @@ func FuzzProviderErrorsNeverShowEnvValues(f *testing.F) {
 			value += marker
 		}
 		data := sourceYAML(pf.key, pf.provider)
-		_, err := config.Parse([]byte(data), "", func(string) string { return value }, sources.Providers())
+		_, err := settings.Parse([]byte(data), "", func(string) string { return value }, settings.Providers())
 		if err != nil && strings.Contains(err.Error(), marker) {
 			t.Fatalf("%s = %q: the error shows the value: %v", pf.key, value, err)
 		}
@@ -92,7 +91,7 @@ func FuzzProviderErrorsNeverShowEnvValues(f *testing.F) {
 // TestSecretEncodingFromConfig: secret_encoding travels from the config
 // file to the provider, which alone decides where it is allowed.
 func TestSecretEncodingFromConfig(t *testing.T) {
-	cfg, err := config.Parse([]byte(`
+	cfg, err := settings.Parse([]byte(`
 sources:
   - name: bigcommerce
     provider: standardwebhooks
@@ -108,12 +107,12 @@ sources:
 		t.Fatal(err)
 	}
 
-	_, err = sources.Bridge(cfg.Sources)
+	_, err = settings.BridgeSources(cfg.Sources)
 	if want := `sources[1] "gh": secret_encoding: only for standardwebhooks`; err == nil || err.Error() != want {
-		t.Fatalf("Bridge = %v, want %q", err, want)
+		t.Fatalf("BridgeSources = %v, want %q", err, want)
 	}
 
-	p, err := sources.Provider(cfg.Sources[0])
+	p, err := cfg.Sources[0].Provider()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,11 +1,11 @@
-package config_test
+package settings_test
 
 import (
 	"bytes"
 	"strings"
 	"testing"
 
-	"github.com/hookbridge/hookbridge/internal/config"
+	"github.com/hookbridge/hookbridge/cmd/internal/settings"
 )
 
 func FuzzParse(f *testing.F) {
@@ -41,7 +41,7 @@ func FuzzParse(f *testing.F) {
 				t.Skip()
 			}
 		}
-		cfg, err := config.Parse(data, dir, getenv, config.Providers{Names: []string{"p", "q"}, Check: echoingCheck})
+		cfg, err := settings.Parse(data, dir, getenv, settings.ProviderCheck{Names: []string{"p", "q"}, Check: echoingCheck})
 		if err != nil && strings.Contains(err.Error(), leak) && !bytes.Contains(data, []byte(leak)) {
 			t.Fatalf("error shows the value of ${LEAK}: %v", err)
 		}

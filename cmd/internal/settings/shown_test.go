@@ -1,4 +1,4 @@
-package config_test
+package settings_test
 
 import (
 	"errors"
@@ -13,6 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/hookbridge/hookbridge/cmd/internal/settings"
 	"github.com/hookbridge/hookbridge/internal/config"
 )
 
@@ -30,8 +31,12 @@ func leaves(t reflect.Type, path string) []string {
 		var out []string
 		for i := range t.NumField() {
 			f := t.Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
 			if name == "-" || !f.IsExported() {
+				continue
+			}
+			if opts == "inline" {
+				out = append(out, leaves(f.Type, path)...)
 				continue
 			}
 			p := name
@@ -84,7 +89,7 @@ func withValue(t *testing.T, path, value string) []byte {
 
 // echoingCheck stands for provider code that quotes the values it rejects, as bridge/provider
 // does: config must cut them out.
-func echoingCheck(s config.Source) error {
+func echoingCheck(s settings.Source) error {
 	var errs []error
 	for _, v := range []struct{ field, value string }{
 		{"type_prefix", s.TypePrefix}, {"hmac.header", s.HMAC.Header}, {"hmac.algorithm", s.HMAC.Algorithm},
@@ -99,20 +104,20 @@ func echoingCheck(s config.Source) error {
 	return errors.Join(errs...)
 }
 
-var testProviders = config.Providers{Names: []string{"shopify", "hmac"}, Check: echoingCheck}
+var testProviders = settings.ProviderCheck{Names: []string{"shopify", "hmac"}, Check: echoingCheck}
 
 // An error never shows a value that came from ${VAR}: it names the field and the variable.
 // Every field of the file, one at a time and all at once.
 func TestErrorsNeverShowEnvValues(t *testing.T) {
 	env := getenvFrom(map[string]string{"SECRET": envSecret})
-	paths := leaves(reflect.TypeFor[config.Config](), "")
+	paths := leaves(reflect.TypeFor[settings.Config](), "")
 	if len(paths) < 30 {
 		t.Fatalf("found only %d fields: %q", len(paths), paths)
 	}
 	dir := t.TempDir()
 	rejected := 0
 	for _, path := range paths {
-		_, err := config.Parse(withValue(t, path, "${SECRET}"), dir, env, testProviders)
+		_, err := settings.Parse(withValue(t, path, "${SECRET}"), dir, env, testProviders)
 		if err == nil {
 			continue // a field that takes any text: store_dir, a secret, a prefix
 		}
@@ -146,7 +151,7 @@ func TestErrorsNeverShowEnvValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = config.Parse(data, dir, env, testProviders)
+	_, err = settings.Parse(data, dir, env, testProviders)
 	if err == nil {
 		t.Fatal("a config with ${SECRET} in every field was accepted")
 	}
@@ -189,7 +194,7 @@ func TestLiteralValuesAreShown(t *testing.T) {
 sources: [{name: a, provider: hmac, secrets: [x], hmac: {header: "bad header", algorithm: "${ALGO}"}}]
 `
 	env := getenvFrom(map[string]string{"FORMAT": "x-format", "ALGO": "x-algo"})
-	_, err := config.Parse([]byte(data), "", env, testProviders)
+	_, err := settings.Parse([]byte(data), "", env, testProviders)
 	if err == nil {
 		t.Fatal("accepted")
 	}
@@ -213,29 +218,29 @@ sources: [{name: a, provider: hmac, secrets: [x], hmac: {header: "bad header", a
 func TestProviderCheckErrorsNeverShowHiddenValues(t *testing.T) {
 	for _, tc := range []struct {
 		name, secrets, algorithm string
-		check                    func(config.Source) error
+		check                    func(settings.Source) error
 		want                     string
 	}{
 		{
 			name: "unquoted value from env", secrets: "[x]", algorithm: "${ALGO}",
-			check: func(s config.Source) error { return fmt.Errorf("hmac.algorithm: %s is unknown", s.HMAC.Algorithm) },
+			check: func(s settings.Source) error { return fmt.Errorf("hmac.algorithm: %s is unknown", s.HMAC.Algorithm) },
 			want:  "invalid (the details are not shown",
 		},
 		{
 			name: "quoted literal secret", secrets: "[lit-s3cret]", algorithm: "sha256",
-			check: func(s config.Source) error { return fmt.Errorf("secrets[0]: %q is weak", s.Secrets[0]) },
+			check: func(s settings.Source) error { return fmt.Errorf("secrets[0]: %q is weak", s.Secrets[0]) },
 			want:  "secrets[0]: a secret is weak",
 		},
 		{
 			name: "unquoted secret from env", secrets: `["${SECRET}"]`, algorithm: "sha256",
-			check: func(s config.Source) error { return fmt.Errorf("bad key %s", s.Secrets[0]) },
+			check: func(s settings.Source) error { return fmt.Errorf("bad key %s", s.Secrets[0]) },
 			want:  "invalid (the details are not shown",
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			data := fmt.Sprintf("sources: [{name: a, provider: hmac, secrets: %s, hmac: {algorithm: %q}}]", tc.secrets, tc.algorithm)
 			env := getenvFrom(map[string]string{"ALGO": "md5-from-env", "SECRET": "env-s3cret"})
-			_, err := config.Parse([]byte(data), "", env, config.Providers{Check: tc.check})
+			_, err := settings.Parse([]byte(data), "", env, settings.ProviderCheck{Check: tc.check})
 			if err == nil {
 				t.Fatal("accepted")
 			}
@@ -270,7 +275,7 @@ sources:
     hmac: {algorithm: md5}
 `
 	env := getenvFrom(map[string]string{"TOLERANCE": "forever"})
-	_, err := config.Parse([]byte(data), "", env, testProviders)
+	_, err := settings.Parse([]byte(data), "", env, testProviders)
 	if err == nil {
 		t.Fatal("accepted")
 	}
@@ -299,7 +304,7 @@ admin: {listen: "127.0.0.1:9999"}
 nats: {embedded: {store_dir: "${DIR}/js"}}
 sources: [{name: a, provider: p, secrets: [x]}]
 `
-	cfg, err := config.Parse([]byte(data), "", getenvFrom(map[string]string{"ADDR": "h1dden:8080", "DIR": "/h1dden"}))
+	cfg, err := settings.Parse([]byte(data), "", getenvFrom(map[string]string{"ADDR": "h1dden:8080", "DIR": "/h1dden"}))
 	if err != nil {
 		t.Fatal(err)
 	}
