@@ -9,6 +9,7 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 
+	"github.com/hookbridge/hookbridge/bridge"
 	"github.com/hookbridge/hookbridge/cmd/internal/settings"
 )
 
@@ -23,6 +24,11 @@ func TestBenchConfigs(t *testing.T) {
 		}
 		if cfg.NATS.URL != url || !cfg.NATS.Embedded.SyncAlways || len(cfg.Sources) != 6 {
 			t.Errorf("config %+v", cfg.NATS)
+		}
+		// The raw variant creates the stream from the bridge's defaults: the
+		// bridge variants must publish to that very stream.
+		if s := cfg.NATS.Stream; s.Name != bridge.DefaultStream || s.SubjectPrefix != bridge.DefaultSubjectPrefix {
+			t.Errorf("stream %+v, want the defaults the raw variant uses", s)
 		}
 	}
 	for _, sync := range []bool{false, true} {
