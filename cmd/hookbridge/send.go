@@ -17,28 +17,67 @@ import (
 	"github.com/hookbridge/hookbridge/internal/sample"
 )
 
+// sendFlags are the send command's settings.
+type sendFlags struct {
+	cfgPath, url, eventType, id, order, file string
+	form, dry                                bool
+	source                                   string // the one positional argument
+}
+
 // send signs a sample delivery for a configured source the way its platform
 // would, posts it to a running bridge and prints the answer.
 func send(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f, err := parseSend(args, stderr)
+	if err != nil {
+		return err
+	}
+	cfg, err := settings.Load(config.Path(f.cfgPath, getenv), getenv, settings.Providers())
+	if err != nil {
+		return err
+	}
+	src, err := findSource(cfg, f.source)
+	if err != nil {
+		return err
+	}
+	body, h, err := f.signed(src)
+	if err != nil {
+		return err
+	}
+	base := f.url
+	if base == "" {
+		base = "http://" + cfg.HTTP.Listen
+	}
+	target := base + "/webhooks/" + f.source
+	if f.dry {
+		fmt.Fprintf(stdout, "POST %s\n", target)
+		_ = h.Write(stdout)
+		fmt.Fprintf(stdout, "\n%s\n", body)
+		return nil
+	}
+	return post(ctx, target, body, h, stdout)
+}
+
+func parseSend(args []string, stderr io.Writer) (*sendFlags, error) {
+	var f sendFlags
 	fs := flag.NewFlagSet("send", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: hookbridge send [flags] SOURCE\n\nSigns a sample delivery for SOURCE with its first secret and posts it.\n\nFlags:")
 		fs.PrintDefaults()
 	}
-	cfgPath := fs.String("config", "", "config file (default $HOOKBRIDGE_CONFIG, else hookbridge.yaml)")
-	url := fs.String("url", "", "bridge base URL (default http://<http.listen from the config>)")
-	eventType := fs.String("event", "", "event type as the platform names it (default: a typical one for the provider)")
-	id := fs.String("id", "", "delivery id; send the same id twice to see a platform retry collapse (default: random)")
-	order := fs.String("order", "", "order (resource) id in the sample body, to send several events about one order (default: derived from the delivery id)")
-	file := fs.String("file", "", "send this file as the body instead of the sample")
-	form := fs.Bool("form", false, "github only: send the JSON form-encoded (payload=<JSON>), as a webhook created through GitHub's API does by default")
-	dry := fs.Bool("dry-run", false, "print the request instead of sending it")
+	fs.StringVar(&f.cfgPath, "config", "", "config file (default $HOOKBRIDGE_CONFIG, else hookbridge.yaml)")
+	fs.StringVar(&f.url, "url", "", "bridge base URL (default http://<http.listen from the config>)")
+	fs.StringVar(&f.eventType, "event", "", "event type as the platform names it (default: a typical one for the provider)")
+	fs.StringVar(&f.id, "id", "", "delivery id; send the same id twice to see a platform retry collapse (default: random)")
+	fs.StringVar(&f.order, "order", "", "order (resource) id in the sample body, to send several events about one order (default: derived from the delivery id)")
+	fs.StringVar(&f.file, "file", "", "send this file as the body instead of the sample")
+	fs.BoolVar(&f.form, "form", false, "github only: send the JSON form-encoded (payload=<JSON>), as a webhook created through GitHub's API does by default")
+	fs.BoolVar(&f.dry, "dry-run", false, "print the request instead of sending it")
 	// Flags may come before or after SOURCE.
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return err
+			return nil, err
 		}
 		if fs.NArg() == 0 {
 			break
@@ -48,14 +87,16 @@ func send(ctx context.Context, args []string, getenv func(string) string, stdout
 	}
 	if len(positional) != 1 {
 		fs.Usage()
-		return fmt.Errorf("send: want exactly one SOURCE, got %d", len(positional))
+		return nil, fmt.Errorf("send: want exactly one SOURCE, got %d", len(positional))
 	}
-	name := positional[0]
+	f.source = positional[0]
+	if f.id == "" {
+		f.id = randomID()
+	}
+	return &f, nil
+}
 
-	cfg, err := settings.Load(config.Path(*cfgPath, getenv), getenv, settings.Providers())
-	if err != nil {
-		return err
-	}
+func findSource(cfg *settings.Config, name string) (*settings.Source, error) {
 	var src *settings.Source
 	for i := range cfg.Sources {
 		if cfg.Sources[i].Name == name {
@@ -67,47 +108,42 @@ func send(ctx context.Context, args []string, getenv func(string) string, stdout
 		for i, s := range cfg.Sources {
 			known[i] = s.Name
 		}
-		return fmt.Errorf("send: no source %q in the config (have %v)", name, known)
+		return nil, fmt.Errorf("send: no source %q in the config (have %v)", name, known)
 	}
+	return src, nil
+}
+
+// signed is the request send posts: the sample (or --file) body, shaped
+// and signed as src's platform would.
+func (f *sendFlags) signed(src *settings.Source) ([]byte, http.Header, error) {
 	p, err := src.Provider()
 	if err != nil {
-		return fmt.Errorf("source %q: %w", name, err)
-	}
-	if *id == "" {
-		*id = randomID()
+		return nil, nil, fmt.Errorf("source %q: %w", f.source, err)
 	}
 	now := time.Now()
 	loc := sample.Locators{ID: src.HMAC.ID, Type: src.HMAC.Type, Subject: src.HMAC.Subject, Time: src.HMAC.Time}
-	body, h, err := sample.DeliveryForOrder(src.Kind, loc, *eventType, *id, *order, now)
+	body, h, err := sample.DeliveryForOrder(src.Kind, loc, f.eventType, f.id, f.order, now)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	if *file != "" {
-		if body, err = os.ReadFile(*file); err != nil {
-			return fmt.Errorf("send: %w", err)
+	if f.file != "" {
+		if body, err = os.ReadFile(f.file); err != nil {
+			return nil, nil, fmt.Errorf("send: %w", err)
 		}
 	}
-	if *form {
+	if f.form {
 		if src.Kind != "github" {
-			return fmt.Errorf("send: --form is for github sources only (%q is %s)", name, src.Kind)
+			return nil, nil, fmt.Errorf("send: --form is for github sources only (%q is %s)", f.source, src.Kind)
 		}
 		body = sample.GitHubForm(body, h)
 	}
 	if err := p.Sign(body, h, now); err != nil {
-		return fmt.Errorf("send: signing: %w", err)
+		return nil, nil, fmt.Errorf("send: signing: %w", err)
 	}
+	return body, h, nil
+}
 
-	base := *url
-	if base == "" {
-		base = "http://" + cfg.HTTP.Listen
-	}
-	target := base + "/webhooks/" + name
-	if *dry {
-		fmt.Fprintf(stdout, "POST %s\n", target)
-		_ = h.Write(stdout)
-		fmt.Fprintf(stdout, "\n%s\n", body)
-		return nil
-	}
+func post(ctx context.Context, target string, body []byte, h http.Header, stdout io.Writer) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("send: %w", err)
