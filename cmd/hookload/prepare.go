@@ -150,9 +150,9 @@ func gitDescribe(ctx context.Context, dir string) string {
 	}
 	s := strings.TrimSpace(string(out))
 	// The tree measured is the working tree: say when it differs from HEAD.
-	st, err := exec.CommandContext(ctx, "git", "-C", dir, "status", "--porcelain", "--", "bridge", "cmd/hookbridge", "internal", "go.mod", "go.sum").Output()
+	st, err := exec.CommandContext(ctx, "git", "-C", dir, "status", "--porcelain", "--", "bridge", "cmd/hookbridge", "cmd/internal", "internal", "go.mod", "go.sum").Output()
 	if err == nil && len(strings.TrimSpace(string(st))) > 0 {
-		s += " + uncommitted changes in bridge/, cmd/hookbridge, internal/ or go.mod"
+		s += " + uncommitted changes in bridge/, cmd/hookbridge, cmd/internal/, internal/ or go.mod"
 	}
 	return s
 }

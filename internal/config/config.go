@@ -63,7 +63,9 @@ func Path(flagValue string, getenv func(string) string) string {
 type Option func(*decoder)
 
 // IgnoreUnknownKeys makes keys that into has no field for pass silently, unread and unexpanded:
-// for a reader that wants one part of a file and leaves the rest to its owner.
+// for a reader that wants one part of a file and leaves the rest to its owner. The file must
+// still be YAML as Load reads it: a key written twice in one mapping is an error even where
+// nothing reads it, since the owner of that part would refuse it too.
 func IgnoreUnknownKeys() Option {
 	return func(d *decoder) { d.ignoreUnknown = true }
 }

@@ -213,6 +213,25 @@ sources: [{name: a, provider: hmac, secrets: [x], hmac: {header: "bad header", a
 	}
 }
 
+// A value from ${VAR} elsewhere in a source never costs the message about a literal one, even
+// when its text occurs in that message ("de" occurs in "default").
+func TestLiteralToleranceShownBesideEnvValues(t *testing.T) {
+	data := `sources: [{name: "${NAME}", provider: shopify, secrets: [abc], tolerance: -5m}]
+`
+	for _, env := range []map[string]string{{"NAME": "de"}, {"NAME": "provider"}} {
+		_, err := settings.Parse([]byte(data), "", getenvFrom(env), testProviders)
+		want := "sources[0]: tolerance: must not be negative (got -5m0s; 0 means the provider's default)"
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("NAME=%s: error %v, want it to hold %q", env["NAME"], err, want)
+		}
+	}
+	env := getenvFrom(map[string]string{"TOL": "-7m"})
+	_, err := settings.Parse([]byte(strings.Replace(data, "-5m", `"${TOL}"`, 1)), "", env, testProviders)
+	if want := "tolerance: must not be negative (got the value of ${TOL};"; err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "7m") {
+		t.Errorf("tolerance from ${TOL}: error %v, want it to hold %q and not the value", err, want)
+	}
+}
+
 // A provider check that prints a value in a form config cannot recognise loses its details, and
 // one that prints a secret (it must not, but config does not rely on it) never shows it.
 func TestProviderCheckErrorsNeverShowHiddenValues(t *testing.T) {

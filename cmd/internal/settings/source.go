@@ -109,7 +109,9 @@ func (s *Source) validate(f *config.Fields, checks []ProviderCheck) error {
 	if !f.Bad("secrets") && !f.Bad("secret_files") {
 		errs = append(errs, provider.CheckSecrets(s.Secrets))
 	}
-	errs = append(errs, f.Scrub(provider.CheckTolerance(s.Tolerance), s, s.Secrets))
+	// Only the tolerance itself may need hiding: scrubbing for every value of the source would
+	// lose the whole message to any value from ${VAR} that happens to occur in it.
+	errs = append(errs, f.Hide("tolerance", s.Tolerance.String(), provider.CheckTolerance(s.Tolerance)))
 	// The hmac section is the provider's to check (ProviderCheck):
 	// one place knows what an algorithm, encoding or locator may be.
 	return errors.Join(errs...)
