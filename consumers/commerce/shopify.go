@@ -1,0 +1,6 @@
+package commerce
+
+// mapShopify maps shopify events. Not mapped yet: every event is skipped.
+func mapShopify(raw Raw) ([]Canonical, error) {
+	return nil, nil
+}
