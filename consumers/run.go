@@ -21,7 +21,8 @@ import (
 // ack is confirmed by the server before the next step). Returning an error
 // redelivers it later, after the next delay of Config.Backoff. Returning an
 // error wrapped by Permanent sends it to the dead-letter subject at once.
-// ctx is cancelled only when the shutdown grace period runs out.
+// ctx is cancelled only when the shutdown grace period runs out; DeliveryFrom
+// reads the message's subject and delivery count from it.
 // A Handler must be safe for concurrent use when Config.Concurrency > 1.
 type Handler func(ctx context.Context, ev event.Event) error
 
@@ -152,6 +153,7 @@ func (w *worker) process(ctx context.Context, msg jetstream.Msg) {
 		return
 	}
 	n := int(md.NumDelivered)
+	ctx = withDelivery(ctx, Delivery{Subject: msg.Subject(), Stream: md.Stream, Sequence: md.Sequence.Stream, NumDelivered: n})
 	ev, err := w.attempt(ctx, msg, n)
 	w.apply(ctx, msg, md, ev, settle(n, err, w.cfg.MaxDeliver, w.cfg.Backoff))
 }
