@@ -1,0 +1,71 @@
+package commerce_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/hookbridge/hookbridge/consumers/commerce"
+)
+
+// A canonical event carries the contract's attributes, traces back to its
+// raw event, and has the same id however often it is derived.
+func TestEventAttributes(t *testing.T) {
+	raw := rawEvent()
+	changed := time.Date(2026, 11, 30, 11, 59, 0, 0, time.FixedZone("EST", -5*3600))
+	c := commerce.Canonical{Entity: "order", Action: "paid", Subject: "450789469", Time: changed, Data: fullOrder()}
+	ev, subject, err := commerce.Event(raw, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if subject != "commerce.order.paid.shopify.acme-shop" {
+		t.Errorf("subject %q", subject)
+	}
+	for name, got := range map[string]string{
+		"type":       ev.Type(),
+		"source":     ev.Source(),
+		"subject":    ev.Subject(),
+		"dataschema": ev.DataSchema(),
+		"rawid":      ev.Extensions()[commerce.ExtRawID].(string),
+	} {
+		want := map[string]string{
+			"type": "com.hookbridge.commerce.order.paid", "source": "acme.myshopify.com", "subject": "450789469",
+			"dataschema": "urn:hookbridge:commerce:order:v1", "rawid": "b1e5c6a0-raw",
+		}[name]
+		if got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+	if !ev.Time().Equal(changed) || ev.Time().Location() != time.UTC {
+		t.Errorf("time %s, want the platform's time of the change in UTC", ev.Time())
+	}
+
+	again, _, _ := commerce.Event(raw, c)
+	if again.ID() != ev.ID() {
+		t.Errorf("the same raw event gave ids %s and %s", ev.ID(), again.ID())
+	}
+	for name, other := range map[string]func() (commerce.Raw, commerce.Canonical){
+		"another raw event":      func() (commerce.Raw, commerce.Canonical) { r := raw; r.ID = "other"; return r, c },
+		"another source":         func() (commerce.Raw, commerce.Canonical) { r := raw; r.Source = "acme-eu"; return r, c },
+		"another canonical type": func() (commerce.Raw, commerce.Canonical) { o := c; o.Action = "updated"; return raw, o },
+		"another entity id":      func() (commerce.Raw, commerce.Canonical) { o := c; o.Subject = "1"; return raw, o },
+	} {
+		r, o := other()
+		if commerce.ID(r, o) == ev.ID() {
+			t.Errorf("%s: same id %s", name, ev.ID())
+		}
+	}
+	// No part can run into the next: ("ab", "c") and ("a", "bc") differ.
+	r1, r2 := raw, raw
+	r1.Source, r1.ID = "ab", "c"
+	r2.Source, r2.ID = "a", "bc"
+	if commerce.ID(r1, c) == commerce.ID(r2, c) {
+		t.Error("the id's parts run into each other")
+	}
+
+	// Without a platform time of the change, the raw event's time.
+	c.Time = time.Time{}
+	ev, _, _ = commerce.Event(raw, c)
+	if !ev.Time().Equal(raw.Time) {
+		t.Errorf("time %s, want the raw event's %s", ev.Time(), raw.Time)
+	}
+}
