@@ -1,0 +1,187 @@
+package commerce
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hookbridge/hookbridge/consumers"
+	"github.com/hookbridge/hookbridge/internal/wire"
+)
+
+// Config is the normaliser's own configuration; zero fields take the
+// defaults below.
+type Config struct {
+	// Name is the durable consumer's name on the raw stream; default DefaultName.
+	Name string
+	// InStream is the raw stream; default consumers.DefaultStream (WEBHOOKS).
+	InStream string
+	// InPrefix is the raw stream's subject prefix; default "webhooks".
+	InPrefix string
+	// OutStream is the canonical stream; default Stream (COMMERCE).
+	OutStream string
+	// Replicas and Duplicates configure OutStream; defaults 1 and
+	// DefaultDuplicates.
+	Replicas   int
+	Duplicates time.Duration
+	// Concurrency is how many raw events are normalised at once; default 4.
+	Concurrency int
+	// PersonalData is PersonalKeep (default), PersonalDrop or PersonalHash;
+	// HashKey keys the hash.
+	PersonalData string
+	HashKey      []byte
+	// Logger defaults to a discarding logger.
+	Logger *slog.Logger
+	// Registerer, when set, registers the normaliser's and its consumer's metrics.
+	Registerer prometheus.Registerer
+}
+
+// Defaults for Config's zero fields.
+const (
+	DefaultName        = "commerce-normaliser"
+	DefaultDuplicates  = 24 * time.Hour
+	DefaultConcurrency = 4
+)
+
+func (c *Config) setDefaults() {
+	if c.Name == "" {
+		c.Name = DefaultName
+	}
+	if c.InStream == "" {
+		c.InStream = consumers.DefaultStream
+	}
+	if c.InPrefix == "" {
+		c.InPrefix = wire.SubjectPrefix
+	}
+	if c.OutStream == "" {
+		c.OutStream = Stream
+	}
+	if c.Replicas == 0 {
+		c.Replicas = 1
+	}
+	if c.Duplicates == 0 {
+		c.Duplicates = DefaultDuplicates
+	}
+	if c.Concurrency == 0 {
+		c.Concurrency = DefaultConcurrency
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Normaliser turns raw platform events into canonical ones: its Handle is a
+// consumers.Handler on the raw stream.
+type Normaliser struct {
+	js      jetstream.JetStream
+	cfg     Config
+	events  *prometheus.CounterVec
+	metrics *consumers.Metrics
+}
+
+// New checks cfg and returns a normaliser publishing through js.
+func New(js jetstream.JetStream, cfg Config) (*Normaliser, error) {
+	cfg.setDefaults()
+	if err := checkPersonal(cfg.PersonalData, cfg.HashKey); err != nil {
+		return nil, err
+	}
+	n := &Normaliser{
+		js: js, cfg: cfg,
+		events: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hookbridge_commerce_events_total",
+			Help: "Raw events read by the normaliser, by provider and outcome: published (canonical events, one per event published), skipped (a type that means no canonical event).",
+		}, []string{"provider", "outcome"}),
+		metrics: consumers.NewMetrics(cfg.Registerer),
+	}
+	if cfg.Registerer != nil {
+		if err := cfg.Registerer.Register(n.events); err != nil {
+			return nil, err
+		}
+	}
+	return n, nil
+}
+
+// ConsumerConfig is the durable consumer the normaliser reads the raw
+// events of every mapped provider with.
+func (n *Normaliser) ConsumerConfig() consumers.Config {
+	var filters []string
+	for _, p := range Providers() {
+		filters = append(filters, n.cfg.InPrefix+"."+p+".>")
+	}
+	return consumers.Config{
+		Stream: n.cfg.InStream, Name: n.cfg.Name, FilterSubjects: filters,
+		Concurrency: n.cfg.Concurrency, Logger: n.cfg.Logger, Metrics: n.metrics,
+	}
+}
+
+// Run creates or updates the canonical stream, then normalises until ctx
+// is cancelled (see consumers.Run).
+func (n *Normaliser) Run(ctx context.Context) error {
+	if _, err := n.js.CreateOrUpdateStream(ctx, n.cfg.streamConfig()); err != nil {
+		return fmt.Errorf("stream %s: %w", n.cfg.OutStream, err)
+	}
+	return consumers.Run(ctx, n.js, n.ConsumerConfig(), n.Handle)
+}
+
+// Handle normalises one raw event: it publishes every canonical event the
+// event means and returns after the last PubAck. A payload of a mapped type
+// that cannot be mapped is Permanent (dead-lettered with the reason); a
+// publish that fails is retried.
+func (n *Normaliser) Handle(ctx context.Context, ev event.Event) error {
+	raw, err := n.raw(ctx, ev)
+	if err != nil {
+		return consumers.Permanent(err)
+	}
+	cs, err := Map(raw)
+	if err != nil {
+		if !errors.Is(err, ErrUnusable) {
+			err = fmt.Errorf("%w: %w", ErrUnusable, err)
+		}
+		return consumers.Permanent(err)
+	}
+	if len(cs) == 0 {
+		n.events.WithLabelValues(raw.Provider, "skipped").Inc()
+		return nil
+	}
+	for _, c := range cs {
+		personal(n.cfg.PersonalData, n.cfg.HashKey, c.Data)
+		out, subject, err := Event(raw, c)
+		if err != nil {
+			return consumers.Permanent(fmt.Errorf("%w: %w", ErrUnusable, err))
+		}
+		if _, err := consumers.PublishEvent(ctx, n.js, subject, out); err != nil {
+			return fmt.Errorf("publishing %s: %w", subject, err)
+		}
+		n.events.WithLabelValues(raw.Provider, "published").Inc()
+	}
+	return nil
+}
+
+// raw reads a raw event and, from its subject (<prefix>.<provider>.<source>.<type...>),
+// the provider and hookbridge's source name.
+func (n *Normaliser) raw(ctx context.Context, ev event.Event) (Raw, error) {
+	d, ok := consumers.DeliveryFrom(ctx)
+	if !ok {
+		return Raw{}, errors.New("no delivery in the handler's context")
+	}
+	rest, ok := strings.CutPrefix(d.Subject, n.cfg.InPrefix+".")
+	provider, rest, ok2 := strings.Cut(rest, ".")
+	source, _, ok3 := strings.Cut(rest, ".")
+	if !ok || !ok2 || !ok3 || provider == "" || source == "" {
+		return Raw{}, fmt.Errorf("subject %q is not %s.<provider>.<source>.<type>", d.Subject, n.cfg.InPrefix)
+	}
+	return Raw{
+		Provider: provider, Source: source, ID: ev.ID(), Type: ev.Type(), EvSource: ev.Source(),
+		Subject: ev.Subject(), Time: ev.Time(), Data: ev.Data(),
+	}, nil
+}
+
+// Providers lists the provider kinds the normaliser maps.
+func Providers() []string { return []string{"shopify", "woocommerce", "stripe"} }

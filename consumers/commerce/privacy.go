@@ -1,0 +1,77 @@
+package commerce
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+)
+
+// What the normaliser does with personal data (a customer's email, a
+// shipping address): Config.PersonalData.
+const (
+	// PersonalKeep publishes it as the platform sent it (the default).
+	PersonalKeep = "keep"
+	// PersonalDrop leaves it out.
+	PersonalDrop = "drop"
+	// PersonalHash replaces each value with a keyed hash,
+	// "hmac-sha256:<hex>", so that a team can still join on a customer
+	// without seeing who it is. The key (Config.HashKey) must stay secret:
+	// without it nobody can test a guessed address against the hash.
+	PersonalHash = "hash"
+)
+
+// HashPrefix starts every hashed personal value.
+const HashPrefix = "hmac-sha256:"
+
+// personal applies the mode to the personal data of one canonical event's
+// data, in place.
+func personal(mode string, key []byte, data any) {
+	o, ok := data.(*Order)
+	if !ok || mode == PersonalKeep || mode == "" {
+		return // payments and refunds carry no personal data in v1
+	}
+	switch mode {
+	case PersonalDrop:
+		if o.Customer != nil {
+			o.Customer.Email = ""
+			if *o.Customer == (Customer{}) {
+				o.Customer = nil
+			}
+		}
+		o.ShippingAddr = nil
+	case PersonalHash:
+		h := func(s *string) {
+			if *s != "" {
+				m := hmac.New(sha256.New, key)
+				m.Write([]byte(*s))
+				*s = HashPrefix + hex.EncodeToString(m.Sum(nil))
+			}
+		}
+		if o.Customer != nil && o.Customer.Email != "" {
+			// One customer, however the platform cased the address: joins hold.
+			o.Customer.Email = strings.ToLower(strings.TrimSpace(o.Customer.Email))
+			h(&o.Customer.Email)
+		}
+		if a := o.ShippingAddr; a != nil {
+			for _, f := range []*string{&a.Name, &a.Company, &a.Line1, &a.Line2, &a.City, &a.Region, &a.PostalCode, &a.Phone} {
+				h(f)
+			}
+			// The country is kept: it says where to ship, not who lives there.
+		}
+	}
+}
+
+func checkPersonal(mode string, key []byte) error {
+	switch mode {
+	case "", PersonalKeep, PersonalDrop:
+		return nil
+	case PersonalHash:
+		if len(key) < 16 {
+			return fmt.Errorf("personal_data: hash needs a hash key of at least 16 bytes (got %d)", len(key))
+		}
+		return nil
+	}
+	return fmt.Errorf("personal_data: %q is not one of keep, drop or hash", mode)
+}
