@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -24,6 +25,7 @@ import (
 	"github.com/hookbridge/hookbridge/bridge"
 	"github.com/hookbridge/hookbridge/cmd/internal/logbuf"
 	"github.com/hookbridge/hookbridge/cmd/internal/settings"
+	"github.com/hookbridge/hookbridge/consumers/commerce"
 	"github.com/hookbridge/hookbridge/internal/config"
 	"github.com/hookbridge/hookbridge/internal/natsserver"
 )
@@ -35,10 +37,11 @@ const startupWait = 60 * time.Second
 // the broker's max payload must leave this much above http.max_body_bytes.
 const headerRoom = 16 << 10
 
-// serve runs the bridge until ctx is cancelled, then shuts down in order:
-// readiness goes 503, the listener stops accepting, in-flight deliveries
-// finish (bounded by http.shutdown_grace), then the NATS connection closes
-// and the embedded server stops.
+// serve runs the bridge (and, with commerce.enabled, the normaliser beside
+// it) until ctx is cancelled, then shuts down in order: readiness goes 503,
+// the listener stops accepting, in-flight deliveries finish (bounded by
+// http.shutdown_grace), the normaliser lets its handlers finish, then the
+// NATS connection closes and the embedded server stops.
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -96,11 +99,54 @@ func serveWith(ctx context.Context, cfg *settings.Config, sources []bridge.Sourc
 		defer recoverStorage(ctx, b.ns, b.embedded, log)()
 		readiness.Storage = func() error { return natsserver.StoreError(b.ns) }
 	}
-	h, err := newHandlers(cfg, sources, js, b.nc, readiness, log)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	h, err := newHandlers(cfg, sources, js, b.nc, readiness, reg, log)
 	if err != nil {
 		return err
 	}
+	if cfg.Commerce.Enabled {
+		stop, err := startNormaliser(ctx, cfg, js, reg, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	return h.serve(ctx, cfg.HTTP, hookLn, adminLn, log)
+}
+
+// normaliserConfig is the normaliser's config for the bridge's stream.
+func normaliserConfig(cfg *settings.Config, log *slog.Logger, reg prometheus.Registerer) commerce.Config {
+	nc := cfg.Commerce.Config
+	sc := cfg.NATS.Stream
+	nc.InStream, nc.InPrefix, nc.Replicas, nc.Duplicates = sc.Name, sc.SubjectPrefix, sc.Replicas, sc.Duplicates
+	nc.Logger, nc.Registerer = log.With("component", "commerce"), reg
+	return nc
+}
+
+// startNormaliser sets up the COMMERCE stream (a failure stops start-up)
+// and runs the normaliser beside the bridge until the returned stop, which
+// lets its handlers in flight finish: call it before the connection closes.
+func startNormaliser(ctx context.Context, cfg *settings.Config, js jetstream.JetStream, reg prometheus.Registerer, log *slog.Logger) (stop func(), err error) {
+	n, err := commerce.New(js, normaliserConfig(cfg, log, reg))
+	if err != nil {
+		return nil, err
+	}
+	setupCtx, cancel := context.WithTimeout(ctx, startupWait)
+	defer cancel()
+	if err := n.SetUp(setupCtx); err != nil {
+		return nil, err
+	}
+	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan error, 1)
+	go func() { done <- n.Run(runCtx) }()
+	log.Info("commerce normaliser running", "stream", commerce.Stream, "personal_data", cmp.Or(cfg.Commerce.PersonalData, commerce.PersonalKeep))
+	return func() {
+		stopRun()
+		if err := <-done; err != nil {
+			log.Error("commerce normaliser stopped", "error", err)
+		}
+	}, nil
 }
 
 // broker is the NATS side: the embedded server (nil when nats.url is set)
@@ -185,15 +231,13 @@ type handlers struct {
 
 // newHandlers builds the webhook handler and the admin endpoints, whose
 // readiness turns 503 as soon as the bridge starts draining.
-func newHandlers(cfg *settings.Config, sources []bridge.Source, js jetstream.JetStream, nc *nats.Conn, readiness bridge.Readiness, log *slog.Logger) (*handlers, error) {
+func newHandlers(cfg *settings.Config, sources []bridge.Source, js jetstream.JetStream, nc *nats.Conn, readiness bridge.Readiness, reg *prometheus.Registry, log *slog.Logger) (*handlers, error) {
 	limits := cfg.HTTP.Limits
 	if limit := nc.MaxPayload() - headerRoom; limits.MaxBodyBytes > limit {
 		log.Warn("http.max_body_bytes is above what the nats server accepts; lowering it",
 			"max_body_bytes", limits.MaxBodyBytes, "nats_max_payload", nc.MaxPayload(), "effective", limit)
 		limits.MaxBodyBytes = limit
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	hook, err := bridge.NewServer(bridge.Config{
 		Stream:         cfg.NATS.Stream.Name,
 		SubjectPrefix:  cfg.NATS.Stream.SubjectPrefix,

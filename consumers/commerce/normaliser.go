@@ -13,34 +13,43 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hookbridge/hookbridge/consumers"
+	"github.com/hookbridge/hookbridge/internal/config"
 	"github.com/hookbridge/hookbridge/internal/wire"
 )
 
 // Config is the normaliser's own configuration; zero fields take the
-// defaults below.
+// defaults below. The yaml tags are its keys in hookbridge's config file
+// (the commerce section); the other fields are the program's to set.
 type Config struct {
+	// PersonalData is PersonalKeep (default), PersonalDrop or PersonalHash;
+	// HashKey (a secret, at least 16 bytes) keys the hash.
+	PersonalData string `yaml:"personal_data"`
+	HashKey      string `yaml:"hash_key"`
 	// Name is the durable consumer's name on the raw stream; default DefaultName.
-	Name string
+	Name string `yaml:"-"`
 	// InStream is the raw stream; default consumers.DefaultStream (WEBHOOKS).
-	InStream string
+	InStream string `yaml:"-"`
 	// InPrefix is the raw stream's subject prefix; default "webhooks".
-	InPrefix string
+	InPrefix string `yaml:"-"`
 	// OutStream is the canonical stream; default Stream (COMMERCE).
-	OutStream string
+	OutStream string `yaml:"-"`
 	// Replicas and Duplicates configure OutStream; defaults 1 and
 	// DefaultDuplicates.
-	Replicas   int
-	Duplicates time.Duration
-	// Concurrency is how many raw events are normalised at once; default 4.
-	Concurrency int
-	// PersonalData is PersonalKeep (default), PersonalDrop or PersonalHash;
-	// HashKey keys the hash.
-	PersonalData string
-	HashKey      []byte
+	Replicas   int           `yaml:"-"`
+	Duplicates time.Duration `yaml:"-"`
+	// Concurrency is how many raw events are normalised at once; default
+	// DefaultConcurrency.
+	Concurrency int `yaml:"-"`
 	// Logger defaults to a discarding logger.
-	Logger *slog.Logger
+	Logger *slog.Logger `yaml:"-"`
 	// Registerer, when set, registers the normaliser's and its consumer's metrics.
-	Registerer prometheus.Registerer
+	Registerer prometheus.Registerer `yaml:"-"`
+}
+
+// Check reports every problem of the fields a config file sets, naming each
+// by its path below f's root (f may be nil). The hash key is never shown.
+func (c Config) Check(f *config.Fields) error {
+	return checkPersonal(c.PersonalData, c.HashKey, f)
 }
 
 // Defaults for Config's zero fields.
@@ -89,7 +98,7 @@ type Normaliser struct {
 // New checks cfg and returns a normaliser publishing through js.
 func New(js jetstream.JetStream, cfg Config) (*Normaliser, error) {
 	cfg.setDefaults()
-	if err := checkPersonal(cfg.PersonalData, cfg.HashKey); err != nil {
+	if err := cfg.Check(nil); err != nil {
 		return nil, err
 	}
 	n := &Normaliser{
@@ -121,11 +130,19 @@ func (n *Normaliser) ConsumerConfig() consumers.Config {
 	}
 }
 
-// Run creates or updates the canonical stream, then normalises until ctx
-// is cancelled (see consumers.Run).
-func (n *Normaliser) Run(ctx context.Context) error {
+// SetUp creates the canonical stream, or updates it to the config.
+func (n *Normaliser) SetUp(ctx context.Context) error {
 	if _, err := n.js.CreateOrUpdateStream(ctx, n.cfg.streamConfig()); err != nil {
 		return fmt.Errorf("stream %s: %w", n.cfg.OutStream, err)
+	}
+	return nil
+}
+
+// Run sets up the canonical stream, then normalises until ctx is cancelled
+// (see consumers.Run).
+func (n *Normaliser) Run(ctx context.Context) error {
+	if err := n.SetUp(ctx); err != nil {
+		return err
 	}
 	return consumers.Run(ctx, n.js, n.ConsumerConfig(), n.Handle)
 }
@@ -151,7 +168,7 @@ func (n *Normaliser) Handle(ctx context.Context, ev event.Event) error {
 		return nil
 	}
 	for _, c := range cs {
-		personal(n.cfg.PersonalData, n.cfg.HashKey, c.Data)
+		personal(n.cfg.PersonalData, []byte(n.cfg.HashKey), c.Data)
 		out, subject, err := Event(raw, c)
 		if err != nil {
 			return consumers.Permanent(fmt.Errorf("%w: %w", ErrUnusable, err))

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+
+	"github.com/hookbridge/hookbridge/internal/config"
 )
 
 // What the normaliser does with personal data (a customer's email, a
@@ -63,15 +65,17 @@ func personal(mode string, key []byte, data any) {
 	}
 }
 
-func checkPersonal(mode string, key []byte) error {
+// checkPersonal checks the mode and, for hash, the key's length (never the
+// key itself: it is a secret).
+func checkPersonal(mode, key string, f *config.Fields) error {
 	switch mode {
 	case "", PersonalKeep, PersonalDrop:
 		return nil
 	case PersonalHash:
 		if len(key) < 16 {
-			return fmt.Errorf("personal_data: hash needs a hash key of at least 16 bytes (got %d)", len(key))
+			return fmt.Errorf("%s: hash needs %s of at least 16 bytes (got %d)", f.Path("personal_data"), f.Path("hash_key"), len(key))
 		}
 		return nil
 	}
-	return fmt.Errorf("personal_data: %q is not one of keep, drop or hash", mode)
+	return fmt.Errorf("%s: %s is not one of keep, drop or hash", f.Path("personal_data"), f.Show("personal_data", mode))
 }

@@ -52,12 +52,12 @@ func TestPersonalData(t *testing.T) {
 	}
 
 	for mode, ok := range map[string]bool{"": true, "keep": true, "drop": true, "hash": true, "mask": false} {
-		err := checkPersonal(mode, key)
+		err := checkPersonal(mode, string(key), nil)
 		if (err == nil) != ok {
 			t.Errorf("mode %q: %v", mode, err)
 		}
 	}
-	if checkPersonal(PersonalHash, []byte("short")) == nil {
+	if checkPersonal(PersonalHash, "short", nil) == nil {
 		t.Error("hash accepted a 5-byte key")
 	}
 }

@@ -31,6 +31,8 @@ type Config struct {
 	Admin   Admin    `yaml:"admin"`
 	NATS    NATS     `yaml:"nats"`
 	Sources []Source `yaml:"sources"`
+	// Commerce is the normaliser serve runs beside the bridge.
+	Commerce Commerce `yaml:"commerce"`
 
 	// Fallbacks lists every ${VAR:-default} expansion that used its default because VAR was
 	// unset or empty, in file order, so that the caller can warn about (for example) a
@@ -121,6 +123,7 @@ func (c *Config) validate(f *config.Fields, checks []ProviderCheck) error {
 	errs = append(errs, unjoin(c.HTTP.check(f.At("http")))...)
 	errs = append(errs, unjoin(c.Admin.check(f.At("admin")))...)
 	errs = append(errs, unjoin(c.NATS.check(f.At("nats")))...)
+	errs = append(errs, unjoin(c.Commerce.Check(f.At("commerce")))...)
 
 	if c.HTTP.WriteTimeout > 0 && c.NATS.PublishTimeout > 0 && c.HTTP.WriteTimeout <= c.NATS.PublishTimeout &&
 		!f.Bad("http.write_timeout") && !f.Bad("nats.publish_timeout") {

@@ -340,7 +340,7 @@ func TestDecodeErrors(t *testing.T) {
 		{
 			name: "top level is a list",
 			data: "- log\n- http\n",
-			want: []string{"hookbridge.yaml:1: expected a mapping of sections (log, http, admin, nats, sources) at the top level, found a list"},
+			want: []string{"hookbridge.yaml:1: expected a mapping of sections (log, http, admin, nats, sources, commerce) at the top level, found a list"},
 		},
 		{
 			name: "all decode problems at once",
@@ -975,5 +975,45 @@ func TestAliasBomb(t *testing.T) {
 	}
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("took %s", d)
+	}
+}
+
+// The commerce section: off unless enabled, the personal-data mode checked,
+// and the hash key (a secret) never shown, wherever it came from.
+func TestCommerceSection(t *testing.T) {
+	env := getenvFrom(map[string]string{"ACME_SHOPIFY_SECRET": "x", "PARTNER_SECRET": partnerSecret, "HASH_KEY": "k3y-from-the-env"})
+	cfg, err := settings.Parse([]byte(fixture), "", env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Commerce.Enabled || cfg.Commerce.PersonalData != "" {
+		t.Errorf("commerce without a section: %+v, want off and keep", cfg.Commerce)
+	}
+	cfg, err = settings.Parse([]byte(fixture+"commerce: {enabled: true, personal_data: hash, hash_key: \"${HASH_KEY:-0123456789abcdef}\"}\n"), "", env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.Commerce.Enabled || cfg.Commerce.PersonalData != "hash" || cfg.Commerce.HashKey != "k3y-from-the-env" {
+		t.Errorf("commerce %+v", cfg.Commerce)
+	}
+	for section, want := range map[string]string{
+		`{enabled: true, personal_data: mask}`:            `commerce.personal_data: "mask" is not one of keep, drop or hash`,
+		`{personal_data: "${MODE}"}`:                      `commerce.personal_data: the value of ${MODE} is not one of keep, drop or hash`,
+		`{personal_data: hash}`:                           `commerce.personal_data: hash needs commerce.hash_key of at least 16 bytes (got 0)`,
+		`{personal_data: hash, hash_key: "${SHORT}"}`:     `commerce.personal_data: hash needs commerce.hash_key of at least 16 bytes (got 12)`,
+		`{personal_data: hash, hash_key: "short-secret"}`: `commerce.personal_data: hash needs commerce.hash_key of at least 16 bytes (got 12)`,
+		`{enabled: maybe}`:                                `commerce.enabled`,
+	} {
+		env := getenvFrom(map[string]string{"ACME_SHOPIFY_SECRET": "x", "PARTNER_SECRET": partnerSecret, "MODE": "m0de-secret", "SHORT": "short-s3cret"})
+		_, err := settings.Parse([]byte(fixture+"commerce: "+section+"\n"), "", env)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("commerce %s: error %v, want %q", section, err, want)
+			continue
+		}
+		for _, secret := range []string{"m0de-secret", "short-s3cret", "short-secret"} {
+			if strings.Contains(err.Error(), secret) {
+				t.Errorf("commerce %s: the error shows %q: %v", section, secret, err)
+			}
+		}
 	}
 }
