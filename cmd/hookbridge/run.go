@@ -16,6 +16,7 @@ import (
 const usage = `Usage:
   hookbridge [serve] [--config FILE]   run the bridge (default command)
   hookbridge send [flags] SOURCE       sign and post a sample delivery to a running bridge
+  hookbridge normalise [--nats URL]    run the commerce normaliser alone, against a NATS server
   hookbridge healthcheck [--url URL]   exit 0 only if the bridge's /readyz answers 200
   hookbridge help                      show this help
 
@@ -36,6 +37,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = serve(ctx, args, getenv, stdout, stderr)
 	case "send":
 		err = send(ctx, args, getenv, stdout, stderr)
+	case "normalise":
+		err = normalise(ctx, args, getenv, stdout, stderr)
 	case "healthcheck":
 		// For container HEALTHCHECKs: the image has no shell or curl.
 		admin := settings.DefaultAdminListen

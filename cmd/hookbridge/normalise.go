@@ -1,0 +1,91 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/hookbridge/hookbridge/cmd/internal/settings"
+	"github.com/hookbridge/hookbridge/consumers/commerce"
+	"github.com/hookbridge/hookbridge/internal/config"
+)
+
+// normalise runs the commerce normaliser alone, apart from any bridge, so
+// that it scales and restarts on its own: the config file gives the raw
+// stream, its subject prefix and the commerce section; --nats, else
+// nats.url, names the server. It stops when ctx is cancelled, after the
+// events in flight.
+func normalise(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("normalise", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "config file (default $HOOKBRIDGE_CONFIG, else hookbridge.yaml)")
+	natsURL := fs.String("nats", "", "NATS server URL(s), comma-separated (default nats.url from the config)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("normalise: unexpected argument %q", fs.Arg(0))
+	}
+	cfg, err := settings.Load(config.Path(*cfgPath, getenv), getenv)
+	if err != nil {
+		return err
+	}
+	url := cmp.Or(*natsURL, cfg.NATS.URL)
+	if url == "" {
+		return errors.New("normalise: no NATS server: pass --nats URL or set nats.url " +
+			"(the embedded server lives inside serve; to normalise there, set commerce.enabled)")
+	}
+	log, err := newLogger(cfg.Log, stdout)
+	if err != nil {
+		return err
+	}
+	nc, err := nats.Connect(url, append(natsOptions(log), nats.Name("hookbridge-normaliser"), nats.RetryOnFailedConnect(true))...)
+	if err != nil {
+		return fmt.Errorf("connecting to nats: %w", err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	n, err := commerce.New(js, normaliserConfig(cfg, log, nil))
+	if err != nil {
+		return err
+	}
+	if err := setUpWithin(ctx, startupWait, n.SetUp); err != nil {
+		return err
+	}
+	log.Info("commerce normaliser running", "nats", nc.ConnectedUrlRedacted(), "stream", commerce.Stream,
+		"personal_data", cmp.Or(cfg.Commerce.PersonalData, commerce.PersonalKeep))
+	return n.Run(ctx)
+}
+
+// setUpWithin tries setUp until it succeeds or the bound passes: a server
+// that is still starting (or a cluster without a JetStream leader yet) is
+// waited for.
+func setUpWithin(ctx context.Context, bound time.Duration, setUp func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, bound)
+	defer cancel()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		attempt, cancelAttempt := context.WithTimeout(ctx, 5*time.Second)
+		err := setUp(attempt)
+		cancelAttempt()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (gave up after %s)", err, bound)
+		case <-tick.C:
+		}
+	}
+}
