@@ -1,0 +1,149 @@
+package commerce
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// stripeNumber is a JSON number as Stripe wrote it (an amount or a
+// timestamp), kept as text so that no amount passes through a float; null
+// is "". Anything else, a number in a string included, is refused: Stripe
+// never quotes its numbers.
+type stripeNumber string
+
+func (n *stripeNumber) UnmarshalJSON(b []byte) error {
+	switch {
+	case string(b) == "null":
+		*n = ""
+	case len(b) > 0 && (b[0] == '-' || '0' <= b[0] && b[0] <= '9'):
+		*n = stripeNumber(b)
+	default:
+		return &json.UnmarshalTypeError{Value: stripeJSONKind(b), Type: reflect.TypeFor[stripeNumber]()}
+	}
+	return nil
+}
+
+// stripeJSONKind names the kind of a JSON value, as encoding/json does.
+func stripeJSONKind(b []byte) string {
+	switch {
+	case len(b) == 0:
+		return "nothing"
+	case b[0] == '"':
+		return "string"
+	case b[0] == '{':
+		return "object"
+	case b[0] == '[':
+		return "array"
+	}
+	return "bool"
+}
+
+// stripeJSONError says what is wrong with a payload without repeating its
+// values, which can be personal data: a dead letter's reason is stored.
+func stripeJSONError(err error) string {
+	var syntax *json.SyntaxError
+	var kind *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return fmt.Sprintf("not JSON (at byte %d)", syntax.Offset)
+	case errors.As(err, &kind) && kind.Field != "":
+		return fmt.Sprintf("%s is a JSON %s", kind.Field, kind.Value)
+	case errors.As(err, &kind):
+		return fmt.Sprintf("a JSON %s, not an object", kind.Value)
+	}
+	return err.Error() // an id that is not one: platformid quotes at most 40 characters of it
+}
+
+// stripeDecimals is how many decimals an amount in currency has in
+// Stripe's API, which writes every amount as an integer in the currency's
+// minor unit (https://docs.stripe.com/currencies#minor-units): none for
+// the zero-decimal currencies, three for the three-decimal ones, two for
+// every other. ISK, HUF and TWD are special cases there, but only for what
+// Stripe accepts in a charge or payout: the API keeps them two-decimal (an
+// amount of 100 ISK is 1 krona), so they are two-decimal here too.
+func stripeDecimals(currency string) int {
+	switch currency {
+	case "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg",
+		"rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf":
+		return 0
+	case "bhd", "jod", "kwd", "omr", "tnd":
+		return 3
+	}
+	return 2
+}
+
+// stripeCurrency checks a currency code as Stripe writes it (three
+// lower-case letters; null is "") and returns it upper-cased, as ISO 4217
+// and the canonical model write it.
+func stripeCurrency(c string) (string, error) {
+	if c == "" {
+		return "", nil
+	}
+	if len(c) != 3 || strings.IndexFunc(c, func(r rune) bool { return (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') }) >= 0 {
+		return "", errors.New("currency is not a three-letter code")
+	}
+	return strings.ToUpper(c), nil
+}
+
+// stripeMoney is the amount n, written by Stripe as an integer in the minor
+// unit of currency (lower case, as Stripe writes it), as a decimal string
+// in major units: 2400 usd is "24.00", 500 jpy is "500", 1250 kwd is
+// "1.250". The digits are moved, never computed, so no amount is too large
+// and nothing passes through a float. An absent amount (null) is absent;
+// an amount that is not an integer, or one whose currency is unknown, is an
+// error, as its value cannot be known.
+func stripeMoney(n stripeNumber, currency string) (Money, error) {
+	if n == "" {
+		return "", nil
+	}
+	sign, digits := "", string(n)
+	if rest, ok := strings.CutPrefix(digits, "-"); ok {
+		sign, digits = "-", rest
+	}
+	if digits == "" || strings.IndexFunc(digits, func(r rune) bool { return r < '0' || r > '9' }) >= 0 {
+		return "", fmt.Errorf("amount %.24q is not an integer of minor units", string(n))
+	}
+	if currency == "" {
+		return "", fmt.Errorf("amount %s has no currency", n)
+	}
+	if strings.Trim(digits, "0") == "" {
+		sign = "" // -0 is 0
+	}
+	d := stripeDecimals(strings.ToLower(currency))
+	if d == 0 {
+		return sign + digits, nil
+	}
+	if len(digits) <= d {
+		digits = strings.Repeat("0", d-len(digits)+1) + digits
+	}
+	return sign + digits[:len(digits)-d] + "." + digits[len(digits)-d:], nil
+}
+
+// stripeMaxUnix is 9999-12-31T23:59:59Z, the last second RFC 3339 can write.
+const stripeMaxUnix = 253402300799
+
+// stripeTime reads a Stripe timestamp (whole Unix seconds, UTC by
+// definition); null is the zero time.
+func stripeTime(n stripeNumber) (time.Time, error) {
+	if n == "" {
+		return time.Time{}, nil
+	}
+	s, err := strconv.ParseInt(string(n), 10, 64)
+	if err != nil || s < 0 || s > stripeMaxUnix {
+		return time.Time{}, fmt.Errorf("timestamp %.24q is not Unix seconds", string(n))
+	}
+	return time.Unix(s, 0).UTC(), nil
+}
+
+// stripeRFC3339 writes t as the canonical model does; the zero time is absent.
+func stripeRFC3339(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
