@@ -1,0 +1,95 @@
+package commerce_test
+
+import (
+	"encoding/json"
+	"errors"
+	"math/big"
+	"regexp"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/hookbridge/hookbridge/consumers/commerce"
+)
+
+// The shapes canonical data promises, spelled independently of the code.
+var (
+	shopifyDecimal  = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
+	shopifyISO4217  = regexp.MustCompile(`^[A-Z]{3}$`)
+	shopifyMoneyKey = []string{"total", "subtotal", "tax", "shipping", "discount", "unit_price", "amount"}
+	shopifyTimeKey  = []string{"created_at", "updated_at"}
+)
+
+// FuzzShopifyMapping holds the Shopify mapping to its contract on any
+// payload under any topic, starting from Shopify's documented payloads: it
+// never panics; it refuses with ErrUnusable and nothing else, or gives
+// canonical events whose data marshals to JSON with the platform and source
+// set, money as plain decimals, currencies as ISO 4217 codes and times in
+// RFC 3339, and which encode as valid CloudEvents.
+func FuzzShopifyMapping(f *testing.F) {
+	for name, topic := range shopifyFixtures(f) {
+		f.Add(topic, shopifyPayload(f, name, nil))
+	}
+	f.Fuzz(func(t *testing.T, topic string, data []byte) {
+		raw := shopifyRaw(topic, data)
+		got, err := commerce.Map(raw)
+		if err != nil {
+			if !errors.Is(err, commerce.ErrUnusable) || got != nil {
+				t.Fatalf("Map = %v, %v: an error must wrap ErrUnusable, with no events", got, err)
+			}
+			return
+		}
+		for _, c := range got {
+			if c.Subject == "" {
+				t.Fatalf("%s.%s without a subject", c.Entity, c.Action)
+			}
+			b, err := json.Marshal(c.Data)
+			if err != nil {
+				t.Fatalf("%s.%s data does not marshal: %v", c.Entity, c.Action, err)
+			}
+			var m map[string]any
+			if err := json.Unmarshal(b, &m); err != nil {
+				t.Fatal(err)
+			}
+			if m["platform"] != "shopify" || m["source"] != raw.Source || m["id"] != c.Subject {
+				t.Fatalf("%s.%s: platform %v, source %v, id %v (subject %s)", c.Entity, c.Action, m["platform"], m["source"], m["id"], c.Subject)
+			}
+			shopifyCheckValues(t, m)
+			if _, _, err := commerce.Event(raw, c); err != nil {
+				t.Fatalf("%s.%s does not encode: %v", c.Entity, c.Action, err)
+			}
+		}
+	})
+}
+
+// shopifyCheckValues fails t when a money, currency or time value anywhere
+// in v (decoded canonical data) is not of its promised shape.
+func shopifyCheckValues(t *testing.T, v any) {
+	t.Helper()
+	switch x := v.(type) {
+	case []any:
+		for _, e := range x {
+			shopifyCheckValues(t, e)
+		}
+	case map[string]any:
+		for k, e := range x {
+			s, isString := e.(string)
+			switch {
+			case slices.Contains(shopifyMoneyKey, k):
+				if _, ok := new(big.Rat).SetString(s); !isString || !shopifyDecimal.MatchString(s) || !ok {
+					t.Fatalf("%s %v is not a decimal string", k, e)
+				}
+			case k == "currency":
+				if !isString || !shopifyISO4217.MatchString(s) {
+					t.Fatalf("currency %v is not an ISO 4217 code", e)
+				}
+			case slices.Contains(shopifyTimeKey, k):
+				if _, err := time.Parse(time.RFC3339, s); !isString || err != nil {
+					t.Fatalf("%s %v is not RFC 3339", k, e)
+				}
+			default:
+				shopifyCheckValues(t, e)
+			}
+		}
+	}
+}

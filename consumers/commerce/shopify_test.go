@@ -1,0 +1,249 @@
+package commerce_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hookbridge/hookbridge/consumers/commerce"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files of consumers/commerce/testdata")
+
+// shopifyDir holds Shopify's documented payloads (see its SOURCES.md), each
+// named after its topic with '/' as '.', and "@variant" where one topic has
+// several: orders.create.json, refunds.create@shipping.json.
+var shopifyDir = filepath.Join("testdata", "shopify")
+
+// shopifyFixtures are the payload files of shopifyDir and the topic each
+// was delivered under.
+func shopifyFixtures(tb testing.TB) map[string]string {
+	tb.Helper()
+	paths, err := filepath.Glob(filepath.Join(shopifyDir, "*.json"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out := make(map[string]string)
+	for _, p := range paths {
+		name := strings.TrimSuffix(filepath.Base(p), ".json")
+		if strings.HasSuffix(name, ".golden") {
+			continue
+		}
+		topic, _, _ := strings.Cut(name, "@")
+		out[name] = topic
+	}
+	if len(out) == 0 {
+		tb.Fatal("no Shopify fixtures")
+	}
+	return out
+}
+
+// shopifyRaw is a raw Shopify event of topic (dotted) as the normaliser
+// reads it from WEBHOOKS.
+func shopifyRaw(topic string, data []byte) commerce.Raw {
+	return commerce.Raw{
+		Provider: "shopify",
+		Source:   "acme-shop",
+		ID:       "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043",
+		Type:     "com.shopify." + topic,
+		EvSource: "acme.myshopify.com",
+		Subject:  "820982911946154508",
+		Time:     time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC),
+		Data:     data,
+	}
+}
+
+// shopifyPayload is fixture name's payload, with edit applied to it when
+// edit is not nil. Numbers stay as written, so ids keep every digit.
+func shopifyPayload(tb testing.TB, name string, edit func(map[string]any)) []byte {
+	tb.Helper()
+	data, err := os.ReadFile(filepath.Join(shopifyDir, name+".json"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if edit == nil {
+		return data
+	}
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	var m map[string]any
+	if err := d.Decode(&m); err != nil {
+		tb.Fatal(err)
+	}
+	edit(m)
+	if data, err = json.Marshal(m); err != nil {
+		tb.Fatal(err)
+	}
+	return data
+}
+
+// goldenEvent is one canonical event as its golden file shows it.
+type goldenEvent struct {
+	Entity  string          `json:"entity"`
+	Action  string          `json:"action"`
+	Subject string          `json:"subject"`
+	Time    string          `json:"time"`
+	Data    json.RawMessage `json:"data"`
+}
+
+// renderGolden prints cs as their golden file holds them.
+func renderGolden(tb testing.TB, cs []commerce.Canonical) []byte {
+	tb.Helper()
+	events := make([]goldenEvent, 0, len(cs))
+	for _, c := range cs {
+		data, err := json.Marshal(c.Data)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		g := goldenEvent{Entity: c.Entity, Action: c.Action, Subject: c.Subject, Data: data}
+		if !c.Time.IsZero() {
+			g.Time = c.Time.Format(time.RFC3339Nano)
+		}
+		events = append(events, g)
+	}
+	out, err := json.MarshalIndent(events, "", "  ")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return append(out, '\n')
+}
+
+// TestShopifyGolden maps each of Shopify's documented payloads and compares
+// the canonical events with <name>.golden.json: the spec of the mapping,
+// reviewed against the payload by eye. -update rewrites them.
+func TestShopifyGolden(t *testing.T) {
+	for name, topic := range shopifyFixtures(t) {
+		t.Run(name, func(t *testing.T) {
+			got, err := commerce.Map(shopifyRaw(topic, shopifyPayload(t, name, nil)))
+			if err != nil {
+				t.Fatalf("Map: %v", err)
+			}
+			out := renderGolden(t, got)
+			golden := filepath.Join(shopifyDir, name+".golden.json")
+			if *update {
+				if err := os.WriteFile(golden, out, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./consumers/commerce -run TestShopifyGolden -update)", err)
+			}
+			if !bytes.Equal(out, want) {
+				t.Errorf("canonical events differ from %s:\n--- got\n%s--- want\n%s", golden, out, want)
+			}
+		})
+	}
+}
+
+// TestShopifyTopics: each mapped topic means its one canonical event, and
+// the topics that mean none of them are skipped, not refused.
+func TestShopifyTopics(t *testing.T) {
+	order := shopifyPayload(t, "orders.create", nil)
+	for _, c := range []struct {
+		topic, entityAction string
+		data                []byte
+	}{
+		{"orders.create", "order.created", order},
+		{"orders.updated", "order.updated", order},
+		{"orders.paid", "order.paid", order},
+		{"orders.cancelled", "order.cancelled", order},
+		{"orders.fulfilled", "order.fulfilled", order},
+		{"refunds.create", "refund.created", shopifyPayload(t, "refunds.create", nil)},
+		{"order_transactions.create", "payment.succeeded", shopifyPayload(t, "order_transactions.create@capture", nil)},
+		{"orders.partially_fulfilled", "", order},
+		{"orders.delete", "", shopifyPayload(t, "orders.delete", nil)},
+		{"orders.edited", "", []byte(`{"order_edit":{"id":78912328793123782}}`)},
+		{"fulfillments.create", "", shopifyPayload(t, "fulfillments.create", nil)},
+		{"checkouts.create", "", []byte(`{"token":"123123123"}`)},
+		{"products.update", "", []byte(`not even JSON`)},
+		{"", "", order},
+	} {
+		got, err := commerce.Map(shopifyRaw(c.topic, c.data))
+		if err != nil {
+			t.Errorf("%s: %v", c.topic, err)
+			continue
+		}
+		var kinds []string
+		for _, e := range got {
+			kinds = append(kinds, e.Entity+"."+e.Action)
+		}
+		if strings.Join(kinds, " ") != c.entityAction {
+			t.Errorf("%s means %q, want %q", c.topic, kinds, c.entityAction)
+		}
+	}
+	// Another platform's type under the shopify provider is not Shopify's.
+	if got, err := commerce.Map(commerce.Raw{Provider: "shopify", Type: "com.stripe.charge.succeeded", Data: order}); got != nil || err != nil {
+		t.Errorf("com.stripe type: %v, %v; want skipped", got, err)
+	}
+}
+
+// TestShopifyIDsKeepEveryDigit: Shopify's ids exceed float64's 53 bits; a
+// float would turn order 820982911946154508 into ...500.
+func TestShopifyIDsKeepEveryDigit(t *testing.T) {
+	got, err := commerce.Map(shopifyRaw("orders.create", shopifyPayload(t, "orders.create", nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := got[0].Data.(*commerce.Order)
+	if got[0].Subject != "820982911946154508" || o.ID != "820982911946154508" ||
+		o.Customer.ID != "115310627314723954" || o.LineItems[3].ID != "976318377106520349" {
+		t.Errorf("ids: subject %s, order %s, customer %s, line %s", got[0].Subject, o.ID, o.Customer.ID, o.LineItems[3].ID)
+	}
+}
+
+// TestShopifyUnusable: a mapped topic whose payload cannot be mapped is
+// refused with ErrUnusable (and dead-lettered), never published half-read.
+func TestShopifyUnusable(t *testing.T) {
+	set := func(key string, v any) func(map[string]any) {
+		return func(m map[string]any) { m[key] = v }
+	}
+	lineQuantity := func(v any) func(map[string]any) {
+		return func(m map[string]any) { m["line_items"].([]any)[0].(map[string]any)["quantity"] = v }
+	}
+	for _, c := range []struct {
+		name, topic, fixture string
+		data                 []byte
+		edit                 func(map[string]any)
+	}{
+		{name: "not JSON", topic: "orders.create", data: []byte(`{"id":820982911946154508,`)},
+		{name: "an array", topic: "orders.paid", data: []byte(`[{"id":1}]`)},
+		{name: "null", topic: "orders.paid", data: []byte(`null`)},
+		{name: "empty body", topic: "refunds.create", data: []byte(``)},
+		{name: "no id", topic: "orders.create", fixture: "orders.create", edit: func(m map[string]any) { delete(m, "id") }},
+		{name: "null id", topic: "orders.create", fixture: "orders.create", edit: set("id", nil)},
+		{name: "negative id", topic: "orders.create", fixture: "orders.create", edit: set("id", json.Number("-1"))},
+		{name: "id true", topic: "orders.updated", fixture: "orders.create", edit: set("id", true)},
+		{name: "name a number", topic: "orders.create", fixture: "orders.create", edit: set("name", 9999)},
+		{name: "line_items an object", topic: "orders.create", fixture: "orders.create", edit: set("line_items", map[string]any{})},
+		{name: "quantity a fraction", topic: "orders.create", fixture: "orders.create", edit: lineQuantity(json.Number("1.5"))},
+		{name: "quantity a string", topic: "orders.create", fixture: "orders.create", edit: lineQuantity("1")},
+		{name: "quantity negative", topic: "orders.create", fixture: "orders.create", edit: lineQuantity(json.Number("-1"))},
+		{name: "quantity absent", topic: "orders.create", fixture: "orders.create", edit: lineQuantity(nil)},
+		{name: "created_at not a time", topic: "orders.create", fixture: "orders.create", edit: set("created_at", "yesterday")},
+		{name: "updated_at past 9999 in UTC", topic: "orders.create", fixture: "orders.create", edit: set("updated_at", "9999-12-31T23:00:00-05:00")},
+		{name: "customer a string", topic: "orders.create", fixture: "orders.create", edit: set("customer", "john@example.com")},
+		{name: "refund without id", topic: "refunds.create", fixture: "refunds.create", edit: func(m map[string]any) { delete(m, "id") }},
+		{name: "transaction without id", topic: "order_transactions.create", fixture: "order_transactions.create", edit: set("id", "")},
+		{name: "transaction amount an object", topic: "order_transactions.create", fixture: "order_transactions.create@capture", edit: set("amount", map[string]any{"amount": "10.00"})},
+	} {
+		data := c.data
+		if c.fixture != "" {
+			data = shopifyPayload(t, c.fixture, c.edit)
+		}
+		got, err := commerce.Map(shopifyRaw(c.topic, data))
+		if !errors.Is(err, commerce.ErrUnusable) || got != nil {
+			t.Errorf("%s: %v, %v; want ErrUnusable", c.name, got, err)
+			continue
+		}
+		if strings.Contains(err.Error(), "example.com") {
+			t.Errorf("%s: the reason %q quotes the payload", c.name, err)
+		}
+	}
+}
