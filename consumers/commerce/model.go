@@ -59,7 +59,7 @@ type Order struct {
 	Tax            Money      `json:"tax,omitempty"`
 	Shipping       Money      `json:"shipping,omitempty"`
 	Discount       Money      `json:"discount,omitempty"`
-	LineItems      []LineItem `json:"line_items"`
+	LineItems      []LineItem `json:"line_items,omitempty"`
 	Customer       *Customer  `json:"customer,omitempty"`
 	ShippingAddr   *Address   `json:"shipping_address,omitempty"`
 	CreatedAt      string     `json:"created_at,omitempty"` // RFC 3339

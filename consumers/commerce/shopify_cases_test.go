@@ -170,7 +170,7 @@ func TestShopifyRefundMoney(t *testing.T) {
 		{name: "several currencies", txs: []any{tx("refund", "success", "1.00", "USD", nil), tx("refund", "success", "1.00", "EUR", nil)}, wantErr: true},
 		{name: "amount not a decimal", txs: []any{tx("refund", "success", "1e2", "USD", nil)}, wantErr: true},
 	} {
-		data := shopifyPayload(t, "refunds.create@shipping", func(m map[string]any) { m["transactions"] = c.txs })
+		data := shopifyPayload(t, "refunds.create-shipping", func(m map[string]any) { m["transactions"] = c.txs })
 		got, err := commerce.Map(shopifyRaw("refunds.create", data))
 		if !shopifyMapped(t, c.name, err, c.wantErr) {
 			continue
@@ -198,7 +198,7 @@ func TestShopifyPayments(t *testing.T) {
 		{"refund", "success", ""},
 		{"change", "success", ""},
 	} {
-		data := shopifyPayload(t, "order_transactions.create@capture", func(m map[string]any) { m["kind"], m["status"] = c.kind, c.status })
+		data := shopifyPayload(t, "order_transactions.create-capture", func(m map[string]any) { m["kind"], m["status"] = c.kind, c.status })
 		got, err := commerce.Map(shopifyRaw("order_transactions.create", data))
 		if err != nil {
 			t.Fatalf("%s %s: %v", c.kind, c.status, err)

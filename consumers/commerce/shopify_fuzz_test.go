@@ -27,8 +27,8 @@ var (
 // set, money as plain decimals, currencies as ISO 4217 codes and times in
 // RFC 3339, and which encode as valid CloudEvents.
 func FuzzShopifyMapping(f *testing.F) {
-	for name, topic := range shopifyFixtures(f) {
-		f.Add(topic, shopifyPayload(f, name, nil))
+	for name, body := range fixtures(f, "shopify") {
+		f.Add(fixtureType(name), body)
 	}
 	f.Fuzz(func(t *testing.T, topic string, data []byte) {
 		raw := shopifyRaw(topic, data)

@@ -15,7 +15,7 @@ import (
 // kept as written).
 func mutate(t *testing.T, name string, edit func(obj map[string]any)) []byte {
 	t.Helper()
-	dec := json.NewDecoder(bytes.NewReader(stripeFixtures(t)[name]))
+	dec := json.NewDecoder(bytes.NewReader(fixtures(t, "stripe")[name]))
 	dec.UseNumber()
 	var ev map[string]any
 	if err := dec.Decode(&ev); err != nil {
@@ -151,7 +151,7 @@ func TestStripeSkipped(t *testing.T) {
 		body      []byte
 	}{
 		{"a type no canonical event means", "customer.created", []byte(`not json`)},
-		{"a cancelled PaymentIntent", "payment_intent.canceled", stripeFixtures(t)["payment_intent.succeeded"]},
+		{"a cancelled PaymentIntent", "payment_intent.canceled", fixtures(t, "stripe")["payment_intent.succeeded"]},
 		{"an expired session", "checkout.session.expired", []byte(`not json`)},
 		{"a setup-mode session saves a card, sells nothing", completed,
 			mutate(t, completed, func(o map[string]any) { o["mode"] = "setup" })},
@@ -167,7 +167,7 @@ func TestStripeSkipped(t *testing.T) {
 			}
 		})
 	}
-	raw := stripeRaw(completed, stripeFixtures(t)[completed])
+	raw := stripeRaw(completed, fixtures(t, "stripe")[completed])
 	raw.Type = "com.shopify.orders.paid"
 	if evs, err := commerce.Map(raw); err != nil || len(evs) != 0 {
 		t.Errorf("a type without com.stripe.: %v, %v", evs, err)
@@ -282,7 +282,7 @@ func FuzzStripeMapping(f *testing.F) {
 		"charge.succeeded", "charge.failed", "charge.refunded", "charge.refund.updated",
 		"refund.created", "refund.updated", "refund.failed",
 	}
-	for name, body := range stripeFixtures(f) {
+	for name, body := range fixtures(f, "stripe") {
 		f.Add(uint8(slices.Index(types, name)), body)
 	}
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -16,8 +15,6 @@ import (
 
 	"github.com/hookbridge/hookbridge/consumers/commerce"
 )
-
-var updateWoo = flag.Bool("update", false, "rewrite the golden files of testdata/<platform>")
 
 const wooDir = "testdata/woocommerce"
 
@@ -34,108 +31,11 @@ func wooRaw(topic string, body []byte) commerce.Raw {
 	}
 }
 
-// wooFixtures are the bodies in testdata/woocommerce, by name
-// (<topic>[-<case>]).
-func wooFixtures(t testing.TB) map[string][]byte {
-	t.Helper()
-	paths, err := filepath.Glob(filepath.Join(wooDir, "*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fx := map[string][]byte{}
-	for _, p := range paths {
-		if strings.HasSuffix(p, ".golden.json") {
-			continue
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fx[strings.TrimSuffix(filepath.Base(p), ".json")] = b
-	}
-	if len(fx) == 0 {
-		t.Fatal("no fixtures in " + wooDir)
-	}
-	return fx
-}
-
-// wooTopic is the topic a fixture was delivered under.
-func wooTopic(name string) string {
-	topic, _, _ := strings.Cut(name, "-")
-	return topic
-}
-
-// goldenEvent is a canonical event as the golden files spell it.
-type goldenEvent struct {
-	Entity  string          `json:"entity"`
-	Action  string          `json:"action"`
-	Subject string          `json:"subject"`
-	Time    string          `json:"time,omitempty"`
-	Data    json.RawMessage `json:"data"`
-}
-
-// TestWooCommerceGolden maps every fixture and compares the canonical
-// events with <name>.golden.json; each must also encode as the CloudEvent
-// the normaliser publishes, carrying the same data.
+// TestWooCommerceGolden maps every fixture in testdata/woocommerce and
+// compares the canonical events with its golden file (see checkGolden).
 func TestWooCommerceGolden(t *testing.T) {
-	for name, body := range wooFixtures(t) {
-		t.Run(name, func(t *testing.T) {
-			raw := wooRaw(wooTopic(name), body)
-			evs, err := commerce.Map(raw)
-			if err != nil {
-				t.Fatalf("Map: %v", err)
-			}
-			got := []goldenEvent{}
-			for _, c := range evs {
-				data, err := json.Marshal(c.Data)
-				if err != nil {
-					t.Fatal(err)
-				}
-				g := goldenEvent{Entity: c.Entity, Action: c.Action, Subject: c.Subject, Data: data}
-				if !c.Time.IsZero() {
-					g.Time = c.Time.Format(time.RFC3339Nano)
-				}
-				got = append(got, g)
-				ev, subject, err := commerce.Event(raw, c)
-				if err != nil {
-					t.Fatalf("Event(%s.%s): %v", c.Entity, c.Action, err)
-				}
-				if !bytes.Equal(ev.Data(), data) || ev.Subject() != c.Subject || subject != commerce.Subject(c.Entity, c.Action, "woocommerce", "acme-woo") {
-					t.Errorf("CloudEvent %s on %s does not carry %s.%s", ev, subject, c.Entity, c.Action)
-				}
-			}
-			out, err := json.MarshalIndent(got, "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, '\n')
-			golden := filepath.Join(wooDir, name+".golden.json")
-			if *updateWoo {
-				if err := os.WriteFile(golden, out, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./consumers/commerce -run Golden -update)", err)
-			}
-			if !bytes.Equal(out, want) {
-				t.Errorf("canonical events differ from %s:\n--- got\n%s--- want\n%s", golden, out, want)
-			}
-		})
-	}
-}
-
-// Every fixture says where it comes from.
-func TestWooCommerceFixturesHaveSources(t *testing.T) {
-	sources, err := os.ReadFile(filepath.Join(wooDir, "SOURCES.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name := range wooFixtures(t) {
-		if !bytes.Contains(sources, []byte("`"+name+".json`")) {
-			t.Errorf("%s.json is not in SOURCES.md", name)
-		}
+	for name, body := range fixtures(t, "woocommerce") {
+		t.Run(name, func(t *testing.T) { checkGolden(t, "woocommerce", name, wooRaw(fixtureType(name), body)) })
 	}
 }
 
@@ -203,8 +103,8 @@ var wooDecimal = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
 // never panic, and either refuse the body as unusable or give events a
 // consumer can read.
 func FuzzWooCommerceMapping(f *testing.F) {
-	for name, body := range wooFixtures(f) {
-		f.Add(wooTopic(name), body)
+	for name, body := range fixtures(f, "woocommerce") {
+		f.Add(fixtureType(name), body)
 	}
 	f.Fuzz(func(t *testing.T, topic string, body []byte) {
 		raw := wooRaw(topic, body)

@@ -1,0 +1,124 @@
+package commerce_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hookbridge/hookbridge/consumers/commerce"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files of consumers/commerce/testdata")
+
+// fixtures are the platform bodies in testdata/<platform>, by file name
+// without .json: <type>[-<case>], the type as the bridge names it after
+// the platform's prefix (orders.create, order.updated,
+// checkout.session.completed).
+func fixtures(t testing.TB, platform string) map[string][]byte {
+	t.Helper()
+	dir := filepath.Join("testdata", platform)
+	paths, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]byte{}
+	for _, p := range paths {
+		if strings.HasSuffix(p, ".golden.json") {
+			continue
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[strings.TrimSuffix(filepath.Base(p), ".json")] = b
+	}
+	if len(out) == 0 {
+		t.Fatal("no fixtures in " + dir)
+	}
+	return out
+}
+
+// fixtureType is the raw event type a fixture was delivered under.
+func fixtureType(name string) string {
+	typ, _, _ := strings.Cut(name, "-")
+	return typ
+}
+
+// goldenEvent is a canonical event as the golden files spell it.
+type goldenEvent struct {
+	Entity  string          `json:"entity"`
+	Action  string          `json:"action"`
+	Subject string          `json:"subject"`
+	Time    string          `json:"time,omitempty"`
+	Data    json.RawMessage `json:"data"`
+}
+
+// checkGolden maps raw, the fixture testdata/<platform>/<name>.json, and
+// compares the canonical events with <name>.golden.json (-update rewrites
+// it). Each event must also encode as the CloudEvent the normaliser
+// publishes, on its subject, with data that validates against its schema.
+func checkGolden(t *testing.T, platform, name string, raw commerce.Raw) {
+	t.Helper()
+	evs, err := commerce.Map(raw)
+	if err != nil {
+		t.Fatalf("Map: %v", err)
+	}
+	got := []goldenEvent{}
+	for _, c := range evs {
+		data, err := json.Marshal(c.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := goldenEvent{Entity: c.Entity, Action: c.Action, Subject: c.Subject, Data: data}
+		if !c.Time.IsZero() {
+			g.Time = c.Time.Format(time.RFC3339Nano)
+		}
+		got = append(got, g)
+		ev, subject, err := commerce.Event(raw, c)
+		if err != nil {
+			t.Fatalf("Event(%s.%s): %v", c.Entity, c.Action, err)
+		}
+		if !bytes.Equal(ev.Data(), data) || ev.Subject() != c.Subject || subject != commerce.Subject(c.Entity, c.Action, raw.Provider, raw.Source) {
+			t.Errorf("CloudEvent %s on %s does not carry %s.%s", ev, subject, c.Entity, c.Action)
+		}
+		validEvent(t, ev)
+	}
+	out, err := json.MarshalIndent(got, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out = append(out, '\n')
+	golden := filepath.Join("testdata", platform, name+".golden.json")
+	if *update {
+		if err := os.WriteFile(golden, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./consumers/commerce -run Golden -update)", err)
+	}
+	if !bytes.Equal(out, want) {
+		t.Errorf("canonical events differ from %s:\n--- got\n%s--- want\n%s", golden, out, want)
+	}
+}
+
+// Every fixture of every platform says where it comes from.
+func TestFixturesHaveSources(t *testing.T) {
+	for _, platform := range commerce.Providers() {
+		sources, err := os.ReadFile(filepath.Join("testdata", platform, "SOURCES.md"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name := range fixtures(t, platform) {
+			if !bytes.Contains(sources, []byte(name+".json")) {
+				t.Errorf("%s/%s.json is not in SOURCES.md", platform, name)
+			}
+		}
+	}
+}

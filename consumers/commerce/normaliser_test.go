@@ -1,0 +1,174 @@
+package commerce_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hookbridge/hookbridge/consumers"
+	"github.com/hookbridge/hookbridge/consumers/commerce"
+	"github.com/hookbridge/hookbridge/internal/natstest"
+	"github.com/hookbridge/hookbridge/internal/sample"
+)
+
+// rawShopify publishes a raw Shopify event on WEBHOOKS as the bridge would.
+func rawShopify(t *testing.T, js jetstream.JetStream, id, topic string, body []byte) {
+	t.Helper()
+	rawShopifyAs(t, js, "acme-shop:"+id, id, topic, body)
+}
+
+// rawShopifyAs is rawShopify with the raw stream's own message id: another
+// one stores the same raw event again, as a replay reads it again.
+func rawShopifyAs(t *testing.T, js jetstream.JetStream, msgID, id, topic string, body []byte) {
+	t.Helper()
+	ev := event.New()
+	ev.SetID(id)
+	ev.SetType("com.shopify." + strings.ReplaceAll(topic, "/", "."))
+	ev.SetSource("hookbridge-dev.myshopify.com")
+	ev.SetTime(time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC))
+	if err := ev.SetData(event.ApplicationJSON, body); err != nil {
+		t.Fatal(err)
+	}
+	subject := "webhooks.shopify.acme-shop." + strings.ReplaceAll(topic, "/", ".")
+	msg, err := consumers.EncodeEvent(context.Background(), subject, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.PublishMsg(context.Background(), msg, jetstream.WithMsgID(msgID)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The normaliser end to end on a real server: a raw order becomes one
+// canonical event on COMMERCE that validates against its schema; a
+// redelivered or replayed raw event publishes nothing twice; an event that
+// means nothing is skipped and counted; an unusable payload of a mapped
+// type goes to the dead letters with the reason.
+func TestNormaliser(t *testing.T) {
+	ns := natstest.Start(t)
+	_, js := ns.Connect(t)
+	ctx := t.Context()
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "WEBHOOKS", Subjects: []string{"webhooks.>"}, Duplicates: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	n, err := commerce.New(js, commerce.Config{Registerer: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- n.Run(runCtx) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
+
+	body, _, err := sample.DeliveryForOrder("shopify", sample.Locators{}, "orders/create", "d1", "1001", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rawShopify(t, js, "d1", "orders/create", body)
+	rawShopify(t, js, "p1", "products/create", []byte(`{"id": 632910392, "title": "IPod Nano - 8GB"}`))
+	rawShopify(t, js, "bad", "orders/paid", []byte(`not json`))
+
+	deadLetters := func() uint64 {
+		s, err := js.Stream(ctx, consumers.DefaultDeadLetterStream)
+		if err != nil {
+			return 0
+		}
+		info, err := s.Info(ctx)
+		if err != nil {
+			return 0
+		}
+		return info.State.Msgs
+	}
+	events := func(outcome string) float64 {
+		return counter(t, reg, "hookbridge_commerce_events_total", map[string]string{"provider": "shopify", "outcome": outcome})
+	}
+	natstest.Eventually(t, natstest.Patience, "one published, one skipped, one dead letter", func() bool {
+		return events("published") == 1 && events("skipped") == 1 && deadLetters() == 1
+	})
+
+	out := readAll(t, js, commerce.Stream)
+	if len(out) != 1 {
+		t.Fatalf("COMMERCE holds %d events, want 1", len(out))
+	}
+	got := out[0]
+	if got.subject != "commerce.order.created.shopify.acme-shop" || got.ev.Type() != "com.hookbridge.commerce.order.created" ||
+		got.ev.Subject() != "1001" || got.ev.Extensions()[commerce.ExtRawID] != "d1" || got.msgID != got.ev.ID() {
+		t.Errorf("canonical event %s: %s", got.subject, got.ev)
+	}
+	validEvent(t, got.ev)
+
+	// The raw event again (a replay of WEBHOOKS, or a second normaliser):
+	// published again, stored once.
+	rawShopifyAs(t, js, "replay-of-d1", "d1", "orders/create", body)
+	natstest.Eventually(t, natstest.Patience, "the replay handled", func() bool { return events("published") == 2 })
+	if out := readAll(t, js, commerce.Stream); len(out) != 1 {
+		t.Errorf("after a replay COMMERCE holds %d events, want 1", len(out))
+	}
+}
+
+// counter is the value of the counter name with labels in reg (0 if none).
+func counter(t *testing.T, reg *prometheus.Registry, name string, labels map[string]string) float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+	metrics:
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if labels[l.GetName()] != l.GetValue() {
+					continue metrics
+				}
+			}
+			return m.GetCounter().GetValue()
+		}
+	}
+	return 0
+}
+
+type stored struct {
+	subject, msgID string
+	ev             event.Event
+}
+
+// readAll is every message of stream, decoded.
+func readAll(t *testing.T, js jetstream.JetStream, stream string) []stored {
+	t.Helper()
+	ctx := t.Context()
+	c, err := js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := c.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []stored
+	for range info.NumPending {
+		msg, err := c.Next(jetstream.FetchMaxWait(natstest.Patience))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev, err := consumers.DecodeEvent(ctx, msg.Subject(), msg.Headers(), msg.Data())
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, stored{subject: msg.Subject(), msgID: msg.Headers().Get("Nats-Msg-Id"), ev: ev})
+	}
+	return out
+}
