@@ -8,7 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/hookbridge/hookbridge/bridge/provider"
+	"github.com/hookbridge/hookbridge/consumers/commerce"
 	"github.com/hookbridge/hookbridge/consumers/inventory"
 	"github.com/hookbridge/hookbridge/consumers/shipping"
 	"github.com/hookbridge/hookbridge/internal/config"
@@ -71,8 +75,8 @@ func TestComposeSmoke(t *testing.T) {
 	}
 	t.Logf("project %s up and healthy in %s", compose.Project, time.Since(start).Round(100*time.Millisecond))
 	// What `down -v` must remove, found by the label the teardown checks.
-	if up, err := compose.leftovers(ctx, false); err != nil || len(up) != 6 {
-		t.Errorf("the project's label finds %q (%v); want its 4 containers, its network and its volume", up, err)
+	if up, err := compose.leftovers(ctx, false); err != nil || len(up) != 7 {
+		t.Errorf("the project's label finds %q (%v); want its 5 containers, its network and its volume", up, err)
 	}
 
 	// The development secret, read as hookbridge reads it with none of the
@@ -104,6 +108,37 @@ func TestComposeSmoke(t *testing.T) {
 		}
 		if r := platform.Deliver(ctx, d); !r.OK() || r.Final().Answer.Status != "published" {
 			t.Fatalf("%s: %v; want 200 published", event, r.Final())
+		}
+	}
+
+	// The normaliser, a service of its own, publishes the order's canonical events.
+	nc, err := nats.Connect("nats://127.0.0.1:" + ports["NATS_PORT"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	poll(t, time.Minute, "the order's canonical events", func() (bool, string) {
+		s, err := js.Stream(ctx, commerce.Stream)
+		if err != nil {
+			return false, err.Error()
+		}
+		info, err := s.Info(ctx)
+		if err != nil {
+			return false, err.Error()
+		}
+		return info.State.Msgs == 2, fmt.Sprintf("%d messages, subjects %v", info.State.Msgs, info.State.Subjects)
+	})
+	canon, err := js.Stream(ctx, commerce.Stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, subject := range []string{"commerce.order.created.shopify." + source, "commerce.order.paid.shopify." + source} {
+		if _, err := canon.GetLastMsgForSubject(ctx, subject); err != nil {
+			t.Errorf("no canonical event on %s: %v", subject, err)
 		}
 	}
 

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/hookbridge/hookbridge/consumers"
+	"github.com/hookbridge/hookbridge/consumers/commerce"
+	"github.com/hookbridge/hookbridge/internal/logtest"
+	"github.com/hookbridge/hookbridge/internal/natstest"
+)
+
+// withCommerce appends a commerce section to in's config.
+func (in instance) withCommerce(t *testing.T, section string) instance {
+	t.Helper()
+	f, err := os.OpenFile(in.cfgPath, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString("commerce: " + section + "\n"); err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
+// canonical waits for n events on COMMERCE at the server at addr and returns them.
+func canonical(t *testing.T, addr string, n int) []jetstream.Msg {
+	t.Helper()
+	nc, err := nats.Connect("nats://" + addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	natstest.Eventually(t, natstest.Patience, "canonical events stored", func() bool {
+		s, err := js.Stream(ctx, commerce.Stream)
+		if err != nil {
+			return false
+		}
+		info, err := s.Info(ctx)
+		return err == nil && info.State.Msgs >= uint64(n)
+	})
+	c, err := js.OrderedConsumer(ctx, commerce.Stream, jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []jetstream.Msg
+	for range n {
+		msg, err := c.Next(jetstream.FetchMaxWait(natstest.Patience))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, msg)
+	}
+	return out
+}
+
+// serve with commerce.enabled runs the normaliser beside the bridge: a
+// delivery becomes its canonical event on COMMERCE, with personal data as
+// configured, and the normaliser's counts are on /metrics.
+func TestServeRunsTheNormaliser(t *testing.T) {
+	in := newInstance(t).withCommerce(t, `{enabled: true, personal_data: drop}`)
+	var logs logtest.Buffer
+	cancel, wait := in.start(t, &logs)
+
+	// Shopify's own sample of orders/paid, which names a customer and an address.
+	fixture := filepath.Join("..", "..", "consumers", "commerce", "testdata", "shopify", "orders.paid.json")
+	if body, err := os.ReadFile(fixture); err != nil || !bytes.Contains(body, []byte(`"email"`)) || !bytes.Contains(body, []byte(`"shipping_address"`)) {
+		t.Fatalf("%s: %v; want an order with an email and a shipping address", fixture, err)
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"send", "--config", in.cfgPath, "--event", "orders/paid", "--file", fixture, "--id", "c1", "shop"}, noEnv, &out, &out); err != nil {
+		t.Fatalf("send: %v\n%s", err, out.String())
+	}
+	msgs := canonical(t, in.nats, 1)
+	ev, err := consumers.DecodeEvent(t.Context(), msgs[0].Subject(), msgs[0].Headers(), msgs[0].Data())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msgs[0].Subject() != "commerce.order.paid.shopify.shop" || ev.Type() != "com.hookbridge.commerce.order.paid" ||
+		ev.Subject() != "820982911946154508" || ev.Extensions()[commerce.ExtRawID] != "c1" {
+		t.Errorf("canonical event on %s: %s", msgs[0].Subject(), ev)
+	}
+	if data := string(ev.Data()); strings.Contains(data, "shipping_address") || strings.Contains(data, "@") || !strings.Contains(data, `"line_items"`) {
+		t.Errorf("personal_data: drop, yet the data holds an address or an email: %s", ev.Data())
+	}
+	if m := get(t, in.admin, "/metrics"); !strings.Contains(m, `hookbridge_commerce_events_total{outcome="published",provider="shopify"} 1`) {
+		t.Errorf("/metrics lacks the normaliser's count:\n%s", grepLines(m, "hookbridge_commerce"))
+	}
+	cancel()
+	if err := wait(); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if !strings.Contains(logs.String(), "commerce normaliser running") {
+		t.Errorf("no start-up line for the normaliser:\n%s", logs.String())
+	}
+}
+
+// hookbridge normalise runs the normaliser alone: against a server that
+// holds raw events, it publishes their canonical events; without a server
+// to name it says how to give one.
+func TestNormaliseAlone(t *testing.T) {
+	in := newInstance(t)
+	err := run(context.Background(), []string{"normalise", "--config", in.cfgPath}, noEnv, &bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "pass --nats URL or set nats.url") {
+		t.Errorf("normalise without a server: %v", err)
+	}
+
+	// A bridge (no normaliser) stores a raw delivery; the normaliser, run
+	// apart against the same server, turns it into its canonical event.
+	var logs logtest.Buffer
+	cancel, wait := in.start(t, &logs)
+	defer func() { cancel(); _ = wait() }()
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"send", "--config", in.cfgPath, "--event", "orders/create", "--order", "1002", "shop"}, noEnv, &out, &out); err != nil {
+		t.Fatalf("send: %v\n%s", err, out.String())
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var nlogs logtest.Buffer
+	go func() {
+		done <- run(ctx, []string{"normalise", "--config", in.cfgPath, "--nats", "nats://" + in.nats}, noEnv, &nlogs, &nlogs)
+	}()
+	msgs := canonical(t, in.nats, 1)
+	if msgs[0].Subject() != "commerce.order.created.shopify.shop" {
+		t.Errorf("canonical event on %s", msgs[0].Subject())
+	}
+	stop()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("normalise: %v\n%s", err, nlogs.String())
+		}
+	case <-time.After(natstest.Within(consumers.DefaultShutdownGrace)):
+		t.Fatal("normalise did not return after cancel")
+	}
+}
+
+// grepLines is the lines of s that contain sub.
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
