@@ -54,11 +54,11 @@ type Order struct {
 	Status         string     `json:"status,omitempty"` // one of the Order* statuses
 	PlatformStatus string     `json:"platform_status,omitempty"`
 	Currency       string     `json:"currency,omitempty"` // ISO 4217, upper case
-	Total          Money      `json:"total,omitempty"`
-	Subtotal       Money      `json:"subtotal,omitempty"`
+	Total          Money      `json:"total,omitempty"`    // what the customer pays
+	Subtotal       Money      `json:"subtotal,omitempty"` // the lines' total, before discounts, shipping and tax
 	Tax            Money      `json:"tax,omitempty"`
 	Shipping       Money      `json:"shipping,omitempty"`
-	Discount       Money      `json:"discount,omitempty"`
+	Discount       Money      `json:"discount,omitempty"` // all discounts, as a positive amount
 	LineItems      []LineItem `json:"line_items,omitempty"`
 	Customer       *Customer  `json:"customer,omitempty"`
 	ShippingAddr   *Address   `json:"shipping_address,omitempty"`

@@ -88,7 +88,7 @@ type shopifyOrder struct {
 	CancelledAt       shopifyTime   `json:"cancelled_at"`
 	Currency          string        `json:"currency"`
 	TotalPrice        shopifyMoney  `json:"total_price"`
-	SubtotalPrice     shopifyMoney  `json:"subtotal_price"`
+	LineItemsPrice    shopifyMoney  `json:"total_line_items_price"`
 	TotalTax          shopifyMoney  `json:"total_tax"`
 	TotalDiscounts    shopifyMoney  `json:"total_discounts"`
 	TotalShipping     struct {
@@ -148,7 +148,7 @@ func shopifyOrderEvent(raw Raw, action string) ([]Canonical, error) {
 		PlatformStatus: o.FinancialStatus,
 		Currency:       currency,
 		Total:          Money(o.TotalPrice),
-		Subtotal:       Money(o.SubtotalPrice),
+		Subtotal:       Money(o.LineItemsPrice),
 		Tax:            Money(o.TotalTax),
 		Shipping:       Money(o.TotalShipping.ShopMoney.Amount),
 		Discount:       Money(o.TotalDiscounts),
