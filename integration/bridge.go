@@ -54,6 +54,7 @@ type BridgeConfig struct {
 	Replicas       int           // nats.replicas; 0 means 1
 	PublishTimeout time.Duration // nats.publish_timeout; 0 means 1s
 	Sources        []Source      // nil means Shop alone
+	Commerce       bool          // commerce.enabled: the normaliser runs in the bridge
 }
 
 // Bridge is hookbridge running in a container of the hookbridge image, with
@@ -94,6 +95,9 @@ sources:
 `, cfg.NATSURL, Stream, cfg.Replicas, cfg.PublishTimeout)
 	for _, src := range cfg.Sources {
 		yaml += fmt.Sprintf("  - {name: %s, provider: %s, secrets: [%q]}\n", src.Name, src.Kind, src.Secret)
+	}
+	if cfg.Commerce {
+		yaml += "commerce: {enabled: true}\n"
 	}
 
 	published := func(hc *container.HostConfig) {

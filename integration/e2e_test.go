@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/hookbridge/hookbridge/consumers"
+	"github.com/hookbridge/hookbridge/consumers/commerce"
 	"github.com/hookbridge/hookbridge/consumers/inventory"
 	"github.com/hookbridge/hookbridge/consumers/shipping"
 )
@@ -38,7 +40,7 @@ func TestEndToEnd(t *testing.T) {
 
 	nw := NewNetwork(ctx, t)
 	broker := StartNATS(ctx, t, nw, "nats")
-	bridge := StartBridge(ctx, t, nw, BridgeConfig{NATSURL: broker.InternalURL, Sources: []Source{Shop, Woo}})
+	bridge := StartBridge(ctx, t, nw, BridgeConfig{NATSURL: broker.InternalURL, Sources: []Source{Shop, Woo}, Commerce: true})
 	inv := StartService(ctx, t, nw, "inventory", broker.InternalURL, "--seed", "E2E-MUG=50,E2E-TEE=20,E2E-HAT=5")
 	ship := StartService(ctx, t, nw, "shipping", broker.InternalURL)
 	_, js := Connect(t, broker)
@@ -171,6 +173,17 @@ func TestEndToEnd(t *testing.T) {
 		wantWebhooks[d.EventID()] = d.EventType()
 	}
 	checkEvents(t, Stream, ReadStream(ctx, t, js, Stream), wantWebhooks)
+	checkCanonical(ctx, t, js, map[string]int{
+		// Shopify: one canonical event per topic; the retry was never stored.
+		"commerce.order.created.shopify." + Shop.Name:   4, // s1-s4
+		"commerce.order.paid.shopify." + Shop.Name:      2, // s1, s2
+		"commerce.order.cancelled.shopify." + Shop.Name: 2, // s2, s3
+		// WooCommerce: the topic's event, then what the order's status means.
+		"commerce.order.created.woocommerce." + Woo.Name:   3, // w1 pending, w2 processing, w3 pending
+		"commerce.order.updated.woocommerce." + Woo.Name:   3, // w1 processing, w2 and w3 cancelled
+		"commerce.order.paid.woocommerce." + Woo.Name:      2, // w1 processing, w2 created processing
+		"commerce.order.cancelled.woocommerce." + Woo.Name: 2, // w2, w3
+	})
 	checkNoDeadLetters(ctx, t, js)
 
 	// The team's consumer saw each WooCommerce event once, as the contract
@@ -254,6 +267,20 @@ func checkEvents(t *testing.T, stream string, stored []Stored, want map[string]s
 }
 
 // checkNoDeadLetters asserts that no consumer dead-lettered anything.
+// checkCanonical waits until the normaliser has read every raw event, then
+// checks that COMMERCE holds exactly want canonical events per subject.
+func checkCanonical(ctx context.Context, t *testing.T, js jetstream.JetStream, want map[string]int) {
+	t.Helper()
+	WaitConsumed(ctx, t, js, Stream, commerce.DefaultName, time.Minute)
+	got := map[string]int{}
+	for _, m := range ReadStream(ctx, t, js, commerce.Stream) {
+		got[m.Subject]++
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("COMMERCE holds, per subject, %v; want %v", got, want)
+	}
+}
+
 func checkNoDeadLetters(ctx context.Context, t *testing.T, js jetstream.JetStream) {
 	t.Helper()
 	s, err := js.Stream(ctx, consumers.DefaultDeadLetterStream)
