@@ -40,6 +40,8 @@ Measures, one after another and with the same load tool and deliveries:
   c       hookbridge with an external nats-server
   d       hookbridge with its embedded nats-server
   b-sync, c-sync, d-sync: the same with an fsync before every PubAck
+  n       (only with --only) d with the commerce normaliser running in it: its canonical
+          events/s over the same window, its backlog at the window's end and its drain time
 Run it from the hookbridge checkout: it builds nats-server and ./cmd/hookbridge.
 
 Flags:`
@@ -172,6 +174,8 @@ func (b *benchRun) failures() error {
 			errs = append(errs, fmt.Errorf("%s: %d requests not answered as expected", r.v.key, r.unexpected))
 		case r.check != nil && !r.check.ok():
 			errs = append(errs, fmt.Errorf("%s: %w", r.v.key, errCheckFailed))
+		case r.norm != nil && !r.norm.complete():
+			errs = append(errs, fmt.Errorf("%s: %w", r.v.key, errNormaliserIncomplete))
 		}
 	}
 	return errors.Join(errs...)
@@ -179,20 +183,23 @@ func (b *benchRun) failures() error {
 
 // benchRun is one bench invocation's state.
 type benchRun struct {
-	f        benchFlags
-	work     string
-	out      io.Writer
-	self     string // this program, for plain-server
-	natsBin  string
-	hbBin    string
-	modRoot  string
-	mix      *mix
-	sigCfg   string // the config the deliveries are signed from
-	pool     []delivery
-	runID    string
-	children []*child
-	rows     []*benchRow
-	info     []string // header lines
+	f       benchFlags
+	work    string
+	out     io.Writer
+	self    string // this program, for plain-server
+	natsBin string
+	hbBin   string
+	modRoot string
+	mix     *mix
+	// perDelivery is the canonical events one delivery of each source
+	// means, when a selected variant runs the normaliser.
+	perDelivery map[string]int
+	sigCfg      string // the config the deliveries are signed from
+	pool        []delivery
+	runID       string
+	children    []*child
+	rows        []*benchRow
+	info        []string // header lines
 }
 
 func (b *benchRun) stopAll() {

@@ -32,7 +32,8 @@ type benchRow struct {
 	status     string
 	unexpected uint64
 	check      *checkReport
-	stored     string // raw variants: what the stream holds
+	stored     string       // raw variants: what the stream holds
+	norm       *normFigures // the normaliser's round, when the variant runs it
 	notes      []string
 	err        error
 }
@@ -92,23 +93,24 @@ func (b *benchRun) measureHTTP(ctx context.Context, row *benchRow, p benchPorts,
 		BaseURL: fmt.Sprintf("http://127.0.0.1:%d", p.http), Conns: b.f.conns, Duration: b.f.duration,
 		Replay: b.f.replay, Timeout: 30 * time.Second, Bridge: isBridge(v),
 	}
-	var chk *streamCheck
-	if isBridge(v) {
-		var err error
-		if chk, err = dialCheck(p.natsURL(), "hookload-check"); err != nil {
-			row.err = fmt.Errorf("connecting for the check: %w", err)
-			return
-		}
+	chk, err := openCheck(ctx, v, p)
+	if err != nil {
+		row.err = err
+		return
+	}
+	if chk != nil {
 		defer chk.close()
-		if row.err = chk.begin(ctx, bridge.DefaultStream); row.err != nil {
-			return
-		}
 	}
 	runID := b.runID + "-" + v.key
-	lr, err := measure(ctx, b.mix, rc, measureConfig{
+	mc := measureConfig{
 		RunID: runID, Warmup: b.f.warmup, MaxPool: b.f.maxPool, Body: b.f.body,
 		Margin: margin(rc), Pool: b.pool, Before: meter.snapshot, After: func() { meter.collect(row) },
-	}, b.out)
+	}
+	var nw *normWatch
+	if v.commerce {
+		nw = watchNormaliser(ctx, chk, &mc)
+	}
+	lr, err := measure(ctx, b.mix, rc, mc, b.out)
 	if err != nil {
 		row.err = err
 		return
@@ -126,9 +128,29 @@ func (b *benchRun) measureHTTP(ctx context.Context, row *benchRow, p benchPorts,
 		row.notes = append(row.notes, fmt.Sprintf("%d connections dialled for %d workers", r.Dials, rc.Conns))
 	}
 	printRun(b.out, "run", rc, r)
-	if chk != nil {
+	if nw != nil {
+		b.settleNormaliser(ctx, row, nw, lr.sets())
+	}
+	if chk != nil && row.err == nil {
 		row.check, row.err = chk.finish(ctx, runID, lr.sets(), b.out)
 	}
+}
+
+// openCheck connects for a bridge's stream check and notes where its run
+// starts; nil for a plain target, which stores nothing.
+func openCheck(ctx context.Context, v variant, p benchPorts) (*streamCheck, error) {
+	if !isBridge(v) {
+		return nil, nil
+	}
+	chk, err := dialCheck(p.natsURL(), "hookload-check")
+	if err != nil {
+		return nil, fmt.Errorf("connecting for the check: %w", err)
+	}
+	if err := chk.begin(ctx, bridge.DefaultStream); err != nil {
+		chk.close()
+		return nil, err
+	}
+	return chk, nil
 }
 
 // measureRaw publishes the deliveries' bodies straight to JetStream from

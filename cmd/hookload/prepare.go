@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,6 +36,11 @@ func (b *benchRun) prepare(ctx context.Context, selected []variant, getenv func(
 	}
 	if b.mix, err = parseMix(b.f.sources, cfg); err != nil {
 		return err
+	}
+	if slices.ContainsFunc(selected, func(v variant) bool { return v.commerce }) {
+		if b.perDelivery, err = canonicalPerDelivery(b.mix, b.f.body); err != nil {
+			return err
+		}
 	}
 	b.runID = newRunID()
 	b.gatherInfo(ctx)

@@ -239,6 +239,7 @@ func (b *benchRun) printSummary(w io.Writer) {
 	head, rows := b.summaryTable(ss)
 	fmt.Fprintln(w, "summary (ratios are within this run)")
 	printAligned(w, head, rows)
+	printNormaliser(w, ss, false)
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "targets")
 	printAligned(w, []string{"target", "measured", "met"}, b.targets(ss))
@@ -252,6 +253,7 @@ func (b *benchRun) printMarkdown(w io.Writer) {
 	fmt.Fprintf(w, "- load average after: %s\n\n", loadAvg())
 	head, rows := b.summaryTable(ss)
 	printMarkdownTable(w, head, rows)
+	printNormaliser(w, ss, true)
 	fmt.Fprintln(w)
 	printMarkdownTable(w, []string{"target", "measured", "met"}, b.targets(ss))
 	rounds := ""

@@ -20,41 +20,52 @@ const (
 )
 
 type variant struct {
-	key  string
-	name string
-	kind variantKind
-	sync bool // fsync before the PubAck
+	key      string
+	name     string
+	kind     variantKind
+	sync     bool // fsync before the PubAck
+	commerce bool // the bridge runs the commerce normaliser beside it
 }
 
 // variants run in this order, one after another.
 var variants = []variant{
-	{"a", "plain net/http", kindPlain, false},
-	{"b", "raw JetStream publish", kindRaw, false},
-	{"c", "hookbridge + external nats-server", kindExternal, false},
-	{"d", "hookbridge, embedded nats", kindEmbedded, false},
-	{"b-sync", "raw JetStream publish, fsync", kindRaw, true},
-	{"c-sync", "hookbridge + external nats-server, fsync", kindExternal, true},
-	{"d-sync", "hookbridge, embedded nats, fsync", kindEmbedded, true},
+	{"a", "plain net/http", kindPlain, false, false},
+	{"b", "raw JetStream publish", kindRaw, false, false},
+	{"c", "hookbridge + external nats-server", kindExternal, false, false},
+	{"d", "hookbridge, embedded nats", kindEmbedded, false, false},
+	{"b-sync", "raw JetStream publish, fsync", kindRaw, true, false},
+	{"c-sync", "hookbridge + external nats-server, fsync", kindExternal, true, false},
+	{"d-sync", "hookbridge, embedded nats, fsync", kindEmbedded, true, false},
+}
+
+// optInVariants run only when --only names them, so that the default
+// bench measures what it always has.
+var optInVariants = []variant{
+	{"n", "hookbridge, embedded nats, with the normaliser", kindEmbedded, false, true},
 }
 
 func selectVariants(only string) ([]variant, error) {
 	if strings.TrimSpace(only) == "" {
 		return variants, nil
 	}
-	var keys []string
+	all := append(slices.Clone(variants), optInVariants...)
+	var keys, optIn []string
 	for _, v := range variants {
 		keys = append(keys, v.key)
+	}
+	for _, v := range optInVariants {
+		optIn = append(optIn, v.key)
 	}
 	want := map[string]bool{}
 	for k := range strings.SplitSeq(only, ",") {
 		k = strings.TrimSpace(k)
-		if !slices.Contains(keys, k) {
-			return nil, fmt.Errorf("bench: --only: no variant %q (have %s)", k, strings.Join(keys, ", "))
+		if !slices.Contains(keys, k) && !slices.Contains(optIn, k) {
+			return nil, fmt.Errorf("bench: --only: no variant %q (have %s), nor an opt-in one (%s)", k, strings.Join(keys, ", "), strings.Join(optIn, ", "))
 		}
 		want[k] = true
 	}
 	var out []variant
-	for _, v := range variants {
+	for _, v := range all {
 		if want[v.key] {
 			out = append(out, v)
 		}
@@ -207,8 +218,12 @@ func (b *benchRun) startHookbridge(ctx context.Context, v variant, dir string, p
 	if v.kind == kindEmbedded {
 		url = ""
 	}
+	cfg := benchConfig(p, url, filepath.Join(dir, "jetstream"), v.sync, b.f.bridgeLog)
+	if v.commerce {
+		cfg += "commerce: {enabled: true}\n"
+	}
 	cfgPath := filepath.Join(dir, "hookbridge.yaml")
-	if err := os.WriteFile(cfgPath, []byte(benchConfig(p, url, filepath.Join(dir, "jetstream"), v.sync, b.f.bridgeLog)), 0o600); err != nil {
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		return nil, err
 	}
 	hb, err := b.start(v.key+"-hookbridge", b.hbBin, "--config", cfgPath)
