@@ -56,7 +56,7 @@ func (c Config) Check(f *config.Fields) error {
 const (
 	DefaultName        = "commerce-normaliser"
 	DefaultDuplicates  = 24 * time.Hour
-	DefaultConcurrency = 4
+	DefaultConcurrency = 64
 )
 
 func (c *Config) setDefaults() {
