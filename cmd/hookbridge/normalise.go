@@ -7,10 +7,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hookbridge/hookbridge/cmd/internal/settings"
 	"github.com/hookbridge/hookbridge/consumers/commerce"
@@ -88,4 +90,38 @@ func setUpWithin(ctx context.Context, bound time.Duration, setUp func(context.Co
 		case <-tick.C:
 		}
 	}
+}
+
+// normaliserConfig is the normaliser's config for the bridge's stream.
+func normaliserConfig(cfg *settings.Config, log *slog.Logger, reg prometheus.Registerer) commerce.Config {
+	nc := cfg.Commerce.Config
+	sc := cfg.NATS.Stream
+	nc.InStream, nc.InPrefix, nc.Replicas, nc.Duplicates = sc.Name, sc.SubjectPrefix, sc.Replicas, sc.Duplicates
+	nc.Logger, nc.Registerer = log.With("component", "commerce"), reg
+	return nc
+}
+
+// startNormaliser sets up the COMMERCE stream (a failure stops start-up)
+// and runs the normaliser beside the bridge until the returned stop, which
+// lets its handlers in flight finish: call it before the connection closes.
+func startNormaliser(ctx context.Context, cfg *settings.Config, js jetstream.JetStream, reg prometheus.Registerer, log *slog.Logger) (stop func(), err error) {
+	n, err := commerce.New(js, normaliserConfig(cfg, log, reg))
+	if err != nil {
+		return nil, err
+	}
+	setupCtx, cancel := context.WithTimeout(ctx, startupWait)
+	defer cancel()
+	if err := n.SetUp(setupCtx); err != nil {
+		return nil, err
+	}
+	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan error, 1)
+	go func() { done <- n.Run(runCtx) }()
+	log.Info("commerce normaliser running", "stream", commerce.Stream, "personal_data", cmp.Or(cfg.Commerce.PersonalData, commerce.PersonalKeep))
+	return func() {
+		stopRun()
+		if err := <-done; err != nil {
+			log.Error("commerce normaliser stopped", "error", err)
+		}
+	}, nil
 }

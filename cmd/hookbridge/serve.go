@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -25,7 +24,6 @@ import (
 	"github.com/hookbridge/hookbridge/bridge"
 	"github.com/hookbridge/hookbridge/cmd/internal/logbuf"
 	"github.com/hookbridge/hookbridge/cmd/internal/settings"
-	"github.com/hookbridge/hookbridge/consumers/commerce"
 	"github.com/hookbridge/hookbridge/internal/config"
 	"github.com/hookbridge/hookbridge/internal/natsserver"
 )
@@ -113,40 +111,6 @@ func serveWith(ctx context.Context, cfg *settings.Config, sources []bridge.Sourc
 		defer stop()
 	}
 	return h.serve(ctx, cfg.HTTP, hookLn, adminLn, log)
-}
-
-// normaliserConfig is the normaliser's config for the bridge's stream.
-func normaliserConfig(cfg *settings.Config, log *slog.Logger, reg prometheus.Registerer) commerce.Config {
-	nc := cfg.Commerce.Config
-	sc := cfg.NATS.Stream
-	nc.InStream, nc.InPrefix, nc.Replicas, nc.Duplicates = sc.Name, sc.SubjectPrefix, sc.Replicas, sc.Duplicates
-	nc.Logger, nc.Registerer = log.With("component", "commerce"), reg
-	return nc
-}
-
-// startNormaliser sets up the COMMERCE stream (a failure stops start-up)
-// and runs the normaliser beside the bridge until the returned stop, which
-// lets its handlers in flight finish: call it before the connection closes.
-func startNormaliser(ctx context.Context, cfg *settings.Config, js jetstream.JetStream, reg prometheus.Registerer, log *slog.Logger) (stop func(), err error) {
-	n, err := commerce.New(js, normaliserConfig(cfg, log, reg))
-	if err != nil {
-		return nil, err
-	}
-	setupCtx, cancel := context.WithTimeout(ctx, startupWait)
-	defer cancel()
-	if err := n.SetUp(setupCtx); err != nil {
-		return nil, err
-	}
-	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan error, 1)
-	go func() { done <- n.Run(runCtx) }()
-	log.Info("commerce normaliser running", "stream", commerce.Stream, "personal_data", cmp.Or(cfg.Commerce.PersonalData, commerce.PersonalKeep))
-	return func() {
-		stopRun()
-		if err := <-done; err != nil {
-			log.Error("commerce normaliser stopped", "error", err)
-		}
-	}, nil
 }
 
 // broker is the NATS side: the embedded server (nil when nats.url is set)
