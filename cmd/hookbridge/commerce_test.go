@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,7 +33,8 @@ func (in instance) withCommerce(t *testing.T, section string) instance {
 	return in
 }
 
-// canonical waits for n events on COMMERCE at the server at addr and returns them.
+// canonical waits for n events on COMMERCE at the server at addr and
+// returns them; more than n is an error.
 func canonical(t *testing.T, addr string, n int) []jetstream.Msg {
 	t.Helper()
 	nc, err := nats.Connect("nats://" + addr)
@@ -53,6 +55,11 @@ func canonical(t *testing.T, addr string, n int) []jetstream.Msg {
 		info, err := s.Info(ctx)
 		return err == nil && info.State.Msgs >= uint64(n)
 	})
+	if s, err := js.Stream(ctx, commerce.Stream); err == nil {
+		if info, err := s.Info(ctx); err == nil && info.State.Msgs != uint64(n) {
+			t.Errorf("COMMERCE holds %d events, want %d", info.State.Msgs, n)
+		}
+	}
 	c, err := js.OrderedConsumer(ctx, commerce.Stream, jetstream.OrderedConsumerConfig{})
 	if err != nil {
 		t.Fatal(err)
@@ -158,4 +165,51 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// An order from each platform walks through as the README shows it:
+// `hookbridge send` signs each platform's sample, and COMMERCE holds the
+// canonical events each means.
+func TestSendWalksACanonicalOrder(t *testing.T) {
+	in := newInstance(t)
+	f, err := os.OpenFile(in.cfgPath, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.WriteString(`  - {name: woo, provider: woocommerce, secrets: [dev-woo-secret]}
+  - {name: billing, provider: stripe, secrets: [whsec_dev-stripe-secret], tolerance: 5m}
+`)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in = in.withCommerce(t, `{enabled: true}`)
+	var logs logtest.Buffer
+	cancel, wait := in.start(t, &logs)
+	defer func() { cancel(); _ = wait() }()
+
+	for _, args := range [][]string{
+		{"shop", "--event", "orders/create", "--order", "1001"},
+		{"woo", "--event", "order.updated", "--order", "1002"},
+		{"billing", "--event", "checkout.session.completed"},
+	} {
+		var out bytes.Buffer
+		if err := run(context.Background(), append([]string{"send", "--config", in.cfgPath}, args...), noEnv, &out, &out); err != nil {
+			t.Fatalf("send %v: %v\n%s", args, err, out.String())
+		}
+	}
+	got := map[string]int{}
+	for _, m := range canonical(t, in.nats, 5) {
+		got[m.Subject()]++
+	}
+	want := map[string]int{
+		"commerce.order.created.shopify.shop":    1,
+		"commerce.order.updated.woocommerce.woo": 1, // a processing order: updated, and paid
+		"commerce.order.paid.woocommerce.woo":    1,
+		"commerce.order.created.stripe.billing":  1, // a paid Checkout Session: created, and paid
+		"commerce.order.paid.stripe.billing":     1,
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("COMMERCE holds %v, want %v", got, want)
+	}
 }

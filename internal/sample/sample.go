@@ -127,12 +127,24 @@ func woocommerce(r *request) any {
 }
 
 func stripe(r *request) any {
+	eventType := orDefault(r.eventType, "payment_intent.succeeded")
+	object := map[string]any{
+		"id": "pi_" + r.id, "object": "payment_intent", "amount": 2400, "currency": "usd", "status": "succeeded",
+	}
+	if strings.HasPrefix(eventType, "checkout.session.") {
+		// A paid Checkout Session: the closest thing Stripe has to an order.
+		object = map[string]any{
+			"id": "cs_test_" + r.id, "object": "checkout.session", "mode": "payment", "status": "complete",
+			"payment_status": "paid", "currency": "usd", "amount_subtotal": 2400, "amount_total": 2400,
+			"total_details":    map[string]any{"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
+			"customer_details": map[string]any{"email": "jenny.rosen@example.com"},
+			"payment_intent":   "pi_" + r.id, "created": r.now.Unix(),
+		}
+	}
 	return map[string]any{
 		"id": "evt_" + r.id, "object": "event", "api_version": "2025-09-30.clover",
-		"created": r.now.Unix(), "livemode": false, "type": orDefault(r.eventType, "payment_intent.succeeded"),
-		"data": map[string]any{"object": map[string]any{
-			"id": "pi_" + r.id, "object": "payment_intent", "amount": 2400, "currency": "usd", "status": "succeeded",
-		}},
+		"created": r.now.Unix(), "livemode": false, "type": eventType,
+		"data": map[string]any{"object": object},
 	}
 }
 
