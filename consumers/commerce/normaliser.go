@@ -167,8 +167,12 @@ func (n *Normaliser) Handle(ctx context.Context, ev event.Event) error {
 		n.events.WithLabelValues(raw.Provider, "skipped").Inc()
 		return nil
 	}
+	done := make(map[any]bool, len(cs)) // events of one raw event may share their data
 	for _, c := range cs {
-		personal(n.cfg.PersonalData, []byte(n.cfg.HashKey), c.Data)
+		if !done[c.Data] {
+			personal(n.cfg.PersonalData, []byte(n.cfg.HashKey), c.Data)
+			done[c.Data] = true
+		}
 		out, subject, err := Event(raw, c)
 		if err != nil {
 			return consumers.Permanent(fmt.Errorf("%w: %w", ErrUnusable, err))

@@ -26,15 +26,23 @@ func rawShopify(t *testing.T, js jetstream.JetStream, id, topic string, body []b
 // one stores the same raw event again, as a replay reads it again.
 func rawShopifyAs(t *testing.T, js jetstream.JetStream, msgID, id, topic string, body []byte) {
 	t.Helper()
+	rawPublish(t, js, "shopify", "acme-shop", msgID, id, "com.shopify."+strings.ReplaceAll(topic, "/", "."), body)
+}
+
+// rawPublish stores a raw event of provider's source on WEBHOOKS as the
+// bridge would: typ is its CloudEvent type.
+func rawPublish(t *testing.T, js jetstream.JetStream, provider, source, msgID, id, typ string, body []byte) {
+	t.Helper()
 	ev := event.New()
 	ev.SetID(id)
-	ev.SetType("com.shopify." + strings.ReplaceAll(topic, "/", "."))
-	ev.SetSource("hookbridge-dev.myshopify.com")
+	ev.SetType(typ)
+	ev.SetSource("https://shop.example.test/")
 	ev.SetTime(time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC))
 	if err := ev.SetData(event.ApplicationJSON, body); err != nil {
 		t.Fatal(err)
 	}
-	subject := "webhooks.shopify.acme-shop." + strings.ReplaceAll(topic, "/", ".")
+	_, platformType, _ := strings.Cut(strings.TrimPrefix(typ, "com."), ".")
+	subject := "webhooks." + provider + "." + source + "." + platformType
 	msg, err := consumers.EncodeEvent(context.Background(), subject, ev)
 	if err != nil {
 		t.Fatal(err)
@@ -171,4 +179,50 @@ func readAll(t *testing.T, js jetstream.JetStream, stream string) []stored {
 		out = append(out, stored{subject: msg.Subject(), msgID: msg.Headers().Get("Nats-Msg-Id"), ev: ev})
 	}
 	return out
+}
+
+// With personal_data: hash, every canonical event of one raw event carries
+// the same hash of one customer, however many events the raw event means
+// (a completed WooCommerce order: updated, paid, fulfilled), so that teams
+// can join on it.
+func TestNormaliserHashesOnce(t *testing.T) {
+	ns := natstest.Start(t)
+	_, js := ns.Connect(t)
+	ctx := t.Context()
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "WEBHOOKS", Subjects: []string{"webhooks.>"}, Duplicates: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := commerce.New(js, commerce.Config{PersonalData: commerce.PersonalHash, HashKey: "0123456789abcdef"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- n.Run(runCtx) }()
+	t.Cleanup(func() { stop(); <-done })
+
+	body := fixtures(t, "woocommerce")["order.updated-completed"]
+	rawPublish(t, js, "woocommerce", "acme-woo", "w1", "w1", "com.woocommerce.order.updated", body)
+	natstest.Eventually(t, natstest.Patience, "three canonical events", func() bool {
+		s, err := js.Stream(ctx, commerce.Stream)
+		if err != nil {
+			return false
+		}
+		info, err := s.Info(ctx)
+		return err == nil && info.State.Msgs == 3
+	})
+	emails := map[string]bool{}
+	for _, m := range readAll(t, js, commerce.Stream) {
+		var o commerce.Order
+		if err := m.ev.DataAs(&o); err != nil {
+			t.Fatal(err)
+		}
+		if o.Customer == nil || !strings.HasPrefix(o.Customer.Email, commerce.HashPrefix) {
+			t.Fatalf("%s: customer %+v, want a hashed email", m.subject, o.Customer)
+		}
+		emails[o.Customer.Email] = true
+	}
+	if len(emails) != 1 {
+		t.Errorf("one customer, %d different hashes: %v", len(emails), emails)
+	}
 }

@@ -95,8 +95,10 @@ func stripeCurrency(c string) (string, error) {
 // in major units: 2400 usd is "24.00", 500 jpy is "500", 1250 kwd is
 // "1.250". The digits are moved, never computed, so no amount is too large
 // and nothing passes through a float. An absent amount (null) is absent;
-// an amount that is not an integer, or one whose currency is unknown, is an
-// error, as its value cannot be known.
+// an amount that is not an integer, or one without a currency, is an
+// error, as its value cannot be known. A currency missing from Stripe's
+// lists of zero- and three-decimal ones has two decimals, as Stripe's
+// documentation says of every other currency.
 func stripeMoney(n stripeNumber, currency string) (Money, error) {
 	if n == "" {
 		return "", nil

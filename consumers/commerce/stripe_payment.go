@@ -144,6 +144,11 @@ func mapStripeChargeRefunds(d stripeDelivery) ([]Canonical, error) {
 		if r.Charge == "" {
 			r.Charge = ch.ID
 		}
+		if r.Status == "" {
+			// Written before refunds had a status, when a refund was done
+			// as it was made: the charge says it was refunded.
+			r.Status = "succeeded"
+		}
 		c, err := d.refund(r)
 		if err != nil {
 			return nil, err

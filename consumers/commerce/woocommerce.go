@@ -233,7 +233,10 @@ func (a wooAddress) canonical() *Address {
 }
 
 // timeOf is the time of an event: the time the body gives the change
-// the action names, else the time of the order's last change.
+// the action names, else the time of the order's last change. A lifecycle
+// event (paid, fulfilled) is sent again with every later delivery of the
+// order, so without its own time it takes one that does not move from one
+// delivery to the next: completion, else creation.
 func (o *wooOrder) timeOf(action string) time.Time {
 	switch {
 	case action == ActionCreated && !o.Created.IsZero():
@@ -242,6 +245,10 @@ func (o *wooOrder) timeOf(action string) time.Time {
 		return o.Paid.Time
 	case action == ActionFulfilled && !o.Completed.IsZero():
 		return o.Completed.Time
+	case action == ActionPaid && !o.Completed.IsZero():
+		return o.Completed.Time
+	case (action == ActionPaid || action == ActionFulfilled) && !o.Created.IsZero():
+		return o.Created.Time
 	case !o.Modified.IsZero():
 		return o.Modified.Time
 	}

@@ -82,8 +82,11 @@ func TestWooCommerceTimes(t *testing.T) {
 			map[string]time.Time{"created": at(modified)}},
 		{"dates set", "order.updated", map[string]any{"status": "completed", "date_completed_gmt": completed},
 			map[string]time.Time{"updated": at(modified), "paid": at(paid), "fulfilled": at(completed)}},
+		// Sent again with every later delivery: a lifecycle event's time must not move with them.
 		{"no payment or completion date", "order.updated", map[string]any{"status": "completed", "date_paid_gmt": nil, "date_completed_gmt": nil},
-			map[string]time.Time{"updated": at(modified), "paid": at(modified), "fulfilled": at(modified)}},
+			map[string]time.Time{"updated": at(modified), "paid": at(created), "fulfilled": at(created)}},
+		{"no payment date", "order.updated", map[string]any{"status": "completed", "date_paid_gmt": nil, "date_completed_gmt": completed},
+			map[string]time.Time{"updated": at(modified), "paid": at(completed), "fulfilled": at(completed)}},
 		{"no modification date", "order.updated", map[string]any{"status": "cancelled", "date_modified_gmt": wooDelete},
 			map[string]time.Time{"updated": at(created), "cancelled": at(created)}},
 		{"no date at all", "order.updated", map[string]any{"status": "refunded", "date_modified_gmt": "", "date_created_gmt": nil},
