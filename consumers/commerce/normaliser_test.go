@@ -58,26 +58,9 @@ func rawPublish(t *testing.T, js jetstream.JetStream, provider, source, msgID, i
 // means nothing is skipped and counted; an unusable payload of a mapped
 // type goes to the dead letters with the reason.
 func TestNormaliser(t *testing.T) {
-	ns := natstest.Start(t)
-	_, js := ns.Connect(t)
-	ctx := t.Context()
-	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "WEBHOOKS", Subjects: []string{"webhooks.>"}, Duplicates: time.Hour}); err != nil {
-		t.Fatal(err)
-	}
 	reg := prometheus.NewRegistry()
-	n, err := commerce.New(js, commerce.Config{Registerer: reg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- n.Run(runCtx) }()
-	t.Cleanup(func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	})
+	js := runNormaliser(t, commerce.Config{Registerer: reg})
+	ctx := t.Context()
 
 	body, _, err := sample.DeliveryForOrder("shopify", sample.Locators{}, "orders/create", "d1", "1001", time.Now())
 	if err != nil {
@@ -186,20 +169,8 @@ func readAll(t *testing.T, js jetstream.JetStream, stream string) []stored {
 // (a completed WooCommerce order: updated, paid, fulfilled), so that teams
 // can join on it.
 func TestNormaliserHashesOnce(t *testing.T) {
-	ns := natstest.Start(t)
-	_, js := ns.Connect(t)
+	js := runNormaliser(t, commerce.Config{PersonalData: commerce.PersonalHash, HashKey: "0123456789abcdef"})
 	ctx := t.Context()
-	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "WEBHOOKS", Subjects: []string{"webhooks.>"}, Duplicates: time.Hour}); err != nil {
-		t.Fatal(err)
-	}
-	n, err := commerce.New(js, commerce.Config{PersonalData: commerce.PersonalHash, HashKey: "0123456789abcdef"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- n.Run(runCtx) }()
-	t.Cleanup(func() { stop(); <-done })
 
 	body := fixtures(t, "woocommerce")["order.updated-completed"]
 	rawPublish(t, js, "woocommerce", "acme-woo", "w1", "w1", "com.woocommerce.order.updated", body)
@@ -225,4 +196,29 @@ func TestNormaliserHashesOnce(t *testing.T) {
 	if len(emails) != 1 {
 		t.Errorf("one customer, %d different hashes: %v", len(emails), emails)
 	}
+}
+
+// runNormaliser starts a server with a WEBHOOKS stream like the bridge's and
+// runs a normaliser of cfg on it until the test ends.
+func runNormaliser(t *testing.T, cfg commerce.Config) jetstream.JetStream {
+	t.Helper()
+	ns := natstest.Start(t)
+	_, js := ns.Connect(t)
+	if _, err := js.CreateStream(t.Context(), jetstream.StreamConfig{Name: "WEBHOOKS", Subjects: []string{"webhooks.>"}, Duplicates: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := commerce.New(js, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
+	return js
 }
