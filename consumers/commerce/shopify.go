@@ -1,6 +1,7 @@
 package commerce
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strings"
@@ -87,13 +88,13 @@ type shopifyOrder struct {
 	FulfillmentStatus string        `json:"fulfillment_status"`
 	CancelledAt       shopifyTime   `json:"cancelled_at"`
 	Currency          string        `json:"currency"`
-	TotalPrice        shopifyMoney  `json:"total_price"`
-	LineItemsPrice    shopifyMoney  `json:"total_line_items_price"`
-	TotalTax          shopifyMoney  `json:"total_tax"`
-	TotalDiscounts    shopifyMoney  `json:"total_discounts"`
+	TotalPrice        decimal       `json:"total_price"`
+	LineItemsPrice    decimal       `json:"total_line_items_price"`
+	TotalTax          decimal       `json:"total_tax"`
+	TotalDiscounts    decimal       `json:"total_discounts"`
 	TotalShipping     struct {
 		ShopMoney struct {
-			Amount shopifyMoney `json:"amount"`
+			Amount decimal `json:"amount"`
 		} `json:"shop_money"`
 	} `json:"total_shipping_price_set"`
 	LineItems []struct {
@@ -101,7 +102,7 @@ type shopifyOrder struct {
 		SKU      string          `json:"sku"`
 		Name     string          `json:"name"`
 		Quantity shopifyQuantity `json:"quantity"`
-		Price    shopifyMoney    `json:"price"`
+		Price    decimal         `json:"price"`
 	} `json:"line_items"`
 	Customer *struct {
 		ID    platformid.ID `json:"id"`
@@ -133,7 +134,7 @@ func shopifyOrderEvent(raw Raw, action string) ([]Canonical, error) {
 	if err := shopifyDecode(raw.Data, &o, &o.ID); err != nil {
 		return nil, err
 	}
-	currency, err := shopifyCurrency(o.Currency)
+	currency, err := currencyCode(o.Currency)
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +142,7 @@ func shopifyOrderEvent(raw Raw, action string) ([]Canonical, error) {
 		ID: string(o.ID),
 		// name ("#1001", with the shop's own prefix or suffix) is what the
 		// shop and its emails show the customer; order_number lacks them.
-		Number:         shopifyFirst(o.Name, string(o.OrderNumber)),
+		Number:         cmp.Or(o.Name, string(o.OrderNumber)),
 		Platform:       "shopify",
 		Source:         raw.Source,
 		Status:         shopifyOrderStatus(o.FinancialStatus, o.FulfillmentStatus, !o.CancelledAt.IsZero()),
@@ -170,7 +171,7 @@ func shopifyOrderEvent(raw Raw, action string) ([]Canonical, error) {
 	c := Customer{Email: o.Email}
 	if o.Customer != nil {
 		c.ID = string(o.Customer.ID)
-		c.Email = shopifyFirst(c.Email, o.Customer.Email)
+		c.Email = cmp.Or(c.Email, o.Customer.Email)
 	}
 	if c != (Customer{}) {
 		order.Customer = &c
@@ -214,21 +215,11 @@ func (a *shopifyAddress) address() *Address {
 	}
 	out := &Address{
 		Name: a.Name, Company: a.Company, Line1: a.Address1, Line2: a.Address2, City: a.City,
-		Region: shopifyFirst(a.ProvinceCode, a.Province), PostalCode: a.Zip,
-		Country: shopifyFirst(a.CountryCode, a.Country), Phone: a.Phone,
+		Region: cmp.Or(a.ProvinceCode, a.Province), PostalCode: a.Zip,
+		Country: cmp.Or(a.CountryCode, a.Country), Phone: a.Phone,
 	}
 	if *out == (Address{}) {
 		return nil
 	}
 	return out
-}
-
-// shopifyFirst is the first of vs that is not empty.
-func shopifyFirst(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -1,6 +1,7 @@
 package commerce
 
 import (
+	"cmp"
 	"errors"
 
 	"github.com/hookbridge/hookbridge/internal/platformid"
@@ -16,7 +17,7 @@ type shopifyTransaction struct {
 	Kind        string        `json:"kind"`
 	Status      string        `json:"status"`
 	Gateway     string        `json:"gateway"`
-	Amount      shopifyMoney  `json:"amount"`
+	Amount      decimal       `json:"amount"`
 	Currency    string        `json:"currency"`
 	CreatedAt   shopifyTime   `json:"created_at"`
 	ProcessedAt shopifyTime   `json:"processed_at"`
@@ -32,7 +33,7 @@ func shopifyPaymentEvent(raw Raw) ([]Canonical, error) {
 	if err := shopifyDecode(raw.Data, &tx, &tx.ID); err != nil {
 		return nil, err
 	}
-	currency, err := shopifyCurrency(tx.Currency)
+	currency, err := currencyCode(tx.Currency)
 	if err != nil {
 		return nil, err
 	}
@@ -138,22 +139,22 @@ func shopifyRefundMoney(refund *Refund, txs []shopifyTransaction) error {
 	default:
 		refund.Status, counted = RefundFailed, all
 	}
-	amounts := make([]shopifyMoney, 0, len(counted))
+	amounts := make([]decimal, 0, len(counted))
 	refund.PaymentID = string(counted[0].ParentID)
 	for _, tx := range counted {
-		currency, err := shopifyCurrency(tx.Currency)
+		currency, err := currencyCode(tx.Currency)
 		if err != nil {
 			return err
 		}
 		if currency != "" && refund.Currency != "" && currency != refund.Currency {
 			return errors.New("refund transactions are in several currencies")
 		}
-		refund.Currency = shopifyFirst(refund.Currency, currency)
+		refund.Currency = cmp.Or(refund.Currency, currency)
 		if string(tx.ParentID) != refund.PaymentID {
 			refund.PaymentID = "" // several payments: none of them is the refund's
 		}
 		amounts = append(amounts, tx.Amount)
 	}
-	refund.Amount = shopifySum(amounts)
+	refund.Amount = sumDecimals(amounts)
 	return nil
 }

@@ -142,14 +142,14 @@ func (d stripeDelivery) check(o stripeObject, kind string) error {
 // currencyAndCreated reads what every object with money has: its currency,
 // upper-cased, and its created time, as RFC 3339.
 func (o stripeObject) currencyAndCreated(currency string) (cur, created string, err error) {
-	if cur, err = stripeCurrency(currency); err != nil {
+	if cur, err = currencyCode(currency); err != nil {
 		return "", "", fmt.Errorf("%s: %w", o.ID, err)
 	}
 	t, err := stripeTime(o.Created)
 	if err != nil {
 		return "", "", fmt.Errorf("%s: created: %w", o.ID, err)
 	}
-	return cur, stripeRFC3339(t), nil
+	return cur, rfc3339(t), nil
 }
 
 func (d stripeDelivery) canonical(entity, action, subject string, data any) Canonical {
@@ -245,7 +245,7 @@ func (s *stripeSession) order(d stripeDelivery) (*Order, error) {
 		ID: string(s.ID), Platform: "stripe", Source: d.source,
 		Status: stripeOrderStatus(d.typ, s.PaymentStatus), PlatformStatus: s.PaymentStatus,
 		Currency: cur, Customer: s.customer(), ShippingAddr: s.shippingAddress(),
-		CreatedAt: created, UpdatedAt: stripeRFC3339(d.at),
+		CreatedAt: created, UpdatedAt: rfc3339(d.at),
 	}
 	a := stripeAmounts{currency: cur}
 	o.Total, o.Subtotal = a.read(s.AmountTotal), a.read(s.AmountSubtotal)

@@ -77,19 +77,6 @@ func stripeDecimals(currency string) int {
 	return 2
 }
 
-// stripeCurrency checks a currency code as Stripe writes it (three
-// lower-case letters; null is "") and returns it upper-cased, as ISO 4217
-// and the canonical model write it.
-func stripeCurrency(c string) (string, error) {
-	if c == "" {
-		return "", nil
-	}
-	if len(c) != 3 || strings.IndexFunc(c, func(r rune) bool { return (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') }) >= 0 {
-		return "", errors.New("currency is not a three-letter code")
-	}
-	return strings.ToUpper(c), nil
-}
-
 // stripeMoney is the amount n, written by Stripe as an integer in the minor
 // unit of currency (lower case, as Stripe writes it), as a decimal string
 // in major units: 2400 usd is "24.00", 500 jpy is "500", 1250 kwd is
@@ -140,12 +127,4 @@ func stripeTime(n stripeNumber) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("timestamp %.24q is not Unix seconds", string(n))
 	}
 	return time.Unix(s, 0).UTC(), nil
-}
-
-// stripeRFC3339 writes t as the canonical model does; the zero time is absent.
-func stripeRFC3339(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339)
 }

@@ -77,9 +77,9 @@ func TestStripeCurrency(t *testing.T) {
 		{"usd", "USD", false}, {"JPY", "JPY", false}, {"", "", false},
 		{"us", "", true}, {"usdx", "", true}, {"u$d", "", true}, {"ü12", "", true},
 	} {
-		got, err := stripeCurrency(c.in)
+		got, err := currencyCode(c.in)
 		if got != c.want || (err != nil) != c.bad {
-			t.Errorf("stripeCurrency(%q) = %q, %v; want %q (error: %t)", c.in, got, err, c.want, c.bad)
+			t.Errorf("currencyCode(%q) = %q, %v; want %q (error: %t)", c.in, got, err, c.want, c.bad)
 		}
 	}
 }
@@ -100,8 +100,8 @@ func TestStripeTime(t *testing.T) {
 		{"1e9", "", true},
 	} {
 		got, err := stripeTime(c.n)
-		if stripeRFC3339(got) != c.want || (err != nil) != c.bad {
-			t.Errorf("stripeTime(%q) = %s, %v; want %q (error: %t)", c.n, stripeRFC3339(got), err, c.want, c.bad)
+		if rfc3339(got) != c.want || (err != nil) != c.bad {
+			t.Errorf("stripeTime(%q) = %s, %v; want %q (error: %t)", c.n, rfc3339(got), err, c.want, c.bad)
 		}
 	}
 }

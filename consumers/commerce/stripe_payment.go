@@ -86,7 +86,7 @@ func (d stripeDelivery) payment(o stripeObject, amount stripeNumber, currency, s
 	}
 	p := &Payment{
 		ID: string(o.ID), Platform: "stripe", Source: d.source, Currency: cur,
-		Status: status, Method: method, CreatedAt: created, UpdatedAt: stripeRFC3339(d.at),
+		Status: status, Method: method, CreatedAt: created, UpdatedAt: rfc3339(d.at),
 	}
 	if p.Amount, err = stripeMoney(amount, cur); err != nil {
 		return nil, d.unusable("%s: %v", o.ID, err)

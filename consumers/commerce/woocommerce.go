@@ -132,10 +132,10 @@ type wooOrder struct {
 	Modified      wooTime           `json:"date_modified_gmt"`
 	Paid          wooTime           `json:"date_paid_gmt"`
 	Completed     wooTime           `json:"date_completed_gmt"`
-	Total         wooMoney          `json:"total"`
-	TotalTax      wooMoney          `json:"total_tax"`
-	ShippingTotal wooMoney          `json:"shipping_total"`
-	DiscountTotal wooMoney          `json:"discount_total"`
+	Total         decimal           `json:"total"`
+	TotalTax      decimal           `json:"total_tax"`
+	ShippingTotal decimal           `json:"shipping_total"`
+	DiscountTotal decimal           `json:"discount_total"`
 	CustomerID    platformid.ID     `json:"customer_id"`
 	Billing       wooBilling        `json:"billing"`
 	Shipping      wooAddress        `json:"shipping"`
@@ -165,7 +165,7 @@ type wooLineItem struct {
 	SKU      string        `json:"sku"`
 	Name     string        `json:"name"`
 	Quantity int64         `json:"quantity"`
-	Subtotal wooMoney      `json:"subtotal"`
+	Subtotal decimal       `json:"subtotal"`
 }
 
 // canonical is the order's data. The order's subtotal and a line's unit
@@ -283,9 +283,4 @@ func (t *wooTime) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-func (t wooTime) rfc3339() string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339)
-}
+func (t wooTime) rfc3339() string { return rfc3339(t.Time) }

@@ -1,0 +1,133 @@
+package commerce
+
+import (
+	"encoding/json"
+	"errors"
+	"math/big"
+	"strings"
+	"time"
+)
+
+// Why an amount or a currency makes a payload unusable. Neither quotes the
+// payload: a reason is logged and kept with the dead letter.
+var (
+	errMoney    = errors.New("an amount is not a decimal string")
+	errCurrency = errors.New("the currency is not a three-letter ISO 4217 code")
+)
+
+// decimal is an amount as the platforms that write decimal strings write
+// it (Shopify, WooCommerce): major units ("199.00", "1000" for yen,
+// "12.345" for dinars), kept as written. A JSON number of the same form is
+// kept as its literal text, never read into a float; null and "" are no
+// amount. Anything else (an exponent, grouping, a currency sign) is an
+// error.
+type decimal string
+
+func (m *decimal) UnmarshalJSON(b []byte) error {
+	s := string(b)
+	switch {
+	case s == "null":
+		s = ""
+	case strings.HasPrefix(s, `"`):
+		if err := json.Unmarshal(b, &s); err != nil {
+			return errMoney
+		}
+	}
+	if s != "" && !isDecimal(s) {
+		return errMoney
+	}
+	*m = decimal(s)
+	return nil
+}
+
+// isDecimal reports whether s is an optional minus sign, digits, and
+// optionally a point followed by digits.
+func isDecimal(s string) bool {
+	whole, frac, point := strings.Cut(strings.TrimPrefix(s, "-"), ".")
+	return isDigits(whole) && (!point || isDigits(frac))
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// sumDecimals is the exact sum of amounts: one amount as written, several
+// added with as many decimals as the most precise of them, and no amount
+// when there is none or one of them is missing (a partial sum would be a
+// wrong amount).
+func sumDecimals(amounts []decimal) Money {
+	switch len(amounts) {
+	case 0:
+		return ""
+	case 1:
+		return Money(amounts[0])
+	}
+	sum, scale := new(big.Int), 0
+	for _, a := range amounts {
+		if a == "" {
+			return ""
+		}
+		v, s := parseDecimal(a)
+		switch {
+		case s > scale:
+			sum.Mul(sum, pow10(s-scale))
+			scale = s
+		case s < scale:
+			v.Mul(v, pow10(scale-s))
+		}
+		sum.Add(sum, v)
+	}
+	return formatDecimal(sum, scale)
+}
+
+// parseDecimal is d (which isDecimal accepted) as an integer count of
+// 10^-scale.
+func parseDecimal(d decimal) (v *big.Int, scale int) {
+	whole, frac, _ := strings.Cut(string(d), ".")
+	v, _ = new(big.Int).SetString(whole+frac, 10)
+	return v, len(frac)
+}
+
+// formatDecimal writes v * 10^-scale with exactly scale decimals.
+func formatDecimal(v *big.Int, scale int) Money {
+	digits := new(big.Int).Abs(v).String()
+	if len(digits) <= scale {
+		digits = strings.Repeat("0", scale-len(digits)+1) + digits
+	}
+	if scale > 0 {
+		digits = digits[:len(digits)-scale] + "." + digits[len(digits)-scale:]
+	}
+	if v.Sign() < 0 {
+		digits = "-" + digits
+	}
+	return Money(digits)
+}
+
+func pow10(n int) *big.Int {
+	return new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil)
+}
+
+// currencyCode is a currency code as a platform writes it (any case; "" is
+// none) as ISO 4217 and the model write it: three upper-case letters.
+func currencyCode(s string) (string, error) {
+	if s == "" {
+		return "", nil
+	}
+	if len(s) != 3 || strings.IndexFunc(s, func(r rune) bool { return (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') }) >= 0 {
+		return "", errCurrency
+	}
+	return strings.ToUpper(s), nil
+}
+
+// rfc3339 writes t as the model does, in UTC; the zero time is absent.
+func rfc3339(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
