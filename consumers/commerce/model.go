@@ -62,8 +62,14 @@ type Order struct {
 	LineItems      []LineItem `json:"line_items,omitempty"`
 	Customer       *Customer  `json:"customer,omitempty"`
 	ShippingAddr   *Address   `json:"shipping_address,omitempty"`
-	CreatedAt      string     `json:"created_at,omitempty"` // RFC 3339
-	UpdatedAt      string     `json:"updated_at,omitempty"` // RFC 3339: keep the newest
+	// Tracking is the carriers' references of the order's shipments, as the
+	// platform reports them, oldest first.
+	Tracking []Tracking `json:"tracking,omitempty"`
+	// Metadata is the shop's own key-value pairs on the order, as the
+	// platform carries them (Stripe's metadata); hookbridge does not read them.
+	Metadata  map[string]string `json:"metadata,omitempty"`
+	CreatedAt string            `json:"created_at,omitempty"` // RFC 3339
+	UpdatedAt string            `json:"updated_at,omitempty"` // RFC 3339: keep the newest
 }
 
 // LineItem is one line of an order.
@@ -73,12 +79,18 @@ type LineItem struct {
 	Name      string `json:"name,omitempty"`
 	Quantity  int64  `json:"quantity"`
 	UnitPrice Money  `json:"unit_price,omitempty"`
+	// RequiresShipping is false for a line with nothing to ship (a gift
+	// card, a download), true for one to ship, absent when the platform
+	// does not say.
+	RequiresShipping *bool `json:"requires_shipping,omitempty"`
 }
 
-// Customer is who placed an order. Email is personal data (see Privacy).
+// Customer is who placed an order. Email and Phone are personal data (see
+// Config.PersonalData).
 type Customer struct {
 	ID    string `json:"id,omitempty"`
 	Email string `json:"email,omitempty"`
+	Phone string `json:"phone,omitempty"`
 }
 
 // Address is a postal address; personal data (see Privacy).
@@ -92,6 +104,13 @@ type Address struct {
 	PostalCode string `json:"postal_code,omitempty"`
 	Country    string `json:"country,omitempty"` // ISO 3166-1 alpha-2 where the platform sends one
 	Phone      string `json:"phone,omitempty"`
+}
+
+// Tracking is a carrier's reference for one shipment of an order.
+type Tracking struct {
+	Company string `json:"company,omitempty"`
+	Number  string `json:"number"`
+	URL     string `json:"url,omitempty"`
 }
 
 // Payment is the data of every payment.* event (schema urn:hookbridge:commerce:payment:v1).

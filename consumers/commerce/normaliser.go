@@ -156,33 +156,60 @@ func (n *Normaliser) Handle(ctx context.Context, ev event.Event) error {
 	if err != nil {
 		return consumers.Permanent(err)
 	}
+	out, err := normalise(raw, n.cfg.PersonalData, []byte(n.cfg.HashKey))
+	if err != nil {
+		return consumers.Permanent(err)
+	}
+	if len(out) == 0 {
+		n.events.WithLabelValues(raw.Provider, "skipped").Inc()
+		return nil
+	}
+	for _, p := range out {
+		if _, err := consumers.PublishEvent(ctx, n.js, p.Subject, p.Event); err != nil {
+			return fmt.Errorf("publishing %s: %w", p.Subject, err)
+		}
+		n.events.WithLabelValues(raw.Provider, "published").Inc()
+	}
+	return nil
+}
+
+// Published is one canonical event and the subject it is published on.
+type Published struct {
+	Subject string
+	Event   event.Event
+}
+
+// Events is what a normaliser that keeps personal data publishes for raw,
+// in order: none for a type that means no canonical event. An error wraps
+// ErrUnusable. It lets a consumer's tests feed it what the normaliser would.
+func Events(raw Raw) ([]Published, error) {
+	return normalise(raw, PersonalKeep, nil)
+}
+
+// normalise maps raw, applies the personal data mode, and builds the
+// events.
+func normalise(raw Raw, mode string, key []byte) ([]Published, error) {
 	cs, err := Map(raw)
 	if err != nil {
 		if !errors.Is(err, ErrUnusable) {
 			err = fmt.Errorf("%w: %w", ErrUnusable, err)
 		}
-		return consumers.Permanent(err)
+		return nil, err
 	}
-	if len(cs) == 0 {
-		n.events.WithLabelValues(raw.Provider, "skipped").Inc()
-		return nil
-	}
+	out := make([]Published, 0, len(cs))
 	done := make(map[any]bool, len(cs)) // events of one raw event may share their data
 	for _, c := range cs {
 		if !done[c.Data] {
-			personal(n.cfg.PersonalData, []byte(n.cfg.HashKey), c.Data)
+			personal(mode, key, c.Data)
 			done[c.Data] = true
 		}
-		out, subject, err := Event(raw, c)
+		ev, subject, err := Event(raw, c)
 		if err != nil {
-			return consumers.Permanent(fmt.Errorf("%w: %w", ErrUnusable, err))
+			return nil, fmt.Errorf("%w: %w", ErrUnusable, err)
 		}
-		if _, err := consumers.PublishEvent(ctx, n.js, subject, out); err != nil {
-			return fmt.Errorf("publishing %s: %w", subject, err)
-		}
-		n.events.WithLabelValues(raw.Provider, "published").Inc()
+		out = append(out, Published{Subject: subject, Event: ev})
 	}
-	return nil
+	return out, nil
 }
 
 // raw reads a raw event and, from its subject (<prefix>.<provider>.<source>.<type...>),

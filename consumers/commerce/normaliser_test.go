@@ -222,3 +222,36 @@ func runNormaliser(t *testing.T, cfg commerce.Config) jetstream.JetStream {
 	})
 	return js
 }
+
+// A consumer that starts before any normaliser finds COMMERCE created as the
+// normaliser would create it; one that starts after leaves the operator's
+// settings alone.
+func TestCreateStream(t *testing.T) {
+	ns := natstest.Start(t)
+	_, js := ns.Connect(t)
+	ctx := t.Context()
+	for range 2 { // a second call, or a second consumer, is a no-op
+		if err := commerce.CreateStream(ctx, js); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := js.Stream(ctx, commerce.Stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := s.CachedInfo().Config; len(c.Subjects) != 1 || c.Subjects[0] != "commerce.>" || c.Duplicates != commerce.DefaultDuplicates || c.Storage != jetstream.FileStorage {
+		t.Errorf("created %+v", c)
+	}
+
+	c := s.CachedInfo().Config
+	c.Duplicates, c.MaxAge = time.Hour, 48*time.Hour
+	if _, err := js.UpdateStream(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := commerce.CreateStream(ctx, js); err != nil {
+		t.Fatalf("on a stream with the operator's settings: %v", err)
+	}
+	if info, err := s.Info(ctx); err != nil || info.Config.Duplicates != time.Hour || info.Config.MaxAge != 48*time.Hour {
+		t.Errorf("operator's settings changed: %+v, %v", info.Config, err)
+	}
+}

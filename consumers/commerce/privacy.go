@@ -10,8 +10,8 @@ import (
 	"github.com/hookbridge/hookbridge/internal/config"
 )
 
-// What the normaliser does with personal data (a customer's email, a
-// shipping address): Config.PersonalData.
+// What the normaliser does with personal data (a customer's email and
+// phone, a shipping address): Config.PersonalData.
 const (
 	// PersonalKeep publishes it as the platform sent it (the default).
 	PersonalKeep = "keep"
@@ -37,7 +37,7 @@ func personal(mode string, key []byte, data any) {
 	switch mode {
 	case PersonalDrop:
 		if o.Customer != nil {
-			o.Customer.Email = ""
+			o.Customer.Email, o.Customer.Phone = "", ""
 			if *o.Customer == (Customer{}) {
 				o.Customer = nil
 			}
@@ -55,6 +55,9 @@ func personal(mode string, key []byte, data any) {
 			// One customer, however the platform cased the address: joins hold.
 			o.Customer.Email = strings.ToLower(strings.TrimSpace(o.Customer.Email))
 			h(&o.Customer.Email)
+		}
+		if o.Customer != nil {
+			h(&o.Customer.Phone)
 		}
 		if a := o.ShippingAddr; a != nil {
 			for _, f := range []*string{&a.Name, &a.Company, &a.Line1, &a.Line2, &a.City, &a.Region, &a.PostalCode, &a.Phone} {

@@ -8,7 +8,7 @@ import (
 func orderWithPersonalData() *Order {
 	return &Order{
 		ID: "1", Platform: "shopify", Source: "s", LineItems: []LineItem{},
-		Customer:     &Customer{ID: "207119551", Email: " Bob.Norman@Mail.example.com"},
+		Customer:     &Customer{ID: "207119551", Email: " Bob.Norman@Mail.example.com", Phone: "+1 555 0100"},
 		ShippingAddr: &Address{Name: "Bob Norman", Line1: "Chestnut Street 92", City: "Louisville", PostalCode: "40202", Country: "US"},
 	}
 }
@@ -23,14 +23,14 @@ func TestPersonalData(t *testing.T) {
 
 	drop := orderWithPersonalData()
 	personal(PersonalDrop, key, drop)
-	if drop.Customer == nil || drop.Customer.ID != "207119551" || drop.Customer.Email != "" || drop.ShippingAddr != nil {
+	if drop.Customer == nil || drop.Customer.ID != "207119551" || drop.Customer.Email != "" || drop.Customer.Phone != "" || drop.ShippingAddr != nil {
 		t.Errorf("drop: customer %+v, address %+v; want the id only", drop.Customer, drop.ShippingAddr)
 	}
 
 	hashed := orderWithPersonalData()
 	personal(PersonalHash, key, hashed)
 	a := hashed.ShippingAddr
-	for name, v := range map[string]string{"email": hashed.Customer.Email, "name": a.Name, "line1": a.Line1, "city": a.City, "postal code": a.PostalCode} {
+	for name, v := range map[string]string{"email": hashed.Customer.Email, "phone": hashed.Customer.Phone, "name": a.Name, "line1": a.Line1, "city": a.City, "postal code": a.PostalCode} {
 		if !strings.HasPrefix(v, HashPrefix) || len(v) != len(HashPrefix)+64 {
 			t.Errorf("%s = %q, want a keyed hash", name, v)
 		}

@@ -76,10 +76,12 @@ func fullOrder() *commerce.Order {
 		ID: "450789469", Number: "#1001", Platform: "shopify", Source: "acme-shop",
 		Status: commerce.OrderPaid, PlatformStatus: "paid", Currency: "USD",
 		Total: "409.94", Subtotal: "398.00", Tax: "11.94", Shipping: "0.00", Discount: "10.00",
-		LineItems: []commerce.LineItem{{ID: "466157049", SKU: "IPOD2008GREEN", Name: "IPod Nano - 8gb", Quantity: 1, UnitPrice: "199.00"}},
-		Customer:  &commerce.Customer{ID: "207119551", Email: "bob.norman@mail.example.com"},
+		LineItems: []commerce.LineItem{{ID: "466157049", SKU: "IPOD2008GREEN", Name: "IPod Nano - 8gb", Quantity: 1, UnitPrice: "199.00", RequiresShipping: new(true)}},
+		Customer:  &commerce.Customer{ID: "207119551", Email: "bob.norman@mail.example.com", Phone: "+15556251199"},
 		ShippingAddr: &commerce.Address{Name: "Bob Norman", Line1: "Chestnut Street 92", City: "Louisville",
 			Region: "Kentucky", PostalCode: "40202", Country: "US", Phone: "555-625-1199"},
+		Tracking:  []commerce.Tracking{{Company: "UPS", Number: "1Z2345", URL: "https://www.ups.com/track?tracknum=1Z2345"}},
+		Metadata:  map[string]string{"items": "HB-MUG-01:2"},
 		CreatedAt: "2008-01-10T11:00:00Z", UpdatedAt: "2008-01-10T11:00:00Z",
 	}
 }

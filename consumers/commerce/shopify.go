@@ -84,6 +84,7 @@ type shopifyOrder struct {
 	Name              string        `json:"name"`
 	OrderNumber       platformid.ID `json:"order_number"`
 	Email             string        `json:"email"`
+	Phone             string        `json:"phone"`
 	FinancialStatus   string        `json:"financial_status"`
 	FulfillmentStatus string        `json:"fulfillment_status"`
 	CancelledAt       shopifyTime   `json:"cancelled_at"`
@@ -103,14 +104,23 @@ type shopifyOrder struct {
 		Name     string          `json:"name"`
 		Quantity shopifyQuantity `json:"quantity"`
 		Price    decimal         `json:"price"`
+		// RequiresShipping is false for gift cards and digital goods.
+		RequiresShipping *bool `json:"requires_shipping"`
 	} `json:"line_items"`
 	Customer *struct {
 		ID    platformid.ID `json:"id"`
 		Email string        `json:"email"`
+		Phone string        `json:"phone"`
 	} `json:"customer"`
 	ShippingAddress *shopifyAddress `json:"shipping_address"`
-	CreatedAt       shopifyTime     `json:"created_at"`
-	UpdatedAt       shopifyTime     `json:"updated_at"`
+	Fulfillments    []struct {
+		Status          string `json:"status"`
+		TrackingCompany string `json:"tracking_company"`
+		TrackingNumber  string `json:"tracking_number"`
+		TrackingURL     string `json:"tracking_url"`
+	} `json:"fulfillments"`
+	CreatedAt shopifyTime `json:"created_at"`
+	UpdatedAt shopifyTime `json:"updated_at"`
 }
 
 // shopifyAddress is Shopify's postal address.
@@ -164,14 +174,22 @@ func shopifyOrderEvent(raw Raw, action string) ([]Canonical, error) {
 		}
 		order.LineItems = append(order.LineItems, LineItem{
 			ID: string(li.ID), SKU: li.SKU, Name: li.Name, Quantity: li.Quantity.n, UnitPrice: Money(li.Price),
+			RequiresShipping: li.RequiresShipping,
 		})
 	}
-	// The order's own email is the address this order was placed with and
-	// is notified at; the customer's is the account's current one.
-	c := Customer{Email: o.Email}
+	// A fulfillment that failed, was cancelled or errored ships nothing.
+	for _, f := range o.Fulfillments {
+		if f.TrackingNumber != "" && (f.Status == "" || f.Status == "success") {
+			order.Tracking = append(order.Tracking, Tracking{Company: f.TrackingCompany, Number: f.TrackingNumber, URL: f.TrackingURL})
+		}
+	}
+	// The order's own email and phone are what this order was placed with
+	// and is notified at; the customer's are the account's current ones.
+	c := Customer{Email: o.Email, Phone: o.Phone}
 	if o.Customer != nil {
 		c.ID = string(o.Customer.ID)
 		c.Email = cmp.Or(c.Email, o.Customer.Email)
+		c.Phone = cmp.Or(c.Phone, o.Customer.Phone)
 	}
 	if c != (Customer{}) {
 		order.Customer = &c

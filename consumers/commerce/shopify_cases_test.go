@@ -3,6 +3,7 @@ package commerce_test
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/hookbridge/hookbridge/consumers/commerce"
@@ -214,5 +215,39 @@ func TestShopifyPayments(t *testing.T) {
 		if kind != c.want || len(got) > 1 {
 			t.Errorf("%s %s: %d events (%s), want %q", c.kind, c.status, len(got), kind, c.want)
 		}
+	}
+}
+
+// TestShopifyShippingFacts: what a shipping team needs of an order, read
+// from Shopify's own fields: which lines ship, the tracking of every
+// successful fulfillment, and the phone the order was placed with.
+func TestShopifyShippingFacts(t *testing.T) {
+	o, err := shopifyOrderOf(t, func(p map[string]any) {
+		p["phone"] = "+15555550100"
+		lines := p["line_items"].([]any)
+		lines[0].(map[string]any)["requires_shipping"] = false
+		delete(lines[1].(map[string]any), "requires_shipping")
+		p["fulfillments"] = []any{
+			map[string]any{"status": "success", "tracking_company": "UPS", "tracking_number": "1Z2345", "tracking_url": "https://ups.example/1Z2345"},
+			map[string]any{"status": "failure", "tracking_company": "USPS", "tracking_number": "9400"},
+			map[string]any{"status": "success", "tracking_number": ""},
+			map[string]any{"status": "success", "tracking_company": "DHL", "tracking_number": "JD01"},
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rs := o.LineItems[0].RequiresShipping; rs == nil || *rs {
+		t.Errorf("line 0 requires_shipping = %v, want false", rs)
+	}
+	if rs := o.LineItems[1].RequiresShipping; rs != nil {
+		t.Errorf("line 1 requires_shipping = %v, want absent (Shopify did not say)", *rs)
+	}
+	want := []commerce.Tracking{{Company: "UPS", Number: "1Z2345", URL: "https://ups.example/1Z2345"}, {Company: "DHL", Number: "JD01"}}
+	if !slices.Equal(o.Tracking, want) {
+		t.Errorf("tracking %+v, want %+v (successful fulfillments with a number)", o.Tracking, want)
+	}
+	if o.Customer == nil || o.Customer.Phone != "+15555550100" {
+		t.Errorf("customer %+v, want the order's phone", o.Customer)
 	}
 }

@@ -1,6 +1,7 @@
 package commerce
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -188,7 +189,9 @@ type stripeSession struct {
 	CustomerEmail   string        `json:"customer_email"`
 	CustomerDetails *struct {
 		Email string `json:"email"`
+		Phone string `json:"phone"`
 	} `json:"customer_details"`
+	Metadata map[string]string `json:"metadata"`
 	// Where the shipping address is: collected_information.shipping_details
 	// since API version 2025-03-31, shipping_details before, and shipping
 	// before 2022-08-01.
@@ -247,6 +250,9 @@ func (s *stripeSession) order(d stripeDelivery) (*Order, error) {
 		Currency: cur, Customer: s.customer(), ShippingAddr: s.shippingAddress(),
 		CreatedAt: created, UpdatedAt: rfc3339(d.at),
 	}
+	if len(s.Metadata) > 0 {
+		o.Metadata = s.Metadata
+	}
 	a := stripeAmounts{currency: cur}
 	o.Total, o.Subtotal = a.read(s.AmountTotal), a.read(s.AmountSubtotal)
 	if t := s.TotalDetails; t != nil {
@@ -279,8 +285,9 @@ func stripeOrderStatus(typ, paymentStatus string) string {
 // was created with.
 func (s *stripeSession) customer() *Customer {
 	c := Customer{ID: string(s.Customer), Email: s.CustomerEmail}
-	if s.CustomerDetails != nil && s.CustomerDetails.Email != "" {
-		c.Email = s.CustomerDetails.Email
+	if d := s.CustomerDetails; d != nil {
+		c.Email = cmp.Or(d.Email, c.Email)
+		c.Phone = d.Phone
 	}
 	if c == (Customer{}) {
 		return nil

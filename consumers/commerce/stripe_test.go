@@ -55,6 +55,23 @@ func TestStripeSessionOrder(t *testing.T) {
 			t.Errorf("got %s, status %q (%q); want created, pending (unpaid)", c.Action, o.Status, o.PlatformStatus)
 		}
 	})
+	t.Run("the shop's metadata and the phone entered at checkout are carried", func(t *testing.T) {
+		c := mapOne(t, asyncOK, mutate(t, completed, func(o map[string]any) {
+			o["metadata"] = map[string]any{"items": "HB-MUG-01:2", "cart": "c-77"}
+			o["customer_details"] = map[string]any{"email": "jenny@example.com", "phone": "+15555550100"}
+		}))
+		o := c.Data.(*commerce.Order)
+		if len(o.Metadata) != 2 || o.Metadata["items"] != "HB-MUG-01:2" || o.Metadata["cart"] != "c-77" {
+			t.Errorf("metadata %v", o.Metadata)
+		}
+		if o.Customer == nil || o.Customer.Phone != "+15555550100" {
+			t.Errorf("customer %+v, want the phone of customer_details", o.Customer)
+		}
+		empty := mapOne(t, asyncOK, mutate(t, completed, func(o map[string]any) { o["metadata"] = map[string]any{} }))
+		if md := empty.Data.(*commerce.Order).Metadata; md != nil {
+			t.Errorf("empty metadata gives %v, want none", md)
+		}
+	})
 	t.Run("a session with nothing to pay is paid", func(t *testing.T) {
 		evs, err := commerce.Map(stripeRaw(completed, mutate(t, completed, func(o map[string]any) {
 			o["payment_status"], o["amount_total"] = "no_payment_required", 0

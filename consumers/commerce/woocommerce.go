@@ -145,6 +145,7 @@ type wooOrder struct {
 
 type wooBilling struct {
 	Email string `json:"email"`
+	Phone string `json:"phone"`
 }
 
 type wooAddress struct {
@@ -200,7 +201,7 @@ func (o *wooOrder) canonical(source, status string) *Order {
 		})
 	}
 	// customer_id 0 is WooCommerce's guest: no customer id at all.
-	c := Customer{Email: o.Billing.Email}
+	c := Customer{Email: o.Billing.Email, Phone: o.Billing.Phone}
 	if o.CustomerID != "0" {
 		c.ID = string(o.CustomerID)
 	}

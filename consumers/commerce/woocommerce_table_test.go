@@ -204,7 +204,7 @@ func TestWooCommerceSubtotalAndUnitPrice(t *testing.T) {
 // is no address.
 func TestWooCommerceCustomerAndAddress(t *testing.T) {
 	_, o := wooMapOrder(t, "order.updated", wooOrder(t, map[string]any{"customer_id": 26}))
-	if o.Customer == nil || *o.Customer != (commerce.Customer{ID: "26", Email: "john.doe@example.com"}) {
+	if o.Customer == nil || *o.Customer != (commerce.Customer{ID: "26", Email: "john.doe@example.com", Phone: "(555) 555-5555"}) {
 		t.Errorf("customer %+v", o.Customer)
 	}
 	empty := map[string]any{"first_name": "", "last_name": "", "company": "", "address_1": "", "address_2": "",
