@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hookbridge/hookbridge/consumers/commerce"
+	"github.com/hookbridge/hookbridge/consumers/commerce/commercetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of consumers/commerce/testdata")
@@ -86,7 +87,7 @@ func checkGolden(t *testing.T, platform, name string, raw commerce.Raw) {
 		if !bytes.Equal(ev.Data(), data) || ev.Subject() != c.Subject || subject != commerce.Subject(c.Entity, c.Action, raw.Provider, raw.Source) {
 			t.Errorf("CloudEvent %s on %s does not carry %s.%s", ev, subject, c.Entity, c.Action)
 		}
-		validEvent(t, ev)
+		commercetest.CheckEvent(t, ev)
 	}
 	out, err := json.MarshalIndent(got, "", "  ")
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hookbridge/hookbridge/consumers"
 	"github.com/hookbridge/hookbridge/consumers/commerce"
+	"github.com/hookbridge/hookbridge/consumers/commerce/commercetest"
 	"github.com/hookbridge/hookbridge/internal/natstest"
 	"github.com/hookbridge/hookbridge/internal/sample"
 )
@@ -97,7 +98,7 @@ func TestNormaliser(t *testing.T) {
 		got.ev.Subject() != "1001" || got.ev.Extensions()[commerce.ExtRawID] != "d1" || got.msgID != got.ev.ID() {
 		t.Errorf("canonical event %s: %s", got.subject, got.ev)
 	}
-	validEvent(t, got.ev)
+	commercetest.CheckEvent(t, got.ev)
 
 	// The raw event again (a replay of WEBHOOKS, or a second normaliser):
 	// published again, stored once.

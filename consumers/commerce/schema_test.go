@@ -1,68 +1,17 @@
 package commerce_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/cloudevents/sdk-go/v2/event"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/hookbridge/hookbridge/consumers/commerce"
+	"github.com/hookbridge/hookbridge/consumers/commerce/commercetest"
 )
-
-var entities = []string{commerce.EntityOrder, commerce.EntityPayment, commerce.EntityRefund}
-
-// schemaFor compiles the shipped schema of entity, asserting formats
-// (date-time) as well as types.
-func schemaFor(t testing.TB, entity string) *jsonschema.Schema {
-	t.Helper()
-	raw, err := commerce.Schema(entity)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	url := commerce.DataSchema(entity)
-	if err := c.AddResource(url, doc); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Compile(url)
-	if err != nil {
-		t.Fatalf("%s: %v", entity, err)
-	}
-	return s
-}
-
-// validEvent checks a canonical CloudEvent against the contract: its
-// dataschema names a shipped schema, and its data validates against it.
-func validEvent(t testing.TB, ev event.Event) {
-	t.Helper()
-	entity, _, ok := strings.Cut(strings.TrimPrefix(ev.Type(), commerce.TypePrefix), ".")
-	if !ok || !slices.Contains(entities, entity) {
-		t.Fatalf("type %q names no entity", ev.Type())
-	}
-	if ev.DataSchema() != commerce.DataSchema(entity) {
-		t.Errorf("dataschema %q, want %q", ev.DataSchema(), commerce.DataSchema(entity))
-	}
-	if ev.DataContentType() != event.ApplicationJSON {
-		t.Errorf("datacontenttype %q", ev.DataContentType())
-	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(ev.Data()))
-	if err != nil {
-		t.Fatalf("data is not JSON: %v", err)
-	}
-	if err := schemaFor(t, entity).Validate(doc); err != nil {
-		t.Errorf("%s data does not validate: %v\n%s", entity, err, ev.Data())
-	}
-}
 
 func rawEvent() commerce.Raw {
 	return commerce.Raw{
@@ -104,7 +53,7 @@ func TestModelValidatesAgainstSchemas(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		validEvent(t, ev)
+		commercetest.CheckEvent(t, ev)
 	}
 }
 
@@ -112,7 +61,7 @@ func TestModelValidatesAgainstSchemas(t *testing.T) {
 // a thousands separator, a lower-case currency, a missing id, a field no
 // version defines, a status outside the model's.
 func TestSchemasRefuse(t *testing.T) {
-	order := schemaFor(t, commerce.EntityOrder)
+	order := commercetest.Schema(t, commerce.EntityOrder)
 	for name, doc := range map[string]string{
 		"float money":      `{"id":"1","platform":"shopify","source":"s","line_items":[],"total":24.5}`,
 		"grouped money":    `{"id":"1","platform":"shopify","source":"s","line_items":[],"total":"1,024.00"}`,
