@@ -1,9 +1,14 @@
 package commerce_test
 
 import (
+	"context"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/hookbridge/hookbridge/consumers/commerce"
+	"github.com/hookbridge/hookbridge/internal/sample"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // benchCases are one platform fixture each, of the kinds a shop sends most:
@@ -75,5 +80,73 @@ func BenchmarkEvent(b *testing.B) {
 			}
 			reportEvents(b, len(cs))
 		})
+	}
+}
+
+// BenchmarkNormaliser measures the whole normaliser on a real server: b.N
+// raw events of the bridge's sample mix (a Shopify order, a WooCommerce
+// order in processing, a Stripe payment) wait on WEBHOOKS, and one
+// normaliser with the default config turns them all into canonical events:
+// fetch, decode, map, publish and PubAck, ack. raw/s is what it gets
+// through, to set beside the bridge's deliveries/s.
+func BenchmarkNormaliser(b *testing.B) {
+	js := startWebhooks(b)
+	ctx := b.Context()
+	kinds := []struct{ provider, source, typ, event string }{
+		{"shopify", "acme-shop", "com.shopify.orders.create", "orders/create"},
+		{"woocommerce", "acme-woo", "com.woocommerce.order.created", "order.created"},
+		{"stripe", "billing", "com.stripe.payment_intent.succeeded", "payment_intent.succeeded"},
+	}
+	var pending []jetstream.PubAckFuture
+	for i := range b.N {
+		k := kinds[i%len(kinds)]
+		id := fmt.Sprintf("bench-%d", i)
+		body, _, err := sample.Delivery(k.provider, sample.Locators{}, k.event, id, time.Now())
+		if err != nil {
+			b.Fatal(err)
+		}
+		f, err := js.PublishMsgAsync(rawMsg(b, k.provider, k.source, k.source+":"+id, id, k.typ, body))
+		if err != nil {
+			b.Fatal(err)
+		}
+		pending = append(pending, f)
+	}
+	for _, f := range pending {
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			b.Fatal(err)
+		}
+	}
+	n, err := commerce.New(js, commerce.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	b.ResetTimer()
+	done := make(chan error, 1)
+	go func() { done <- n.Run(runCtx) }()
+	for {
+		c, err := js.Consumer(ctx, "WEBHOOKS", commerce.DefaultName)
+		if err == nil {
+			info, err := c.Info(ctx)
+			if err == nil && info.NumPending == 0 && info.NumAckPending == 0 && info.Delivered.Stream >= uint64(b.N) {
+				break
+			}
+		}
+		select {
+		case err := <-done:
+			b.Fatalf("normaliser stopped: %v", err)
+		case <-time.After(5 * time.Millisecond): // poll interval
+		}
+	}
+	b.StopTimer()
+	if s := b.Elapsed().Seconds(); s > 0 {
+		b.ReportMetric(float64(b.N)/s, "raw/s")
+	}
+	stop()
+	if err := <-done; err != nil {
+		b.Fatal(err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -32,7 +33,15 @@ func rawShopifyAs(t *testing.T, js jetstream.JetStream, msgID, id, topic string,
 
 // rawPublish stores a raw event of provider's source on WEBHOOKS as the
 // bridge would: typ is its CloudEvent type.
-func rawPublish(t *testing.T, js jetstream.JetStream, provider, source, msgID, id, typ string, body []byte) {
+func rawPublish(t testing.TB, js jetstream.JetStream, provider, source, msgID, id, typ string, body []byte) {
+	t.Helper()
+	if _, err := js.PublishMsg(context.Background(), rawMsg(t, provider, source, msgID, id, typ, body)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// rawMsg is a raw event as the bridge publishes it on WEBHOOKS.
+func rawMsg(t testing.TB, provider, source, msgID, id, typ string, body []byte) *nats.Msg {
 	t.Helper()
 	ev := event.New()
 	ev.SetID(id)
@@ -48,9 +57,8 @@ func rawPublish(t *testing.T, js jetstream.JetStream, provider, source, msgID, i
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := js.PublishMsg(context.Background(), msg, jetstream.WithMsgID(msgID)); err != nil {
-		t.Fatal(err)
-	}
+	msg.Header.Set(jetstream.MsgIDHeader, msgID)
+	return msg
 }
 
 // The normaliser end to end on a real server: a raw order becomes one
@@ -203,11 +211,7 @@ func TestNormaliserHashesOnce(t *testing.T) {
 // runs a normaliser of cfg on it until the test ends.
 func runNormaliser(t *testing.T, cfg commerce.Config) jetstream.JetStream {
 	t.Helper()
-	ns := natstest.Start(t)
-	_, js := ns.Connect(t)
-	if _, err := js.CreateStream(t.Context(), jetstream.StreamConfig{Name: "WEBHOOKS", Subjects: []string{"webhooks.>"}, Duplicates: time.Hour}); err != nil {
-		t.Fatal(err)
-	}
+	js := startWebhooks(t)
 	n, err := commerce.New(js, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -255,4 +259,15 @@ func TestCreateStream(t *testing.T) {
 	if info, err := s.Info(ctx); err != nil || info.Config.Duplicates != time.Hour || info.Config.MaxAge != 48*time.Hour {
 		t.Errorf("operator's settings changed: %+v, %v", info.Config, err)
 	}
+}
+
+// startWebhooks starts a server with a WEBHOOKS stream like the bridge's.
+func startWebhooks(t testing.TB) jetstream.JetStream {
+	t.Helper()
+	ns := natstest.Start(t)
+	_, js := ns.Connect(t)
+	if _, err := js.CreateStream(t.Context(), jetstream.StreamConfig{Name: "WEBHOOKS", Subjects: []string{"webhooks.>"}, Duplicates: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	return js
 }
