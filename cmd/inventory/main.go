@@ -1,6 +1,7 @@
 // Command inventory is hookbridge's sample inventory consumer: it reserves
-// stock when Shopify or WooCommerce orders are created and releases it when
-// they are cancelled or refunded, keeps the stock in the JetStream KV bucket
+// stock when orders are created and releases it when they are cancelled or
+// refunded, from the canonical order events on the COMMERCE stream (any
+// platform the normaliser maps), keeps the stock in the JetStream KV bucket
 // "inventory", publishes backorders on the INVENTORY_EVENTS stream, and
 // serves the stock over HTTP.
 //

@@ -18,6 +18,7 @@ import (
 
 	"github.com/hookbridge/hookbridge/cmd/internal/service"
 	"github.com/hookbridge/hookbridge/consumers"
+	"github.com/hookbridge/hookbridge/consumers/commerce"
 	"github.com/hookbridge/hookbridge/consumers/inventory"
 	"github.com/hookbridge/hookbridge/internal/logtest"
 	"github.com/hookbridge/hookbridge/internal/natstest"
@@ -85,9 +86,11 @@ func TestReadSeed(t *testing.T) {
 }
 
 // TestRun runs the program against an embedded server holding hookbridge's
-// WEBHOOKS stream, sends it the order `hookbridge send acme-shop` sends, and
-// reads the stock back over HTTP; an unusable order goes to the dead
-// letters. Then it stops the program.
+// WEBHOOKS stream, then a real normaliser beside it, as `hookbridge
+// normalise` would run; stores the order `hookbridge send acme-shop` sends
+// on WEBHOOKS as the bridge does, and reads the stock back over HTTP; an
+// order that inventory cannot account for goes to its dead letters. Then
+// it stops the program.
 func TestRun(t *testing.T) {
 	ns := natstest.Start(t)
 	_, js := ns.Connect(t)
@@ -134,51 +137,44 @@ func TestRun(t *testing.T) {
 		t.Fatalf("seeded stock: %d %+v", code, st)
 	}
 
-	// What hookbridge publishes for `hookbridge send acme-shop`, twice
-	// under two ids (a second webhook subscription).
+	// The program started before any normaliser: it made COMMERCE, which
+	// the normaliser now starting takes over.
+	if _, err := js.Stream(ctx, commerce.Stream); err != nil {
+		t.Fatalf("stream %s before any normaliser: %v", commerce.Stream, err)
+	}
+	normalise(t, js)
+
+	// What hookbridge stores for `hookbridge send acme-shop`, twice under
+	// two ids (a second webhook subscription).
 	body, hdr, err := sample.Delivery("shopify", sample.Locators{}, "", "demo-1", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
+	shop := hdr.Get("X-Shopify-Shop-Domain")
 	for _, id := range []string{"demo-1", "demo-1-again"} {
-		ev := event.New()
-		ev.SetID(id)
-		ev.SetType("com.shopify.orders.create")
-		ev.SetSource(hdr.Get("X-Shopify-Shop-Domain"))
-		_ = ev.SetData(event.ApplicationJSON, body)
-		if _, err := consumers.PublishEvent(ctx, js, "webhooks.shopify.acme-shop.orders.create", ev); err != nil {
-			t.Fatal(err)
-		}
+		publishRaw(t, js, id, shop, body)
 	}
 	natstest.Eventually(t, natstest.Patience, "the reservation", func() bool {
 		st, _ := stock("HB-MUG-01")
 		return st.Reserved > 0
 	})
 
-	// An unusable order is dead-lettered, not retried.
-	bad := event.New()
-	bad.SetID("bad-1")
-	bad.SetType("com.shopify.orders.create")
-	bad.SetSource("hookbridge-dev.myshopify.com")
-	_ = bad.SetData(event.ApplicationJSON, []byte(`{"line_items":[]}`))
-	if _, err := consumers.PublishEvent(ctx, js, "webhooks.shopify.acme-shop.orders.create", bad); err != nil {
-		t.Fatal(err)
-	}
+	// An order the normaliser passes on but inventory cannot account for
+	// (a quantity past its bound) is dead-lettered, not retried; the dead
+	// letter leads back to the delivery.
+	publishRaw(t, js, "bad-1", shop, []byte(`{"id":4242,"currency":"USD","line_items":[{"sku":"HB-MUG-01","quantity":9000000000}]}`))
 	natstest.Eventually(t, natstest.Patience, "the dead letter", func() bool {
 		s, err := js.Stream(ctx, "DEADLETTER")
 		if err != nil {
 			return false
 		}
 		m, err := s.GetLastMsgForSubject(ctx, "deadletter.inventory")
-		return err == nil && m.Header.Get("ce-id") == "bad-1"
+		return err == nil && m.Header.Get("ce-rawid") == "bad-1"
 	})
+	// The normaliser first, so that every canonical event is stored before
+	// inventory's consumer is asked.
 	natstest.Eventually(t, natstest.Patience, "every message settled", func() bool {
-		c, err := js.Consumer(ctx, "WEBHOOKS", "inventory")
-		if err != nil {
-			return false
-		}
-		info, err := c.Info(ctx)
-		return err == nil && info.NumPending == 0 && info.NumAckPending == 0
+		return settled(ctx, js, "WEBHOOKS", commerce.DefaultName) && settled(ctx, js, commerce.Stream, "inventory")
 	})
 	if st, _ := stock("HB-MUG-01"); st.Available != 98 || st.Orders != 1 {
 		t.Errorf("after the order, twice: %+v, want 98 available, 1 order", st)
@@ -207,4 +203,55 @@ func TestRun(t *testing.T) {
 		resp.Body.Close()
 		t.Error("the read path still serves after shutdown")
 	}
+}
+
+// normalise runs a real normaliser on js until the test ends.
+func normalise(t *testing.T, js jetstream.JetStream) {
+	t.Helper()
+	n, err := commerce.New(js, commerce.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
+}
+
+// publishRaw stores a Shopify orders/create delivery of shop on WEBHOOKS as
+// the bridge does for the source acme-shop: in CloudEvents binary mode on
+// the source's subject, with Nats-Msg-Id "<source>:<delivery id>".
+func publishRaw(t *testing.T, js jetstream.JetStream, id, shop string, body []byte) {
+	t.Helper()
+	ev := event.New()
+	ev.SetID(id)
+	ev.SetType("com.shopify.orders.create")
+	ev.SetSource(shop)
+	ev.SetTime(time.Now())
+	if err := ev.SetData(event.ApplicationJSON, body); err != nil {
+		t.Fatal(err)
+	}
+	msg, err := consumers.EncodeEvent(t.Context(), "webhooks.shopify.acme-shop.orders.create", ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.PublishMsg(t.Context(), msg, jetstream.WithMsgID("acme-shop:"+id)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// settled tells whether the durable consumer name on stream has handed out
+// and had settled every message.
+func settled(ctx context.Context, js jetstream.JetStream, stream, name string) bool {
+	c, err := js.Consumer(ctx, stream, name)
+	if err != nil {
+		return false
+	}
+	info, err := c.Info(ctx)
+	return err == nil && info.NumPending == 0 && info.NumAckPending == 0
 }

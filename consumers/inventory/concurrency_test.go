@@ -72,10 +72,10 @@ func TestConcurrentOrdersAndReplays(t *testing.T) {
 		mugs += 1 + i%3
 		body := hotOrder(i)
 		id := fmt.Sprintf("evt-%d", i)
-		events = append(events,
-			newEvent(t, shopifyCreate, shop, id, body),
-			newEvent(t, shopifyCreate, shop, id, body),         // redelivery
-			newEvent(t, shopifyCreate, shop, id+"-sub2", body), // second subscription
+		events = slices.Concat(events,
+			canonical(t, shopifyCreate, shop, id, body),
+			canonical(t, shopifyCreate, shop, id, body),         // redelivery
+			canonical(t, shopifyCreate, shop, id+"-sub2", body), // second subscription
 		)
 	}
 	e.runAll(t, events)
@@ -103,15 +103,15 @@ func TestConcurrentOrdersWithCancels(t *testing.T) {
 	for i := range hotOrders {
 		body := hotOrder(i)
 		id := fmt.Sprintf("evt-%d", i)
-		events = append(events,
-			newEvent(t, shopifyCreate, shop, id, body),
-			newEvent(t, shopifyCreate, shop, id, body),
-			newEvent(t, shopifyCreate, shop, id+"-sub2", body),
+		events = slices.Concat(events,
+			canonical(t, shopifyCreate, shop, id, body),
+			canonical(t, shopifyCreate, shop, id, body),
+			canonical(t, shopifyCreate, shop, id+"-sub2", body),
 		)
 		if i%2 == 0 {
-			events = append(events,
-				newEvent(t, shopifyCancel, shop, id+"-cancel", body),
-				newEvent(t, shopifyCancel, shop, id+"-cancel-sub2", body),
+			events = slices.Concat(events,
+				canonical(t, shopifyCancel, shop, id+"-cancel", body),
+				canonical(t, shopifyCancel, shop, id+"-cancel-sub2", body),
 			)
 			continue
 		}
@@ -133,9 +133,9 @@ func TestConcurrentOversell(t *testing.T) {
 	for i := range 30 {
 		body := shopifyOrder(2000+i, "HB-MUG-01", 1)
 		id := fmt.Sprintf("evt-%d", i)
-		events = append(events,
-			newEvent(t, shopifyCreate, shop, id, body),
-			newEvent(t, shopifyCreate, shop, id+"-sub2", body),
+		events = slices.Concat(events,
+			canonical(t, shopifyCreate, shop, id, body),
+			canonical(t, shopifyCreate, shop, id+"-sub2", body),
 		)
 	}
 	e.runAll(t, events)

@@ -2,8 +2,6 @@ package inventory
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/cloudevents/sdk-go/v2/event"
@@ -37,20 +35,14 @@ func newCrashEnv(t *testing.T, seed map[string]int) crashEnv {
 	return crashEnv{s, js}
 }
 
-func crashEvent(t *testing.T, ceType, file, id string) event.Event {
+// crashEvent is the one canonical event a raw Shopify delivery means.
+func crashEvent(t *testing.T, rawType, file, id string) event.Event {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", file))
-	if err != nil {
-		t.Fatal(err)
+	evs := rawFixture(t, rawType, file, shop, id)
+	if len(evs) != 1 {
+		t.Fatalf("%s: %d canonical events, want 1", rawType, len(evs))
 	}
-	ev := event.New()
-	ev.SetID(id)
-	ev.SetType(ceType)
-	ev.SetSource(shop)
-	if err := ev.SetData(event.ApplicationJSON, data); err != nil {
-		t.Fatal(err)
-	}
-	return ev
+	return evs[0]
 }
 
 func (c crashEnv) resolve(t *testing.T, ev event.Event) order {

@@ -1,24 +1,52 @@
 // Package inventory is hookbridge's sample inventory consumer: it reserves
 // stock when an order is created and releases it when the order is cancelled
-// or refunded, for Shopify and WooCommerce, with JetStream KV as its only
-// store.
+// or refunded, from the canonical commerce events on the COMMERCE stream
+// (see consumers/commerce), whatever the platform, with JetStream KV as its
+// only store. It knows no platform: a platform the normaliser maps is a
+// platform it serves.
 //
 // # Events
 //
-//	com.shopify.orders.create          reserve
-//	com.shopify.orders.cancelled       release
-//	com.woocommerce.order.created      reserve (release if created cancelled or refunded)
-//	com.woocommerce.order.updated      release if the status is cancelled or refunded, else ignore
+// It consumes commerce.order.> on COMMERCE and reads each order event's
+// action (from the CloudEvent type com.hookbridge.commerce.order.<action>)
+// and the order's status (from its data):
 //
-// Quantities come from the platform's own payload (line_items[].sku and
-// .quantity in both Shopify's REST Order and WooCommerce's REST v3 order),
-// summed per SKU. Lines without a SKU are skipped and logged. Other event
-// types are acknowledged and ignored. A body that is not such an order, or
-// has no order id, is ErrBadPayload, wrapped in consumers.Permanent: it goes
-// to the dead letters. An order is identified by its order key, a hash of
-// platform, shop (the CloudEvent source, normalised) and the platform's order
-// id: never by the CloudEvent id, which differs when one order reaches us
-// through two webhook subscriptions.
+//	action                           status                effect
+//	cancelled, refunded              any                   release
+//	any                              cancelled, refunded   release
+//	created                          any other             reserve
+//	updated, paid, fulfilled, other  any other             ignore (acknowledged)
+//
+// So an order created already cancelled or refunded (an import, a shop's
+// own order) releases, which leaves a tombstone. And an order.updated (or
+// .paid, .fulfilled) whose status is refunded releases, as an
+// order.refunded would: that is intended, since a platform whose refund
+// events carry only the refund reports a full refund only that way, on the
+// order's update. A partial refund (status partially_refunded) changes
+// nothing.
+//
+// Quantities come from the order's line_items (sku and quantity), summed
+// per SKU. Lines without a SKU are skipped and logged; an order without
+// lines (a payment platform's checkout) reserves nothing. The data of an
+// order event that is not a canonical order (commerce.Order as JSON), or
+// has no id or platform, or an event without source, is ErrBadPayload,
+// wrapped in consumers.Permanent: it goes to the dead letters. An order is
+// identified by its order key, a hash of its platform, its shop (the
+// CloudEvent source, normalised) and its platform id: never by the
+// CloudEvent id, which differs when one order reaches us through two
+// webhook subscriptions, or as several events of one delivery.
+//
+// # Ordering
+//
+// Platforms deliver out of order: an update or a cancel can arrive before
+// the create. The canonical contract's answer is to keep the state with the
+// newest updated_at; this service does not need it, because its order
+// record only moves forward, none -> reserved -> released, released is
+// final, and a cancel seen first leaves a tombstone (a released record
+// whose create, when it comes, changes nothing). Each event moves the
+// record at most one step in that one direction, so the order in which an
+// order's events arrive does not change its end state: that is the
+// service's ordering rule.
 //
 // # Store
 //
@@ -83,8 +111,8 @@
 //
 // # Limits
 //
-//   - Released is final: a WooCommerce order moved back from cancelled to
-//     processing is not reserved again.
+//   - Released is final: an order that a shop moves back from cancelled to
+//     paid is not reserved again.
 //   - Nothing here removes a reservation except a cancel or refund: there is
 //     no fulfilment step, so a SKU's value grows by about 40 bytes per open
 //     order (under the server's 1 MiB max_payload: about 25,000 open orders

@@ -9,6 +9,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/hookbridge/hookbridge/consumers/commerce"
 	"github.com/hookbridge/hookbridge/consumers/inventory"
 	"github.com/hookbridge/hookbridge/internal/natsserver"
 )
@@ -42,13 +43,15 @@ func Example() {
 		return
 	}
 
-	// What consumers.Run hands the handler for a Shopify orders/create.
+	// What consumers.Run hands the handler for a canonical order.created,
+	// here the normaliser's event for a Shopify orders/create.
 	ev := event.New()
-	ev.SetID("98880550-7158-44d4-b7cd-2c97c8a091b5") // X-Shopify-Event-Id
-	ev.SetType("com.shopify.orders.create")
+	ev.SetID("4b1f3c5a9e0d2b7c8a6f1e3d5c7b9a0f")
+	ev.SetType(commerce.Type(commerce.EntityOrder, commerce.ActionCreated)) // com.hookbridge.commerce.order.created
 	ev.SetSource("acme.myshopify.com")
 	ev.SetSubject("820982911946154508")
-	_ = ev.SetData(event.ApplicationJSON, []byte(`{"id":820982911946154508,"line_items":[{"sku":"HB-MUG-01","quantity":2}]}`))
+	_ = ev.SetData(event.ApplicationJSON, []byte(`{"id":"820982911946154508","platform":"shopify","source":"acme-shop",`+
+		`"status":"paid","line_items":[{"sku":"HB-MUG-01","quantity":2}]}`))
 
 	// Applying it twice (a redelivery) reserves once.
 	for range 2 {

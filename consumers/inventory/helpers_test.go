@@ -2,9 +2,11 @@ package inventory_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/hookbridge/hookbridge/consumers"
+	"github.com/hookbridge/hookbridge/consumers/commerce"
 	"github.com/hookbridge/hookbridge/consumers/inventory"
 	"github.com/hookbridge/hookbridge/internal/natstest"
 )
@@ -20,6 +23,8 @@ const (
 	shop = "acme.myshopify.com"
 	site = "https://shop.example.test/"
 
+	// The raw types of the platform deliveries the tests start from; the
+	// service sees only the canonical events the normaliser makes of them.
 	shopifyCreate   = "com.shopify.orders.create"
 	shopifyCancel   = "com.shopify.orders.cancelled"
 	wooCreated      = "com.woocommerce.order.created"
@@ -68,9 +73,9 @@ func (e env) another(t *testing.T) *inventory.Service {
 	return svc
 }
 
-// newEvent builds a CloudEvent as hookbridge publishes it and passes it
+// newEvent builds a CloudEvent as it is stored on subject and passes it
 // through the wire codec, so the handler sees what consumers.Run hands it.
-func newEvent(t testing.TB, ceType, source, id string, data []byte) event.Event {
+func newEvent(t testing.TB, subject, ceType, source, id string, data []byte) event.Event {
 	t.Helper()
 	ev := event.New()
 	ev.SetID(id)
@@ -80,7 +85,13 @@ func newEvent(t testing.TB, ceType, source, id string, data []byte) event.Event 
 	if err := ev.SetData(event.ApplicationJSON, data); err != nil {
 		t.Fatal(err)
 	}
-	msg, err := consumers.EncodeEvent(context.Background(), "webhooks.test", ev)
+	return delivered(t, subject, ev)
+}
+
+// delivered is ev after the wire codec: stored on subject, then read.
+func delivered(t testing.TB, subject string, ev event.Event) event.Event {
+	t.Helper()
+	msg, err := consumers.EncodeEvent(context.Background(), subject, ev)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,6 +100,36 @@ func newEvent(t testing.TB, ceType, source, id string, data []byte) event.Event 
 		t.Fatal(err)
 	}
 	return got
+}
+
+// canonical is what the service receives for one raw platform delivery:
+// the canonical events the normaliser publishes for it (none, one or
+// several), each through the wire codec. rawType is the delivery's
+// CloudEvent type (com.shopify.orders.create), source the shop, id the
+// delivery's id.
+func canonical(t testing.TB, rawType, source, id string, data []byte) []event.Event {
+	t.Helper()
+	provider, _, _ := strings.Cut(strings.TrimPrefix(rawType, "com."), ".")
+	out, err := commerce.Events(commerce.Raw{
+		Provider: provider, Source: "acme-shop", ID: id, Type: rawType, EvSource: source,
+		Time: time.Date(2025, 11, 3, 15, 41, 7, 0, time.UTC), Data: data,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := make([]event.Event, len(out))
+	for i, p := range out {
+		evs[i] = delivered(t, p.Subject, p.Event)
+	}
+	return evs
+}
+
+// orderEvent is a canonical order event carrying data as it is: what no
+// normaliser would write, for the cases that must be refused.
+func orderEvent(t testing.TB, action, id string, data []byte) event.Event {
+	t.Helper()
+	return newEvent(t, commerce.Subject(commerce.EntityOrder, action, "test", "acme-shop"),
+		commerce.Type(commerce.EntityOrder, action), shop, id, data)
 }
 
 func fixture(t testing.TB, name string) []byte {
@@ -100,9 +141,10 @@ func fixture(t testing.TB, name string) []byte {
 	return b
 }
 
-func fixtureEvent(t testing.TB, name, ceType, source, id string) event.Event {
+// fixtureEvents is canonical for the raw delivery in testdata/name.
+func fixtureEvents(t testing.TB, name, rawType, source, id string) []event.Event {
 	t.Helper()
-	return newEvent(t, ceType, source, id, fixture(t, name))
+	return canonical(t, rawType, source, id, fixture(t, name))
 }
 
 // shopifyOrder is a small orders/create (or cancelled) body.
@@ -117,10 +159,13 @@ func shopifyOrder(id int, lines ...any) []byte {
 	return fmt.Appendf(nil, `{"id":%d,"financial_status":"paid","line_items":[%s]}`, id, items)
 }
 
-func (e env) handle(t testing.TB, ev event.Event) {
+// handle hands each event to the service, in order, and fails on an error.
+func (e env) handle(t testing.TB, evs ...event.Event) {
 	t.Helper()
-	if err := e.svc.Handle(t.Context(), ev); err != nil {
-		t.Fatalf("Handle(%s %s): %v", ev.Type(), ev.ID(), err)
+	for _, ev := range evs {
+		if err := e.svc.Handle(t.Context(), ev); err != nil {
+			t.Fatalf("Handle(%s %s): %v", ev.Type(), ev.ID(), err)
+		}
 	}
 }
 
@@ -160,4 +205,27 @@ func (e env) keys(t testing.TB) []string {
 		t.Fatal(err)
 	}
 	return keys
+}
+
+// wantRecord asserts that the bucket holds one order record, in state.
+func (e env) wantRecord(t testing.TB, state string) {
+	t.Helper()
+	var records []string
+	for _, k := range e.keys(t) {
+		if !strings.HasPrefix(k, "order.") {
+			continue
+		}
+		entry, err := e.kv.Get(t.Context(), k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r struct{ State string }
+		if err := json.Unmarshal(entry.Value(), &r); err != nil {
+			t.Fatal(err)
+		}
+		records = append(records, r.State)
+	}
+	if len(records) != 1 || records[0] != state {
+		t.Errorf("order records in states %v, want one %s", records, state)
+	}
 }

@@ -11,7 +11,7 @@ import (
 
 func TestReadPath(t *testing.T) {
 	e := newEnv(t, map[string]int{"HB-MUG-01": 100, "Mug Blue/L": 7})
-	e.handle(t, newEvent(t, shopifyCreate, shop, "1", shopifyOrder(1, "HB-MUG-01", 2)))
+	e.handle(t, canonical(t, shopifyCreate, shop, "1", shopifyOrder(1, "HB-MUG-01", 2))...)
 	srv := httptest.NewServer(e.svc.Handler())
 	t.Cleanup(srv.Close)
 

@@ -2,25 +2,31 @@ package inventory_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/hookbridge/hookbridge/consumers"
+	"github.com/hookbridge/hookbridge/consumers/commerce"
 	"github.com/hookbridge/hookbridge/consumers/inventory"
+	"github.com/hookbridge/hookbridge/internal/sample"
 )
 
 func TestShopifyReserveAndRelease(t *testing.T) {
 	e := newEnv(t, map[string]int{"HB-MUG-01": 100, "HB-TEE-BLK-M": 10})
 
-	e.handle(t, fixtureEvent(t, "orders-create.json", shopifyCreate, shop, "evt-create"))
+	e.handle(t, fixtureEvents(t, "orders-create.json", shopifyCreate, shop, "evt-create")...)
 	// The gift wrapping line has no SKU: skipped, the rest counts.
 	e.want(t, map[string]int{"HB-MUG-01": 98, "HB-TEE-BLK-M": 9})
 	if st, _ := e.svc.Stock(t.Context(), "HB-MUG-01"); st.OnHand != 100 || st.Reserved != 2 || st.Orders != 1 {
 		t.Errorf("HB-MUG-01 = %+v", st)
 	}
 
-	e.handle(t, fixtureEvent(t, "orders-cancelled.json", shopifyCancel, shop, "evt-cancel"))
+	e.handle(t, fixtureEvents(t, "orders-cancelled.json", shopifyCancel, shop, "evt-cancel")...)
 	e.want(t, map[string]int{"HB-MUG-01": 100, "HB-TEE-BLK-M": 10})
 	if st, _ := e.svc.Stock(t.Context(), "HB-MUG-01"); st.Reserved != 0 || st.Orders != 0 {
 		t.Errorf("after cancel HB-MUG-01 = %+v", st)
@@ -35,17 +41,112 @@ func TestWooCommerceReserveAndRelease(t *testing.T) {
 		t.Run(release, func(t *testing.T) {
 			e := newEnv(t, map[string]int{"HB-MUG-01": 100, "HB-CAP-NVY": 5})
 
-			e.handle(t, fixtureEvent(t, "order-created.json", wooCreated, site, "1-created"))
+			e.handle(t, fixtureEvents(t, "order-created.json", wooCreated, site, "1-created")...)
 			e.want(t, map[string]int{"HB-MUG-01": 97, "HB-CAP-NVY": 4})
 
 			// An update that is not about stock changes nothing.
-			e.handle(t, fixtureEvent(t, "order-updated-processing.json", wooUpdated, site, "1-processing"))
+			e.handle(t, fixtureEvents(t, "order-updated-processing.json", wooUpdated, site, "1-processing")...)
 			e.want(t, map[string]int{"HB-MUG-01": 97, "HB-CAP-NVY": 4})
 
 			// The same site spelled without the trailing slash is the same shop.
-			e.handle(t, fixtureEvent(t, release, wooUpdated, strings.TrimSuffix(site, "/"), "1-released"))
+			e.handle(t, fixtureEvents(t, release, wooUpdated, strings.TrimSuffix(site, "/"), "1-released")...)
 			e.want(t, map[string]int{"HB-MUG-01": 100, "HB-CAP-NVY": 5})
 		})
+	}
+}
+
+// An order reads the same from every platform: Shopify's and
+// WooCommerce's own deliveries of an order's life, through the normaliser,
+// reserve exactly the lines that have a SKU at the create, change nothing
+// in between, release all of it at the cancel, and ignore a late replay of
+// the create.
+func TestPlatformsAlike(t *testing.T) {
+	seed := map[string]int{"HB-MUG-01": 100, "HB-TEE-BLK-M": 10, "HB-CAP-NVY": 5}
+	type raw struct{ typ, file, source string }
+	for _, p := range []struct {
+		name     string
+		create   raw
+		between  []raw
+		cancel   raw
+		reserved map[string]int
+	}{
+		{"shopify", raw{shopifyCreate, "orders-create.json", shop},
+			[]raw{{"com.shopify.orders.updated", "orders-create.json", shop}, {"com.shopify.orders.paid", "orders-create.json", shop}},
+			raw{shopifyCancel, "orders-cancelled.json", shop},
+			map[string]int{"HB-MUG-01": 98, "HB-TEE-BLK-M": 9, "HB-CAP-NVY": 5}},
+		{"woocommerce", raw{wooCreated, "order-created.json", site},
+			[]raw{{wooUpdated, "order-updated-processing.json", site}},
+			raw{wooUpdated, "order-updated-cancelled.json", site},
+			map[string]int{"HB-MUG-01": 97, "HB-TEE-BLK-M": 10, "HB-CAP-NVY": 4}},
+	} {
+		t.Run(p.name, func(t *testing.T) {
+			e := newEnv(t, seed)
+			events := func(r raw, id string) []event.Event { return fixtureEvents(t, r.file, r.typ, r.source, id) }
+
+			e.handle(t, events(p.create, "create")...)
+			e.want(t, p.reserved)
+			for i, r := range p.between {
+				e.handle(t, events(r, fmt.Sprint("between-", i))...)
+			}
+			e.want(t, p.reserved)
+			if st, _ := e.svc.Stock(t.Context(), "HB-MUG-01"); st.Orders != 1 {
+				t.Errorf("HB-MUG-01 held by %d orders, want 1", st.Orders)
+			}
+
+			e.handle(t, events(p.cancel, "cancel")...)
+			e.want(t, seed)
+			e.handle(t, events(p.create, "create-replayed")...)
+			e.want(t, seed)
+			if st, _ := e.svc.Stock(t.Context(), "HB-MUG-01"); st.Orders != 0 {
+				t.Errorf("HB-MUG-01 held by %d orders after the cancel, want 0", st.Orders)
+			}
+			if n := e.backorders(t); n != 0 {
+				t.Errorf("%d backorder events, want 0", n)
+			}
+			e.wantRecord(t, "released")
+		})
+	}
+}
+
+// A WooCommerce order created already cancelled (an import, a shop's own
+// order) never holds stock, not even between its order.created and its
+// order.cancelled: no backorder for the units it lacks, no SKU created for
+// it. It leaves a tombstone: the order's create, sent later, cannot reserve.
+func TestCreatedCancelledLeavesTombstone(t *testing.T) {
+	seed := map[string]int{"HB-MUG-01": 1} // the order wants 3, and 1 HB-CAP-NVY
+	e := newEnv(t, seed)
+	e.handle(t, fixtureEvents(t, "order-updated-cancelled.json", wooCreated, site, "w-1")...)
+	e.wantRecord(t, "released")
+	e.handle(t, fixtureEvents(t, "order-created.json", wooCreated, site, "w-2")...)
+	e.handle(t, fixtureEvents(t, "order-updated-processing.json", wooUpdated, site, "w-3")...)
+	e.want(t, seed)
+	e.wantRecord(t, "released")
+	if n := e.backorders(t); n != 0 {
+		t.Errorf("%d backorder events, want 0", n)
+	}
+	if _, err := e.svc.Stock(t.Context(), "HB-CAP-NVY"); !errors.Is(err, inventory.ErrUnknownSKU) {
+		t.Errorf("HB-CAP-NVY: %v, want ErrUnknownSKU", err)
+	}
+}
+
+// A payment platform's checkout has no lines: its order.created reserves
+// nothing and fails nothing, and still leaves its order record.
+func TestOrderWithoutLines(t *testing.T) {
+	e := newEnv(t, map[string]int{"HB-MUG-01": 100})
+	body, _, err := sample.Delivery("stripe", sample.Locators{}, "checkout.session.completed", "cs-1", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := canonical(t, "com.stripe.checkout.session.completed", "/stripe/billing", "evt_cs-1", body)
+	if len(evs) == 0 || evs[0].Type() != commerce.Type(commerce.EntityOrder, commerce.ActionCreated) {
+		t.Fatalf("canonical events %v, want an order.created first", evs)
+	}
+	e.handle(t, evs...)
+	e.handle(t, evs...) // a redelivery
+	e.want(t, map[string]int{"HB-MUG-01": 100})
+	e.wantRecord(t, "reserved")
+	if keys := e.keys(t); len(keys) != 2 {
+		t.Errorf("keys %v, want the SKU and one order record", keys)
 	}
 }
 
@@ -53,27 +154,40 @@ func TestWooCommerceReserveAndRelease(t *testing.T) {
 // order id are different orders.
 func TestSameOrderIDInTwoShops(t *testing.T) {
 	e := newEnv(t, map[string]int{"HB-MUG-01": 10})
-	e.handle(t, newEvent(t, shopifyCreate, "a.myshopify.com", "1", shopifyOrder(7, "HB-MUG-01", 1)))
-	e.handle(t, newEvent(t, shopifyCreate, "b.myshopify.com", "2", shopifyOrder(7, "HB-MUG-01", 2)))
-	e.handle(t, newEvent(t, wooCreated, site, "3", []byte(`{"id":7,"status":"processing","line_items":[{"sku":"HB-MUG-01","quantity":4}]}`)))
+	e.handle(t, canonical(t, shopifyCreate, "a.myshopify.com", "1", shopifyOrder(7, "HB-MUG-01", 1))...)
+	e.handle(t, canonical(t, shopifyCreate, "b.myshopify.com", "2", shopifyOrder(7, "HB-MUG-01", 2))...)
+	e.handle(t, canonical(t, wooCreated, site, "3", []byte(`{"id":7,"status":"processing","line_items":[{"sku":"HB-MUG-01","quantity":4}]}`))...)
 	e.want(t, map[string]int{"HB-MUG-01": 3})
 }
 
+// Only order events are about stock, and of those only the ones that
+// create, cancel or refund an order: an update, a payment or a fulfilment
+// changes nothing, and so does any other type, read or not.
 func TestIgnoredEvents(t *testing.T) {
 	e := newEnv(t, map[string]int{"HB-MUG-01": 100})
 	before := e.keys(t)
-	for _, ev := range []struct{ typ, file string }{
-		{wooUpdated, "order-updated-processing.json"},
-		{"com.shopify.orders.updated", "orders-create.json"},
-		{"com.shopify.products.update", ""},
-		{"com.stripe.payment_intent.succeeded", ""},
+	var events []event.Event
+	for _, raw := range []struct{ typ, file string }{
+		{wooUpdated, "order-updated-processing.json"},          // order.updated, order.paid
+		{"com.shopify.orders.updated", "orders-create.json"},   // order.updated
+		{"com.shopify.orders.paid", "orders-create.json"},      // order.paid
+		{"com.shopify.orders.fulfilled", "orders-create.json"}, // order.fulfilled
 	} {
-		data := []byte("not even json")
-		if ev.file != "" {
-			data = fixture(t, ev.file)
-		}
-		if err := e.svc.Handle(t.Context(), newEvent(t, ev.typ, site, "x", data)); err != nil {
-			t.Errorf("%s: %v, want nil (ignored)", ev.typ, err)
+		events = append(events, fixtureEvents(t, raw.file, raw.typ, site, "x")...)
+	}
+	if len(events) != 5 {
+		t.Fatalf("%d canonical events, want 5", len(events))
+	}
+	events = append(events,
+		// A raw delivery is not in the consumer's filter any more; should
+		// one reach the handler, it is not an order event.
+		newEvent(t, "webhooks.shopify.acme-shop.orders.create", shopifyCreate, shop, "raw", fixture(t, "orders-create.json")),
+		// Other canonical entities are not read at all.
+		newEvent(t, "commerce.payment.succeeded.test.acme-shop", commerce.Type(commerce.EntityPayment, commerce.ActionSucceeded), shop, "pay", []byte("not even json")),
+	)
+	for _, ev := range events {
+		if err := e.svc.Handle(t.Context(), ev); err != nil {
+			t.Errorf("%s: %v, want nil (ignored)", ev.Type(), err)
 		}
 	}
 	if after := e.keys(t); !slices.Equal(before, after) {
@@ -81,26 +195,39 @@ func TestIgnoredEvents(t *testing.T) {
 	}
 }
 
+// An order event whose data is not a canonical order the service can
+// account for is dead-lettered, whatever its action: an update must be read
+// to see its status.
 func TestUnusablePayloadIsPermanent(t *testing.T) {
+	const (
+		created   = commerce.ActionCreated
+		cancelled = commerce.ActionCancelled
+		updated   = commerce.ActionUpdated
+	)
 	for _, c := range []struct {
-		name, typ, data string
+		name, action, data string
 	}{
-		{"not json", shopifyCreate, `<order id="1"/>`},
-		{"empty", shopifyCreate, ``},
-		{"no id", shopifyCreate, `{"line_items":[{"sku":"HB-MUG-01","quantity":1}]}`},
-		{"null id", shopifyCancel, `{"id":null,"line_items":[]}`},
-		{"blank id", wooCreated, `{"id":" ","status":"processing","line_items":[]}`},
-		{"fractional id", shopifyCreate, `{"id":1.5,"line_items":[]}`},
-		{"object id", wooUpdated, `{"id":{"n":1},"status":"cancelled"}`},
-		{"quantity is text", shopifyCreate, `{"id":1,"line_items":[{"sku":"HB-MUG-01","quantity":"two"}]}`},
-		{"line items not a list", wooCreated, `{"id":1,"status":"pending","line_items":{"sku":"HB-MUG-01"}}`},
-		{"control character in sku", shopifyCreate, `{"id":1,"line_items":[{"sku":"HB\u0000MUG","quantity":1}]}`},
-		{"huge quantity", shopifyCreate, `{"id":1,"line_items":[{"sku":"HB-MUG-01","quantity":9000000000}]}`},
-		{"woo update not json", wooUpdated, `status=cancelled`},
+		{"not json", created, `<order id="1"/>`},
+		{"empty", created, ``},
+		{"null", created, `null`},
+		{"a list", cancelled, `[{"id":"1","platform":"shopify"}]`},
+		{"no id", created, `{"platform":"shopify","line_items":[{"sku":"HB-MUG-01","quantity":1}]}`},
+		{"blank id", cancelled, `{"id":" ","platform":"shopify"}`},
+		{"id a number", created, `{"id":1,"platform":"shopify","line_items":[]}`},
+		{"object id", updated, `{"id":{"n":1},"platform":"shopify","status":"cancelled"}`},
+		{"no platform", created, `{"id":"1","line_items":[{"sku":"HB-MUG-01","quantity":1}]}`},
+		{"platform not a token", created, `{"id":"1","platform":"shop.ify>","line_items":[]}`},
+		{"platform upper case", cancelled, `{"id":"1","platform":"Shopify"}`},
+		{"quantity is text", created, `{"id":"1","platform":"shopify","line_items":[{"sku":"HB-MUG-01","quantity":"two"}]}`},
+		{"line items not a list", created, `{"id":"1","platform":"shopify","line_items":{"sku":"HB-MUG-01"}}`},
+		{"control character in sku", created, `{"id":"1","platform":"shopify","line_items":[{"sku":"HB\u0000MUG","quantity":1}]}`},
+		{"huge quantity", created, `{"id":"1","platform":"shopify","line_items":[{"sku":"HB-MUG-01","quantity":9000000000}]}`},
+		{"status not text", updated, `{"id":"1","platform":"shopify","status":7}`},
+		{"update not json", updated, `status=cancelled`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			e := newEnv(t, map[string]int{"HB-MUG-01": 100})
-			err := e.svc.Handle(t.Context(), newEvent(t, c.typ, shop, "bad", []byte(c.data)))
+			err := e.svc.Handle(t.Context(), orderEvent(t, c.action, "bad", []byte(c.data)))
 			if !errors.Is(err, inventory.ErrBadPayload) || !consumers.IsPermanent(err) {
 				t.Fatalf("err = %v, want a permanent ErrBadPayload", err)
 			}
@@ -115,15 +242,15 @@ func TestUnusablePayloadIsPermanent(t *testing.T) {
 // replay of either, changes nothing.
 func TestCancelBeforeCreate(t *testing.T) {
 	e := newEnv(t, map[string]int{"HB-MUG-01": 100, "HB-TEE-BLK-M": 10})
-	e.handle(t, fixtureEvent(t, "orders-cancelled.json", shopifyCancel, shop, "evt-cancel"))
-	e.handle(t, fixtureEvent(t, "orders-create.json", shopifyCreate, shop, "evt-create"))
-	e.handle(t, fixtureEvent(t, "orders-create.json", shopifyCreate, shop, "evt-create-sub2"))
-	e.handle(t, fixtureEvent(t, "orders-cancelled.json", shopifyCancel, shop, "evt-cancel"))
+	e.handle(t, fixtureEvents(t, "orders-cancelled.json", shopifyCancel, shop, "evt-cancel")...)
+	e.handle(t, fixtureEvents(t, "orders-create.json", shopifyCreate, shop, "evt-create")...)
+	e.handle(t, fixtureEvents(t, "orders-create.json", shopifyCreate, shop, "evt-create-sub2")...)
+	e.handle(t, fixtureEvents(t, "orders-cancelled.json", shopifyCancel, shop, "evt-cancel")...)
 	e.want(t, map[string]int{"HB-MUG-01": 100, "HB-TEE-BLK-M": 10})
 
 	// Also for a WooCommerce order created already cancelled.
-	e.handle(t, fixtureEvent(t, "order-updated-cancelled.json", wooCreated, site, "w-1"))
-	e.handle(t, fixtureEvent(t, "order-created.json", wooCreated, site, "w-2"))
+	e.handle(t, fixtureEvents(t, "order-updated-cancelled.json", wooCreated, site, "w-1")...)
+	e.handle(t, fixtureEvents(t, "order-created.json", wooCreated, site, "w-2")...)
 	e.want(t, map[string]int{"HB-MUG-01": 100})
 	if _, err := e.svc.Stock(t.Context(), "HB-CAP-NVY"); !errors.Is(err, inventory.ErrUnknownSKU) {
 		t.Errorf("HB-CAP-NVY: %v, want ErrUnknownSKU (a release never creates an SKU)", err)
@@ -134,22 +261,22 @@ func TestCancelBeforeCreate(t *testing.T) {
 // processing does not reserve again (see the package documentation).
 func TestReleasedIsFinal(t *testing.T) {
 	e := newEnv(t, map[string]int{"HB-MUG-01": 100})
-	e.handle(t, fixtureEvent(t, "order-created.json", wooCreated, site, "1"))
-	e.handle(t, fixtureEvent(t, "order-updated-cancelled.json", wooUpdated, site, "2"))
-	e.handle(t, fixtureEvent(t, "order-updated-processing.json", wooUpdated, site, "3"))
-	e.handle(t, fixtureEvent(t, "order-created.json", wooCreated, site, "4"))
+	e.handle(t, fixtureEvents(t, "order-created.json", wooCreated, site, "1")...)
+	e.handle(t, fixtureEvents(t, "order-updated-cancelled.json", wooUpdated, site, "2")...)
+	e.handle(t, fixtureEvents(t, "order-updated-processing.json", wooUpdated, site, "3")...)
+	e.handle(t, fixtureEvents(t, "order-created.json", wooCreated, site, "4")...)
 	e.want(t, map[string]int{"HB-MUG-01": 100})
 }
 
 func TestOversellReservesAndBackordersOnce(t *testing.T) {
 	e := newEnv(t, map[string]int{"HB-MUG-01": 1})
 	order := shopifyOrder(42, "HB-MUG-01", 3)
-	e.handle(t, newEvent(t, shopifyCreate, shop, "evt-1", order))
+	e.handle(t, canonical(t, shopifyCreate, shop, "evt-1", order)...)
 	e.want(t, map[string]int{"HB-MUG-01": -2})
 
 	// Redelivery, second subscription, replay: nothing more.
 	for _, id := range []string{"evt-1", "evt-1-sub2", "evt-1"} {
-		e.handle(t, newEvent(t, shopifyCreate, shop, id, order))
+		e.handle(t, canonical(t, shopifyCreate, shop, id, order)...)
 	}
 	e.want(t, map[string]int{"HB-MUG-01": -2})
 	if n := e.backorders(t); n != 1 {
@@ -181,20 +308,20 @@ func TestOversellReservesAndBackordersOnce(t *testing.T) {
 	}
 
 	// A second order on an SKU already below zero backorders all of it.
-	e.handle(t, newEvent(t, shopifyCreate, shop, "evt-2", shopifyOrder(43, "HB-MUG-01", 2)))
+	e.handle(t, canonical(t, shopifyCreate, shop, "evt-2", shopifyOrder(43, "HB-MUG-01", 2))...)
 	e.want(t, map[string]int{"HB-MUG-01": -4})
 	if n := e.backorders(t); n != 2 {
 		t.Fatalf("%d backorder events, want 2", n)
 	}
 	// Cancelling the oversold order gives its units back.
-	e.handle(t, newEvent(t, shopifyCancel, shop, "evt-3", order))
+	e.handle(t, canonical(t, shopifyCancel, shop, "evt-3", order)...)
 	e.want(t, map[string]int{"HB-MUG-01": -1})
 }
 
 // An SKU never seeded is created by its first order, at zero on hand.
 func TestOrderForUnknownSKU(t *testing.T) {
 	e := newEnv(t, nil)
-	e.handle(t, newEvent(t, shopifyCreate, shop, "1", shopifyOrder(1, "NEW-1", 2)))
+	e.handle(t, canonical(t, shopifyCreate, shop, "1", shopifyOrder(1, "NEW-1", 2))...)
 	e.want(t, map[string]int{"NEW-1": -2})
 	if n := e.backorders(t); n != 1 {
 		t.Errorf("%d backorder events, want 1", n)
@@ -203,7 +330,7 @@ func TestOrderForUnknownSKU(t *testing.T) {
 
 func TestSeed(t *testing.T) {
 	e := newEnv(t, map[string]int{"HB-MUG-01": 100, "Mug Blue/L": 7})
-	e.handle(t, newEvent(t, shopifyCreate, shop, "1", shopifyOrder(1, "HB-MUG-01", 2)))
+	e.handle(t, canonical(t, shopifyCreate, shop, "1", shopifyOrder(1, "HB-MUG-01", 2))...)
 
 	// Seeding again leaves existing SKUs alone and adds new ones.
 	if err := e.svc.Seed(t.Context(), map[string]int{"HB-MUG-01": 5, "HB-NEW": 3}); err != nil {

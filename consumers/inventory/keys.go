@@ -57,7 +57,7 @@ func orderKey(platform, source, orderID string) string {
 // normalizeSource makes the spellings of one shop that a platform may send
 // equal: host names are case-insensitive and a site URL may or may not end in
 // "/" ("https://Shop.example.test/" and "https://shop.example.test" are the
-// same WooCommerce site).
+// same site).
 func normalizeSource(source string) string {
 	if u, err := url.Parse(source); err == nil && u.Scheme != "" && u.Host != "" {
 		u.Scheme = strings.ToLower(u.Scheme)

@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/hookbridge/hookbridge/consumers"
+	"github.com/hookbridge/hookbridge/consumers/commerce"
 )
 
 // Config configures a Service. Zero fields take the defaults below.
@@ -84,12 +85,16 @@ type Service struct {
 	hook func(point string)
 }
 
-// New creates or updates the bucket and the events stream (see stream.go)
-// and returns the service.
+// New creates the COMMERCE stream if no normaliser has yet, so that the
+// service can start first; creates or updates the bucket and the events
+// stream (see stream.go); and returns the service.
 func New(ctx context.Context, js jetstream.JetStream, cfg Config) (*Service, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("inventory config: %w", err)
+	}
+	if err := commerce.CreateStream(ctx, js); err != nil {
+		return nil, err
 	}
 	kv, err := js.CreateOrUpdateKeyValue(ctx, cfg.bucketConfig())
 	if err != nil {
@@ -101,19 +106,15 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config) (*Service, err
 	return &Service{js: js, kv: kv, log: cfg.Logger, now: cfg.Now, combine: combiner{queues: map[string]*skuQueue{}}}, nil
 }
 
-// ConsumerConfig is the durable consumer the service runs behind: the order
-// events it handles, of every shop. Run it with
+// ConsumerConfig is the durable consumer the service runs behind: the
+// canonical order events of every platform and shop. Run it with
 // consumers.Run(ctx, js, ConsumerConfig(), svc.Handle), after setting
 // Concurrency, Logger and Metrics as needed.
 func ConsumerConfig() consumers.Config {
 	return consumers.Config{
-		Name: "inventory",
-		FilterSubjects: []string{
-			"webhooks.shopify.*.orders.create",
-			"webhooks.shopify.*.orders.cancelled",
-			"webhooks.woocommerce.*.order.created",
-			"webhooks.woocommerce.*.order.updated",
-		},
+		Stream:         commerce.Stream,
+		Name:           "inventory",
+		FilterSubjects: []string{commerce.SubjectPrefix + "." + commerce.EntityOrder + ".>"},
 	}
 }
 
@@ -121,73 +122,43 @@ var _ consumers.Handler = (*Service)(nil).Handle
 
 // Handle applies one order event to the stock; it is a consumers.Handler.
 //
-//   - Shopify orders/create and WooCommerce order.created reserve the
-//     order's quantities per SKU; orders/cancelled and an order.updated (or
-//     order.created) whose status is cancelled or refunded release them.
-//   - Any other event type, and any other WooCommerce status, is not about
-//     stock: nil, so the message is acknowledged.
-//   - A payload that cannot be read, or has no order id, is ErrBadPayload
-//     wrapped in consumers.Permanent (dead-lettered, not retried).
+//   - order.cancelled and order.refunded, and any order event whose status
+//     is cancelled or refunded, release the order's quantities per SKU;
+//     order.created otherwise reserves them.
+//   - Every other event (order.updated, .paid, .fulfilled, other types) is
+//     not about stock: nil, so the message is acknowledged.
+//   - An order event that cannot be read, or has no order id, platform or
+//     source, is ErrBadPayload wrapped in consumers.Permanent
+//     (dead-lettered, not retried).
 //   - Any other error (the store unreachable, ctx done) is transient: the
 //     event is redelivered, and applying it again is safe.
 //
 // The effect is per order, not per event: running Handle any number of
 // times, concurrently or not, with events of one order under any CloudEvent
-// ids, has the effect of running it once per distinct action. See the
-// package documentation.
+// ids and in any order, reserves the order at most once and releases it at
+// most once. See the package documentation.
 func (s *Service) Handle(ctx context.Context, ev event.Event) error {
-	o, act, skipped, err := resolve(ev)
+	o, eff, skipped, err := resolve(ev)
 	if err != nil {
 		return consumers.Permanent(fmt.Errorf("%w: %s %s: %v", ErrBadPayload, ev.Type(), ev.ID(), err))
 	}
-	if act == ignore {
+	if eff == ignore {
 		s.log.Debug("ignored", "type", ev.Type(), "id", ev.ID())
 		return nil
 	}
-	log := s.log.With("action", act.String(), "platform", o.platform, "source", o.source,
+	log := s.log.With("action", eff.String(), "platform", o.platform, "source", o.source,
 		"order_id", o.id, "order_key", o.key, "ce_id", ev.ID())
 	if skipped > 0 {
 		log.Warn("line items without sku or quantity skipped", "skipped", skipped)
 	}
-	if act == reserve {
+	if eff == reserve {
 		err = s.reserve(ctx, o)
 	} else {
 		err = s.release(ctx, o)
 	}
 	if err != nil {
-		return fmt.Errorf("%s order %s of %s: %w", act, o.id, o.source, err)
+		return fmt.Errorf("%s order %s of %s: %w", eff, o.id, o.source, err)
 	}
 	log.Info("applied", "skus", len(o.lines))
 	return nil
-}
-
-// resolve reads what an event asks for. An error means the payload is
-// unusable.
-func resolve(ev event.Event) (o order, act action, skipped int, err error) {
-	kind, ok := orderEventFor(ev.Type())
-	if !ok {
-		return order{}, ignore, 0, nil
-	}
-	p, err := kind.parse(ev.Data())
-	if err != nil {
-		return order{}, ignore, 0, err
-	}
-	if act = kind.action(p); act == ignore {
-		return order{}, ignore, 0, nil
-	}
-	if ev.Source() == "" {
-		return order{}, ignore, 0, errors.New("no source")
-	}
-	perSKU, skipped, err := lines(p.items)
-	if err != nil {
-		return order{}, ignore, 0, err
-	}
-	return order{
-		key:      orderKey(kind.platform, ev.Source(), p.id),
-		platform: kind.platform,
-		source:   ev.Source(),
-		id:       p.id,
-		lines:    perSKU,
-		event:    ev.Type() + " " + ev.ID(),
-	}, act, skipped, nil
 }
