@@ -25,6 +25,9 @@ func TestKey(t *testing.T) {
 		{"stripe", "/stripe/billing", "cs_test_a1", "stripe.=2Fstripe=2Fbilling.cs_test_a1"},
 		{"shopify", "a b=c", "ü", "shopify.a=20b=3Dc.=C3=BC"},
 		{"shopify", long, "1", "shopify.=h" + sha256Hex(long)[:32] + ".1"},
+		// Any platform of one token: one shipping has never heard of too.
+		{"bigcommerce", "stores/abc123", "118", "bigcommerce.stores=2Fabc123.118"},
+		{strings.Repeat("p", maxPlatform), long, long, strings.Repeat("p", maxPlatform) + ".=h" + sha256Hex(long)[:32] + ".=h" + sha256Hex(long)[:32]},
 	} {
 		got, err := Key(c.platform, c.source, c.id)
 		if err != nil || got != c.want {
@@ -34,7 +37,10 @@ func TestKey(t *testing.T) {
 			t.Errorf("Key(%q, %q, %q) = %q is not a valid key", c.platform, c.source, c.id, got)
 		}
 	}
-	for _, c := range [][3]string{{"github", "s", "1"}, {"shopify", "", "1"}, {"shopify", "s", ""}} {
+	for _, c := range [][3]string{
+		{"", "s", "1"}, {"Shopify", "s", "1"}, {"shop.ify", "s", "1"}, {"shop*", "s", "1"}, {"shop ify", "s", "1"},
+		{strings.Repeat("p", maxPlatform+1), "s", "1"}, {"shopify", "", "1"}, {"shopify", "s", ""},
+	} {
 		if k, err := Key(c[0], c[1], c[2]); err == nil {
 			t.Errorf("Key(%q) = %q, want an error", c, k)
 		}
@@ -54,20 +60,21 @@ func sha256Hex(s string) string {
 }
 
 func FuzzKey(f *testing.F) {
-	f.Add("acme.myshopify.com", "820982911946154508")
-	f.Add("https://shop.example.test/", "727")
-	f.Add("/stripe/billing", "cs_test_a1YS1URlnyQCN5fUUduORoQ7Pw41PJqDWkIVQCpJPqkfIhd6tVY8XB1OLY")
-	f.Add(strings.Repeat("..", 50), "*>")
-	f.Fuzz(func(t *testing.T, source, id string) {
-		k, err := Key("woocommerce", source, id)
-		if source == "" || id == "" {
+	f.Add("shopify", "acme.myshopify.com", "820982911946154508")
+	f.Add("woocommerce", "https://shop.example.test/", "727")
+	f.Add("stripe", "/stripe/billing", "cs_test_a1YS1URlnyQCN5fUUduORoQ7Pw41PJqDWkIVQCpJPqkfIhd6tVY8XB1OLY")
+	f.Add("bigcommerce", strings.Repeat("..", 50), "*>")
+	f.Add("a.b", "s", "1")
+	f.Fuzz(func(t *testing.T, platform, source, id string) {
+		k, err := Key(platform, source, id)
+		if source == "" || id == "" || !platformRe.MatchString(platform) {
 			if err == nil {
-				t.Fatalf("Key(%q, %q) = %q without error", source, id, k)
+				t.Fatalf("Key(%q, %q, %q) = %q without error", platform, source, id, k)
 			}
 			return
 		}
-		if err != nil || !kvKeyValid(k) || !validKey(k) {
-			t.Fatalf("Key(%q, %q) = %q, %v", source, id, k, err)
+		if err != nil || !kvKeyValid(k) || !validKey(k) || !strings.HasPrefix(k, platform+".") {
+			t.Fatalf("Key(%q, %q, %q) = %q, %v", platform, source, id, k, err)
 		}
 	})
 }
