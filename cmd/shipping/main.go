@@ -1,7 +1,8 @@
-// Command shipping is hookbridge's sample shipping consumer: it turns paid,
-// cancelled and fulfilled orders from the WEBHOOKS stream into shipments in
-// the JetStream KV bucket "shipments", publishes shipping events on the
-// SHIPPING stream, and serves the shipments over HTTP.
+// Command shipping is hookbridge's sample shipping consumer: it turns the
+// canonical paid, cancelled and fulfilled orders of the COMMERCE stream
+// (the normaliser's, from every platform) into shipments in the JetStream
+// KV bucket "shipments", publishes shipping events on the SHIPPING stream,
+// and serves the shipments over HTTP.
 //
 //	shipping [--nats URL] [--listen ADDR] [--concurrency N]
 package main

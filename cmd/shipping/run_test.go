@@ -17,6 +17,7 @@ import (
 
 	"github.com/hookbridge/hookbridge/cmd/internal/service"
 	"github.com/hookbridge/hookbridge/consumers"
+	"github.com/hookbridge/hookbridge/consumers/commerce"
 	"github.com/hookbridge/hookbridge/consumers/shipping"
 	"github.com/hookbridge/hookbridge/internal/natstest"
 )
@@ -69,9 +70,11 @@ func TestRunFlags(t *testing.T) {
 	}
 }
 
-// TestRun runs the program against an embedded server holding hookbridge's
-// WEBHOOKS stream, sends it a paid Shopify order and reads the shipment
-// back over HTTP, then stops it.
+// TestRun runs the program against an embedded server beside a real
+// normaliser, as `hookbridge serve` with the commerce section on runs it:
+// a paid Shopify order stored on WEBHOOKS as the bridge stores it becomes
+// order.paid on COMMERCE, and the program turns that into a shipment read
+// back over HTTP; then it stops.
 func TestRun(t *testing.T) {
 	ns := natstest.Start(t)
 	_, js := ns.Connect(t)
@@ -103,14 +106,23 @@ func TestRun(t *testing.T) {
 		return m != nil
 	})
 
-	// What hookbridge publishes for `hookbridge send acme-shop --event orders/paid`.
+	// The program started before any normaliser (it creates COMMERCE
+	// itself); one starts now.
+	runNormaliser(t, js)
+
+	// What the bridge stores for `hookbridge send acme-shop --event orders/paid`.
 	ev := event.New()
 	ev.SetID("paid-1")
 	ev.SetType("com.shopify.orders.paid")
 	ev.SetSource("hookbridge-dev.myshopify.com")
 	ev.SetSubject("1000000000000042")
+	ev.SetTime(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
 	_ = ev.SetData(event.ApplicationJSON, []byte(`{"id":1000000000000042,"currency":"USD","line_items":[{"sku":"HB-MUG-01","quantity":2,"price":"12.00","name":"Mug"}]}`))
-	if _, err := consumers.PublishEvent(ctx, js, "webhooks.shopify.acme-shop.orders.paid", ev); err != nil {
+	msg, err := consumers.EncodeEvent(ctx, "webhooks.shopify.acme-shop.orders.paid", ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.PublishMsg(ctx, msg, jetstream.WithMsgID("acme-shop:paid-1")); err != nil {
 		t.Fatal(err)
 	}
 	key, _ := shipping.Key("shopify", "hookbridge-dev.myshopify.com", "1000000000000042")
@@ -123,7 +135,8 @@ func TestRun(t *testing.T) {
 		defer resp.Body.Close()
 		return resp.StatusCode == http.StatusOK && json.NewDecoder(resp.Body).Decode(&sh) == nil
 	})
-	if sh.Status != shipping.StatusCreated || len(sh.Items) != 1 || sh.Items[0].SKU != "HB-MUG-01" {
+	// The sample order has no shipping address: a shipment all the same.
+	if sh.Status != shipping.StatusCreated || len(sh.Items) != 1 || sh.Items[0].SKU != "HB-MUG-01" || sh.Address != (shipping.Address{}) {
 		t.Errorf("shipment = %+v", sh)
 	}
 	s, err := js.Stream(ctx, "SHIPPING")
@@ -160,4 +173,22 @@ func TestRun(t *testing.T) {
 		resp.Body.Close()
 		t.Error("the read path still serves after shutdown")
 	}
+}
+
+// runNormaliser runs a normaliser on js until the test ends.
+func runNormaliser(t *testing.T, js jetstream.JetStream) {
+	t.Helper()
+	n, err := commerce.New(js, commerce.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
 }

@@ -11,6 +11,7 @@ func ExampleKey() {
 		{"shopify", "acme.myshopify.com", "820982911946154508"},
 		{"woocommerce", "https://shop.example.test/", "727"},
 		{"stripe", "/stripe/billing", "cs_test_a1YS1URl"},
+		{"bigcommerce", "stores/abc123", "118"}, // any platform the normaliser maps
 	} {
 		k, _ := shipping.Key(o[0], o[1], o[2])
 		fmt.Println(k)
@@ -19,4 +20,5 @@ func ExampleKey() {
 	// shopify.acme=2Emyshopify=2Ecom.820982911946154508
 	// woocommerce.https=3A=2F=2Fshop=2Eexample=2Etest=2F.727
 	// stripe.=2Fstripe=2Fbilling.cs_test_a1YS1URl
+	// bigcommerce.stores=2Fabc123.118
 }

@@ -13,22 +13,33 @@ import (
 // that a key stays a short NATS subject whatever the sender put in it.
 const maxKeyPart = 80
 
+// maxPlatform bounds a platform name, which Key takes as it is (it is one
+// token already): longer ones are refused, so a key stays bounded too.
+const maxPlatform = 32
+
 // ErrInvalidKey is a key that Key cannot have produced.
 var ErrInvalidKey = errors.New("invalid shipment key")
 
-var platforms = map[string]bool{"shopify": true, "woocommerce": true, "stripe": true}
+var (
+	platformPart = fmt.Sprintf(`[a-z0-9_-]{1,%d}`, maxPlatform)
+	escapedPart  = fmt.Sprintf(`[A-Za-z0-9_=-]{1,%d}`, maxKeyPart)
+	platformRe   = regexp.MustCompile(`^` + platformPart + `$`)
+	keyRe        = regexp.MustCompile(`^` + platformPart + `\.` + escapedPart + `\.` + escapedPart + `$`)
+)
 
 // Key is the KV key of an order's shipment: platform, CloudEvent source and
-// order id, joined by ".". Source and order id are escaped so that the key
-// is a valid KV key and different inputs give different keys: bytes outside
-// [A-Za-z0-9_-] become "=XX" (upper-case hex), and a part that escapes to
-// more than 80 characters becomes "=h" and the first 32 hex digits of its
-// SHA-256 (escaping never produces "=h"). E.g.
+// order id, joined by ".". The platform is used as it is: it must be one
+// token of [a-z0-9_-], at most 32 bytes (shopify, woocommerce, stripe, or
+// any platform the normaliser maps later). Source and order id are escaped
+// so that the key is a valid KV key and different inputs give different
+// keys: bytes outside [A-Za-z0-9_-] become "=XX" (upper-case hex), and a
+// part that escapes to more than 80 characters becomes "=h" and the first
+// 32 hex digits of its SHA-256 (escaping never produces "=h"). E.g.
 //
 //	Key("shopify", "acme.myshopify.com", "450789469") = "shopify.acme=2Emyshopify=2Ecom.450789469"
 func Key(platform, source, orderID string) (string, error) {
-	if !platforms[platform] {
-		return "", fmt.Errorf("unknown platform %q", platform)
+	if !platformRe.MatchString(platform) {
+		return "", fmt.Errorf("platform %q is not one token of [a-z0-9_-], at most %d bytes", platform, maxPlatform)
 	}
 	if source == "" || orderID == "" {
 		return "", errors.New("empty source or order id")
@@ -56,10 +67,8 @@ func escapeKeyPart(s string) string {
 	return b.String()
 }
 
-var keyRe = regexp.MustCompile(`^(shopify|woocommerce|stripe)\.[A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]+$`)
-
 // validKey reports whether key has the shape Key gives; it keeps arbitrary
 // HTTP input away from the KV API.
 func validKey(key string) bool {
-	return len(key) <= 2*maxKeyPart+len("woocommerce..") && keyRe.MatchString(key)
+	return len(key) <= maxPlatform+2*maxKeyPart+len("..") && keyRe.MatchString(key)
 }

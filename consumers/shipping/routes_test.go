@@ -23,8 +23,8 @@ func TestReadHandler(t *testing.T) {
 		t.Fatalf("empty list: %d %s", rec.Code, rec.Body)
 	}
 
-	handle(t, svc, wooEvent(t, "created", "processing", wooSite, "w1"),
-		shopifyEvent(t, "paid", shopDomain, "s1"),
+	deliver(t, svc, wooOrder(t, "created", "processing"), wooSite, "w1")
+	handle(t, svc, shopifyEvent(t, "paid", shopDomain, "s1"),
 		shopifyEvent(t, "cancelled", "gone.myshopify.com", "s2")) // a tombstone
 	skey := mustKey(t, "shopify", shopDomain, "820982911946154508")
 

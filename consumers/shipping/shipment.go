@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/hookbridge/hookbridge/consumers/commerce"
 )
 
 // Status is where a shipment is in its life.
@@ -20,15 +22,17 @@ const (
 type Shipment struct {
 	// Key is the KV key (see Key).
 	Key string `json:"key"`
-	// Platform is shopify, woocommerce or stripe.
+	// Platform is the order's platform as the canonical event names it:
+	// shopify, woocommerce, stripe, or another one.
 	Platform string `json:"platform"`
-	// Source is the CloudEvent source: the shop domain, site URL or Stripe
-	// account.
+	// Source is the CloudEvent source: the shop's identity on its platform
+	// (a shop domain, a site URL, a Stripe account).
 	Source string `json:"source"`
-	// OrderID is the platform's order id (for Stripe the Checkout Session id).
+	// OrderID is the canonical order id (for Stripe the Checkout Session id).
 	OrderID string `json:"order_id"`
-	// Reference is what a human calls the order: Shopify's name ("#1001"),
-	// WooCommerce's number, Stripe's client_reference_id.
+	// Reference is what a human calls the order, the canonical number:
+	// Shopify's name ("#1001"), WooCommerce's number; Stripe orders have
+	// none.
 	Reference string  `json:"reference,omitempty"`
 	Status    Status  `json:"status"`
 	Address   Address `json:"address,omitzero"`
@@ -40,22 +44,13 @@ type Shipment struct {
 	CreatedAt   time.Time `json:"created_at,omitzero"`
 	CancelledAt time.Time `json:"cancelled_at,omitzero"`
 	FulfilledAt time.Time `json:"fulfilled_at,omitzero"`
-	// EventID is the id of the webhook event that made the last change.
+	// EventID is the id of the canonical event that made the last change.
 	EventID string `json:"event_id"`
 }
 
-// Address is where a shipment goes. Every field may be empty.
-type Address struct {
-	Name       string `json:"name,omitempty"`
-	Company    string `json:"company,omitempty"`
-	Line1      string `json:"line1,omitempty"`
-	Line2      string `json:"line2,omitempty"`
-	City       string `json:"city,omitempty"`
-	Region     string `json:"region,omitempty"` // province or state code
-	PostalCode string `json:"postal_code,omitempty"`
-	Country    string `json:"country,omitempty"` // ISO 3166-1 alpha-2
-	Phone      string `json:"phone,omitempty"`
-}
+// Address is where a shipment goes: the canonical address, so its JSON is
+// the commerce contract's. Every field may be empty.
+type Address = commerce.Address
 
 // Item is one line of a shipment.
 type Item struct {
@@ -64,12 +59,9 @@ type Item struct {
 	Quantity int    `json:"quantity"`
 }
 
-// Tracking is the carrier's reference for a fulfilled shipment.
-type Tracking struct {
-	Company string `json:"company,omitempty"`
-	Number  string `json:"number"`
-	URL     string `json:"url,omitempty"`
-}
+// Tracking is the carrier's reference for a fulfilled shipment: the
+// canonical one.
+type Tracking = commerce.Tracking
 
 // record is the KV value: the shipment and its outbox, the events of
 // transitions already stored but not yet known to be published.

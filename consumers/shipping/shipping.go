@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/hookbridge/hookbridge/consumers"
+	"github.com/hookbridge/hookbridge/consumers/commerce"
 )
 
 // Config configures a Service. Zero fields take the defaults below.
@@ -89,20 +90,14 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// ConsumerConfig is the durable consumer this service runs behind, on
-// hookbridge's WEBHOOKS stream; set Concurrency, Logger and Metrics as
-// needed.
+// ConsumerConfig is the durable consumer this service runs behind: every
+// canonical order event on the COMMERCE stream, whatever its platform. Set
+// Concurrency, Logger and Metrics as needed.
 func ConsumerConfig() consumers.Config {
 	return consumers.Config{
-		Name: "shipping",
-		FilterSubjects: []string{
-			"webhooks.shopify.*.orders.paid",
-			"webhooks.shopify.*.orders.cancelled",
-			"webhooks.shopify.*.orders.fulfilled",
-			"webhooks.woocommerce.*.order.created",
-			"webhooks.woocommerce.*.order.updated",
-			"webhooks.stripe.*.checkout.session.completed",
-		},
+		Name:           "shipping",
+		Stream:         commerce.Stream,
+		FilterSubjects: []string{commerce.SubjectPrefix + "." + commerce.EntityOrder + ".>"},
 	}
 }
 
@@ -125,12 +120,16 @@ type Service struct {
 	log *slog.Logger
 }
 
-// New creates or updates the bucket and the stream (see stream.go), then
-// returns the service.
+// New creates the COMMERCE stream if it does not exist yet, so that the
+// service may start before the normaliser; creates or updates its own
+// bucket and stream (see stream.go); then returns the service.
 func New(ctx context.Context, js jetstream.JetStream, cfg Config) (*Service, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	if err := commerce.CreateStream(ctx, js); err != nil {
+		return nil, fmt.Errorf("shipping: %w", err)
 	}
 	kv, err := js.CreateOrUpdateKeyValue(ctx, cfg.bucketConfig())
 	if err != nil {
@@ -142,8 +141,8 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config) (*Service, err
 	return &Service{cfg: cfg, js: js, kv: kv, log: cfg.Logger}, nil
 }
 
-// Handle is the consumers.Handler: it applies one webhook event to its
-// order's shipment and publishes the resulting shipping events. nil means
+// Handle is the consumers.Handler: it applies one canonical order event to
+// its order's shipment and publishes the resulting shipping events. nil means
 // done (including events shipping ignores); an error wrapped by
 // consumers.Permanent means the event can never be handled; any other
 // error is transient, and handling the same event again is safe and
@@ -219,7 +218,7 @@ func (s *Service) transition(ctx context.Context, o order) (*record, uint64, err
 // flush publishes the events in rec's outbox, in order, then clears it with
 // a compare-and-set. The KV write comes first and the publish second, so a
 // crash in between loses no event: the outbox still holds it and the
-// redelivered webhook (or the next event of the order) publishes it. A
+// redelivered event (or the next event of the order) publishes it. A
 // crash after the publish and before the clear publishes it again, and
 // JetStream drops that copy by its Nats-Msg-Id, the event's deterministic
 // id. errConflict means another handler changed the record meanwhile; its

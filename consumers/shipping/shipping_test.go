@@ -11,13 +11,15 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/hookbridge/hookbridge/consumers"
+	"github.com/hookbridge/hookbridge/consumers/commerce"
 )
 
 func TestShopify(t *testing.T) {
 	svc, js := newService(t)
 	key := mustKey(t, "shopify", shopDomain, "820982911946154508")
 
-	handle(t, svc, shopifyEvent(t, "paid", shopDomain, "ev-paid"))
+	paid := shopifyEvent(t, "paid", shopDomain, "ev-paid")
+	handle(t, svc, paid)
 	got := mustShipment(t, svc, key)
 	want := Shipment{
 		Key: key, Platform: "shopify", Source: shopDomain, OrderID: "820982911946154508", Reference: "#9999",
@@ -30,12 +32,13 @@ func TestShopify(t *testing.T) {
 			{SKU: "IPOD2008BLACK", Name: "IPod Nano - 8GB - Black", Quantity: 2},
 		},
 		CreatedAt: testNow,
-		EventID:   "ev-paid",
+		EventID:   paid.ID(),
 	}
 	assertShipment(t, got, want)
 
-	handle(t, svc, shopifyEvent(t, "fulfilled", shopDomain, "ev-fulfilled"))
-	want.Status, want.FulfilledAt, want.EventID = StatusFulfilled, testNow, "ev-fulfilled"
+	fulfilled := shopifyEvent(t, "fulfilled", shopDomain, "ev-fulfilled")
+	handle(t, svc, fulfilled)
+	want.Status, want.FulfilledAt, want.EventID = StatusFulfilled, testNow, fulfilled.ID()
 	want.Tracking = &Tracking{Company: "UPS", Number: "1Z2345", URL: "https://www.ups.com/WebTracking?loc=en_US&requester=ST&trackNums=1Z2345"}
 	assertShipment(t, mustShipment(t, svc, key), want)
 
@@ -46,13 +49,13 @@ func TestShopify(t *testing.T) {
 	assertEvent(t, all[0], "shipping.shipment.created.shopify", tCreated, key)
 	assertEvent(t, all[1], "shipping.shipment.fulfilled.shopify", tFulfilled, key)
 	// Each event carries the shipment as it was right after its transition.
-	var created, fulfilled Shipment
+	var created, shipped Shipment
 	decodeData(t, all[0].Event, &created)
-	decodeData(t, all[1].Event, &fulfilled)
+	decodeData(t, all[1].Event, &shipped)
 	if created.Status != StatusCreated || created.Tracking != nil || len(created.Items) != 2 {
 		t.Errorf("created event data = %+v", created)
 	}
-	assertShipment(t, fulfilled, want)
+	assertShipment(t, shipped, want)
 
 	// A second shop's order with the same id is another shipment.
 	other := "other.myshopify.com"
@@ -73,14 +76,15 @@ func TestWooCommerce(t *testing.T) {
 	svc, js := newService(t)
 	key := mustKey(t, "woocommerce", wooSite, "727")
 
-	// Created while pending: nothing to ship yet.
-	handle(t, svc, wooEvent(t, "created", "pending", wooSite, "1-aaa"))
-	if _, err := svc.Shipment(t.Context(), key); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("pending order: Shipment err = %v, want ErrNotFound", err)
-	}
-	handle(t, svc, wooEvent(t, "updated", "processing", wooSite, "1-bbb"))
+	// Created while pending (order.created alone): nothing to ship yet.
+	deliver(t, svc, wooOrder(t, "created", "pending"), wooSite, "1-aaa")
+	assertNoShipment(t, svc, key, "pending order")
+	// Processing: order.updated (ignored) and order.paid.
+	processing := wooOrder(t, "updated", "processing")
+	deliver(t, svc, processing, wooSite, "1-bbb")
 	assertShipment(t, mustShipment(t, svc, key), Shipment{
 		Key: key, Platform: "woocommerce", Source: wooSite, OrderID: "727", Reference: "727", Status: StatusCreated,
+		// The shipping address has no phone: the customer's (billing) one.
 		Address: Address{Name: "John Doe", Line1: "969 Market", Line2: "Apt 2", City: "San Francisco", Region: "CA",
 			PostalCode: "94103", Country: "US", Phone: "(555) 555-5555"},
 		Items: []Item{
@@ -88,11 +92,12 @@ func TestWooCommerce(t *testing.T) {
 			{SKU: "SYI-BLK-M", Name: "Ship Your Idea &ndash; Color: Black, Size: M Test", Quantity: 1},
 		},
 		CreatedAt: testNow,
-		EventID:   "1-bbb",
+		EventID:   canonical(t, processing, "paid", wooSite, "1-bbb").ID(),
 	})
-	// Another edit while processing is no new shipment.
-	handle(t, svc, wooEvent(t, "updated", "processing", wooSite, "1-ccc"))
-	handle(t, svc, wooEvent(t, "updated", "cancelled", wooSite, "1-ddd"))
+	// Another edit while processing sends order.paid again: a duplicate,
+	// no new shipment.
+	deliver(t, svc, processing, wooSite, "1-ccc")
+	deliver(t, svc, wooOrder(t, "updated", "cancelled"), wooSite, "1-ddd")
 	if sh := mustShipment(t, svc, key); sh.Status != StatusCancelled {
 		t.Errorf("status = %s, want cancelled", sh.Status)
 	}
@@ -103,51 +108,80 @@ func TestWooCommerce(t *testing.T) {
 	assertEvent(t, all[0], "shipping.shipment.created.woocommerce", tCreated, key)
 	assertEvent(t, all[1], "shipping.shipment.cancelled.woocommerce", tCancelled, key)
 
-	// refunded cancels too; order.created already processing creates.
+	// refunded (order.refunded) cancels too; order.created already
+	// processing creates.
 	site2 := "https://other.example.test/"
-	handle(t, svc, wooEvent(t, "created", "processing", site2, "2-aaa"))
+	deliver(t, svc, wooOrder(t, "created", "processing"), site2, "2-aaa")
 	refunded := strings.Replace(string(fixture(t, "woocommerce/order-cancelled.json")), `"status": "cancelled"`, `"status": "refunded"`, 1)
-	handle(t, svc, webhook(t, "com.woocommerce.order.updated", site2, "727", "2-bbb", []byte(refunded)))
+	deliver(t, svc, raw{"woocommerce", "com.woocommerce.order.updated", []byte(refunded)}, site2, "2-bbb")
 	key2 := mustKey(t, "woocommerce", site2, "727")
 	if got, want := kinds(readPublished(t, js), key2), []string{tCreated, tCancelled}; !slices.Equal(got, want) {
 		t.Errorf("refunded: events = %v, want %v", got, want)
 	}
 }
 
+// A completed WooCommerce order is order.paid + order.fulfilled, so it
+// gives a fulfilled shipment, whether or not its processing delivery came
+// first. (Read from WooCommerce's payload, completed used to be ignored.)
+func TestWooCommerceCompleted(t *testing.T) {
+	svc, js := newService(t)
+	completed := wooOrder(t, "updated", "completed")
+
+	deliver(t, svc, completed, wooSite, "1-eee")
+	key := mustKey(t, "woocommerce", wooSite, "727")
+	sh := mustShipment(t, svc, key)
+	if sh.Status != StatusFulfilled || !sh.FulfilledAt.Equal(testNow) || len(sh.Items) != 2 || sh.Address.City != "San Francisco" {
+		t.Errorf("completed order: shipment %+v", sh)
+	}
+	if got, want := kinds(readPublished(t, js), key), []string{tCreated, tFulfilled}; !slices.Equal(got, want) {
+		t.Errorf("events = %v, want %v", got, want)
+	}
+
+	// Processing, then completed: the same end.
+	site2 := "https://other.example.test/"
+	deliver(t, svc, wooOrder(t, "updated", "processing"), site2, "2-aaa")
+	deliver(t, svc, completed, site2, "2-bbb")
+	key2 := mustKey(t, "woocommerce", site2, "727")
+	if sh := mustShipment(t, svc, key2); sh.Status != StatusFulfilled {
+		t.Errorf("processing, completed: status %s", sh.Status)
+	}
+	if got, want := kinds(readPublished(t, js), key2), []string{tCreated, tFulfilled}; !slices.Equal(got, want) {
+		t.Errorf("processing, completed: events = %v, want %v", got, want)
+	}
+}
+
 func TestStripe(t *testing.T) {
 	svc, js := newService(t)
 
-	ev := stripeWebhook(t, "checkout-session-completed.json")
-	handle(t, svc, ev)
+	completed := stripeSession(t, "completed", "checkout-session-completed.json")
+	deliver(t, svc, completed, stripeSrc, "evt_1")
+	ev := canonical(t, completed, "paid", stripeSrc, "evt_1")
 	key := mustKey(t, "stripe", stripeSrc, ev.Subject())
 	assertShipment(t, mustShipment(t, svc, key), Shipment{
-		Key: key, Platform: "stripe", Source: stripeSrc, OrderID: ev.Subject(), Reference: "order-1042", Status: StatusCreated,
+		// No Reference: the canonical order has no number for a Checkout
+		// Session (its client_reference_id, "order-1042", is not read).
+		Key: key, Platform: "stripe", Source: stripeSrc, OrderID: ev.Subject(), Status: StatusCreated,
 		Address: Address{Name: "Jenny Rosen", Line1: "Torstraße 12", Line2: "Hinterhaus, 3. OG", City: "Berlin",
 			PostalCode: "10119", Country: "DE", Phone: "+4930901820"},
+		// No line items: the metadata's "items".
 		Items:     []Item{{SKU: "TSHIRT-BLK-M", Quantity: 2}, {SKU: "MUG-WHT", Quantity: 1}},
 		CreatedAt: testNow,
 		EventID:   ev.ID(),
 	})
 
 	// API versions before 2025-03-31 put the address in shipping_details.
-	legacy := stripeWebhook(t, "checkout-session-completed-legacy.json")
-	handle(t, svc, legacy)
-	lkey := mustKey(t, "stripe", stripeSrc, legacy.Subject())
+	legacy := stripeSession(t, "completed", "checkout-session-completed-legacy.json")
+	deliver(t, svc, legacy, stripeSrc, "evt_2")
+	lkey := mustKey(t, "stripe", stripeSrc, canonical(t, legacy, "paid", stripeSrc, "evt_2").Subject())
 	if sh := mustShipment(t, svc, lkey); sh.Address.City != "Berlin" || sh.Items != nil || sh.Reference != "" {
 		t.Errorf("legacy session shipment = %+v", sh)
 	}
 
-	// No shipping details: ignored, not an error.
-	noShip := stripeWebhook(t, "checkout-session-completed-no-shipping.json")
-	handle(t, svc, noShip)
-	if _, err := svc.Shipment(t.Context(), mustKey(t, "stripe", stripeSrc, noShip.Subject())); !errors.Is(err, ErrNotFound) {
-		t.Errorf("session without shipping: Shipment err = %v, want ErrNotFound", err)
-	}
-
-	// Not paid yet (a delayed payment method): ignored.
-	unpaid := strings.Replace(string(fixture(t, "stripe/checkout-session-completed.json")), `"payment_status": "paid"`, `"payment_status": "unpaid"`, 1)
-	unpaid = strings.ReplaceAll(unpaid, ev.Subject(), "cs_test_unpaid")
-	handle(t, svc, webhook(t, ev.Type(), stripeSrc, "cs_test_unpaid", "evt_unpaid", []byte(unpaid)))
+	// No shipping details and no items: nothing to ship, not an error.
+	noShip := stripeSession(t, "completed", "checkout-session-completed-no-shipping.json")
+	deliver(t, svc, noShip, stripeSrc, "evt_3")
+	nkey := mustKey(t, "stripe", stripeSrc, canonical(t, noShip, "paid", stripeSrc, "evt_3").Subject())
+	assertNoShipment(t, svc, nkey, "session without shipping")
 
 	all := readPublished(t, js)
 	if len(all) != 2 {
@@ -157,41 +191,105 @@ func TestStripe(t *testing.T) {
 	assertEvent(t, all[1], "shipping.shipment.created.stripe", tCreated, lkey)
 }
 
+// A delayed payment method completes the session unpaid (order.created
+// alone: nothing to ship); Stripe's async_payment_succeeded then is
+// order.paid, and the order ships. (Read from Stripe's payload, only
+// checkout.session.completed used to ship.)
+func TestStripeDelayedPayment(t *testing.T) {
+	svc, js := newService(t)
+	key := mustKey(t, "stripe", stripeSrc, "cs_test_a1Dly9SepaQk3vXw7TnB2mHcR5pL8sJ4dF6gK1zY0uE3iO9aW2qN7bV5")
+	deliver(t, svc, stripeSession(t, "completed", "checkout-session-completed-unpaid.json"), stripeSrc, "evt_1SPxA2LkdIwHu7ixQ8rT3mVd")
+	assertNoShipment(t, svc, key, "unpaid session")
+
+	deliver(t, svc, stripeSession(t, "async_payment_succeeded", "checkout-session-async-payment-succeeded.json"), stripeSrc, "evt_1SQ2kHLkdIwHu7ixTn5Wb8Ze")
+	sh := mustShipment(t, svc, key)
+	if sh.Status != StatusCreated || sh.Address.City != "Berlin" || len(sh.Items) != 2 {
+		t.Errorf("after async_payment_succeeded: shipment %+v", sh)
+	}
+	if got := kinds(readPublished(t, js), key); !slices.Equal(got, []string{tCreated}) {
+		t.Errorf("events = %v, want one created", got)
+	}
+}
+
+// An order of a platform shipping has never heard of ships like any other:
+// nothing in shipping names the platforms.
+func TestUnknownPlatform(t *testing.T) {
+	svc, js := newService(t)
+	store := "stores/abc123"
+	ev := orderOf(t, "paid", store, "bc-1", commerce.Order{
+		ID: "118", Number: "118", Platform: "bigcommerce", Source: "hb-bigcommerce",
+		LineItems:    []commerce.LineItem{{SKU: "BC-1", Name: "Thing", Quantity: 3}},
+		ShippingAddr: &commerce.Address{Name: "Ann", Line1: "1 Road", City: "Austin", Country: "US"},
+	})
+	handle(t, svc, ev)
+	key := mustKey(t, "bigcommerce", store, "118")
+	if key != "bigcommerce.stores=2Fabc123.118" {
+		t.Errorf("key = %q", key)
+	}
+	assertShipment(t, mustShipment(t, svc, key), Shipment{
+		Key: key, Platform: "bigcommerce", Source: store, OrderID: "118", Reference: "118", Status: StatusCreated,
+		Address:   Address{Name: "Ann", Line1: "1 Road", City: "Austin", Country: "US"},
+		Items:     []Item{{SKU: "BC-1", Name: "Thing", Quantity: 3}},
+		CreatedAt: testNow, EventID: ev.ID(),
+	})
+	all := readPublished(t, js)
+	if len(all) != 1 {
+		t.Fatalf("published %d events, want 1", len(all))
+	}
+	assertEvent(t, all[0], "shipping.shipment.created.bigcommerce", tCreated, key)
+}
+
 func TestIgnoredAndPermanent(t *testing.T) {
 	svc, js := newService(t)
-	paid := fixture(t, "shopify/orders-paid.json")
-	stripe := string(fixture(t, "stripe/checkout-session-completed.json"))
+	no := false
+	badItems := strings.Replace(string(fixture(t, "stripe/checkout-session-completed.json")), `"TSHIRT-BLK-M:2, MUG-WHT"`, `"TSHIRT:two"`, 1)
+	onHold := strings.Replace(string(fixture(t, "woocommerce/order-pending.json")), `"status": "pending"`, `"status": "on-hold"`, 1)
+	payment := orderEvent(t, "paid", shopDomain, "b", []byte(`{"id":"pi_1","platform":"stripe"}`))
+	payment.SetType(commerce.Type(commerce.EntityPayment, commerce.ActionSucceeded))
+	order := func(mod func(*commerce.Order)) commerce.Order {
+		o := commerce.Order{ID: "5", Platform: "shopify", LineItems: []commerce.LineItem{{SKU: "A", Quantity: 1}}}
+		mod(&o)
+		return o
+	}
 	cases := []struct {
 		name string
-		ev   event.Event
+		evs  []event.Event
 		want error // nil: ignored
 	}{
-		{"other shopify topic", webhook(t, "com.shopify.orders.create", shopDomain, "1", "a", paid), nil},
-		{"other platform", webhook(t, "com.github.issues.opened", "https://github.com/acme/shop", "1", "b", []byte(`{}`)), nil},
-		{"woocommerce on-hold", webhook(t, "com.woocommerce.order.updated", wooSite, "9", "c", []byte(`{"id":9,"status":"on-hold"}`)), nil},
-		{"woocommerce completed", webhook(t, "com.woocommerce.order.updated", wooSite, "9", "c2", []byte(`{"id":9,"status":"completed"}`)), nil},
-		{"shopify nothing to ship", webhook(t, "com.shopify.orders.paid", shopDomain, "5", "d",
-			[]byte(`{"id":5,"line_items":[{"sku":"GIFT","quantity":1,"requires_shipping":false}]}`)), nil},
-		{"not json", webhook(t, "com.shopify.orders.paid", shopDomain, "1", "e", []byte(`{"id":`)), ErrBadPayload},
-		{"trailing data", webhook(t, "com.shopify.orders.paid", shopDomain, "1", "e2", []byte(`{"id":1} {}`)), ErrBadPayload},
-		{"id of wrong type", webhook(t, "com.shopify.orders.paid", shopDomain, "1", "f", []byte(`{"id":{"a":1}}`)), ErrBadPayload},
-		{"shopify no id", webhook(t, "com.shopify.orders.cancelled", shopDomain, "1", "g", []byte(`{"name":"#1"}`)), ErrNoOrderID},
-		{"woocommerce no id", webhook(t, "com.woocommerce.order.created", wooSite, "1", "h", []byte(`{"status":"processing"}`)), ErrNoOrderID},
-		{"stripe no session id", webhook(t, "com.stripe.checkout.session.completed", stripeSrc, "x", "i", []byte(`{"data":{"object":{"payment_status":"paid"}}}`)), ErrNoOrderID},
-		{"stripe bad items", webhook(t, "com.stripe.checkout.session.completed", stripeSrc, "x", "j",
-			[]byte(strings.Replace(stripe, `"TSHIRT-BLK-M:2, MUG-WHT"`, `"TSHIRT:two"`, 1))), ErrBadPayload},
+		{"order.created", []event.Event{canonical(t, raw{"shopify", "com.shopify.orders.create", fixture(t, "shopify/orders-paid.json")}, "created", shopDomain, "a")}, nil},
+		{"order.updated", []event.Event{canonical(t, raw{"shopify", "com.shopify.orders.updated", fixture(t, "shopify/orders-paid.json")}, "updated", shopDomain, "a2")}, nil},
+		{"not an order", []event.Event{payment}, nil},
+		{"woocommerce pending", events(t, wooOrder(t, "created", "pending"), wooSite, "c"), nil},
+		{"woocommerce on-hold", events(t, raw{"woocommerce", "com.woocommerce.order.updated", []byte(onHold)}, wooSite, "c2"), nil},
+		{"no line item requires shipping", []event.Event{orderOf(t, "paid", shopDomain, "d", order(func(o *commerce.Order) {
+			o.LineItems = []commerce.LineItem{{SKU: "GIFT", Quantity: 1, RequiresShipping: &no}}
+		}))}, nil},
+		{"nothing to ship", []event.Event{orderOf(t, "fulfilled", shopDomain, "d2", order(func(o *commerce.Order) { o.LineItems = nil }))}, nil},
+		{"not json", []event.Event{orderEvent(t, "paid", shopDomain, "e", []byte(`{"id":`))}, ErrBadPayload},
+		{"trailing data", []event.Event{orderEvent(t, "paid", shopDomain, "e2", []byte(`{"id":"1","platform":"shopify"} {}`))}, ErrBadPayload},
+		{"id of wrong type", []event.Event{orderEvent(t, "paid", shopDomain, "f", []byte(`{"id":{"a":1}}`))}, ErrBadPayload},
+		{"no id", []event.Event{orderEvent(t, "cancelled", shopDomain, "g", []byte(`{"number":"#1","platform":"shopify"}`))}, ErrNoOrderID},
+		{"no platform", []event.Event{orderEvent(t, "paid", shopDomain, "h", []byte(`{"id":"5","line_items":[{"sku":"A","quantity":1}]}`))}, ErrBadPayload},
+		{"platform not a token", []event.Event{orderEvent(t, "paid", shopDomain, "h2", []byte(`{"id":"5","platform":"shop.ify"}`))}, ErrBadPayload},
+		{"no source", []event.Event{orderEvent(t, "cancelled", "", "i", []byte(`{"id":"5","platform":"shopify"}`))}, ErrBadPayload},
+		{"bad metadata items", []event.Event{canonical(t, raw{"stripe", "com.stripe.checkout.session.completed", []byte(badItems)}, "paid", stripeSrc, "j")}, ErrBadPayload},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			err := svc.Handle(t.Context(), c.ev)
-			if c.want == nil {
-				if err != nil {
-					t.Fatalf("Handle = %v, want nil (ignored)", err)
-				}
-				return
+			if len(c.evs) == 0 {
+				t.Fatal("no event to handle")
 			}
-			if !consumers.IsPermanent(err) || !errors.Is(err, c.want) {
-				t.Fatalf("Handle = %v, want a permanent %v", err, c.want)
+			for _, ev := range c.evs {
+				err := svc.Handle(t.Context(), ev)
+				if c.want == nil {
+					if err != nil {
+						t.Fatalf("Handle(%s) = %v, want nil (ignored)", ev.Type(), err)
+					}
+					continue
+				}
+				if !consumers.IsPermanent(err) || !errors.Is(err, c.want) {
+					t.Fatalf("Handle = %v, want a permanent %v", err, c.want)
+				}
 			}
 		})
 	}
@@ -340,6 +438,15 @@ func TestNew(t *testing.T) {
 		t.Errorf("SHIPPING config: subjects %v duplicates %s", c.Subjects, c.Duplicates)
 	}
 
+	// New creates COMMERCE, so that shipping may start before the
+	// normaliser, and the consumer reads every platform's orders from it.
+	if _, err := js.Stream(t.Context(), commerce.Stream); err != nil {
+		t.Errorf("COMMERCE after New: %v", err)
+	}
+	if cc := ConsumerConfig(); cc.Name != "shipping" || cc.Stream != "COMMERCE" || !slices.Equal(cc.FilterSubjects, []string{"commerce.order.>"}) {
+		t.Errorf("ConsumerConfig = %+v", cc)
+	}
+
 	_, err = New(t.Context(), js, Config{Bucket: "a.b", SubjectPrefix: "Ship>", Replicas: 9})
 	for _, want := range []string{"bucket", "subject prefix", "replicas"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
@@ -354,6 +461,14 @@ func assertShipment(t testing.TB, got, want Shipment) {
 	w, _ := json.Marshal(want)
 	if string(g) != string(w) {
 		t.Errorf("shipment\n got %s\nwant %s", g, w)
+	}
+}
+
+// assertNoShipment fails the test unless key has no shipment.
+func assertNoShipment(t testing.TB, svc *Service, key, what string) {
+	t.Helper()
+	if _, err := svc.Shipment(t.Context(), key); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("%s: Shipment err = %v, want ErrNotFound", what, err)
 	}
 }
 

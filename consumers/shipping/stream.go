@@ -3,7 +3,7 @@ package shipping
 import "github.com/nats-io/nats.go/jetstream"
 
 // The JetStream resources the service owns, both created or updated by
-// New. The durable consumer it runs behind, on hookbridge's stream, is
+// New. The durable consumer it runs behind, on the COMMERCE stream, is
 // ConsumerConfig.
 
 // bucketConfig is the KV bucket of shipments, one key per order (see Key).
