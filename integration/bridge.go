@@ -18,8 +18,8 @@ import (
 )
 
 // The source every bridge of these suites serves unless its config lists
-// others (BridgeConfig.Sources), and a WooCommerce one for suites that want
-// a second platform.
+// others (BridgeConfig.Sources), and WooCommerce and Stripe ones for suites
+// that want more platforms.
 const (
 	ShopSource = "shop"
 	ShopKind   = "shopify"
@@ -28,6 +28,10 @@ const (
 	WooSource = "woo"
 	WooKind   = "woocommerce"
 	WooSecret = "integration-woocommerce-secret"
+
+	StripeSource = "billing"
+	StripeKind   = "stripe"
+	StripeSecret = "whsec_integration-stripe-secret"
 
 	// Stream is the stream the bridge creates and publishes to.
 	Stream = bridge.DefaultStream
@@ -40,10 +44,11 @@ type Source struct {
 	Secret string
 }
 
-// Shop and Woo are the suites' Shopify and WooCommerce sources.
+// Shop, Woo and Stripe are the suites' Shopify, WooCommerce and Stripe sources.
 var (
-	Shop = Source{Name: ShopSource, Kind: ShopKind, Secret: ShopSecret}
-	Woo  = Source{Name: WooSource, Kind: WooKind, Secret: WooSecret}
+	Shop   = Source{Name: ShopSource, Kind: ShopKind, Secret: ShopSecret}
+	Woo    = Source{Name: WooSource, Kind: WooKind, Secret: WooSecret}
+	Stripe = Source{Name: StripeSource, Kind: StripeKind, Secret: StripeSecret}
 )
 
 // BridgeConfig is what a suite chooses of the bridge's config.

@@ -13,13 +13,15 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/hookbridge/hookbridge/consumers/commerce"
 	"github.com/hookbridge/hookbridge/consumers/inventory"
 	"github.com/hookbridge/hookbridge/consumers/shipping"
 )
 
 // TestConsumerCrash: a platform sends a burst of 200 Shopify orders for
 // three SKUs (one to four line items each, one SKU oversold) and pays half of
-// them, while inventory and shipping consume in containers. Each is killed
+// them, while the bridge's normaliser turns them into canonical events and
+// inventory and shipping consume those in containers. Each is killed
 // (SIGKILL) mid-batch, with handlers in flight, and started again; its state
 // is in NATS. Once everything is handled, the effects are exact: every
 // order reserved once (order records, per-SKU reservations, on hand −
@@ -41,14 +43,14 @@ func TestConsumerCrash(t *testing.T) {
 
 	nw := NewNetwork(ctx, t)
 	broker := StartNATS(ctx, t, nw, "nats")
-	bridge := StartBridge(ctx, t, nw, BridgeConfig{NATSURL: broker.InternalURL})
+	bridge := StartBridge(ctx, t, nw, BridgeConfig{NATSURL: broker.InternalURL, Commerce: true})
 	inv := StartService(ctx, t, nw, "inventory", broker.InternalURL,
 		"--seed", fmt.Sprintf("%s=%d,%s=%d,%s=%d", skuA, seedA, skuB, seedB, skuC, seedC))
 	ship := StartService(ctx, t, nw, "shipping", broker.InternalURL)
 	_, js := Connect(t, broker)
 	for _, name := range []string{"inventory", "shipping"} {
 		poll(t, 30*time.Second, "consumer "+name+" to exist", func() (bool, string) {
-			_, err := consumerInfo(ctx, js, Stream, name)
+			_, err := consumerInfo(ctx, js, commerce.Stream, name)
 			return err == nil, fmt.Sprint(err)
 		})
 	}
@@ -110,9 +112,10 @@ func TestConsumerCrash(t *testing.T) {
 	// Kill each consumer once it is part-way through its share, with
 	// handlers in flight, and start it again. Both are watched at once: a
 	// kill takes the engine a few hundred milliseconds.
+	// Both read every canonical order event: one per delivery.
 	victims := []*crashVictim{
-		{svc: inv, after: orders / 10, of: orders},
-		{svc: ship, after: len(paid) / 10, of: len(paid)},
+		{svc: inv, after: len(deliveries) / 10, of: len(deliveries)},
+		{svc: ship, after: len(deliveries) / 10, of: len(deliveries)},
 	}
 	errs := make(chan error, len(victims))
 	for _, v := range victims {
@@ -125,7 +128,7 @@ func TestConsumerCrash(t *testing.T) {
 	}
 	for _, v := range victims {
 		// Right after the kill: what the crash interrupted.
-		info, err := consumerInfo(ctx, js, Stream, v.svc.Name)
+		info, err := consumerInfo(ctx, js, commerce.Stream, v.svc.Name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -153,8 +156,9 @@ func TestConsumerCrash(t *testing.T) {
 	t.Logf("%s", tally)
 
 	// Messages that were in flight come back after the ack wait (30s).
+	WaitConsumed(ctx, t, js, Stream, commerce.DefaultName, time.Minute)
 	for _, v := range victims {
-		info := WaitConsumed(ctx, t, js, Stream, v.svc.Name, 2*time.Minute)
+		info := WaitConsumed(ctx, t, js, commerce.Stream, v.svc.Name, 2*time.Minute)
 		t.Logf("%s handled everything %s after the kill: %d deliveries for its %d messages",
 			v.svc.Name, time.Since(v.killedAt).Round(time.Second), info.Delivered.Consumer, v.of)
 	}
@@ -225,7 +229,7 @@ func (v *crashVictim) killPartWay(ctx context.Context, js jetstream.JetStream, d
 	last := "no answer"
 	for time.Now().Before(deadline) {
 		callCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		info, err := consumerInfo(callCtx, js, Stream, v.svc.Name)
+		info, err := consumerInfo(callCtx, js, commerce.Stream, v.svc.Name)
 		cancel()
 		if err != nil {
 			last = err.Error()

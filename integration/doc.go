@@ -8,8 +8,9 @@
 //
 //	TestBrokerOutage   the single broker stops and comes back under load
 //	TestClusterFault   a node of a three-node cluster is killed under load
-//	TestEndToEnd       Shopify and WooCommerce orders through the bridge into
-//	                   inventory, shipping and a team's own consumer
+//	TestEndToEnd       Shopify, WooCommerce and Stripe orders through the bridge
+//	                   and the normaliser into inventory and shipping (on
+//	                   canonical events) and a team's own consumer (on raw ones)
 //	TestConsumerCrash  inventory and shipping are killed mid-batch
 //	TestComposeSmoke   the repository's docker-compose.yml, up and down
 //

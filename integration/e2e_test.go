@@ -19,17 +19,21 @@ import (
 
 	"github.com/hookbridge/hookbridge/consumers"
 	"github.com/hookbridge/hookbridge/consumers/commerce"
+	"github.com/hookbridge/hookbridge/consumers/commerce/commercetest"
 	"github.com/hookbridge/hookbridge/consumers/inventory"
 	"github.com/hookbridge/hookbridge/consumers/shipping"
 )
 
-// TestEndToEnd: NATS, the bridge and both sample consumers run as containers
-// of the project's images. Signed Shopify and WooCommerce deliveries about
-// seven orders (created, paid, cancelled; one retried by the platform) go in
-// through the bridge, in two rounds as a shop would send them: the stock on
-// inventory's GET /stock/{sku} is exact after each, the shipments on
-// shipping's GET /shipments and the events on SHIPPING are exactly the
-// expected ones, nothing is dead-lettered, and a team's own consumer attached
+// TestEndToEnd: NATS, the bridge (with the normaliser) and both sample
+// consumers run as containers of the project's images. Signed Shopify,
+// WooCommerce and Stripe deliveries about nine orders (created, paid,
+// cancelled; one retried by the platform) go in through the bridge, in two
+// rounds as a shop would send them. The samples read only the canonical
+// events on COMMERCE: the stock on inventory's GET /stock/{sku} is exact
+// after each round, the shipments on shipping's GET /shipments and the
+// events on SHIPPING are exactly the expected ones for every platform,
+// COMMERCE holds exactly the expected canonical events, each valid against
+// its schema, nothing is dead-lettered, and a team's own consumer attached
 // in-process by filter subject (webhooks.woocommerce.*.order.>) sees exactly
 // the WooCommerce CloudEvents, each once, with the ids, types and bodies the
 // README's contract gives.
@@ -40,13 +44,14 @@ func TestEndToEnd(t *testing.T) {
 
 	nw := NewNetwork(ctx, t)
 	broker := StartNATS(ctx, t, nw, "nats")
-	bridge := StartBridge(ctx, t, nw, BridgeConfig{NATSURL: broker.InternalURL, Sources: []Source{Shop, Woo}, Commerce: true})
+	bridge := StartBridge(ctx, t, nw, BridgeConfig{NATSURL: broker.InternalURL, Sources: []Source{Shop, Woo, Stripe}, Commerce: true})
 	inv := StartService(ctx, t, nw, "inventory", broker.InternalURL, "--seed", "E2E-MUG=50,E2E-TEE=20,E2E-HAT=5")
 	ship := StartService(ctx, t, nw, "shipping", broker.InternalURL)
 	_, js := Connect(t, broker)
 	team := startRecorder(ctx, t, js, "team-woo-orders", "webhooks.woocommerce.*.order.>")
 
 	shop, woo := NewSourcePlatform(t, bridge.WebhookURL, Shop), NewSourcePlatform(t, bridge.WebhookURL, Woo)
+	stripe := NewSourcePlatform(t, bridge.WebhookURL, Stripe)
 	var (
 		mug, tee, hat = "E2E-MUG", "E2E-TEE", "E2E-HAT"
 		s1            = Order{ID: "1001", Lines: []Line{{mug, 2}, {tee, 1}}} // created, paid
@@ -56,11 +61,13 @@ func TestEndToEnd(t *testing.T) {
 		w1            = Order{ID: "2001", Lines: []Line{{mug, 1}}}           // pending, then processing (paid)
 		w2            = Order{ID: "2002", Lines: []Line{{tee, 2}}}           // created processing, then cancelled
 		w3            = Order{ID: "2003", Lines: []Line{{hat, 1}}}           // pending, then cancelled
+		p1            = Order{ID: "3001", Lines: []Line{{hat, 1}}}           // a Checkout Session completed paid
+		p2            = Order{ID: "3002", Lines: []Line{{mug, 1}, {tee, 2}}} // completed unpaid, then paid
 	)
 	var sent []Delivery // everything the stream must hold, once each
-	send := func(p *Platform, id, eventType string, o Order, wooStatus string) Delivery {
+	send := func(p *Platform, id, eventType string, o Order, status string) Delivery {
 		t.Helper()
-		d, err := p.OrderDelivery(id, eventType, o, wooStatus)
+		d, err := p.OrderDelivery(id, eventType, o, status)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -85,26 +92,37 @@ func TestEndToEnd(t *testing.T) {
 	send(woo, "e2e-w1-processing", "order.updated", w1, "processing")
 	send(woo, "e2e-w2-created", "order.created", w2, "processing")
 	send(woo, "e2e-w3-created", "order.created", w3, "pending")
+	send(stripe, "e2e-p1-completed", "checkout.session.completed", p1, "paid")
+	send(stripe, "e2e-p2-completed", "checkout.session.completed", p2, "unpaid")
 	// Shopify retries a delivery whose answer it did not get: same id, a
 	// duplicate, stored once, reserved once.
 	if a := shop.Try(ctx, s1create); !a.OK() || a.Answer.Status != "duplicate" || a.Answer.ID != s1create.EventID() {
 		t.Errorf("the platform's retry of %s: %v; want 200 duplicate", s1create.ID, a)
 	}
-	WaitConsumed(ctx, t, js, Stream, "inventory", time.Minute)
-	WaitConsumed(ctx, t, js, Stream, "shipping", time.Minute)
+	waitCanonicalConsumed(ctx, t, js, "inventory", "shipping")
+	// Stripe's events carry no line items: its orders hold no stock.
 	checkStock(ctx, t, inv, "after the orders were created", map[string]inventory.Stock{
 		mug: {SKU: mug, OnHand: 50, Reserved: 2 + 3 + 1, Available: 44, Orders: 3},
 		tee: {SKU: tee, OnHand: 20, Reserved: 1 + 4 + 2, Available: 13, Orders: 3},
 		hat: {SKU: hat, OnHand: 5, Reserved: 1 + 2 + 1, Available: 1, Orders: 3},
 	})
+	records := map[string]orderRecord{}
+	for _, rec := range orderRecords(ctx, t, js) {
+		records[rec.OrderID] = rec
+	}
+	for _, id := range []string{"cs_test_" + p1.ID, "cs_test_" + p2.ID} {
+		if rec, ok := records[id]; !ok || rec.State != "reserved" || len(rec.Lines) != 0 {
+			t.Errorf("inventory's record of Stripe order %s: %+v (found: %t); want reserved with no lines", id, rec, ok)
+		}
+	}
 
 	// Round 2: four orders are cancelled, two of them after they were paid.
 	send(shop, "e2e-s2-cancelled", "orders/cancelled", s2, "")
 	send(shop, "e2e-s3-cancelled", "orders/cancelled", s3, "")
 	send(woo, "e2e-w2-cancelled", "order.updated", w2, "cancelled")
 	send(woo, "e2e-w3-cancelled", "order.updated", w3, "cancelled")
-	WaitConsumed(ctx, t, js, Stream, "inventory", time.Minute)
-	WaitConsumed(ctx, t, js, Stream, "shipping", time.Minute)
+	send(stripe, "e2e-p2-paid", "checkout.session.async_payment_succeeded", p2, "paid")
+	waitCanonicalConsumed(ctx, t, js, "inventory", "shipping")
 	WaitConsumed(ctx, t, js, Stream, team.name, time.Minute)
 
 	checkStock(ctx, t, inv, "after the cancellations", map[string]inventory.Stock{
@@ -113,20 +131,24 @@ func TestEndToEnd(t *testing.T) {
 		hat: {SKU: hat, OnHand: 5, Reserved: 2, Available: 3, Orders: 1},       // s4
 	})
 
-	const shopDomain, wooSite = "hookbridge-dev.myshopify.com", "https://shop.example.test/"
+	const shopDomain, wooSite, stripeSource = "hookbridge-dev.myshopify.com", "https://shop.example.test/", "/stripe/" + StripeSource
 	type want struct {
 		platform, source string
+		id               string // the platform's order id
 		o                Order
 		status           shipping.Status
 		announced        bool // created (and published) before it was cancelled; false: a tombstone
 	}
 	wantShipments := []want{
-		{"shopify", shopDomain, s1, shipping.StatusCreated, true},
-		{"shopify", shopDomain, s2, shipping.StatusCancelled, true},
-		{"shopify", shopDomain, s3, shipping.StatusCancelled, false},
-		{"woocommerce", wooSite, w1, shipping.StatusCreated, true},
-		{"woocommerce", wooSite, w2, shipping.StatusCancelled, true},
-		{"woocommerce", wooSite, w3, shipping.StatusCancelled, false},
+		{"shopify", shopDomain, s1.ID, s1, shipping.StatusCreated, true},
+		{"shopify", shopDomain, s2.ID, s2, shipping.StatusCancelled, true},
+		{"shopify", shopDomain, s3.ID, s3, shipping.StatusCancelled, false},
+		{"woocommerce", wooSite, w1.ID, w1, shipping.StatusCreated, true},
+		{"woocommerce", wooSite, w2.ID, w2, shipping.StatusCancelled, true},
+		{"woocommerce", wooSite, w3.ID, w3, shipping.StatusCancelled, false},
+		// A Checkout Session is the order; its items are in its metadata.
+		{"stripe", stripeSource, "cs_test_" + p1.ID, p1, shipping.StatusCreated, true},
+		{"stripe", stripeSource, "cs_test_" + p2.ID, p2, shipping.StatusCreated, true},
 	}
 	shipments, err := ship.Shipments(ctx)
 	if err != nil {
@@ -138,7 +160,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	wantEvents := map[string]string{} // SHIPPING: ce-id -> ce-type
 	for _, w := range wantShipments {
-		key, err := shipping.Key(w.platform, w.source, w.o.ID)
+		key, err := shipping.Key(w.platform, w.source, w.id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -146,9 +168,9 @@ func TestEndToEnd(t *testing.T) {
 		delete(byKey, key)
 		switch {
 		case !ok:
-			t.Errorf("no shipment %s (order %s of %s)", key, w.o.ID, w.platform)
+			t.Errorf("no shipment %s (order %s of %s)", key, w.id, w.platform)
 			continue
-		case got.Status != w.status || got.OrderID != w.o.ID || got.Platform != w.platform || got.Source != w.source:
+		case got.Status != w.status || got.OrderID != w.id || got.Platform != w.platform || got.Source != w.source:
 			t.Errorf("shipment %s: %s of %s order %s from %s; want %s", key, got.Status, got.Platform, got.OrderID, got.Source, w.status)
 		case w.announced && (got.CreatedAt.IsZero() || !sameItems(got.Items, w.o.Lines)):
 			t.Errorf("shipment %s: created at %v with items %+v; want created with %+v", key, got.CreatedAt, got.Items, w.o.Lines)
@@ -183,6 +205,9 @@ func TestEndToEnd(t *testing.T) {
 		"commerce.order.updated.woocommerce." + Woo.Name:   3, // w1 processing, w2 and w3 cancelled
 		"commerce.order.paid.woocommerce." + Woo.Name:      2, // w1 processing, w2 created processing
 		"commerce.order.cancelled.woocommerce." + Woo.Name: 2, // w2, w3
+		// Stripe: a completed session is created, and paid when it is.
+		"commerce.order.created.stripe." + Stripe.Name: 2, // p1, p2
+		"commerce.order.paid.stripe." + Stripe.Name:    2, // p1 at completion, p2 when its payment succeeded
 	})
 	checkNoDeadLetters(ctx, t, js)
 
@@ -266,21 +291,34 @@ func checkEvents(t *testing.T, stream string, stored []Stored, want map[string]s
 	}
 }
 
-// checkNoDeadLetters asserts that no consumer dead-lettered anything.
+// waitCanonicalConsumed waits until the normaliser has read every raw
+// event, then until each named consumer of COMMERCE has handled every
+// canonical event.
+func waitCanonicalConsumed(ctx context.Context, t *testing.T, js jetstream.JetStream, names ...string) {
+	t.Helper()
+	WaitConsumed(ctx, t, js, Stream, commerce.DefaultName, time.Minute)
+	for _, name := range names {
+		WaitConsumed(ctx, t, js, commerce.Stream, name, time.Minute)
+	}
+}
+
 // checkCanonical waits until the normaliser has read every raw event, then
-// checks that COMMERCE holds exactly want canonical events per subject.
+// checks that COMMERCE holds exactly want canonical events per subject, each
+// valid against its contract.
 func checkCanonical(ctx context.Context, t *testing.T, js jetstream.JetStream, want map[string]int) {
 	t.Helper()
 	WaitConsumed(ctx, t, js, Stream, commerce.DefaultName, time.Minute)
 	got := map[string]int{}
 	for _, m := range ReadStream(ctx, t, js, commerce.Stream) {
 		got[m.Subject]++
+		commercetest.CheckEvent(t, m.Event(t))
 	}
 	if !maps.Equal(got, want) {
 		t.Errorf("COMMERCE holds, per subject, %v; want %v", got, want)
 	}
 }
 
+// checkNoDeadLetters asserts that no consumer dead-lettered anything.
 func checkNoDeadLetters(ctx context.Context, t *testing.T, js jetstream.JetStream) {
 	t.Helper()
 	s, err := js.Stream(ctx, consumers.DefaultDeadLetterStream)

@@ -7,7 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudevents/sdk-go/v2/event"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/hookbridge/hookbridge/consumers"
 )
 
 // Stored is one message of the stream, as the checks need it.
@@ -17,6 +20,17 @@ type Stored struct {
 	MsgID   string // Nats-Msg-Id: <source>:<delivery id>
 	CEID    string // ce-id: the delivery id
 	CEType  string // ce-type
+	msg     *jetstream.RawStreamMsg
+}
+
+// Event decodes the message as the CloudEvent it holds.
+func (m Stored) Event(t testing.TB) event.Event {
+	t.Helper()
+	ev, err := consumers.DecodeEvent(context.Background(), m.msg.Subject, m.msg.Header, m.msg.Data)
+	if err != nil {
+		t.Fatalf("message %d on %s: %v", m.Seq, m.Subject, err)
+	}
+	return ev
 }
 
 // ReadStream returns every message of stream, in sequence order. A lookup
@@ -41,7 +55,7 @@ func ReadStream(ctx context.Context, t testing.TB, js jetstream.JetStream, strea
 		})
 		out = append(out, Stored{
 			Seq: seq, Subject: m.Subject, MsgID: m.Header.Get(jetstream.MsgIDHeader),
-			CEID: m.Header.Get("ce-id"), CEType: m.Header.Get("ce-type"),
+			CEID: m.Header.Get("ce-id"), CEType: m.Header.Get("ce-type"), msg: m,
 		})
 	}
 	return out

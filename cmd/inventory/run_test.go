@@ -19,6 +19,7 @@ import (
 	"github.com/hookbridge/hookbridge/cmd/internal/service"
 	"github.com/hookbridge/hookbridge/consumers"
 	"github.com/hookbridge/hookbridge/consumers/commerce"
+	"github.com/hookbridge/hookbridge/consumers/commerce/commercetest"
 	"github.com/hookbridge/hookbridge/consumers/inventory"
 	"github.com/hookbridge/hookbridge/internal/logtest"
 	"github.com/hookbridge/hookbridge/internal/natstest"
@@ -142,7 +143,7 @@ func TestRun(t *testing.T) {
 	if _, err := js.Stream(ctx, commerce.Stream); err != nil {
 		t.Fatalf("stream %s before any normaliser: %v", commerce.Stream, err)
 	}
-	normalise(t, js)
+	commercetest.RunNormaliser(t, js, commerce.Config{})
 
 	// What hookbridge stores for `hookbridge send acme-shop`, twice under
 	// two ids (a second webhook subscription).
@@ -203,24 +204,6 @@ func TestRun(t *testing.T) {
 		resp.Body.Close()
 		t.Error("the read path still serves after shutdown")
 	}
-}
-
-// normalise runs a real normaliser on js until the test ends.
-func normalise(t *testing.T, js jetstream.JetStream) {
-	t.Helper()
-	n, err := commerce.New(js, commerce.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- n.Run(ctx) }()
-	t.Cleanup(func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	})
 }
 
 // publishRaw stores a Shopify orders/create delivery of shop on WEBHOOKS as

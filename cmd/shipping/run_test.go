@@ -18,6 +18,7 @@ import (
 	"github.com/hookbridge/hookbridge/cmd/internal/service"
 	"github.com/hookbridge/hookbridge/consumers"
 	"github.com/hookbridge/hookbridge/consumers/commerce"
+	"github.com/hookbridge/hookbridge/consumers/commerce/commercetest"
 	"github.com/hookbridge/hookbridge/consumers/shipping"
 	"github.com/hookbridge/hookbridge/internal/natstest"
 )
@@ -108,7 +109,7 @@ func TestRun(t *testing.T) {
 
 	// The program started before any normaliser (it creates COMMERCE
 	// itself); one starts now.
-	runNormaliser(t, js)
+	commercetest.RunNormaliser(t, js, commerce.Config{})
 
 	// What the bridge stores for `hookbridge send acme-shop --event orders/paid`.
 	ev := event.New()
@@ -173,22 +174,4 @@ func TestRun(t *testing.T) {
 		resp.Body.Close()
 		t.Error("the read path still serves after shutdown")
 	}
-}
-
-// runNormaliser runs a normaliser on js until the test ends.
-func runNormaliser(t *testing.T, js jetstream.JetStream) {
-	t.Helper()
-	n, err := commerce.New(js, commerce.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- n.Run(ctx) }()
-	t.Cleanup(func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	})
 }

@@ -212,19 +212,7 @@ func TestNormaliserHashesOnce(t *testing.T) {
 func runNormaliser(t *testing.T, cfg commerce.Config) jetstream.JetStream {
 	t.Helper()
 	js := startWebhooks(t)
-	n, err := commerce.New(js, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- n.Run(ctx) }()
-	t.Cleanup(func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	})
+	commercetest.RunNormaliser(t, js, cfg)
 	return js
 }
 

@@ -5,11 +5,13 @@ package commercetest
 
 import (
 	"bytes"
+	"context"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/cloudevents/sdk-go/v2/event"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/hookbridge/hookbridge/consumers/commerce"
@@ -68,4 +70,24 @@ func CheckEvent(t testing.TB, ev event.Event) {
 	if err := Schema(t, entity).Validate(doc); err != nil {
 		t.Errorf("%s: %s data does not validate: %v\n%s", ev.ID(), entity, err, ev.Data())
 	}
+}
+
+// RunNormaliser runs a normaliser of cfg on js until the test ends; js must
+// hold a raw stream (WEBHOOKS, subjects webhooks.>). A normaliser that
+// stops with an error fails the test.
+func RunNormaliser(t testing.TB, js jetstream.JetStream, cfg commerce.Config) {
+	t.Helper()
+	n, err := commerce.New(js, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
 }
