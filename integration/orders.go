@@ -31,7 +31,7 @@ type Line struct {
 // checkout.session.*). Its line items are o.Lines: in the order for Shopify
 // and WooCommerce; for Stripe, whose events carry none, in the Checkout
 // Session's metadata "items" ("SKU:QTY,..."), the convention the shipping
-// sample reads, with a shipping address collected at checkout. status, when
+// sample reads (the sample session has a shipping address). status, when
 // not empty, is the WooCommerce order's status (the sample's is processing)
 // or the Stripe session's payment_status (the sample's is paid). Like
 // NewDelivery, the result is sent unchanged on every attempt.
@@ -81,11 +81,6 @@ func stripeOrder(doc map[string]any, o Order, paymentStatus string) {
 		items[i] = fmt.Sprintf("%s:%d", l.SKU, l.Quantity)
 	}
 	session["metadata"] = map[string]any{"items": strings.Join(items, ",")}
-	session["collected_information"] = map[string]any{"shipping_details": map[string]any{
-		"name": "Jenny Rosen",
-		"address": map[string]any{"line1": "354 Oyster Point Blvd", "city": "South San Francisco",
-			"state": "CA", "postal_code": "94080", "country": "US"},
-	}}
 	if paymentStatus != "" {
 		session["payment_status"] = paymentStatus
 	}

@@ -139,6 +139,15 @@ func stripe(r *request) any {
 			"total_details":    map[string]any{"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
 			"customer_details": map[string]any{"email": "jenny.rosen@example.com"},
 			"payment_intent":   "pi_" + r.id, "created": r.now.Unix(),
+			// Where Checkout puts the address it collected (API 2025-03-31 on),
+			// and the shop's own note of what was bought: Stripe's events
+			// carry no line items, and the shipping sample reads this one.
+			"collected_information": map[string]any{"shipping_details": map[string]any{
+				"name": "Jenny Rosen",
+				"address": map[string]any{"line1": "354 Oyster Point Blvd", "city": "South San Francisco",
+					"state": "CA", "postal_code": "94080", "country": "US"},
+			}},
+			"metadata": map[string]any{"items": "HB-MUG-01:2"},
 		}
 	}
 	return map[string]any{
