@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/hookbridge/hookbridge/internal/logtest"
 )
 
@@ -99,6 +102,23 @@ func TestREADMENatsRecipes(t *testing.T) {
 		var out bytes.Buffer
 		if err := run(context.Background(), []string{"send", "--config", in.cfgPath, "shop", "--order", fmt.Sprint(1000 + i)}, noEnv, &out, &out); err != nil {
 			t.Fatalf("send: %v\n%s", err, out.String())
+		}
+	}
+
+	// The durable consumers the samples had on WEBHOOKS before they moved to
+	// COMMERCE, for the upgrade recipe that removes them.
+	nc, err := nats.Connect("nats://" + in.nats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"inventory", "shipping"} {
+		if _, err := js.CreateConsumer(t.Context(), "WEBHOOKS", jetstream.ConsumerConfig{Durable: name, AckPolicy: jetstream.AckExplicitPolicy}); err != nil {
+			t.Fatal(err)
 		}
 	}
 
