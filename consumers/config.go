@@ -43,6 +43,16 @@ type Config struct {
 	// DeadLetterSubject is where this consumer's dead letters go; default
 	// DeadLetterSubject(Name), "deadletter.<Name>", where Redrive finds them.
 	DeadLetterSubject string
+	// AckWithoutConfirmation, when true, acknowledges a handled message with
+	// a plain publish instead of a request the server answers (DoubleAck,
+	// the default). That saves a round trip and its work on both ends per
+	// message, but an ack lost on the way (a disconnect, a server restart)
+	// goes unnoticed: the message is redelivered after AckWait and handled
+	// again. Set it only for a handler whose effect is idempotent and cheap
+	// to repeat, such as one that only publishes with a Nats-Msg-Id the
+	// stream deduplicates; keep the default where running twice costs more
+	// than the round trip, or where a handler must know its ack landed.
+	AckWithoutConfirmation bool
 	// ShutdownGrace bounds how long in-flight handlers may finish after the
 	// context is cancelled; default DefaultShutdownGrace.
 	ShutdownGrace time.Duration

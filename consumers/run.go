@@ -18,7 +18,8 @@ import (
 )
 
 // Handler processes one event. Returning nil acknowledges the message (the
-// ack is confirmed by the server before the next step). Returning an error
+// ack is confirmed by the server before the next step, unless
+// Config.AckWithoutConfirmation). Returning an error
 // redelivers it later, after the next delay of Config.Backoff. Returning an
 // error wrapped by Permanent sends it to the dead-letter subject at once.
 // ctx is cancelled only when the shutdown grace period runs out; DeliveryFrom
@@ -183,7 +184,7 @@ func (w *worker) apply(ctx context.Context, msg jetstream.Msg, md *jetstream.Msg
 	cfg, log := w.cfg, w.cfg.Logger
 	switch d.action {
 	case ack:
-		if err := msg.DoubleAck(ctx); err != nil {
+		if err := w.ack(ctx, msg); err != nil {
 			// The server will redeliver; the handler's effect is idempotent.
 			log.Warn("ack not confirmed; the message will be redelivered", "consumer", cfg.Name, "seq", md.Sequence.Stream, "error", err)
 			return
@@ -199,6 +200,15 @@ func (w *worker) apply(ctx context.Context, msg jetstream.Msg, md *jetstream.Msg
 	case deadLetter:
 		w.writeDeadLetter(ctx, msg, md, d)
 	}
+}
+
+// ack acknowledges msg and, unless cfg.AckWithoutConfirmation, waits for
+// the server to confirm it.
+func (w *worker) ack(ctx context.Context, msg jetstream.Msg) error {
+	if w.cfg.AckWithoutConfirmation {
+		return msg.Ack()
+	}
+	return msg.DoubleAck(ctx)
 }
 
 // call runs h, turning a panic into an ordinary (retryable) error.

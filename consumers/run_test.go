@@ -312,3 +312,49 @@ func TestShutdownGraceCancelsStuckHandlers(t *testing.T) {
 		t.Error("the stuck handler's context was not cancelled after the grace period")
 	}
 }
+
+// Acks as the server sees them: by default each one is a request the
+// server confirms (DoubleAck, with a reply subject); with
+// AckWithoutConfirmation a plain publish (no reply subject). Either way
+// every message ends acknowledged and is handled once.
+func TestAckWithoutConfirmation(t *testing.T) {
+	for _, c := range []struct {
+		name        string
+		unconfirmed bool
+		wantReplyTo bool
+	}{
+		{"confirmed", false, true},
+		{"unconfirmed", true, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t)
+			nc, _ := e.ns.Connect(t)
+			acks := make(chan *nats.Msg, 16)
+			sub, err := nc.ChanSubscribe("$JS.ACK.WEBHOOKS."+c.name+".>", acks)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = sub.Unsubscribe() }()
+			if err := nc.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			var calls atomic.Int32
+			cfg := baseConfig(c.name)
+			cfg.AckWithoutConfirmation = c.unconfirmed
+			e.run(cfg, func(context.Context, event.Event) error { calls.Add(1); return nil })
+			for i := range 3 {
+				e.publish("webhooks.shopify.acme.orders.create", fmt.Sprintf("ev-%d", i))
+			}
+			natstest.Eventually(t, natstest.Patience, "all acked", func() bool { return e.settled(c.name) && len(acks) == 3 })
+			for range 3 {
+				ack := <-acks
+				if string(ack.Data) != "+ACK" || (ack.Reply != "") != c.wantReplyTo {
+					t.Errorf("ack %q with reply subject %q; a reply subject wanted: %v", ack.Data, ack.Reply, c.wantReplyTo)
+				}
+			}
+			if n := calls.Load(); n != 3 {
+				t.Errorf("handled %d times, want 3", n)
+			}
+		})
+	}
+}
