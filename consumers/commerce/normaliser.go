@@ -121,7 +121,10 @@ func New(js jetstream.JetStream, cfg Config) (*Normaliser, error) {
 }
 
 // ConsumerConfig is the durable consumer the normaliser reads the raw
-// events of every mapped provider with.
+// events of every mapped provider with. It acks without waiting for the
+// server's confirmation: all Handle does is publish with ids COMMERCE
+// deduplicates, so a lost ack costs one redelivery whose publishes the
+// stream drops, while a confirmed ack would cost a round trip per raw event.
 func (n *Normaliser) ConsumerConfig() consumers.Config {
 	var filters []string
 	for _, p := range Providers() {
@@ -129,7 +132,8 @@ func (n *Normaliser) ConsumerConfig() consumers.Config {
 	}
 	return consumers.Config{
 		Stream: n.cfg.InStream, Name: n.cfg.Name, FilterSubjects: filters,
-		Concurrency: n.cfg.Concurrency, Logger: n.cfg.Logger, Metrics: n.metrics,
+		Concurrency: n.cfg.Concurrency, AckWithoutConfirmation: true,
+		Logger: n.cfg.Logger, Metrics: n.metrics,
 	}
 }
 
