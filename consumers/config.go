@@ -28,6 +28,12 @@ type Config struct {
 	StartTime time.Time
 	// Concurrency is how many handlers run at once; default DefaultConcurrency.
 	Concurrency int
+	// MaxBytesInFlight bounds the data of the messages being handled at
+	// once: a handler starts only when they stay within it, its own
+	// included (a larger message goes through alone); 0 bounds them by
+	// Concurrency only. Messages pulled ahead of the handlers are bounded by
+	// count alone, Concurrency of them (see subscribe for why).
+	MaxBytesInFlight int
 	// AckWait is how long the server waits for an ack before redelivering;
 	// default DefaultAckWait. A handler that runs longer is kept alive (InProgress).
 	AckWait time.Duration
@@ -122,8 +128,8 @@ func (c Config) Validate() error {
 	if len(c.FilterSubjects) == 0 {
 		errs = append(errs, errors.New("filter_subjects: at least one is required"))
 	}
-	if c.Concurrency < 0 || c.MaxDeliver < 0 || c.AckWait < 0 || c.ShutdownGrace < 0 {
-		errs = append(errs, errors.New("concurrency, max_deliver, ack_wait and shutdown_grace must not be negative"))
+	if c.Concurrency < 0 || c.MaxBytesInFlight < 0 || c.MaxDeliver < 0 || c.AckWait < 0 || c.ShutdownGrace < 0 {
+		errs = append(errs, errors.New("concurrency, max_bytes_in_flight, max_deliver, ack_wait and shutdown_grace must not be negative"))
 	}
 	for _, d := range c.Backoff {
 		if d <= 0 {

@@ -72,6 +72,11 @@ func subscribe(ctx context.Context, js jetstream.JetStream, cfg Config) (jetstre
 	if err != nil {
 		return nil, fmt.Errorf("consumer %s on stream %s: %w", cfg.Name, cfg.Stream, err)
 	}
+	// Pulls are bounded by count only. nats.go's iterator buffers them in a
+	// channel of exactly that many messages, and a pull with a byte limit
+	// ends with a status message the full channel then drops, or drops a
+	// message behind it, which only the ack wait brings back (seen as
+	// "slow consumer" under load).
 	iter, err := cons.Messages(jetstream.PullMaxMessages(cfg.Concurrency))
 	if err != nil {
 		return nil, fmt.Errorf("consumer %s: %w", cfg.Name, err)
@@ -86,7 +91,8 @@ type worker struct {
 }
 
 // fetch hands the messages of iter to handlers (each counted in wg), at most
-// cfg.Concurrency at once, until ctx is cancelled; then it returns nil with
+// cfg.Concurrency at once and cfg.MaxBytesInFlight of data at once (or one
+// larger message alone), until ctx is cancelled; then it returns nil with
 // the handlers possibly still running. If the consumer is deleted it waits
 // for the handlers in flight and returns the error.
 func (w *worker) fetch(ctx, handlerCtx context.Context, iter jetstream.MessagesContext, wg *sync.WaitGroup) error {
@@ -95,6 +101,7 @@ func (w *worker) fetch(ctx, handlerCtx context.Context, iter jetstream.MessagesC
 	// out are redelivered by the server after the ack wait.
 	release := context.AfterFunc(ctx, iter.Stop)
 	slots := make(chan struct{}, cfg.Concurrency)
+	budget := newByteBudget(cfg.MaxBytesInFlight)
 	for {
 		select {
 		case slots <- struct{}{}:
@@ -118,9 +125,16 @@ func (w *worker) fetch(ctx, handlerCtx context.Context, iter jetstream.MessagesC
 			cfg.Logger.Warn("fetching messages", "consumer", cfg.Name, "error", err)
 			continue
 		}
+		// Waiting for room in the budget, msg is one more message pulled
+		// ahead: on cancel the server redelivers it after the ack wait.
+		size := len(msg.Data())
+		if !budget.take(ctx, size) {
+			<-slots
+			break
+		}
 		wg.Add(1)
 		go func() {
-			defer func() { <-slots; wg.Done() }()
+			defer func() { budget.give(size); <-slots; wg.Done() }()
 			w.process(handlerCtx, msg)
 		}()
 	}
