@@ -120,6 +120,13 @@ func New(js jetstream.JetStream, cfg Config) (*Normaliser, error) {
 	return n, nil
 }
 
+// maxBytesInFlight bounds the raw events being normalised at once, by
+// their data (see consumers.Config.MaxBytesInFlight), beside a bridge in the
+// same process whose bodies in flight are bounded too. Typical raw events
+// (a Shopify order is about 15 KiB) never reach it: Concurrency bounds them
+// first; near the bridge's 1 MiB body limit, 8 of them run at once.
+const maxBytesInFlight = 8 << 20
+
 // ConsumerConfig is the durable consumer the normaliser reads the raw
 // events of every mapped provider with. It acks without waiting for the
 // server's confirmation: all Handle does is publish with ids COMMERCE
@@ -132,7 +139,7 @@ func (n *Normaliser) ConsumerConfig() consumers.Config {
 	}
 	return consumers.Config{
 		Stream: n.cfg.InStream, Name: n.cfg.Name, FilterSubjects: filters,
-		Concurrency: n.cfg.Concurrency, AckWithoutConfirmation: true,
+		Concurrency: n.cfg.Concurrency, MaxBytesInFlight: maxBytesInFlight, AckWithoutConfirmation: true,
 		Logger: n.cfg.Logger, Metrics: n.metrics,
 	}
 }
