@@ -28,6 +28,12 @@ type Config struct {
 	StartTime time.Time
 	// Concurrency is how many handlers run at once; default DefaultConcurrency.
 	Concurrency int
+	// MaxBytesInFlight bounds the data of the messages being handled at
+	// once: a handler starts only when they stay within it, its own
+	// included (a larger message goes through alone); 0 bounds them by
+	// Concurrency only. Messages pulled ahead of the handlers are bounded by
+	// count alone, Concurrency of them (see subscribe for why).
+	MaxBytesInFlight int
 	// AckWait is how long the server waits for an ack before redelivering;
 	// default DefaultAckWait. A handler that runs longer is kept alive (InProgress).
 	AckWait time.Duration
@@ -43,6 +49,16 @@ type Config struct {
 	// DeadLetterSubject is where this consumer's dead letters go; default
 	// DeadLetterSubject(Name), "deadletter.<Name>", where Redrive finds them.
 	DeadLetterSubject string
+	// AckWithoutConfirmation, when true, acknowledges a handled message with
+	// a plain publish instead of a request the server answers (DoubleAck,
+	// the default). That saves a round trip and its work on both ends per
+	// message, but an ack lost on the way (a disconnect, a server restart)
+	// goes unnoticed: the message is redelivered after AckWait and handled
+	// again. Set it only for a handler whose effect is idempotent and cheap
+	// to repeat, such as one that only publishes with a Nats-Msg-Id the
+	// stream deduplicates; keep the default where running twice costs more
+	// than the round trip, or where a handler must know its ack landed.
+	AckWithoutConfirmation bool
 	// ShutdownGrace bounds how long in-flight handlers may finish after the
 	// context is cancelled; default DefaultShutdownGrace.
 	ShutdownGrace time.Duration
@@ -112,8 +128,8 @@ func (c Config) Validate() error {
 	if len(c.FilterSubjects) == 0 {
 		errs = append(errs, errors.New("filter_subjects: at least one is required"))
 	}
-	if c.Concurrency < 0 || c.MaxDeliver < 0 || c.AckWait < 0 || c.ShutdownGrace < 0 {
-		errs = append(errs, errors.New("concurrency, max_deliver, ack_wait and shutdown_grace must not be negative"))
+	if c.Concurrency < 0 || c.MaxBytesInFlight < 0 || c.MaxDeliver < 0 || c.AckWait < 0 || c.ShutdownGrace < 0 {
+		errs = append(errs, errors.New("concurrency, max_bytes_in_flight, max_deliver, ack_wait and shutdown_grace must not be negative"))
 	}
 	for _, d := range c.Backoff {
 		if d <= 0 {

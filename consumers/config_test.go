@@ -19,6 +19,7 @@ func TestConfigValidation(t *testing.T) {
 		{Name: "a.b", FilterSubjects: []string{"webhooks.>"}},
 		{Name: "x"},
 		{Name: "x", FilterSubjects: []string{"webhooks.>"}, Backoff: []time.Duration{0}},
+		{Name: "x", FilterSubjects: []string{"webhooks.>"}, MaxBytesInFlight: -1},
 	} {
 		if err := consumers.Run(context.Background(), e.js, c, func(context.Context, event.Event) error { return nil }); err == nil {
 			t.Errorf("Run accepted %+v", c)

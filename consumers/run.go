@@ -18,7 +18,8 @@ import (
 )
 
 // Handler processes one event. Returning nil acknowledges the message (the
-// ack is confirmed by the server before the next step). Returning an error
+// ack is confirmed by the server before the next step, unless
+// Config.AckWithoutConfirmation). Returning an error
 // redelivers it later, after the next delay of Config.Backoff. Returning an
 // error wrapped by Permanent sends it to the dead-letter subject at once.
 // ctx is cancelled only when the shutdown grace period runs out; DeliveryFrom
@@ -71,6 +72,11 @@ func subscribe(ctx context.Context, js jetstream.JetStream, cfg Config) (jetstre
 	if err != nil {
 		return nil, fmt.Errorf("consumer %s on stream %s: %w", cfg.Name, cfg.Stream, err)
 	}
+	// Pulls are bounded by count only. nats.go's iterator buffers them in a
+	// channel of exactly that many messages, and a pull with a byte limit
+	// ends with a status message the full channel then drops, or drops a
+	// message behind it, which only the ack wait brings back (seen as
+	// "slow consumer" under load).
 	iter, err := cons.Messages(jetstream.PullMaxMessages(cfg.Concurrency))
 	if err != nil {
 		return nil, fmt.Errorf("consumer %s: %w", cfg.Name, err)
@@ -85,7 +91,8 @@ type worker struct {
 }
 
 // fetch hands the messages of iter to handlers (each counted in wg), at most
-// cfg.Concurrency at once, until ctx is cancelled; then it returns nil with
+// cfg.Concurrency at once and cfg.MaxBytesInFlight of data at once (or one
+// larger message alone), until ctx is cancelled; then it returns nil with
 // the handlers possibly still running. If the consumer is deleted it waits
 // for the handlers in flight and returns the error.
 func (w *worker) fetch(ctx, handlerCtx context.Context, iter jetstream.MessagesContext, wg *sync.WaitGroup) error {
@@ -94,6 +101,7 @@ func (w *worker) fetch(ctx, handlerCtx context.Context, iter jetstream.MessagesC
 	// out are redelivered by the server after the ack wait.
 	release := context.AfterFunc(ctx, iter.Stop)
 	slots := make(chan struct{}, cfg.Concurrency)
+	budget := newByteBudget(cfg.MaxBytesInFlight)
 	for {
 		select {
 		case slots <- struct{}{}:
@@ -117,9 +125,16 @@ func (w *worker) fetch(ctx, handlerCtx context.Context, iter jetstream.MessagesC
 			cfg.Logger.Warn("fetching messages", "consumer", cfg.Name, "error", err)
 			continue
 		}
+		// Waiting for room in the budget, msg is one more message pulled
+		// ahead: on cancel the server redelivers it after the ack wait.
+		size := len(msg.Data())
+		if !budget.take(ctx, size) {
+			<-slots
+			break
+		}
 		wg.Add(1)
 		go func() {
-			defer func() { <-slots; wg.Done() }()
+			defer func() { budget.give(size); <-slots; wg.Done() }()
 			w.process(handlerCtx, msg)
 		}()
 	}
@@ -183,7 +198,7 @@ func (w *worker) apply(ctx context.Context, msg jetstream.Msg, md *jetstream.Msg
 	cfg, log := w.cfg, w.cfg.Logger
 	switch d.action {
 	case ack:
-		if err := msg.DoubleAck(ctx); err != nil {
+		if err := w.ack(ctx, msg); err != nil {
 			// The server will redeliver; the handler's effect is idempotent.
 			log.Warn("ack not confirmed; the message will be redelivered", "consumer", cfg.Name, "seq", md.Sequence.Stream, "error", err)
 			return
@@ -199,6 +214,15 @@ func (w *worker) apply(ctx context.Context, msg jetstream.Msg, md *jetstream.Msg
 	case deadLetter:
 		w.writeDeadLetter(ctx, msg, md, d)
 	}
+}
+
+// ack acknowledges msg and, unless cfg.AckWithoutConfirmation, waits for
+// the server to confirm it.
+func (w *worker) ack(ctx context.Context, msg jetstream.Msg) error {
+	if w.cfg.AckWithoutConfirmation {
+		return msg.Ack()
+	}
+	return msg.DoubleAck(ctx)
 }
 
 // call runs h, turning a panic into an ordinary (retryable) error.

@@ -1,6 +1,7 @@
 package consumers_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -310,5 +311,116 @@ func TestShutdownGraceCancelsStuckHandlers(t *testing.T) {
 	}
 	if !sawCancel.Load() {
 		t.Error("the stuck handler's context was not cancelled after the grace period")
+	}
+}
+
+// Acks as the server sees them: by default each one is a request the
+// server confirms (DoubleAck, with a reply subject); with
+// AckWithoutConfirmation a plain publish (no reply subject). Either way
+// every message ends acknowledged and is handled once.
+func TestAckWithoutConfirmation(t *testing.T) {
+	for _, c := range []struct {
+		name        string
+		unconfirmed bool
+		wantReplyTo bool
+	}{
+		{"confirmed", false, true},
+		{"unconfirmed", true, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t)
+			nc, _ := e.ns.Connect(t)
+			acks := make(chan *nats.Msg, 16)
+			sub, err := nc.ChanSubscribe("$JS.ACK.WEBHOOKS."+c.name+".>", acks)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = sub.Unsubscribe() }()
+			if err := nc.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			var calls atomic.Int32
+			cfg := baseConfig(c.name)
+			cfg.AckWithoutConfirmation = c.unconfirmed
+			e.run(cfg, func(context.Context, event.Event) error { calls.Add(1); return nil })
+			for i := range 3 {
+				e.publish("webhooks.shopify.acme.orders.create", fmt.Sprintf("ev-%d", i))
+			}
+			natstest.Eventually(t, natstest.Patience, "all acked", func() bool { return e.settled(c.name) && len(acks) == 3 })
+			for range 3 {
+				ack := <-acks
+				if string(ack.Data) != "+ACK" || (ack.Reply != "") != c.wantReplyTo {
+					t.Errorf("ack %q with reply subject %q; a reply subject wanted: %v", ack.Data, ack.Reply, c.wantReplyTo)
+				}
+			}
+			if n := calls.Load(); n != 3 {
+				t.Errorf("handled %d times, want 3", n)
+			}
+		})
+	}
+}
+
+// publishBig stores n events of about size bytes of data each.
+func (e *env) publishBig(n, size int) {
+	e.t.Helper()
+	body := append(append([]byte(`{"pad":"`), bytes.Repeat([]byte("a"), size)...), `"}`...)
+	for i := range n {
+		ev := event.New()
+		ev.SetID(fmt.Sprintf("big-%d", i))
+		ev.SetType("com.shopify.orders.create")
+		ev.SetSource("acme.myshopify.com")
+		if err := ev.SetData(event.ApplicationJSON, body); err != nil {
+			e.t.Fatal(err)
+		}
+		if _, err := consumers.PublishEvent(e.t.Context(), e.js, "webhooks.shopify.acme.orders.create", ev); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+}
+
+// With MaxBytesInFlight the handlers hold at most that much data at once,
+// however many of them Concurrency allows; a message larger than the
+// bound is handled alone.
+func TestMaxBytesInFlight(t *testing.T) {
+	for _, c := range []struct {
+		name        string
+		size, limit int
+		want        int32 // handlers at once
+	}{
+		{"two fit", 400 << 10, 1 << 20, 2},
+		{"larger than the bound", 400 << 10, 100 << 10, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.publishBig(6, c.size)
+			cfg := baseConfig("handlers")
+			cfg.Concurrency = 16
+			cfg.MaxBytesInFlight = c.limit
+			release := make(chan struct{})
+			var running, most atomic.Int32
+			e.run(cfg, func(context.Context, event.Event) error {
+				n := running.Add(1)
+				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+				}
+				<-release
+				running.Add(-1)
+				return nil
+			})
+			// The handlers are held while the next message waits in the
+			// client: it was delivered, and has not started.
+			natstest.Eventually(t, natstest.Patience, "a message delivered beyond the running handlers", func() bool {
+				cons, err := e.js.Consumer(t.Context(), "WEBHOOKS", "handlers")
+				if err != nil {
+					return false
+				}
+				info, err := cons.Info(t.Context())
+				return err == nil && running.Load() >= c.want && info.NumAckPending > int(c.want)
+			})
+			if m := most.Load(); m != c.want {
+				t.Errorf("%d handlers at once on messages of %d KiB; want %d within %d KiB", m, c.size>>10, c.want, c.limit>>10)
+			}
+			close(release)
+			natstest.Eventually(t, natstest.Patience, "every message handled", func() bool { return e.settled("handlers") })
+		})
 	}
 }

@@ -50,7 +50,8 @@ const (
 type action int
 
 const (
-	// ack acknowledges the message and waits for the server to confirm it.
+	// ack acknowledges the message and (unless Config.AckWithoutConfirmation)
+	// waits for the server to confirm it.
 	ack action = iota + 1
 	// retry asks for a redelivery after the decision's delay.
 	retry

@@ -85,23 +85,27 @@ type normReading struct {
 	pending uint64 // raw events not yet delivered to it, or delivered and not acked
 }
 
-// readNormaliser reads COMMERCE's message count and the backlog of the
-// normaliser's durable consumer on the raw stream.
+// readNormaliser reads the backlog of the normaliser's durable consumer on
+// the raw stream, then COMMERCE's message count. In that order: the
+// normaliser acks a raw event after its canonical events are stored, so a
+// backlog of none read first means the count read next holds them all;
+// read the other way round, the last events could be stored between the
+// two reads and be missing from a count that is taken as final.
 func readNormaliser(ctx context.Context, js jetstream.JetStream) (normReading, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	r := normReading{at: time.Now()}
-	st, err := js.Stream(ctx, commerce.Stream)
-	if err != nil {
-		return r, fmt.Errorf("stream %s: %w", commerce.Stream, err)
-	}
-	r.stored = st.CachedInfo().State.Msgs
 	c, err := js.Consumer(ctx, bridge.DefaultStream, commerce.DefaultName)
 	if err != nil {
 		return r, fmt.Errorf("consumer %s on %s: %w", commerce.DefaultName, bridge.DefaultStream, err)
 	}
 	info := c.CachedInfo()
 	r.pending = info.NumPending + uint64(info.NumAckPending)
+	st, err := js.Stream(ctx, commerce.Stream)
+	if err != nil {
+		return r, fmt.Errorf("stream %s: %w", commerce.Stream, err)
+	}
+	r.stored = st.CachedInfo().State.Msgs
 	return r, nil
 }
 

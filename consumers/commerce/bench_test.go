@@ -65,15 +65,34 @@ func BenchmarkMap(b *testing.B) {
 }
 
 // BenchmarkEvent measures encoding the canonical events of one raw event as
-// the CloudEvents the normaliser publishes (data, id, validation).
+// the CloudEvents commerce.Events gives (data, id, validation).
 func BenchmarkEvent(b *testing.B) {
+	benchEncode(b, func(r commerce.Raw, c commerce.Canonical) error {
+		_, _, err := commerce.Event(r, c)
+		return err
+	})
+}
+
+// BenchmarkEventMessage measures what the normaliser publishes for the
+// canonical events of one raw event: each event's NATS message, written
+// directly (data, id, headers).
+func BenchmarkEventMessage(b *testing.B) {
+	benchEncode(b, func(r commerce.Raw, c commerce.Canonical) error {
+		_, err := commerce.Message(r, c)
+		return err
+	})
+}
+
+// benchEncode measures encode on each canonical event of each bench case's
+// raw event.
+func benchEncode(b *testing.B, encode func(commerce.Raw, commerce.Canonical) error) {
 	for _, c := range benchCases {
 		b.Run(c.platform+"/"+c.name, func(b *testing.B) {
 			r, cs := benchRaw(b, c.platform, c.name, c.raw)
 			b.ReportAllocs()
 			for b.Loop() {
 				for _, ce := range cs {
-					if _, _, err := commerce.Event(r, ce); err != nil {
+					if err := encode(r, ce); err != nil {
 						b.Fatal(err)
 					}
 				}

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
 )
@@ -30,7 +32,7 @@ func Type(entity, action string) string { return TypePrefix + entity + "." + act
 
 // DataSchema names the schema of an entity's data and its major version.
 func DataSchema(entity string) string {
-	return fmt.Sprintf("urn:hookbridge:commerce:%s:v%d", entity, SchemaVersion)
+	return "urn:hookbridge:commerce:" + entity + ":v" + strconv.Itoa(SchemaVersion)
 }
 
 // Subject is the canonical subject of entity.action from a provider's source.
@@ -43,36 +45,85 @@ func Subject(entity, action, provider, source string) string {
 // canonical type and the entity's id, so that every normaliser derives the
 // same id from the same raw event, however often it reads it.
 func ID(raw Raw, c Canonical) string {
-	h := sha256.New()
-	for _, part := range []string{raw.Source, raw.ID, Type(c.Entity, c.Action), c.Subject} {
-		fmt.Fprintf(h, "%d:%s\n", len(part), part)
-	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	return id(raw, Type(c.Entity, c.Action), c.Subject)
 }
 
-// Event is c as the CloudEvent the normaliser publishes, and its subject.
-func Event(raw Raw, c Canonical) (event.Event, string, error) {
+// id is ID with the canonical type already built. Each part is written as
+// "<length>:<part>\n", so that no part can run into the next.
+func id(raw Raw, typ, subject string) string {
+	parts := [...]string{raw.Source, raw.ID, typ, subject}
+	var buf [256]byte
+	b := buf[:0]
+	for _, part := range parts {
+		b = strconv.AppendInt(b, int64(len(part)), 10)
+		b = append(b, ':')
+		b = append(b, part...)
+		b = append(b, '\n')
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
+// canonicalEvent is one canonical event as both of its encodings read it
+// (the sdk-go event of Event and the NATS message of message): its
+// attributes as Event sets them, before sdk-go trims or parses any, and its
+// data.
+type canonicalEvent struct {
+	natsSubject string // commerce.<entity>.<action>.<provider>.<source>
+	id          string
+	typ         string
+	source      string // the raw event's, as given
+	subject     string // the entity's id, as given
+	time        time.Time
+	dataSchema  string
+	rawID       string
+	data        []byte // the JSON of Canonical.Data
+}
+
+// newCanonicalEvent is c, meant by raw, ready to encode. The time is the
+// platform's time of the change, else the raw event's, in UTC.
+func newCanonicalEvent(raw Raw, c Canonical) (canonicalEvent, error) {
 	data, err := json.Marshal(c.Data)
 	if err != nil {
-		return event.Event{}, "", fmt.Errorf("encoding %s.%s: %w", c.Entity, c.Action, err)
+		return canonicalEvent{}, fmt.Errorf("encoding %s.%s: %w", c.Entity, c.Action, err)
 	}
-	ev := event.New()
-	ev.SetID(ID(raw, c))
-	ev.SetType(Type(c.Entity, c.Action))
-	ev.SetSource(raw.EvSource)
-	ev.SetSubject(c.Subject)
 	t := c.Time
 	if t.IsZero() {
 		t = raw.Time
 	}
-	ev.SetTime(t.UTC())
-	ev.SetDataSchema(DataSchema(c.Entity))
-	ev.SetExtension(ExtRawID, raw.ID)
-	if err := ev.SetData(event.ApplicationJSON, json.RawMessage(data)); err != nil {
+	typ := Type(c.Entity, c.Action)
+	return canonicalEvent{
+		natsSubject: Subject(c.Entity, c.Action, raw.Provider, raw.Source),
+		id:          id(raw, typ, c.Subject),
+		typ:         typ,
+		source:      raw.EvSource,
+		subject:     c.Subject,
+		time:        t.UTC(),
+		dataSchema:  DataSchema(c.Entity),
+		rawID:       raw.ID,
+		data:        data,
+	}, nil
+}
+
+// Event is c as the CloudEvent the normaliser publishes, and its subject.
+func Event(raw Raw, c Canonical) (event.Event, string, error) {
+	ce, err := newCanonicalEvent(raw, c)
+	if err != nil {
+		return event.Event{}, "", err
+	}
+	ev := event.New()
+	ev.SetID(ce.id)
+	ev.SetType(ce.typ)
+	ev.SetSource(ce.source)
+	ev.SetSubject(ce.subject)
+	ev.SetTime(ce.time)
+	ev.SetDataSchema(ce.dataSchema)
+	ev.SetExtension(ExtRawID, ce.rawID)
+	if err := ev.SetData(event.ApplicationJSON, json.RawMessage(ce.data)); err != nil {
 		return event.Event{}, "", err
 	}
 	if err := ev.Validate(); err != nil {
 		return event.Event{}, "", fmt.Errorf("%s.%s: %w", c.Entity, c.Action, err)
 	}
-	return ev, Subject(c.Entity, c.Action, raw.Provider, raw.Source), nil
+	return ev, ce.natsSubject, nil
 }

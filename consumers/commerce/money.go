@@ -24,20 +24,45 @@ var (
 type decimal string
 
 func (m *decimal) UnmarshalJSON(b []byte) error {
-	s := string(b)
+	s := b // the amount's text
 	switch {
-	case s == "null":
-		s = ""
-	case strings.HasPrefix(s, `"`):
-		if err := json.Unmarshal(b, &s); err != nil {
+	case string(b) == "null":
+		s = nil
+	case len(b) > 0 && b[0] == '"':
+		text, err := unquote(b)
+		if err != nil {
 			return errMoney
 		}
+		s = text
 	}
-	if s != "" && !isDecimal(s) {
+	if len(s) > 0 && !isDecimal(string(s)) {
 		return errMoney
 	}
 	*m = decimal(s)
 	return nil
+}
+
+// unquote is the text of the JSON string b, as encoding/json hands it to
+// an UnmarshalJSON method. A string with nothing to unescape or replace
+// (an amount, a time) is the bytes between its quotes, taken as they are;
+// only others go through a second decoder, which costs more than the
+// string is worth.
+func unquote(b []byte) ([]byte, error) {
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' {
+		inner := b[1 : len(b)-1]
+		plain := true
+		for _, c := range inner {
+			plain = plain && c >= 0x20 && c < 0x7f && c != '"' && c != '\\'
+		}
+		if plain {
+			return inner, nil
+		}
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, err
+	}
+	return []byte(s), nil
 }
 
 // isDecimal reports whether s is an optional minus sign, digits, and

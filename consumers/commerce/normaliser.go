@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -91,6 +93,7 @@ func (c *Config) setDefaults() {
 type Normaliser struct {
 	js      jetstream.JetStream
 	cfg     Config
+	hashKey []byte // cfg.HashKey
 	events  *prometheus.CounterVec
 	metrics *consumers.Metrics
 }
@@ -102,7 +105,7 @@ func New(js jetstream.JetStream, cfg Config) (*Normaliser, error) {
 		return nil, err
 	}
 	n := &Normaliser{
-		js: js, cfg: cfg,
+		js: js, cfg: cfg, hashKey: []byte(cfg.HashKey),
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hookbridge_commerce_events_total",
 			Help: "Raw events read by the normaliser, by provider and outcome: published (canonical events, one per event published), skipped (a type that means no canonical event).",
@@ -117,8 +120,18 @@ func New(js jetstream.JetStream, cfg Config) (*Normaliser, error) {
 	return n, nil
 }
 
+// maxBytesInFlight bounds the raw events being normalised at once, by
+// their data (see consumers.Config.MaxBytesInFlight), beside a bridge in the
+// same process whose bodies in flight are bounded too. Typical raw events
+// (a Shopify order is about 15 KiB) never reach it: Concurrency bounds them
+// first; near the bridge's 1 MiB body limit, 8 of them run at once.
+const maxBytesInFlight = 8 << 20
+
 // ConsumerConfig is the durable consumer the normaliser reads the raw
-// events of every mapped provider with.
+// events of every mapped provider with. It acks without waiting for the
+// server's confirmation: all Handle does is publish with ids COMMERCE
+// deduplicates, so a lost ack costs one redelivery whose publishes the
+// stream drops, while a confirmed ack would cost a round trip per raw event.
 func (n *Normaliser) ConsumerConfig() consumers.Config {
 	var filters []string
 	for _, p := range Providers() {
@@ -126,7 +139,8 @@ func (n *Normaliser) ConsumerConfig() consumers.Config {
 	}
 	return consumers.Config{
 		Stream: n.cfg.InStream, Name: n.cfg.Name, FilterSubjects: filters,
-		Concurrency: n.cfg.Concurrency, Logger: n.cfg.Logger, Metrics: n.metrics,
+		Concurrency: n.cfg.Concurrency, MaxBytesInFlight: maxBytesInFlight, AckWithoutConfirmation: true,
+		Logger: n.cfg.Logger, Metrics: n.metrics,
 	}
 }
 
@@ -156,17 +170,17 @@ func (n *Normaliser) Handle(ctx context.Context, ev event.Event) error {
 	if err != nil {
 		return consumers.Permanent(err)
 	}
-	out, err := normalise(raw, n.cfg.PersonalData, []byte(n.cfg.HashKey))
+	msgs, err := messages(raw, n.cfg.PersonalData, n.hashKey)
 	if err != nil {
 		return consumers.Permanent(err)
 	}
-	if len(out) == 0 {
+	if len(msgs) == 0 {
 		n.events.WithLabelValues(raw.Provider, "skipped").Inc()
 		return nil
 	}
-	for _, p := range out {
-		if _, err := consumers.PublishEvent(ctx, n.js, p.Subject, p.Event); err != nil {
-			return fmt.Errorf("publishing %s: %w", p.Subject, err)
+	for _, m := range msgs {
+		if _, err := n.js.PublishMsg(ctx, m); err != nil {
+			return fmt.Errorf("publishing %s: %w", m.Subject, err)
 		}
 		n.events.WithLabelValues(raw.Provider, "published").Inc()
 	}
@@ -186,23 +200,14 @@ func Events(raw Raw) ([]Published, error) {
 	return normalise(raw, PersonalKeep, nil)
 }
 
-// normalise maps raw, applies the personal data mode, and builds the
-// events.
+// normalise is the canonical events of raw as sdk-go events.
 func normalise(raw Raw, mode string, key []byte) ([]Published, error) {
-	cs, err := Map(raw)
+	cs, err := canonicals(raw, mode, key)
 	if err != nil {
-		if !errors.Is(err, ErrUnusable) {
-			err = fmt.Errorf("%w: %w", ErrUnusable, err)
-		}
 		return nil, err
 	}
 	out := make([]Published, 0, len(cs))
-	done := make(map[any]bool, len(cs)) // events of one raw event may share their data
 	for _, c := range cs {
-		if !done[c.Data] {
-			personal(mode, key, c.Data)
-			done[c.Data] = true
-		}
 		ev, subject, err := Event(raw, c)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrUnusable, err)
@@ -210,6 +215,50 @@ func normalise(raw Raw, mode string, key []byte) ([]Published, error) {
 		out = append(out, Published{Subject: subject, Event: ev})
 	}
 	return out, nil
+}
+
+// messages is what the normaliser publishes for raw: the messages
+// consumers.PublishEvent would publish for normalise's events, encoded
+// directly (see message).
+func messages(raw Raw, mode string, key []byte) ([]*nats.Msg, error) {
+	cs, err := canonicals(raw, mode, key)
+	if err != nil || len(cs) == 0 {
+		return nil, err
+	}
+	source, err := ceSource(raw.EvSource)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnusable, err)
+	}
+	out := make([]*nats.Msg, 0, len(cs))
+	for _, c := range cs {
+		m, err := message(raw, c, source)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrUnusable, err)
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// canonicals maps raw and applies the personal data mode: the canonical
+// events raw means, in the order they are published. An error wraps
+// ErrUnusable.
+func canonicals(raw Raw, mode string, key []byte) ([]Canonical, error) {
+	cs, err := Map(raw)
+	if err != nil {
+		if !errors.Is(err, ErrUnusable) {
+			err = fmt.Errorf("%w: %w", ErrUnusable, err)
+		}
+		return nil, err
+	}
+	var done []any // events of one raw event may share their data
+	for _, c := range cs {
+		if !slices.Contains(done, c.Data) {
+			personal(mode, key, c.Data)
+			done = append(done, c.Data)
+		}
+	}
+	return cs, nil
 }
 
 // raw reads a raw event and, from its subject (<prefix>.<provider>.<source>.<type...>),

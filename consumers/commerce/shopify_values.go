@@ -44,14 +44,14 @@ func (st *shopifyTime) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		return nil
 	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
+	s, err := unquote(b)
+	if err != nil {
 		return errShopifyTime
 	}
-	if s == "" {
+	if len(s) == 0 {
 		return nil
 	}
-	t, err := time.Parse(time.RFC3339, s)
+	t, err := time.Parse(time.RFC3339, string(s))
 	if t = t.UTC(); err != nil || t.Year() < 0 || t.Year() > 9999 {
 		return errShopifyTime
 	}

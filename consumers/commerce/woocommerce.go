@@ -268,15 +268,15 @@ func (t *wooTime) UnmarshalJSON(b []byte) error {
 		t.Time = time.Time{}
 		return nil
 	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
+	s, err := unquote(b)
+	if err != nil {
 		return fmt.Errorf("time %.40s: not a string", b)
 	}
-	if s == "" {
+	if len(s) == 0 {
 		t.Time = time.Time{}
 		return nil
 	}
-	v, err := time.ParseInLocation(wooTimeLayout, s, time.UTC)
+	v, err := time.ParseInLocation(wooTimeLayout, string(s), time.UTC)
 	if err != nil {
 		return fmt.Errorf("time %.40q: not YYYY-MM-DDThh:mm:ss", s)
 	}

@@ -12,3 +12,19 @@ const (
 	// <prefix>.<provider>.<source>.<type tokens>.
 	SubjectPrefix = "webhooks"
 )
+
+// The CloudEvents binary-mode headers, exactly as sdk-go's nats_jetstream
+// codec writes them: HeaderPrefix followed by the attribute's name, for the
+// spec's attributes and extensions alike. Code that writes the headers
+// itself, to skip building an sdk-go event, must write these names.
+const (
+	HeaderPrefix          = "ce-"
+	HeaderSpecVersion     = HeaderPrefix + "specversion"
+	HeaderID              = HeaderPrefix + "id"
+	HeaderSource          = HeaderPrefix + "source"
+	HeaderType            = HeaderPrefix + "type"
+	HeaderSubject         = HeaderPrefix + "subject"
+	HeaderTime            = HeaderPrefix + "time"
+	HeaderDataContentType = HeaderPrefix + "datacontenttype"
+	HeaderDataSchema      = HeaderPrefix + "dataschema"
+)
