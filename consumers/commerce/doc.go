@@ -12,7 +12,10 @@
 //     event's id in the extension attribute rawid;
 //   - an id (and Nats-Msg-Id) derived from the raw event and the canonical
 //     type, so a redelivery, a replay of WEBHOOKS or a second normaliser
-//     never stores an event twice within the duplicate window;
+//     never stores an event twice within the duplicate window; an order's
+//     milestones (paid, fulfilled, cancelled, refunded) with the platform's
+//     time of the change are keyed by that change, so a platform that sends
+//     the whole order again yields each once (see ID);
 //   - data as the JSON Schemas in schema/ describe it: money as decimal
 //     strings exactly as the platform wrote them (or, where the platform
 //     writes minor units, the same amount in major units), never floats;

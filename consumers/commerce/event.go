@@ -40,25 +40,57 @@ func Subject(entity, action, provider, source string) string {
 	return SubjectPrefix + "." + entity + "." + action + "." + provider + "." + source
 }
 
-// ID is the canonical event's id and Nats-Msg-Id: a digest of the raw
-// event's identity (its source name and id, as the raw Nats-Msg-Id), the
-// canonical type and the entity's id, so that every normaliser derives the
-// same id from the same raw event, however often it reads it.
+// ID is the canonical event's id and Nats-Msg-Id, the same for every
+// normaliser that reads the same raw event, however often:
+//
+//   - for an order's milestone (paid, fulfilled, cancelled, refunded) whose
+//     mapping gives the platform's time of that change, a digest of the
+//     source name, the canonical type, the order's id and that time: a
+//     platform that sends the whole order again with every change
+//     (WooCommerce) then yields each milestone once, not once per delivery;
+//   - for every other event, a digest of the raw event's identity (its
+//     source name and id, as the raw Nats-Msg-Id), the canonical type and
+//     the entity's id.
 func ID(raw Raw, c Canonical) string {
-	return id(raw, Type(c.Entity, c.Action), c.Subject)
+	return id(raw, c, Type(c.Entity, c.Action))
+}
+
+// milestone reports whether c is an order's milestone with its own time.
+func milestone(c Canonical) bool {
+	if c.Entity != EntityOrder || c.Time.IsZero() {
+		return false
+	}
+	switch c.Action {
+	case ActionPaid, ActionFulfilled, ActionCancelled, ActionRefunded:
+		return true
+	}
+	return false
 }
 
 // id is ID with the canonical type already built. Each part is written as
-// "<length>:<part>\n", so that no part can run into the next.
-func id(raw Raw, typ, subject string) string {
-	parts := [...]string{raw.Source, raw.ID, typ, subject}
+// "<length>:<part>\n", so that no part can run into the next; a milestone's
+// digest has five parts, every other four, so the two never meet.
+func id(raw Raw, c Canonical, typ string) string {
 	var buf [256]byte
 	b := buf[:0]
-	for _, part := range parts {
-		b = strconv.AppendInt(b, int64(len(part)), 10)
+	part := func(p string) {
+		b = strconv.AppendInt(b, int64(len(p)), 10)
 		b = append(b, ':')
-		b = append(b, part...)
+		b = append(b, p...)
 		b = append(b, '\n')
+	}
+	if milestone(c) {
+		var tb [40]byte
+		part(raw.Source)
+		part("milestone")
+		part(typ)
+		part(c.Subject)
+		part(string(c.Time.UTC().AppendFormat(tb[:0], time.RFC3339Nano)))
+	} else {
+		part(raw.Source)
+		part(raw.ID)
+		part(typ)
+		part(c.Subject)
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:16])
@@ -94,7 +126,7 @@ func newCanonicalEvent(raw Raw, c Canonical) (canonicalEvent, error) {
 	typ := Type(c.Entity, c.Action)
 	return canonicalEvent{
 		natsSubject: Subject(c.Entity, c.Action, raw.Provider, raw.Source),
-		id:          id(raw, typ, c.Subject),
+		id:          id(raw, c, typ),
 		typ:         typ,
 		source:      raw.EvSource,
 		subject:     c.Subject,

@@ -1,7 +1,9 @@
 package commerce_test
 
 import (
+	"bytes"
 	"context"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -258,4 +260,35 @@ func startWebhooks(t testing.TB) jetstream.JetStream {
 		t.Fatal(err)
 	}
 	return js
+}
+
+// WooCommerce sends the whole order with every change. A paid order saved
+// twice (a note added, an address fixed) comes through as two updates but
+// one payment: order.paid is stored once.
+func TestNormaliserPublishesAMilestoneOnce(t *testing.T) {
+	js := runNormaliser(t, commerce.Config{})
+	body := fixtures(t, "woocommerce")["order.created"] // a processing order, paid
+	resaved := bytes.Replace(body, []byte(`"date_modified_gmt": "2017-03-22T19:28:08"`), []byte(`"date_modified_gmt": "2017-03-23T08:00:00"`), 1)
+	if bytes.Equal(resaved, body) {
+		t.Fatal("the fixture's date_modified_gmt moved: fix the test")
+	}
+	rawPublish(t, js, "woocommerce", "acme-woo", "acme-woo:1-a", "1-a", "com.woocommerce.order.updated", body)
+	rawPublish(t, js, "woocommerce", "acme-woo", "acme-woo:1-b", "1-b", "com.woocommerce.order.updated", resaved)
+	ctx := t.Context()
+	natstest.Eventually(t, natstest.Patience, "both raw events normalised", func() bool {
+		c, err := js.Consumer(ctx, "WEBHOOKS", commerce.DefaultName)
+		if err != nil {
+			return false
+		}
+		info, err := c.Info(ctx)
+		return err == nil && info.AckFloor.Stream == 2
+	})
+	got := map[string]int{}
+	for _, m := range readAll(t, js, commerce.Stream) {
+		got[m.ev.Type()]++
+	}
+	want := map[string]int{"com.hookbridge.commerce.order.updated": 2, "com.hookbridge.commerce.order.paid": 1}
+	if !maps.Equal(got, want) {
+		t.Errorf("COMMERCE holds %v, want %v", got, want)
+	}
 }
