@@ -170,6 +170,9 @@ var fuzzHeaders = map[string]struct{ verify, extract []string }{
 	"standardwebhooks": {[]string{"webhook-id", "webhook-timestamp", "webhook-signature"}, []string{"webhook-id", "svix-id", "svix-timestamp", "svix-signature"}},
 	"github":           {[]string{"X-Hub-Signature-256"}, []string{"X-GitHub-Delivery", "X-GitHub-Event", "Content-Type"}},
 	"hmac":             {[]string{"X-Signature"}, []string{"X-Event-Name"}},
+	"lemonsqueezy":     {[]string{"X-Signature"}, []string{"X-Event-Name"}},
+	"mollie":           {[]string{"X-Mollie-Signature"}, nil},
+	"ecwid":            {[]string{"X-Ecwid-Webhook-Signature"}, nil},
 }
 
 // fuzzProviders builds every kind once, with the old secret of its
@@ -207,6 +210,11 @@ func FuzzVerify(f *testing.F) {
 	f.Add(index["github"], []byte(githubBody), githubSig, "", "")
 	f.Add(index["github"], []byte(githubFormBody), "sha256="+githubFormSig, "", "")
 	f.Add(index["hmac"], []byte(`{"id":"ev_1"}`), "v1=AAAA", "", "")
+	f.Add(index["lemonsqueezy"], []byte(lsMinimal), lsMinimalSig, "", "")
+	f.Add(index["mollie"], []byte(mollieVector), "sha256="+mollieVectorSig+", "+mollieVectorSig, "", "")
+	f.Add(index["ecwid"], []byte(ecwidBody), ecwidSig, "", "")
+	f.Add(index["ecwid"], []byte(`{"eventId":"abc123","eventCreated":"1614265330"}`), ecwidSig, "", "")
+	f.Add(index["ecwid"], []byte(`{"eventId":"a","eventCreated":99999999999999999999}`), "", "", "")
 	f.Fuzz(func(t *testing.T, kind uint8, body []byte, v1, v2, v3 string) {
 		i := int(kind) % len(cases)
 		kc, p := cases[i], ps[i]
@@ -214,12 +222,21 @@ func FuzzVerify(f *testing.F) {
 		fill(h, fuzzHeaders[kc.kind].verify, v1, v2, v3)
 		checkVerifyErr(t, p.Verify(body, h))
 
-		// Whatever the request looked like, signing it makes it verify.
+		// Whatever the request looked like, signing it makes it verify;
+		// ecwid signs fields of the body, so there only a body that has
+		// them can be signed, and its own time may be stale.
 		signed := h.Clone()
-		if err := p.Sign(body, signed, time.Unix(signedAt, 0)); err != nil {
+		err := p.Sign(body, signed, time.Unix(signedAt, 0))
+		if kc.signsFields && err != nil {
+			if verr := p.Verify(body, signed); verr == nil || errors.Is(verr, provider.ErrBadSignature) {
+				t.Fatalf("%s: Sign refused the body (%v), yet Verify says %v", kc.kind, err, verr)
+			}
+			return
+		}
+		if err != nil {
 			t.Fatalf("%s: Sign: %v", kc.kind, err)
 		}
-		if err := p.Verify(body, signed); err != nil {
+		if err := p.Verify(body, signed); err != nil && !(kc.signsFields && errors.Is(err, provider.ErrStale)) {
 			t.Fatalf("%s: Verify(Sign(body)) = %v", kc.kind, err)
 		}
 	})
@@ -242,6 +259,11 @@ func FuzzExtract(f *testing.F) {
 	f.Add(index["github"], []byte("payload=%7B%22action%22:%22a+b%22%7D&payload=%7B%7D"), "guid", "issues", "application/x-www-form-urlencoded; charset=utf-8", "")
 	f.Add(index["github"], []byte("payload=%5B%5D&x=%zz"), "guid", "issues", "APPLICATION/X-WWW-FORM-URLENCODED", "")
 	f.Add(index["hmac"], []byte(`{"id":1e3}`), "order_created", "", "", "")
+	f.Add(index["lemonsqueezy"], []byte(lsOrder), "order_created", "", "", "")
+	f.Add(index["lemonsqueezy"], []byte(`{"meta":{"event_name":"a"},"data":{"type":"orders","id":1}}`), "b", "", "", "")
+	f.Add(index["mollie"], []byte(mollieEvent), "", "", "", "")
+	f.Add(index["ecwid"], []byte(ecwidBody), "", "", "", "")
+	f.Add(index["ecwid"], []byte(`{"eventId":12,"eventType":"x","storeId":"1003","entityId":-1}`), "", "", "", "")
 	f.Fuzz(func(t *testing.T, kind uint8, body []byte, v1, v2, v3, v4 string) {
 		i := int(kind) % len(cases)
 		kc, p := cases[i], ps[i]
@@ -402,4 +424,67 @@ func jsonOracle(body []byte, path []string) string {
 		return string(x)
 	}
 	return ""
+}
+
+// FuzzMollieSignatureHeader fuzzes two X-Mollie-Signature headers (an
+// empty one is left out). The oracle, written from Mollie's rules: the
+// delivery verifies exactly when some comma-separated item of either
+// header, trimmed and with an optional "sha256=" cut off, is the hex MAC
+// of the body.
+func FuzzMollieSignatureHeader(f *testing.F) {
+	f.Add("sha256="+mollieVectorSig, "")
+	f.Add(mollieVectorSig, "")
+	f.Add("sha256="+lsSig("other", mollieVector), "sha256="+mollieVectorSig)
+	f.Add("sha256=00, sha256="+strings.ToUpper(mollieVectorSig), "")
+	f.Add(" , ,", "sha256=")
+	f.Add("sha256=sha256="+mollieVectorSig, "SHA256="+mollieVectorSig)
+	p := mustNew(f, provider.Config{Kind: "mollie", Secrets: []string{mollieSecret}})
+	f.Fuzz(func(t *testing.T, v1, v2 string) {
+		h := http.Header{}
+		for _, v := range []string{v1, v2} {
+			if v != "" {
+				h.Add("X-Mollie-Signature", v)
+			}
+		}
+		err := p.Verify([]byte(mollieVector), h)
+		checkVerifyErr(t, err)
+		holds := false
+		for _, v := range h.Values("X-Mollie-Signature") {
+			for _, item := range strings.Split(v, ",") {
+				item = strings.TrimPrefix(strings.TrimSpace(item), "sha256=")
+				holds = holds || strings.EqualFold(item, mollieVectorSig)
+			}
+		}
+		if holds != (err == nil) {
+			t.Fatalf("headers %q: Verify = %v, want accepted = %v", h.Values("X-Mollie-Signature"), err, holds)
+		}
+	})
+}
+
+// FuzzEcwidSignedFields fuzzes the body Ecwid's signature is read from.
+// The oracle is encoding/json's reading of eventCreated and eventId: a
+// signature over that pair is either accepted, or refused as absent or
+// malformed (readers could disagree, or eventCreated is not Unix seconds),
+// never as a mismatch, which would mean the verifier read another pair
+// than the one a consumer reads.
+func FuzzEcwidSignedFields(f *testing.F) {
+	f.Add([]byte(ecwidBody))
+	f.Add([]byte(`{"eventId":"abc123","eventCreated":"1614265330"}`))
+	f.Add([]byte(`{"eventId":"a","eventId":"b","eventCreated":1}`))
+	f.Add([]byte(`{"EventId":"a","eventCreated":1}`))
+	f.Add([]byte(`{"eventId":"\ud800","eventCreated":1}`))
+	f.Add([]byte(`{"eventId":1e3,"eventCreated":01}`))
+	f.Add([]byte("{\"eventId\":\"\xff\",\"eventCreated\":1}"))
+	p := mustNew(f, provider.Config{Kind: "ecwid", Secrets: []string{ecwidSecret}, Tolerance: 1 << 62})
+	f.Fuzz(func(t *testing.T, body []byte) {
+		created, id := jsonOracle(body, []string{"eventCreated"}), jsonOracle(body, []string{"eventId"})
+		err := p.Verify(body, header("X-Ecwid-Webhook-Signature", ecwidSign(ecwidSecret, created, id)))
+		checkVerifyErr(t, err)
+		if errors.Is(err, provider.ErrBadSignature) || errors.Is(err, provider.ErrStale) {
+			t.Fatalf("eventCreated %q, eventId %q: %v", created, id, err)
+		}
+		if err == nil && (id == "" || strings.Trim(created, "0123456789") != "" || created == "") {
+			t.Fatalf("accepted eventCreated %q, eventId %q", created, id)
+		}
+	})
 }

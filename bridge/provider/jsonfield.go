@@ -60,6 +60,21 @@ func parseJSONObject(body []byte) *jsonBody {
 	return &jsonBody{top: top}
 }
 
+// event returns e when every field read from b reads alike to every JSON
+// reader and e has an ID and a Type, else the ErrUnusable error saying
+// which is wrong; idField and typeField describe the two in it.
+func (b *jsonBody) event(e Event, idField, typeField string) (Event, error) {
+	switch {
+	case b.err != nil:
+		return Event{}, b.err
+	case e.ID == "":
+		return Event{}, fmt.Errorf("body has no %s: %w", idField, ErrUnusable)
+	case e.Type == "":
+		return Event{}, fmt.Errorf("body has no %s: %w", typeField, ErrUnusable)
+	}
+	return e, nil
+}
+
 // str is the JSON string at path, or "" when there is none (or another
 // kind of value).
 func (b *jsonBody) str(path ...string) string {

@@ -122,7 +122,10 @@ type bodyMAC struct {
 	keys   keyring
 	enc    encoding
 	header string // canonical name, for h.Get and error texts
-	prefix string // required literal before the digest ("sha256=")
+	prefix string // literal before the digest ("sha256="), required unless optionalPrefix
+	// optionalPrefix accepts a value without the prefix too (Mollie's
+	// own SDK strips "sha256=" when it is there and compares the rest).
+	optionalPrefix bool
 }
 
 // verify checks the header value v (as received under the header name
@@ -131,18 +134,28 @@ func (b bodyMAC) verify(named, v string, body []byte) error {
 	if v == "" {
 		return fmt.Errorf("%s: %w", named, ErrMissingSignature)
 	}
-	digest, ok := strings.CutPrefix(v, b.prefix)
-	if !ok {
-		return fmt.Errorf("%s: value does not start with %q: %w", named, b.prefix, ErrMalformedSignature)
-	}
-	sig, ok := b.enc.decode(digest, b.keys.size)
-	if !ok {
-		return fmt.Errorf("%s: not a %d-byte digest in the expected encoding: %w", named, b.keys.size, ErrMalformedSignature)
+	sig, err := b.digest(v)
+	if err != nil {
+		return fmt.Errorf("%s: %w", named, err)
 	}
 	if !b.keys.match([][]byte{sig}, body) {
 		return fmt.Errorf("%s: %w", named, ErrBadSignature)
 	}
 	return nil
+}
+
+// digest reads one signature value: the prefix, then the encoded MAC.
+// Its error wraps ErrMalformedSignature and quotes nothing of v.
+func (b bodyMAC) digest(v string) ([]byte, error) {
+	digest, ok := strings.CutPrefix(v, b.prefix)
+	if !ok && !b.optionalPrefix {
+		return nil, fmt.Errorf("value does not start with %q: %w", b.prefix, ErrMalformedSignature)
+	}
+	sig, ok := b.enc.decode(digest, b.keys.size)
+	if !ok {
+		return nil, fmt.Errorf("not a %d-byte digest in the expected encoding: %w", b.keys.size, ErrMalformedSignature)
+	}
+	return sig, nil
 }
 
 // sign sets the header for body.

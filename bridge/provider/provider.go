@@ -68,6 +68,8 @@ type Provider struct {
 	kind       string
 	typePrefix string
 	scheme     scheme
+	// bodyUnsigned: the signature does not cover the body (ecwid).
+	bodyUnsigned bool
 }
 
 // scheme is implemented once per platform.
@@ -83,6 +85,12 @@ type scheme interface {
 
 // Kind is the provider kind as configured ("shopify", "stripe", ...).
 func (p *Provider) Kind() string { return p.kind }
+
+// SignsBody reports whether a verified delivery's body is authenticated.
+// It is false for ecwid, whose signature covers only the event's id and
+// time: the rest of its body may have been forged, and consumers must
+// fetch the entity from the platform before trusting it.
+func (p *Provider) SignsBody() bool { return !p.bodyUnsigned }
 
 // CEType is the CloudEvent type for a platform event type: the provider's
 // type prefix followed by the event type with '/' mapped to '.'.
@@ -129,8 +137,9 @@ func (p *Provider) Extract(body []byte, h http.Header) (Event, error) {
 // the schemes that sign them, the timestamp (and Standard Webhooks'
 // webhook-id, kept when h already has one). It sets nothing else (topic,
 // event type, delivery id): that is the caller's to set. Timestamps are
-// whole Unix seconds, so now must not be before 1970. Used by
-// `hookbridge send` and tests.
+// whole Unix seconds, so now must not be before 1970. Ecwid signs two
+// fields of the body (its eventCreated, not now): for ecwid, Sign fails on
+// a body without them. Used by `hookbridge send` and tests.
 func (p *Provider) Sign(body []byte, h http.Header, now time.Time) error {
 	return p.scheme.sign(body, h, now)
 }
@@ -144,7 +153,8 @@ const DefaultTolerance = 5 * time.Minute
 // tags are the keys of a source in hookbridge's config file, which decodes a
 // source's provider settings straight into it.
 type Config struct {
-	// Kind is one of shopify, woocommerce, stripe, standardwebhooks, github, hmac.
+	// Kind is one of shopify, woocommerce, stripe, standardwebhooks, github,
+	// hmac, lemonsqueezy, mollie, ecwid.
 	Kind string `yaml:"provider"`
 	// Secrets are tried in order; any one may match (rotation), and the
 	// first signs. At least one, and none empty. For standardwebhooks each
@@ -157,7 +167,8 @@ type Config struct {
 	// timestamp further than Tolerance from Now, either way, is ErrStale;
 	// one exactly Tolerance away is accepted. Zero means DefaultTolerance;
 	// negative is an error. Ignored by schemes that sign no timestamp
-	// (shopify, woocommerce, github, hmac).
+	// (shopify, woocommerce, github, hmac, lemonsqueezy, mollie); ecwid
+	// applies it to the body's signed eventCreated.
 	Tolerance time.Duration `yaml:"tolerance"`
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time `yaml:"-"`
@@ -207,7 +218,7 @@ type HMACConfig struct {
 
 // Kinds lists the provider kinds New accepts.
 func Kinds() []string {
-	return []string{"shopify", "woocommerce", "stripe", "standardwebhooks", "github", "hmac"}
+	return []string{"shopify", "woocommerce", "stripe", "standardwebhooks", "github", "hmac", "lemonsqueezy", "mollie", "ecwid"}
 }
 
 // New builds the provider described by cfg. Errors name the field at fault
@@ -252,6 +263,8 @@ func New(cfg Config) (*Provider, error) {
 		prefix = cfg.TypePrefix // the platform kinds replace it with their fixed one
 		fixed  = true
 		err    error
+		// unsigned: the platform does not sign the body
+		unsigned bool
 	)
 	switch cfg.Kind {
 	case "shopify":
@@ -262,6 +275,12 @@ func New(cfg Config) (*Provider, error) {
 		prefix, s = "com.stripe.", newStripe(cfg.Secrets, w)
 	case "github":
 		prefix, s = "com.github.", newGitHub(cfg.Secrets)
+	case "lemonsqueezy":
+		prefix, s = "com.lemonsqueezy.", newLemonSqueezy(cfg.Secrets)
+	case "mollie":
+		prefix, s = "com.mollie.", newMollie(cfg.Secrets)
+	case "ecwid":
+		prefix, s, unsigned = "com.ecwid.", newEcwid(cfg.Secrets, w), true
 	case "standardwebhooks":
 		fixed = false
 		s, err = newStandardWebhooks(cfg.Secrets, cfg.SecretEncoding == SecretRaw, w)
@@ -277,7 +296,7 @@ func New(cfg Config) (*Provider, error) {
 	if fixed && cfg.TypePrefix != "" {
 		return nil, errors.New("type_prefix: only for standardwebhooks and hmac")
 	}
-	return &Provider{kind: cfg.Kind, typePrefix: prefix, scheme: s}, nil
+	return &Provider{kind: cfg.Kind, typePrefix: prefix, scheme: s, bodyUnsigned: unsigned}, nil
 }
 
 func unknownKind(kind string) error {

@@ -96,16 +96,7 @@ func (s stripe) extract(body []byte, _ http.Header) (Event, error) {
 	if t, ok := parseUnix(obj.scalar("created")); ok {
 		e.Time = t
 	}
-	if obj.err != nil {
-		return Event{}, obj.err
-	}
-	if e.ID == "" {
-		return Event{}, fmt.Errorf("body has no string \"id\": %w", ErrUnusable)
-	}
-	if e.Type == "" {
-		return Event{}, fmt.Errorf("body has no string \"type\": %w", ErrUnusable)
-	}
-	return e, nil
+	return obj.event(e, `string "id"`, `string "type"`)
 }
 
 func (s stripe) sign(body []byte, h http.Header, now time.Time) error {
