@@ -22,12 +22,25 @@ import (
 // withCommerce appends a commerce section to in's config.
 func (in instance) withCommerce(t *testing.T, section string) instance {
 	t.Helper()
+	return in.appendConfig(t, "commerce: "+section+"\n")
+}
+
+// withSources appends source entries (YAML list items, indented as the
+// config's sources list) to in's config, which ends with that list.
+func (in instance) withSources(t *testing.T, items string) instance {
+	t.Helper()
+	return in.appendConfig(t, items)
+}
+
+// appendConfig appends text to in's config file.
+func (in instance) appendConfig(t *testing.T, text string) instance {
+	t.Helper()
 	f, err := os.OpenFile(in.cfgPath, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if _, err := f.WriteString("commerce: " + section + "\n"); err != nil {
+	if _, err := f.WriteString(text); err != nil {
 		t.Fatal(err)
 	}
 	return in
@@ -171,18 +184,9 @@ func grepLines(s, sub string) string {
 // `hookbridge send` signs each platform's sample, and COMMERCE holds the
 // canonical events each means.
 func TestSendWalksACanonicalOrder(t *testing.T) {
-	in := newInstance(t)
-	f, err := os.OpenFile(in.cfgPath, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = f.WriteString(`  - {name: woo, provider: woocommerce, secrets: [dev-woo-secret]}
+	in := newInstance(t).withSources(t, `  - {name: woo, provider: woocommerce, secrets: [dev-woo-secret]}
   - {name: billing, provider: stripe, secrets: [whsec_dev-stripe-secret], tolerance: 5m}
 `)
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
 	in = in.withCommerce(t, `{enabled: true}`)
 	var logs logtest.Buffer
 	cancel, wait := in.start(t, &logs)

@@ -68,6 +68,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	warnUnsignedBodies(log, sources)
 	return serveWith(ctx, cfg, sources, log)
 }
 
@@ -353,6 +354,19 @@ func warnFallbacks(log *slog.Logger, fallbacks []config.Fallback) {
 		if strings.Contains(f.Path, "secret") {
 			log.Warn("INSECURE: using the development default secret from the config file; set the variable before exposing this bridge",
 				"path", f.Path, "variable", f.Var)
+		}
+	}
+}
+
+// warnUnsignedBodies says loudly, once per source, when a platform does
+// not sign the body (Ecwid signs only the event's id and time): the events
+// it publishes are authentic in their id and time alone, and consumers
+// must fetch the entity from the platform's API before trusting the rest.
+func warnUnsignedBodies(log *slog.Logger, sources []bridge.Source) {
+	for _, s := range sources {
+		if !s.Provider.SignsBody() {
+			log.Warn("UNSIGNED BODY: this platform signs only the event's id and time, not the body; consumers must fetch the entity from the platform's API before trusting anything else in the event",
+				"source", s.Name, "provider", s.Provider.Kind())
 		}
 	}
 }

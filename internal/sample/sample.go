@@ -83,6 +83,12 @@ func builder(kind string) func(*request) any {
 		return github
 	case "hmac":
 		return genericHMAC
+	case "lemonsqueezy":
+		return lemonSqueezy
+	case "mollie":
+		return mollie
+	case "ecwid":
+		return ecwid
 	}
 	return nil
 }
@@ -199,6 +205,60 @@ func genericHMAC(r *request) any {
 		}
 	}
 	return b
+}
+
+// lemonSqueezy is an order event as Lemon Squeezy's webhook docs show one:
+// a JSON:API order resource under "data", the event name in "meta" and in
+// X-Event-Name. Lemon Squeezy sends no delivery id: the bridge derives one
+// from the body, so the delivery id shows as the order's identifier.
+func lemonSqueezy(r *request) any {
+	eventName := orDefault(r.eventType, "order_created")
+	r.h.Set("X-Event-Name", eventName)
+	// Lemon Squeezy writes times with six zero decimals.
+	at := r.now.UTC().Format("2006-01-02T15:04:05") + ".000000Z"
+	return map[string]any{
+		"meta": map[string]any{"test_mode": true, "event_name": eventName, "webhook_id": "9c1b7c52-3a10-4e7c-8a3f-0b6a1f2e4d5c"},
+		"data": map[string]any{
+			"type": "orders", "id": r.num,
+			"attributes": map[string]any{
+				"store_id": 24813, "customer_id": 1001, "identifier": r.id, "order_number": json.Number(r.num),
+				"user_name": "Darlene Daugherty", "user_email": "darlene@example.com",
+				"currency": "USD", "currency_rate": "1.0000", "subtotal": 2400, "discount_total": 0, "tax": 0, "total": 2400,
+				"status": "paid", "status_formatted": "Paid", "refunded": false, "refunded_at": nil,
+				"first_order_item": map[string]any{"order_id": json.Number(r.num), "product_name": "Mug", "variant_name": "HB-MUG-01", "quantity": 2, "price": 1200},
+				"created_at":       at, "updated_at": at, "test_mode": true,
+			},
+			"links": map[string]any{"self": "https://api.lemonsqueezy.com/v1/orders/" + r.num},
+		},
+	}
+}
+
+// mollie is a next-gen webhook event as Mollie's docs show one: the event
+// with its entity (a paid payment link) embedded.
+func mollie(r *request) any {
+	link := "pl_" + r.num
+	at := r.now.UTC().Format(time.RFC3339)
+	return map[string]any{
+		"resource": "event", "id": "event_" + r.id, "type": orDefault(r.eventType, "payment-link.paid"),
+		"entityId": link, "createdAt": at,
+		"_embedded": map[string]any{"entity": map[string]any{
+			"resource": "payment-link", "id": link, "mode": "test", "description": "Order " + r.num,
+			"amount": map[string]any{"currency": "EUR", "value": "24.00"}, "archived": false,
+			"profileId": "pfl_QkEhN94Ba", "createdAt": at, "paidAt": at,
+		}},
+		"_links": map[string]any{"self": map[string]any{"href": "https://api.mollie.com/v2/events/event_" + r.id, "type": "application/hal+json"}},
+	}
+}
+
+// ecwid is an order event as Ecwid's docs show one. Ecwid signs only
+// eventCreated and eventId, so the sample's event time is now.
+func ecwid(r *request) any {
+	r.h.Set("Content-Type", "application/json; charset=UTF-8")
+	return map[string]any{
+		"eventId": r.id, "eventCreated": r.now.Unix(), "storeId": 1003, "entityId": json.Number(r.num),
+		"eventType": orDefault(r.eventType, "order.created"),
+		"data":      map[string]any{"orderId": r.num, "newPaymentStatus": "PAID", "newFulfillmentStatus": "AWAITING_PROCESSING"},
+	}
 }
 
 // GitHubForm wraps a JSON delivery body the way GitHub sends it from a
