@@ -46,11 +46,11 @@ func (l lemonSqueezy) verify(body []byte, h http.Header) error {
 // been altered on the way, and one whose body names none would take its
 // type from an unsigned header: both are ErrUnusable.
 //
-// Why a derived ID: Lemon Squeezy sends no delivery or event id (its
-// meta.webhook_id names the webhook, the same on every delivery). A retry
-// re-sends the same payload, so the digest of the event name and the raw
-// body is the same on every retry of one delivery, and the broker drops
-// the retries. A real change to the resource changes the body
+// Why a derived ID: Lemon Squeezy documents no delivery or event id (a
+// meta.webhook_id that some payloads carry is undocumented, so nothing
+// relies on it). A retry, or a resend from the dashboard, re-sends the
+// same payload, so the digest of the event name and the raw body is the
+// same on every retry of one delivery, and the broker drops the retries. A real change to the resource changes the body
 // (updated_at at least), so a new event is never taken for a retry.
 // 128 bits of the hash are plenty against accidental collisions.
 func (l lemonSqueezy) extract(body []byte, h http.Header) (Event, error) {
