@@ -29,6 +29,9 @@ func benchCases(b *testing.B) []struct {
 		{Kind: "github", Secrets: []string{"github-secret"}},
 		{Kind: "hmac", Secrets: []string{"hmac-secret"}, HMAC: provider.HMACConfig{
 			Header: "X-Signature", ID: loc.ID, Type: loc.Type, Subject: loc.Subject, Time: loc.Time}},
+		{Kind: "paddle", Secrets: []string{"pdl_ntfset_paddle-secret"}},
+		{Kind: "recurly", Secrets: []string{"recurly-secret"}},
+		{Kind: "razorpay", Secrets: []string{"razorpay-secret"}},
 	}
 	var out []struct {
 		kind string
@@ -91,5 +94,5 @@ func BenchmarkExtract(b *testing.B) {
 
 func ExampleKinds() {
 	fmt.Println(provider.Kinds())
-	// Output: [shopify woocommerce stripe standardwebhooks github hmac]
+	// Output: [shopify woocommerce stripe standardwebhooks github hmac paddle recurly razorpay]
 }

@@ -4,7 +4,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"mime"
@@ -70,28 +69,81 @@ func FuzzStripeSignatureHeader(f *testing.F) {
 		}
 		// Oracle: accepted only if the header names one t and a v1 that is
 		// the MAC of "<that t>.<body>".
-		var ts, v1s []string
-		for item := range strings.SplitSeq(v, ",") {
-			key, value, _ := strings.Cut(strings.TrimSpace(item), "=")
-			switch key {
-			case "t":
-				ts = append(ts, value)
-			case "v1":
-				v1s = append(v1s, value)
-			}
+		checkKeyedOracle(t, v, ",", "t", "v1", func(ts string) string { return hmacHex(stripeSecret, ts, ".", stripeBody) })
+	})
+}
+
+// FuzzPaddleSignatureHeader: accepted only if the header names one ts
+// and an h1 that is the MAC of "<that ts>:<body>".
+func FuzzPaddleSignatureHeader(f *testing.F) {
+	f.Add("ts=1710929255;h1=" + paddleH1)
+	f.Add("ts=1710929255;h1=" + paddleSig("pdl_ntfset_other", paddleTS, paddleBody) + ";h1=" + paddleH1 + ";x=y")
+	f.Add("ts=1710929255; h1=" + strings.ToUpper(paddleH1))
+	f.Add("ts=1710929000;h1=" + paddleSig(paddleSecret, paddleTS-255, paddleBody))
+	f.Add("ts=x;h1=y")
+	f.Add("ts=99999999999999999999;h1=" + paddleH1)
+	f.Add(";;;=")
+	p := mustNew(f, provider.Config{Kind: "paddle", Secrets: []string{paddleSecret}, Now: at(paddleTS)})
+	f.Fuzz(func(t *testing.T, v string) {
+		err := p.Verify([]byte(paddleBody), header("Paddle-Signature", v))
+		checkVerifyErr(t, err)
+		if err == nil {
+			checkKeyedOracle(t, v, ";", "ts", "h1", func(ts string) string { return hmacHex(paddleSecret, ts, ":", paddleBody) })
 		}
-		if len(ts) != 1 {
-			t.Fatalf("accepted %q with %d t= items", v, len(ts))
+	})
+}
+
+// checkKeyedOracle fails unless v, an accepted "<k>=<v><sep>..." header,
+// has exactly one tKey item and a sigKey item equal (in any case) to
+// mac(that timestamp).
+func checkKeyedOracle(t *testing.T, v, sep, tKey, sigKey string, mac func(ts string) string) {
+	t.Helper()
+	var ts, sigs []string
+	for item := range strings.SplitSeq(v, sep) {
+		key, value, _ := strings.Cut(strings.TrimSpace(item), "=")
+		switch key {
+		case tKey:
+			ts = append(ts, value)
+		case sigKey:
+			sigs = append(sigs, value)
 		}
-		m := hmac.New(sha256.New, []byte(stripeSecret))
-		m.Write([]byte(ts[0] + "." + stripeBody))
-		want := m.Sum(nil)
-		for _, s := range v1s {
-			if strings.EqualFold(s, hex.EncodeToString(want)) {
+	}
+	if len(ts) != 1 {
+		t.Fatalf("accepted %q with %d %s= items", v, len(ts), tKey)
+	}
+	for _, s := range sigs {
+		if strings.EqualFold(s, mac(ts[0])) {
+			return
+		}
+	}
+	t.Fatalf("accepted %q, which has no %s for its %s", v, sigKey, tKey)
+}
+
+// FuzzRecurlySignatureHeader: accepted only if the header is
+// "<ms>,<sig>[,<sig>...]" with a sig that is the MAC of "<ms>.<body>".
+func FuzzRecurlySignatureHeader(f *testing.F) {
+	f.Add(recurlyTS + "," + recurlySig)
+	f.Add(recurlyTS + "," + hmacHex(recurlyOther, recurlyTS, ".", recurlyBody) + "," + recurlySig)
+	f.Add(recurlyTS + ",zz," + strings.ToUpper(recurlySig))
+	f.Add("1663103900000," + hmacHex(recurlySecret, "1663103900000.", recurlyBody))
+	f.Add(recurlyTS)
+	f.Add("99999999999999999999," + recurlySig)
+	f.Add(",,,")
+	p := mustNew(f, provider.Config{Kind: "recurly", Secrets: []string{recurlySecret}, Now: recurlyAt})
+	f.Fuzz(func(t *testing.T, v string) {
+		err := p.Verify([]byte(recurlyBody), header("recurly-signature", v))
+		checkVerifyErr(t, err)
+		if err != nil {
+			return
+		}
+		items := strings.Split(v, ",")
+		want := hmacHex(recurlySecret, items[0], ".", recurlyBody)
+		for _, s := range items[1:] {
+			if strings.EqualFold(s, want) {
 				return
 			}
 		}
-		t.Fatalf("accepted %q, which has no v1 for its t", v)
+		t.Fatalf("accepted %q, which has no signature for its timestamp", v)
 	})
 }
 
@@ -170,6 +222,9 @@ var fuzzHeaders = map[string]struct{ verify, extract []string }{
 	"standardwebhooks": {[]string{"webhook-id", "webhook-timestamp", "webhook-signature"}, []string{"webhook-id", "svix-id", "svix-timestamp", "svix-signature"}},
 	"github":           {[]string{"X-Hub-Signature-256"}, []string{"X-GitHub-Delivery", "X-GitHub-Event", "Content-Type"}},
 	"hmac":             {[]string{"X-Signature"}, []string{"X-Event-Name"}},
+	"paddle":           {[]string{"Paddle-Signature"}, nil},
+	"recurly":          {[]string{"recurly-signature"}, nil},
+	"razorpay":         {[]string{"X-Razorpay-Signature"}, []string{"X-Razorpay-Event-Id"}},
 }
 
 // fuzzProviders builds every kind once, with the old secret of its
@@ -207,6 +262,9 @@ func FuzzVerify(f *testing.F) {
 	f.Add(index["github"], []byte(githubBody), githubSig, "", "")
 	f.Add(index["github"], []byte(githubFormBody), "sha256="+githubFormSig, "", "")
 	f.Add(index["hmac"], []byte(`{"id":"ev_1"}`), "v1=AAAA", "", "")
+	f.Add(index["paddle"], []byte(paddleBody), "ts=1710929255;h1="+paddleH1, "", "")
+	f.Add(index["recurly"], []byte(recurlyBody), recurlyTS+","+recurlySig, "", "")
+	f.Add(index["razorpay"], []byte(razorpayGoBody), razorpayGoSig, "", "")
 	f.Fuzz(func(t *testing.T, kind uint8, body []byte, v1, v2, v3 string) {
 		i := int(kind) % len(cases)
 		kc, p := cases[i], ps[i]
@@ -242,6 +300,12 @@ func FuzzExtract(f *testing.F) {
 	f.Add(index["github"], []byte("payload=%7B%22action%22:%22a+b%22%7D&payload=%7B%7D"), "guid", "issues", "application/x-www-form-urlencoded; charset=utf-8", "")
 	f.Add(index["github"], []byte("payload=%5B%5D&x=%zz"), "guid", "issues", "APPLICATION/X-WWW-FORM-URLENCODED", "")
 	f.Add(index["hmac"], []byte(`{"id":1e3}`), "order_created", "", "", "")
+	f.Add(index["paddle"], []byte(paddleBody), "", "", "", "")
+	f.Add(index["recurly"], []byte(recurlyBody), "", "", "", "")
+	f.Add(index["recurly"], []byte(`{"id":"a","ID":"b","object_type":"account","event_type":"created"}`), "", "", "", "")
+	f.Add(index["razorpay"], []byte(razorpayGoBody), "JUEM5GfzXiUMgK", "", "", "")
+	f.Add(index["razorpay"], []byte(`{"event":"order.paid","payload":{"payment":{"entity":{"id":"pay_1"}},"order":{"entity":{"id":1}}}}`), "E1", "", "", "")
+	f.Add(index["razorpay"], []byte(`{"event":"\ufffd.x","payload":{"\ufffd":{"entity":{"id":"a"}}}}`), "E1", "", "", "")
 	f.Fuzz(func(t *testing.T, kind uint8, body []byte, v1, v2, v3, v4 string) {
 		i := int(kind) % len(cases)
 		kc, p := cases[i], ps[i]

@@ -257,3 +257,19 @@ func jsonString(v []byte) string {
 	}
 	return s
 }
+
+// complete returns e once obj read every field alike for every reader
+// (else obj.err) and e has the ID and Type an event needs; idFrom and
+// typeFrom name the body fields they are read from, for the error text.
+func (e Event) complete(obj *jsonBody, idFrom, typeFrom string) (Event, error) {
+	if obj.err != nil {
+		return Event{}, obj.err
+	}
+	if e.ID == "" {
+		return Event{}, fmt.Errorf("body has no string %s: %w", idFrom, ErrUnusable)
+	}
+	if e.Type == "" {
+		return Event{}, fmt.Errorf("body has no string %s: %w", typeFrom, ErrUnusable)
+	}
+	return e, nil
+}

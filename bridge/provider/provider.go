@@ -129,22 +129,25 @@ func (p *Provider) Extract(body []byte, h http.Header) (Event, error) {
 // the schemes that sign them, the timestamp (and Standard Webhooks'
 // webhook-id, kept when h already has one). It sets nothing else (topic,
 // event type, delivery id): that is the caller's to set. Timestamps are
-// whole Unix seconds, so now must not be before 1970. Used by
+// whole Unix seconds (Recurly's whole milliseconds), so now must not be
+// before 1970. Used by
 // `hookbridge send` and tests.
 func (p *Provider) Sign(body []byte, h http.Header, now time.Time) error {
 	return p.scheme.sign(body, h, now)
 }
 
 // DefaultTolerance is how far a signed timestamp may be from now, either way,
-// when Config.Tolerance is zero. It matches stripe-go and the Standard
-// Webhooks libraries.
+// when Config.Tolerance is zero. It matches stripe-go, recurly-client-go
+// and the Standard Webhooks libraries (Paddle's SDKs allow only 5 seconds,
+// which a delayed retry or a skewed clock can exceed).
 const DefaultTolerance = 5 * time.Minute
 
 // Config builds a Provider. It is the only input a provider has. Its yaml
 // tags are the keys of a source in hookbridge's config file, which decodes a
 // source's provider settings straight into it.
 type Config struct {
-	// Kind is one of shopify, woocommerce, stripe, standardwebhooks, github, hmac.
+	// Kind is one of shopify, woocommerce, stripe, standardwebhooks, github,
+	// hmac, paddle, recurly, razorpay.
 	Kind string `yaml:"provider"`
 	// Secrets are tried in order; any one may match (rotation), and the
 	// first signs. At least one, and none empty. For standardwebhooks each
@@ -157,7 +160,7 @@ type Config struct {
 	// timestamp further than Tolerance from Now, either way, is ErrStale;
 	// one exactly Tolerance away is accepted. Zero means DefaultTolerance;
 	// negative is an error. Ignored by schemes that sign no timestamp
-	// (shopify, woocommerce, github, hmac).
+	// (shopify, woocommerce, github, hmac, razorpay).
 	Tolerance time.Duration `yaml:"tolerance"`
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time `yaml:"-"`
@@ -207,7 +210,7 @@ type HMACConfig struct {
 
 // Kinds lists the provider kinds New accepts.
 func Kinds() []string {
-	return []string{"shopify", "woocommerce", "stripe", "standardwebhooks", "github", "hmac"}
+	return []string{"shopify", "woocommerce", "stripe", "standardwebhooks", "github", "hmac", "paddle", "recurly", "razorpay"}
 }
 
 // New builds the provider described by cfg. Errors name the field at fault
@@ -262,6 +265,12 @@ func New(cfg Config) (*Provider, error) {
 		prefix, s = "com.stripe.", newStripe(cfg.Secrets, w)
 	case "github":
 		prefix, s = "com.github.", newGitHub(cfg.Secrets)
+	case "paddle":
+		prefix, s = "com.paddle.", newPaddle(cfg.Secrets, w)
+	case "recurly":
+		prefix, s = "com.recurly.", newRecurly(cfg.Secrets, w)
+	case "razorpay":
+		prefix, s = "com.razorpay.", newRazorpay(cfg.Secrets)
 	case "standardwebhooks":
 		fixed = false
 		s, err = newStandardWebhooks(cfg.Secrets, cfg.SecretEncoding == SecretRaw, w)

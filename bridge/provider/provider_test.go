@@ -129,6 +129,58 @@ func runMutations(t *testing.T, p *provider.Provider, valid delivery, secrets []
 	}
 }
 
+// extractCase is one delivery body (and headers) and what Extract must
+// read from it: want on success, or the sentinel err wraps.
+type extractCase struct {
+	name string
+	body string
+	h    http.Header // nil: none
+	want provider.Event
+	err  error
+}
+
+func runExtractCases(t *testing.T, p *provider.Provider, cases []extractCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h := c.h
+			if h == nil {
+				h = http.Header{}
+			}
+			got, err := p.Extract([]byte(c.body), h)
+			checkSentinel(t, err, c.err)
+			if !eventEqual(got, c.want) {
+				t.Fatalf("Extract = %+v, want %+v", got, c.want)
+			}
+		})
+	}
+}
+
+// toleranceCase is a clock (and tolerance) at which a delivery signed
+// with sig is verified, and Verify's answer.
+type toleranceCase struct {
+	name      string
+	tolerance time.Duration
+	now       time.Time
+	sig       string
+	want      error
+}
+
+// runToleranceCases verifies body under a provider of kind with secret,
+// the header set by sign(sig), at each case's clock.
+func runToleranceCases(t *testing.T, kind, secret, body string, sign func(sig string) http.Header, cases []toleranceCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			now := c.now
+			p := mustNew(t, provider.Config{Kind: kind, Secrets: []string{secret}, Tolerance: c.tolerance, Now: func() time.Time { return now }})
+			err := p.Verify([]byte(body), sign(c.sig))
+			checkSentinel(t, err, c.want)
+			checkNoLeak(t, err, secret, c.sig)
+		})
+	}
+}
+
 // flipByte returns body with one byte changed.
 func flipByte(body []byte, i int) []byte {
 	b := bytes.Clone(body)
@@ -199,6 +251,19 @@ func kindCases() []kindCase {
 			body:   []byte(`{"id":"ev_1"}`),
 			header: header("X-Event-Name", "order_created"),
 		},
+		{
+			kind: "paddle", old: "pdl_ntfset_old", new: "pdl_ntfset_new", cfg: plain("paddle"),
+			body: []byte(`{"event_id":"evt_1","event_type":"transaction.completed","occurred_at":"2021-02-25T15:02:10Z","data":{"id":"txn_1"}}`),
+		},
+		{
+			kind: "recurly", old: "0123456789abcdef-old", new: "0123456789abcdef-new", cfg: plain("recurly"),
+			body: []byte(`{"id":"ra8foq26o2dt","object_type":"subscription","site_id":"qc326l1hl8k9","event_type":"created","event_time":"2021-02-25T15:02:10Z"}`),
+		},
+		{
+			kind: "razorpay", old: "rzp-old-secret", new: "rzp-new-secret", cfg: plain("razorpay"),
+			body:   []byte(`{"entity":"event","event":"payment.captured","payload":{"payment":{"entity":{"id":"pay_1"}}},"created_at":1614265330}`),
+			header: header("X-Razorpay-Event-Id", "JUEM5GfzXiUMgK"),
+		},
 	}
 }
 
@@ -258,6 +323,9 @@ func TestSignSetsOnlySignatureHeaders(t *testing.T) {
 		"standardwebhooks": {"Webhook-Id", "Webhook-Signature", "Webhook-Timestamp"},
 		"github":           {"X-Hub-Signature-256"},
 		"hmac":             {"X-Signature"},
+		"paddle":           {"Paddle-Signature"},
+		"recurly":          {"Recurly-Signature"},
+		"razorpay":         {"X-Razorpay-Signature"},
 	}
 	for _, kc := range kindCases() {
 		t.Run(kc.kind, func(t *testing.T) {
@@ -345,8 +413,8 @@ func TestNewErrors(t *testing.T) {
 		cfg  provider.Config
 		want string // the error text starts with this
 	}{
-		{"no kind", provider.Config{Secrets: []string{secret}}, "kind: required (want one of shopify, woocommerce, stripe, standardwebhooks, github, hmac)"},
-		{"unknown kind", provider.Config{Kind: "foo", Secrets: []string{secret}}, `provider "foo" is unknown (want one of shopify, woocommerce, stripe, standardwebhooks, github, hmac)`},
+		{"no kind", provider.Config{Secrets: []string{secret}}, "kind: required (want one of shopify, woocommerce, stripe, standardwebhooks, github, hmac"},
+		{"unknown kind", provider.Config{Kind: "foo", Secrets: []string{secret}}, `provider "foo" is unknown (want one of shopify, woocommerce, stripe, standardwebhooks, github, hmac`},
 		{"kind is case-sensitive", provider.Config{Kind: "Shopify", Secrets: []string{secret}}, `provider "Shopify" is unknown`},
 		{"no secrets", provider.Config{Kind: "shopify"}, "secrets: at least one non-empty secret is required"},
 		{"empty secret", provider.Config{Kind: "shopify", Secrets: []string{""}}, "secrets[0]: empty"},
@@ -354,6 +422,10 @@ func TestNewErrors(t *testing.T) {
 		{"negative tolerance", provider.Config{Kind: "stripe", Secrets: []string{secret}, Tolerance: -time.Second}, "tolerance: must not be negative"},
 		{"type prefix on shopify", provider.Config{Kind: "shopify", Secrets: []string{secret}, TypePrefix: "com.example."}, "type_prefix: only for standardwebhooks and hmac"},
 		{"type prefix on stripe", provider.Config{Kind: "stripe", Secrets: []string{secret}, TypePrefix: "com.stripe."}, "type_prefix: only for standardwebhooks and hmac"},
+		{"type prefix on paddle", provider.Config{Kind: "paddle", Secrets: []string{secret}, TypePrefix: "com.paddle."}, "type_prefix: only for standardwebhooks and hmac"},
+		{"negative tolerance on recurly", provider.Config{Kind: "recurly", Secrets: []string{secret}, Tolerance: -time.Second}, "tolerance: must not be negative"},
+		{"hmac fields on razorpay", provider.Config{Kind: "razorpay", Secrets: []string{secret}, HMAC: provider.HMACConfig{Header: "X-Razorpay-Signature"}}, "hmac: only for kind hmac"},
+		{"secret_encoding on paddle", provider.Config{Kind: "paddle", Secrets: []string{secret}, SecretEncoding: "raw"}, "secret_encoding: only for standardwebhooks"},
 		{"hmac fields on github", provider.Config{Kind: "github", Secrets: []string{secret}, HMAC: provider.HMACConfig{Header: "X-Sig"}}, "hmac: only for kind hmac"},
 		{"hmac fields on standardwebhooks", provider.Config{Kind: "standardwebhooks", Secrets: []string{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}, HMAC: provider.HMACConfig{ID: "json:id"}}, "hmac: only for kind hmac"},
 		{"standardwebhooks secret not base64", provider.Config{Kind: "standardwebhooks", Secrets: []string{"whsec_" + secret + "!"}}, "secrets[0]: not a Standard Webhooks secret"},
@@ -423,6 +495,9 @@ func TestKindAndCEType(t *testing.T) {
 		{provider.Config{Kind: "woocommerce"}, "order.created", "com.woocommerce.order.created"},
 		{provider.Config{Kind: "stripe"}, "payment_intent.succeeded", "com.stripe.payment_intent.succeeded"},
 		{provider.Config{Kind: "github"}, "pull_request.opened", "com.github.pull_request.opened"},
+		{provider.Config{Kind: "paddle"}, "transaction.completed", "com.paddle.transaction.completed"},
+		{provider.Config{Kind: "recurly"}, "charge_invoice.paid", "com.recurly.charge_invoice.paid"},
+		{provider.Config{Kind: "razorpay"}, "payment.captured", "com.razorpay.payment.captured"},
 		{provider.Config{Kind: "standardwebhooks", TypePrefix: "com.bigcommerce."}, "store/order/statusUpdated", "com.bigcommerce.store.order.statusUpdated"},
 		{provider.Config{Kind: "standardwebhooks"}, "invoice.paid", "invoice.paid"},
 		{provider.Config{Kind: "hmac", TypePrefix: "com.lemonsqueezy.", HMAC: provider.HMACConfig{Header: "X-Signature", ID: "json:id", Type: "json:meta.event_name"}}, "order_created", "com.lemonsqueezy.order_created"},

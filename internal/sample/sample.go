@@ -83,6 +83,12 @@ func builder(kind string) func(*request) any {
 		return github
 	case "hmac":
 		return genericHMAC
+	case "paddle":
+		return paddle
+	case "recurly":
+		return recurly
+	case "razorpay":
+		return razorpay
 	}
 	return nil
 }
@@ -199,6 +205,62 @@ func genericHMAC(r *request) any {
 		}
 	}
 	return b
+}
+
+// paddle is a Paddle Billing notification: an event wrapping the entity
+// (by default a completed transaction) as the API returns it.
+func paddle(r *request) any {
+	eventType := orDefault(r.eventType, "transaction.completed")
+	at := r.now.UTC().Format(time.RFC3339Nano)
+	return map[string]any{
+		"event_id": "evt_" + r.id, "notification_id": "ntf_" + r.id,
+		"event_type": eventType, "occurred_at": at,
+		"data": map[string]any{
+			"id": "txn_" + r.num, "status": "completed", "origin": "web", "currency_code": "USD",
+			"customer_id": "ctm_01hv6y1jedq4p1n0yqn5ba3ky4", "created_at": at, "billed_at": at,
+			"items": []any{map[string]any{
+				"quantity": 2,
+				"price":    map[string]any{"id": "pri_01gsz8x8sawmvhz1pv30nge1ke", "description": "Mug", "unit_price": map[string]any{"amount": "1200", "currency_code": "USD"}},
+			}},
+			"details": map[string]any{"totals": map[string]any{"subtotal": "2400", "tax": "0", "total": "2400", "currency_code": "USD"}},
+		},
+	}
+}
+
+// recurly is a Recurly JSON notification: it names the object (by default
+// a paid charge invoice) and the event, and nothing more; the object id is
+// derived from the order id, as several events can concern one object.
+func recurly(r *request) any {
+	object, event, _ := strings.Cut(orDefault(r.eventType, "charge_invoice.paid"), ".")
+	n, _ := strconv.ParseUint(r.num, 10, 64)
+	return map[string]any{
+		"id": "r" + strconv.FormatUint(n, 36), "object_type": object, "site_id": "qc326l1hl8k9",
+		"event_type": event, "event_time": r.now.UTC().Format(time.RFC3339),
+	}
+}
+
+// razorpay is a Razorpay event: by default a captured payment; an order.*
+// event carries the order beside its payment.
+func razorpay(r *request) any {
+	eventType := orDefault(r.eventType, "payment.captured")
+	r.h.Set("X-Razorpay-Event-Id", r.id)
+	payment := map[string]any{"entity": map[string]any{
+		"id": "pay_" + r.id, "entity": "payment", "amount": 2400, "currency": "INR", "status": "captured",
+		"order_id": "order_" + r.num, "method": "card", "captured": true, "email": "gaurav.kumar@example.com",
+		"contact": "+919000090000", "notes": map[string]any{}, "created_at": r.now.Unix(),
+	}}
+	payload, contains := map[string]any{"payment": payment}, []any{"payment"}
+	if strings.HasPrefix(eventType, "order.") {
+		payload["order"] = map[string]any{"entity": map[string]any{
+			"id": "order_" + r.num, "entity": "order", "amount": 2400, "amount_paid": 2400, "amount_due": 0,
+			"currency": "INR", "receipt": "rcpt_" + r.num, "status": "paid", "attempts": 1, "created_at": r.now.Unix(),
+		}}
+		contains = append(contains, "order")
+	}
+	return map[string]any{
+		"entity": "event", "account_id": "acc_HookbridgeDev1", "event": eventType,
+		"contains": contains, "payload": payload, "created_at": r.now.Unix(),
+	}
 }
 
 // GitHubForm wraps a JSON delivery body the way GitHub sends it from a
