@@ -46,6 +46,9 @@ func testSources() []testSource {
 			Header: "X-Signature", Algorithm: "sha256", Encoding: "hex", Prefix: "sha256=",
 			ID: hmacLocators.ID, Type: hmacLocators.Type, Subject: hmacLocators.Subject, Time: hmacLocators.Time,
 		}}},
+		{"paddle", provider.Config{Kind: "paddle", Secrets: []string{"pdl_ntfset_01hv6y1jedq4p1n0yqn5ba3ky4_paddle-test-secret"}}},
+		{"recurly", provider.Config{Kind: "recurly", Secrets: []string{"0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"}}},
+		{"razorpay", provider.Config{Kind: "razorpay", Secrets: []string{"razorpay-test-secret"}}},
 	}
 }
 
@@ -195,6 +198,9 @@ var signatureHeaders = map[string][]string{
 	"standardwebhooks": {"Webhook-Signature"},
 	"github":           {"X-Hub-Signature-256"},
 	"hmac":             {"X-Signature"},
+	"paddle":           {"Paddle-Signature"},
+	"recurly":          {"Recurly-Signature"},
+	"razorpay":         {"X-Razorpay-Signature"},
 }
 
 // unusable returns a delivery that verifies but lacks an id or a type.
@@ -214,7 +220,9 @@ func (h *harness) unusable(source string) ([]byte, http.Header) {
 		hdr.Del("X-GitHub-Event")
 	case "hmac":
 		hdr.Del("X-Event-Id")
-	case "stripe", "standardwebhooks":
+	case "razorpay":
+		hdr.Del("X-Razorpay-Event-Id")
+	case "stripe", "standardwebhooks", "paddle", "recurly":
 		body = []byte(`{"object":"event","data":{}}`)
 	}
 	if err := p.Sign(body, hdr, testNow); err != nil {
