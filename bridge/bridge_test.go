@@ -46,6 +46,7 @@ func testSources() []testSource {
 			Header: "X-Signature", Algorithm: "sha256", Encoding: "hex", Prefix: "sha256=",
 			ID: hmacLocators.ID, Type: hmacLocators.Type, Subject: hmacLocators.Subject, Time: hmacLocators.Time,
 		}}},
+		{"sq", provider.Config{Kind: "square", Secrets: []string{"square-test-signature-key"}, NotificationURL: "https://hooks.example.com/webhooks/sq"}},
 	}
 }
 
@@ -195,6 +196,7 @@ var signatureHeaders = map[string][]string{
 	"standardwebhooks": {"Webhook-Signature"},
 	"github":           {"X-Hub-Signature-256"},
 	"hmac":             {"X-Signature"},
+	"square":           {"X-Square-Hmacsha256-Signature"},
 }
 
 // unusable returns a delivery that verifies but lacks an id or a type.
@@ -214,7 +216,7 @@ func (h *harness) unusable(source string) ([]byte, http.Header) {
 		hdr.Del("X-GitHub-Event")
 	case "hmac":
 		hdr.Del("X-Event-Id")
-	case "stripe", "standardwebhooks":
+	case "stripe", "standardwebhooks", "square":
 		body = []byte(`{"object":"event","data":{}}`)
 	}
 	if err := p.Sign(body, hdr, testNow); err != nil {

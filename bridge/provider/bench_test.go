@@ -29,6 +29,7 @@ func benchCases(b *testing.B) []struct {
 		{Kind: "github", Secrets: []string{"github-secret"}},
 		{Kind: "hmac", Secrets: []string{"hmac-secret"}, HMAC: provider.HMACConfig{
 			Header: "X-Signature", ID: loc.ID, Type: loc.Type, Subject: loc.Subject, Time: loc.Time}},
+		{Kind: "square", Secrets: []string{"square-signature-key"}, NotificationURL: "https://hooks.example.com/webhooks/sq"},
 	}
 	var out []struct {
 		kind string
@@ -91,5 +92,5 @@ func BenchmarkExtract(b *testing.B) {
 
 func ExampleKinds() {
 	fmt.Println(provider.Kinds())
-	// Output: [shopify woocommerce stripe standardwebhooks github hmac]
+	// Output: [shopify woocommerce stripe standardwebhooks github hmac square]
 }

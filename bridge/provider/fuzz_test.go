@@ -170,6 +170,7 @@ var fuzzHeaders = map[string]struct{ verify, extract []string }{
 	"standardwebhooks": {[]string{"webhook-id", "webhook-timestamp", "webhook-signature"}, []string{"webhook-id", "svix-id", "svix-timestamp", "svix-signature"}},
 	"github":           {[]string{"X-Hub-Signature-256"}, []string{"X-GitHub-Delivery", "X-GitHub-Event", "Content-Type"}},
 	"hmac":             {[]string{"X-Signature"}, []string{"X-Event-Name"}},
+	"square":           {[]string{"X-Square-Hmacsha256-Signature", "X-Square-Signature"}, nil},
 }
 
 // fuzzProviders builds every kind once, with the old secret of its
@@ -207,6 +208,8 @@ func FuzzVerify(f *testing.F) {
 	f.Add(index["github"], []byte(githubBody), githubSig, "", "")
 	f.Add(index["github"], []byte(githubFormBody), "sha256="+githubFormSig, "", "")
 	f.Add(index["hmac"], []byte(`{"id":"ev_1"}`), "v1=AAAA", "", "")
+	f.Add(index["square"], []byte(squareBody), squareSig, "", "")
+	f.Add(index["square"], []byte(squareBody), "", "1z2n3DEJJiUPKcPzQo1ftvbxGdw=", "")
 	f.Fuzz(func(t *testing.T, kind uint8, body []byte, v1, v2, v3 string) {
 		i := int(kind) % len(cases)
 		kc, p := cases[i], ps[i]
@@ -242,6 +245,7 @@ func FuzzExtract(f *testing.F) {
 	f.Add(index["github"], []byte("payload=%7B%22action%22:%22a+b%22%7D&payload=%7B%7D"), "guid", "issues", "application/x-www-form-urlencoded; charset=utf-8", "")
 	f.Add(index["github"], []byte("payload=%5B%5D&x=%zz"), "guid", "issues", "APPLICATION/X-WWW-FORM-URLENCODED", "")
 	f.Add(index["hmac"], []byte(`{"id":1e3}`), "order_created", "", "", "")
+	f.Add(index["square"], []byte(squareBody), "", "", "", "")
 	f.Fuzz(func(t *testing.T, kind uint8, body []byte, v1, v2, v3, v4 string) {
 		i := int(kind) % len(cases)
 		kc, p := cases[i], ps[i]

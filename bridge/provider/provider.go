@@ -144,7 +144,7 @@ const DefaultTolerance = 5 * time.Minute
 // tags are the keys of a source in hookbridge's config file, which decodes a
 // source's provider settings straight into it.
 type Config struct {
-	// Kind is one of shopify, woocommerce, stripe, standardwebhooks, github, hmac.
+	// Kind is one of shopify, woocommerce, stripe, standardwebhooks, github, hmac, square.
 	Kind string `yaml:"provider"`
 	// Secrets are tried in order; any one may match (rotation), and the
 	// first signs. At least one, and none empty. For standardwebhooks each
@@ -174,6 +174,12 @@ type Config struct {
 	SecretEncoding string `yaml:"secret_encoding"`
 	// HMAC configures the generic hmac kind; it must be zero for the others.
 	HMAC HMACConfig `yaml:"hmac"`
+	// NotificationURL is, for square (required there, an error elsewhere),
+	// the subscription's notification URL exactly as subscribed: Square
+	// signs it in front of the body, byte for byte, so it is not taken
+	// from the request, which a proxy may have rewritten. An absolute
+	// https URL (http for local testing).
+	NotificationURL string `yaml:"notification_url"`
 }
 
 // The values of Config.SecretEncoding.
@@ -207,7 +213,7 @@ type HMACConfig struct {
 
 // Kinds lists the provider kinds New accepts.
 func Kinds() []string {
-	return []string{"shopify", "woocommerce", "stripe", "standardwebhooks", "github", "hmac"}
+	return []string{"shopify", "woocommerce", "stripe", "standardwebhooks", "github", "hmac", "square"}
 }
 
 // New builds the provider described by cfg. Errors name the field at fault
@@ -232,6 +238,9 @@ func New(cfg Config) (*Provider, error) {
 	}
 	if cfg.Kind != "hmac" && cfg.HMAC != (HMACConfig{}) {
 		return nil, errors.New("hmac: only for kind hmac")
+	}
+	if cfg.Kind != "square" && cfg.NotificationURL != "" {
+		return nil, errors.New("notification_url: only for square")
 	}
 	switch {
 	case cfg.SecretEncoding != "" && cfg.Kind != "standardwebhooks":
@@ -268,6 +277,9 @@ func New(cfg Config) (*Provider, error) {
 	case "hmac":
 		fixed = false
 		s, err = newGenericHMAC(cfg.Secrets, cfg.HMAC)
+	case "square":
+		prefix = "com.square."
+		s, err = newSquare(cfg.Secrets, cfg.NotificationURL)
 	default:
 		return nil, unknownKind(cfg.Kind)
 	}

@@ -199,6 +199,13 @@ func kindCases() []kindCase {
 			body:   []byte(`{"id":"ev_1"}`),
 			header: header("X-Event-Name", "order_created"),
 		},
+		{
+			kind: "square", old: "sq-old-signature-key", new: "sq-new-signature-key",
+			cfg: func(secrets ...string) provider.Config {
+				return provider.Config{Kind: "square", Secrets: secrets, Now: at(signedAt), NotificationURL: "https://hooks.example.com/webhooks/sq"}
+			},
+			body: []byte(`{"merchant_id":"M1","type":"order.created","event_id":"e1","data":{"type":"order","id":"O1"}}`),
+		},
 	}
 }
 
@@ -258,6 +265,7 @@ func TestSignSetsOnlySignatureHeaders(t *testing.T) {
 		"standardwebhooks": {"Webhook-Id", "Webhook-Signature", "Webhook-Timestamp"},
 		"github":           {"X-Hub-Signature-256"},
 		"hmac":             {"X-Signature"},
+		"square":           {"X-Square-Hmacsha256-Signature"},
 	}
 	for _, kc := range kindCases() {
 		t.Run(kc.kind, func(t *testing.T) {
@@ -345,8 +353,8 @@ func TestNewErrors(t *testing.T) {
 		cfg  provider.Config
 		want string // the error text starts with this
 	}{
-		{"no kind", provider.Config{Secrets: []string{secret}}, "kind: required (want one of shopify, woocommerce, stripe, standardwebhooks, github, hmac)"},
-		{"unknown kind", provider.Config{Kind: "foo", Secrets: []string{secret}}, `provider "foo" is unknown (want one of shopify, woocommerce, stripe, standardwebhooks, github, hmac)`},
+		{"no kind", provider.Config{Secrets: []string{secret}}, "kind: required (want one of shopify, woocommerce, stripe, standardwebhooks, github, hmac, square)"},
+		{"unknown kind", provider.Config{Kind: "foo", Secrets: []string{secret}}, `provider "foo" is unknown (want one of shopify, woocommerce, stripe, standardwebhooks, github, hmac, square)`},
 		{"kind is case-sensitive", provider.Config{Kind: "Shopify", Secrets: []string{secret}}, `provider "Shopify" is unknown`},
 		{"no secrets", provider.Config{Kind: "shopify"}, "secrets: at least one non-empty secret is required"},
 		{"empty secret", provider.Config{Kind: "shopify", Secrets: []string{""}}, "secrets[0]: empty"},
@@ -359,6 +367,16 @@ func TestNewErrors(t *testing.T) {
 		{"standardwebhooks secret not base64", provider.Config{Kind: "standardwebhooks", Secrets: []string{"whsec_" + secret + "!"}}, "secrets[0]: not a Standard Webhooks secret"},
 		{"standardwebhooks second secret not base64", provider.Config{Kind: "standardwebhooks", Secrets: []string{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", secret + "%"}}, "secrets[1]: not a Standard Webhooks secret"},
 		{"standardwebhooks empty key", provider.Config{Kind: "standardwebhooks", Secrets: []string{"whsec_"}}, "secrets[0]: not a Standard Webhooks secret"},
+		{"square without notification_url", provider.Config{Kind: "square", Secrets: []string{secret}}, "notification_url: required for square"},
+		{"notification_url on shopify", provider.Config{Kind: "shopify", Secrets: []string{secret}, NotificationURL: "https://a.example/"}, "notification_url: only for square"},
+		{"notification_url relative", provider.Config{Kind: "square", Secrets: []string{secret}, NotificationURL: "/webhooks/sq"}, "notification_url: want an absolute https:// URL"},
+		{"notification_url other scheme", provider.Config{Kind: "square", Secrets: []string{secret}, NotificationURL: "ftp://a.example/"}, "notification_url: want an absolute https:// URL"},
+		{"notification_url scheme case", provider.Config{Kind: "square", Secrets: []string{secret}, NotificationURL: "HTTPS://a.example/"}, "notification_url: want an absolute https:// URL"},
+		{"notification_url no host", provider.Config{Kind: "square", Secrets: []string{secret}, NotificationURL: "https:///webhooks"}, "notification_url: has no host"},
+		{"notification_url fragment", provider.Config{Kind: "square", Secrets: []string{secret}, NotificationURL: "https://a.example/#x"}, "notification_url: has a fragment"},
+		{"notification_url trailing space", provider.Config{Kind: "square", Secrets: []string{secret}, NotificationURL: "https://a.example/ "}, "notification_url:"},
+		{"notification_url bad host", provider.Config{Kind: "square", Secrets: []string{secret}, NotificationURL: "https://a b/"}, "notification_url: not a URL"},
+		{"type prefix on square", provider.Config{Kind: "square", Secrets: []string{secret}, NotificationURL: "https://a.example/", TypePrefix: "com.x."}, "type_prefix: only for standardwebhooks and hmac"},
 		{"hmac header missing", hmacWith(func(c *provider.HMACConfig) { c.Header = "" }), "hmac.header: required"},
 		{"hmac header not a name", hmacWith(func(c *provider.HMACConfig) { c.Header = "X Signature" }), "hmac.header:"},
 		{"hmac algorithm", hmacWith(func(c *provider.HMACConfig) { c.Algorithm = "md5" }), `hmac.algorithm: "md5" is unknown (want sha256 or sha512)`},
@@ -423,6 +441,7 @@ func TestKindAndCEType(t *testing.T) {
 		{provider.Config{Kind: "woocommerce"}, "order.created", "com.woocommerce.order.created"},
 		{provider.Config{Kind: "stripe"}, "payment_intent.succeeded", "com.stripe.payment_intent.succeeded"},
 		{provider.Config{Kind: "github"}, "pull_request.opened", "com.github.pull_request.opened"},
+		{provider.Config{Kind: "square", NotificationURL: "http://localhost:8080/webhooks/sq"}, "order.created", "com.square.order.created"},
 		{provider.Config{Kind: "standardwebhooks", TypePrefix: "com.bigcommerce."}, "store/order/statusUpdated", "com.bigcommerce.store.order.statusUpdated"},
 		{provider.Config{Kind: "standardwebhooks"}, "invoice.paid", "invoice.paid"},
 		{provider.Config{Kind: "hmac", TypePrefix: "com.lemonsqueezy.", HMAC: provider.HMACConfig{Header: "X-Signature", ID: "json:id", Type: "json:meta.event_name"}}, "order_created", "com.lemonsqueezy.order_created"},

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/hookbridge/hookbridge/bridge/provider"
+	"github.com/hookbridge/hookbridge/internal/logtest"
 )
 
 // TestSendForm: `send --form` posts a github source's delivery form-encoded
@@ -62,5 +63,36 @@ sources:
 	err = run(context.Background(), []string{"send", "--config", cfg, "--dry-run", "--form", "shop"}, noEnv, &out, &out)
 	if want := `send: --form is for github sources only ("shop" is shopify)`; err == nil || err.Error() != want {
 		t.Fatalf("send --form shop = %v, want %q", err, want)
+	}
+}
+
+// TestServeAndSendSquare: `send` to a running bridge with a square source
+// signs the notification URL configured for it, whatever URL it posts to
+// (here the bridge's own address), and the bridge publishes the event.
+func TestServeAndSendSquare(t *testing.T) {
+	in := newInstance(t)
+	cfg, err := os.ReadFile(in.cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = append(cfg, `  - name: sq
+    provider: square
+    secrets: ["square-send-signature-key"]
+    notification_url: https://hooks.example.com/webhooks/sq
+`...)
+	if err := os.WriteFile(in.cfgPath, cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var logs logtest.Buffer
+	cancel, wait := in.start(t, &logs)
+	t.Cleanup(func() { cancel(); _ = wait() })
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"send", "--config", in.cfgPath, "--id", "sq-1", "sq"}, noEnv, &out, &out); err != nil {
+		t.Fatalf("send: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{"200 OK", `"status":"published"`, `"id":"sq-1"`, "webhooks.square.sq.order.created"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("send printed %q, want %s in it", out.String(), want)
+		}
 	}
 }

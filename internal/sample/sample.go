@@ -83,6 +83,8 @@ func builder(kind string) func(*request) any {
 		return github
 	case "hmac":
 		return genericHMAC
+	case "square":
+		return square
 	}
 	return nil
 }
@@ -180,6 +182,32 @@ func github(r *request) any {
 		b["issue"] = map[string]any{"number": 1, "title": "Sample issue"}
 	}
 	return b
+}
+
+// square is a Square event as the webhooks reference shows one: the
+// resource's type and id under data, an order event's summary under
+// data.object.order_<event> ("order_created"), a payment's object under
+// data.object.payment.
+func square(r *request) any {
+	eventType := orDefault(r.eventType, "order.created")
+	resource, event, _ := strings.Cut(eventType, ".")
+	at := r.now.UTC().Format(time.RFC3339Nano)
+	r.h.Set("User-Agent", "Square Connect v2")
+	r.h.Set("Square-Environment", "Sandbox")
+	r.h.Set("Square-Initial-Delivery-Timestamp", at)
+	object := map[string]any{"order_" + event: map[string]any{
+		"order_id": r.num, "location_id": "L8XM4MDV6YQ4N", "state": "OPEN", "version": 1, "created_at": at,
+	}}
+	if resource != "order" {
+		object = map[string]any{resource: map[string]any{
+			"id": r.num, "status": "COMPLETED", "location_id": "L8XM4MDV6YQ4N", "created_at": at,
+			"amount_money": map[string]any{"amount": 2400, "currency": "USD"},
+		}}
+	}
+	return map[string]any{
+		"merchant_id": "MLEFBHHSJGVHD", "type": eventType, "event_id": r.id, "created_at": at,
+		"data": map[string]any{"type": resource, "id": r.num, "object": object},
+	}
 }
 
 // genericHMAC puts each value where its locator says, in a header or the body.
