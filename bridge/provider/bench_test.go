@@ -30,6 +30,7 @@ func benchCases(b *testing.B) []struct {
 		{Kind: "hmac", Secrets: []string{"hmac-secret"}, HMAC: provider.HMACConfig{
 			Header: "X-Signature", ID: loc.ID, Type: loc.Type, Subject: loc.Subject, Time: loc.Time}},
 		{Kind: "square", Secrets: []string{"square-signature-key"}, NotificationURL: "https://hooks.example.com/webhooks/sq"},
+		{Kind: "adyen", Secrets: []string{"44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056"}},
 	}
 	var out []struct {
 		kind string
@@ -48,6 +49,9 @@ func benchCases(b *testing.B) []struct {
 			b.Fatal(err)
 		}
 		body = sample.Pad(body, 1024)
+		if body, err = p.SignBody(body); err != nil {
+			b.Fatal(err)
+		}
 		if err := p.Sign(body, hdr, benchNow); err != nil {
 			b.Fatal(err)
 		}
@@ -92,5 +96,5 @@ func BenchmarkExtract(b *testing.B) {
 
 func ExampleKinds() {
 	fmt.Println(provider.Kinds())
-	// Output: [shopify woocommerce stripe standardwebhooks github hmac square]
+	// Output: [shopify woocommerce stripe standardwebhooks github hmac square adyen]
 }

@@ -171,6 +171,7 @@ var fuzzHeaders = map[string]struct{ verify, extract []string }{
 	"github":           {[]string{"X-Hub-Signature-256"}, []string{"X-GitHub-Delivery", "X-GitHub-Event", "Content-Type"}},
 	"hmac":             {[]string{"X-Signature"}, []string{"X-Event-Name"}},
 	"square":           {[]string{"X-Square-Hmacsha256-Signature", "X-Square-Signature"}, nil},
+	"adyen":            {nil, nil},
 }
 
 // fuzzProviders builds every kind once, with the old secret of its
@@ -210,6 +211,8 @@ func FuzzVerify(f *testing.F) {
 	f.Add(index["hmac"], []byte(`{"id":"ev_1"}`), "v1=AAAA", "", "")
 	f.Add(index["square"], []byte(squareBody), squareSig, "", "")
 	f.Add(index["square"], []byte(squareBody), "", "1z2n3DEJJiUPKcPzQo1ftvbxGdw=", "")
+	f.Add(index["adyen"], []byte(adyenBody), "", "", "")
+	f.Add(index["adyen"], adyenBatch(adyenItem, adyenEscaped), "", "", "")
 	f.Fuzz(func(t *testing.T, kind uint8, body []byte, v1, v2, v3 string) {
 		i := int(kind) % len(cases)
 		kc, p := cases[i], ps[i]
@@ -217,8 +220,16 @@ func FuzzVerify(f *testing.F) {
 		fill(h, fuzzHeaders[kc.kind].verify, v1, v2, v3)
 		checkVerifyErr(t, p.Verify(body, h))
 
-		// Whatever the request looked like, signing it makes it verify.
+		// Whatever the request looked like, signing it makes it verify (for
+		// adyen, which signs inside the body, whatever SignBody accepts).
 		signed := h.Clone()
+		body, err := p.SignBody(body)
+		if err != nil {
+			if kc.kind == "adyen" {
+				return
+			}
+			t.Fatalf("%s: SignBody: %v", kc.kind, err)
+		}
 		if err := p.Sign(body, signed, time.Unix(signedAt, 0)); err != nil {
 			t.Fatalf("%s: Sign: %v", kc.kind, err)
 		}
@@ -246,12 +257,14 @@ func FuzzExtract(f *testing.F) {
 	f.Add(index["github"], []byte("payload=%5B%5D&x=%zz"), "guid", "issues", "APPLICATION/X-WWW-FORM-URLENCODED", "")
 	f.Add(index["hmac"], []byte(`{"id":1e3}`), "order_created", "", "", "")
 	f.Add(index["square"], []byte(squareBody), "", "", "", "")
+	f.Add(index["adyen"], adyenBatch(adyenItem, adyenEscaped), "", "", "", "")
 	f.Fuzz(func(t *testing.T, kind uint8, body []byte, v1, v2, v3, v4 string) {
 		i := int(kind) % len(cases)
 		kc, p := cases[i], ps[i]
 		h := http.Header{}
 		fill(h, fuzzHeaders[kc.kind].extract, v1, v2, v3, v4)
 		e, err := p.Extract(body, h)
+		checkExtractAll(t, p, body, h, e, err)
 		if kc.kind == "github" {
 			checkGitHubData(t, p, body, h, e, err)
 		}
@@ -275,6 +288,26 @@ func FuzzExtract(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkExtractAll holds ExtractAll to Extract (event e, error err): the
+// same error, or events that all have an ID and a type, the first being e.
+func checkExtractAll(t *testing.T, p *provider.Provider, body []byte, h http.Header, e provider.Event, err error) {
+	all, errAll := p.ExtractAll(body, h)
+	if (err == nil) != (errAll == nil) || err != nil && err.Error() != errAll.Error() {
+		t.Fatalf("%s: ExtractAll error %v, Extract error %v", p.Kind(), errAll, err)
+	}
+	if err != nil {
+		return
+	}
+	if len(all) == 0 || !eventEqual(all[0], e) {
+		t.Fatalf("%s: ExtractAll = %+v, want %+v first", p.Kind(), all, e)
+	}
+	for _, a := range all {
+		if a.ID == "" || a.Type == "" {
+			t.Fatalf("%s: ExtractAll event %+v has no ID or type", p.Kind(), a)
+		}
+	}
 }
 
 // checkGitHubData holds GitHub's Extract (event e, error err) to go-github's

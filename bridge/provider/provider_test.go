@@ -206,7 +206,21 @@ func kindCases() []kindCase {
 			},
 			body: []byte(`{"merchant_id":"M1","type":"order.created","event_id":"e1","data":{"type":"order","id":"O1"}}`),
 		},
+		{
+			kind: "adyen", old: "0011223344556677", new: "8899aabbccddeeff", cfg: plain("adyen"),
+			body: []byte(`{"live":"false","notificationItems":[{"NotificationRequestItem":{"amount":{"currency":"EUR","value":2400},"eventCode":"AUTHORISATION","merchantAccountCode":"HookbridgeECOM","merchantReference":"order-1","pspReference":"7914073381342284","success":"true"}}]}`),
+		},
 	}
+}
+
+// signAt signs body as the platform would at signedAt, inside the body
+// for the kinds that sign there and in h, and returns the body to send.
+func signAt(p *provider.Provider, body []byte, h http.Header) ([]byte, error) {
+	body, err := p.SignBody(body)
+	if err != nil {
+		return nil, err
+	}
+	return body, p.Sign(body, h, time.Unix(signedAt, 0))
 }
 
 func TestKindCasesCoverKinds(t *testing.T) {
@@ -225,12 +239,17 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 	for _, kc := range kindCases() {
 		t.Run(kc.kind, func(t *testing.T) {
 			p := mustNew(t, kc.cfg(kc.old))
-			for _, body := range [][]byte{kc.body, {}, []byte("not json \x00\xff")} {
+			bodies := [][]byte{kc.body, {}, []byte("not json \x00\xff")}
+			if kc.kind == "adyen" {
+				bodies = bodies[:1] // signed inside, so it must be a notification
+			}
+			for _, body := range bodies {
 				h := kc.header.Clone()
 				if h == nil {
 					h = http.Header{}
 				}
-				if err := p.Sign(body, h, time.Unix(signedAt, 0)); err != nil {
+				body, err := signAt(p, body, h)
+				if err != nil {
 					t.Fatalf("Sign: %v", err)
 				}
 				if err := p.Verify(body, h); err != nil {
@@ -241,10 +260,11 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 			if h == nil {
 				h = http.Header{}
 			}
-			if err := p.Sign(kc.body, h, time.Unix(signedAt, 0)); err != nil {
+			body, err := signAt(p, kc.body, h)
+			if err != nil {
 				t.Fatalf("Sign: %v", err)
 			}
-			e, err := p.Extract(kc.body, h)
+			e, err := p.Extract(body, h)
 			if err != nil {
 				t.Fatalf("Extract: %v", err)
 			}
@@ -266,6 +286,7 @@ func TestSignSetsOnlySignatureHeaders(t *testing.T) {
 		"github":           {"X-Hub-Signature-256"},
 		"hmac":             {"X-Signature"},
 		"square":           {"X-Square-Hmacsha256-Signature"},
+		"adyen":            nil, // it signs inside the body
 	}
 	for _, kc := range kindCases() {
 		t.Run(kc.kind, func(t *testing.T) {
@@ -300,6 +321,9 @@ func TestSecretRotation(t *testing.T) {
 			if kc.kind == "standardwebhooks" {
 				third = "whsec_dGhpcmQtc2VjcmV0LWtleQ==" // base64("third-secret-key")
 			}
+			if kc.kind == "adyen" {
+				third = kc.old + "01" // hex, one byte longer (a zero byte would pad to the same HMAC key)
+			}
 			signers := map[string]*provider.Provider{
 				"old":   mustNew(t, kc.cfg(kc.old)),
 				"new":   mustNew(t, kc.cfg(kc.new)),
@@ -309,14 +333,15 @@ func TestSecretRotation(t *testing.T) {
 				verifier := mustNew(t, kc.cfg(order...))
 				for name, signer := range signers {
 					h := http.Header{}
-					if err := signer.Sign(kc.body, h, time.Unix(signedAt, 0)); err != nil {
+					body, err := signAt(signer, kc.body, h)
+					if err != nil {
 						t.Fatal(err)
 					}
 					var want error
 					if name == "third" {
 						want = provider.ErrBadSignature
 					}
-					err := verifier.Verify(kc.body, h)
+					err = verifier.Verify(body, h)
 					checkSentinel(t, err, want)
 					checkNoLeak(t, err, kc.old, kc.new, third)
 				}
@@ -331,11 +356,12 @@ func TestSignUsesFirstSecret(t *testing.T) {
 	for _, kc := range kindCases() {
 		t.Run(kc.kind, func(t *testing.T) {
 			h := http.Header{}
-			if err := mustNew(t, kc.cfg(kc.new, kc.old)).Sign(kc.body, h, time.Unix(signedAt, 0)); err != nil {
+			body, err := signAt(mustNew(t, kc.cfg(kc.new, kc.old)), kc.body, h)
+			if err != nil {
 				t.Fatal(err)
 			}
-			checkSentinel(t, mustNew(t, kc.cfg(kc.new)).Verify(kc.body, h), nil)
-			checkSentinel(t, mustNew(t, kc.cfg(kc.old)).Verify(kc.body, h), provider.ErrBadSignature)
+			checkSentinel(t, mustNew(t, kc.cfg(kc.new)).Verify(body, h), nil)
+			checkSentinel(t, mustNew(t, kc.cfg(kc.old)).Verify(body, h), provider.ErrBadSignature)
 		})
 	}
 }
@@ -353,8 +379,8 @@ func TestNewErrors(t *testing.T) {
 		cfg  provider.Config
 		want string // the error text starts with this
 	}{
-		{"no kind", provider.Config{Secrets: []string{secret}}, "kind: required (want one of shopify, woocommerce, stripe, standardwebhooks, github, hmac, square)"},
-		{"unknown kind", provider.Config{Kind: "foo", Secrets: []string{secret}}, `provider "foo" is unknown (want one of shopify, woocommerce, stripe, standardwebhooks, github, hmac, square)`},
+		{"no kind", provider.Config{Secrets: []string{secret}}, "kind: required (want one of shopify, woocommerce, stripe, standardwebhooks, github, hmac, square, adyen)"},
+		{"unknown kind", provider.Config{Kind: "foo", Secrets: []string{secret}}, `provider "foo" is unknown (want one of shopify, woocommerce, stripe, standardwebhooks, github, hmac, square, adyen)`},
 		{"kind is case-sensitive", provider.Config{Kind: "Shopify", Secrets: []string{secret}}, `provider "Shopify" is unknown`},
 		{"no secrets", provider.Config{Kind: "shopify"}, "secrets: at least one non-empty secret is required"},
 		{"empty secret", provider.Config{Kind: "shopify", Secrets: []string{""}}, "secrets[0]: empty"},
@@ -376,6 +402,7 @@ func TestNewErrors(t *testing.T) {
 		{"notification_url fragment", provider.Config{Kind: "square", Secrets: []string{secret}, NotificationURL: "https://a.example/#x"}, "notification_url: has a fragment"},
 		{"notification_url trailing space", provider.Config{Kind: "square", Secrets: []string{secret}, NotificationURL: "https://a.example/ "}, "notification_url:"},
 		{"notification_url bad host", provider.Config{Kind: "square", Secrets: []string{secret}, NotificationURL: "https://a b/"}, "notification_url: not a URL"},
+		{"adyen key not hex", provider.Config{Kind: "adyen", Secrets: []string{adyenKey, secret}}, "secrets[1]: not an Adyen HMAC key"},
 		{"type prefix on square", provider.Config{Kind: "square", Secrets: []string{secret}, NotificationURL: "https://a.example/", TypePrefix: "com.x."}, "type_prefix: only for standardwebhooks and hmac"},
 		{"hmac header missing", hmacWith(func(c *provider.HMACConfig) { c.Header = "" }), "hmac.header: required"},
 		{"hmac header not a name", hmacWith(func(c *provider.HMACConfig) { c.Header = "X Signature" }), "hmac.header:"},
@@ -442,12 +469,16 @@ func TestKindAndCEType(t *testing.T) {
 		{provider.Config{Kind: "stripe"}, "payment_intent.succeeded", "com.stripe.payment_intent.succeeded"},
 		{provider.Config{Kind: "github"}, "pull_request.opened", "com.github.pull_request.opened"},
 		{provider.Config{Kind: "square", NotificationURL: "http://localhost:8080/webhooks/sq"}, "order.created", "com.square.order.created"},
+		{provider.Config{Kind: "adyen"}, "AUTHORISATION", "com.adyen.AUTHORISATION"},
 		{provider.Config{Kind: "standardwebhooks", TypePrefix: "com.bigcommerce."}, "store/order/statusUpdated", "com.bigcommerce.store.order.statusUpdated"},
 		{provider.Config{Kind: "standardwebhooks"}, "invoice.paid", "invoice.paid"},
 		{provider.Config{Kind: "hmac", TypePrefix: "com.lemonsqueezy.", HMAC: provider.HMACConfig{Header: "X-Signature", ID: "json:id", Type: "json:meta.event_name"}}, "order_created", "com.lemonsqueezy.order_created"},
 	}
 	for _, c := range cases {
 		c.cfg.Secrets = []string{"secret"}
+		if c.cfg.Kind == "adyen" {
+			c.cfg.Secrets = []string{adyenKey}
+		}
 		if c.cfg.Kind == "standardwebhooks" {
 			c.cfg.Secrets = []string{swOld}
 		}
@@ -473,15 +504,16 @@ func TestProviderConcurrentUse(t *testing.T) {
 				if h == nil {
 					h = http.Header{}
 				}
-				if err := p.Sign(kc.body, h, time.Unix(signedAt, 0)); err != nil {
+				body, err := signAt(p, kc.body, h)
+				if err != nil {
 					done <- err
 					return
 				}
-				if err := p.Verify(kc.body, h); err != nil {
+				if err := p.Verify(body, h); err != nil {
 					done <- err
 					return
 				}
-				_, err := p.Extract(kc.body, h)
+				_, err = p.Extract(body, h)
 				done <- err
 			}()
 		}

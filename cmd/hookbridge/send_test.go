@@ -70,22 +70,11 @@ sources:
 // signs the notification URL configured for it, whatever URL it posts to
 // (here the bridge's own address), and the bridge publishes the event.
 func TestServeAndSendSquare(t *testing.T) {
-	in := newInstance(t)
-	cfg, err := os.ReadFile(in.cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg = append(cfg, `  - name: sq
+	in := serveSources(t, `  - name: sq
     provider: square
     secrets: ["square-send-signature-key"]
     notification_url: https://hooks.example.com/webhooks/sq
-`...)
-	if err := os.WriteFile(in.cfgPath, cfg, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	var logs logtest.Buffer
-	cancel, wait := in.start(t, &logs)
-	t.Cleanup(func() { cancel(); _ = wait() })
+`)
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"send", "--config", in.cfgPath, "--id", "sq-1", "sq"}, noEnv, &out, &out); err != nil {
 		t.Fatalf("send: %v\n%s", err, out.String())
@@ -95,4 +84,38 @@ func TestServeAndSendSquare(t *testing.T) {
 			t.Errorf("send printed %q, want %s in it", out.String(), want)
 		}
 	}
+}
+
+// TestServeAndSendAdyen: `send` signs an adyen source's notification item
+// inside the body, and the bridge stores it and answers as Adyen wants.
+func TestServeAndSendAdyen(t *testing.T) {
+	in := serveSources(t, `  - name: ady
+    provider: adyen
+    secrets: ["44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056"]
+`)
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"send", "--config", in.cfgPath, "--id", "8815000000000001", "ady"}, noEnv, &out, &out); err != nil {
+		t.Fatalf("send: %v\n%s", err, out.String())
+	}
+	if !strings.HasSuffix(out.String(), "200 OK\n[accepted]") {
+		t.Errorf("send printed %q, want 200 OK and [accepted]", out.String())
+	}
+}
+
+// serveSources runs a bridge until the test ends, with the sources in yaml
+// (list items, indented as under sources:) beside the usual shop source.
+func serveSources(t *testing.T, yaml string) instance {
+	t.Helper()
+	in := newInstance(t)
+	cfg, err := os.ReadFile(in.cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(in.cfgPath, append(cfg, yaml...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var logs logtest.Buffer
+	cancel, wait := in.start(t, &logs)
+	t.Cleanup(func() { cancel(); _ = wait() })
+	return in
 }

@@ -85,6 +85,8 @@ func builder(kind string) func(*request) any {
 		return genericHMAC
 	case "square":
 		return square
+	case "adyen":
+		return adyen
 	}
 	return nil
 }
@@ -208,6 +210,34 @@ func square(r *request) any {
 		"merchant_id": "MLEFBHHSJGVHD", "type": eventType, "event_id": r.id, "created_at": at,
 		"data": map[string]any{"type": resource, "id": r.num, "object": object},
 	}
+}
+
+// adyen is a standard notification of one item, as Adyen's webhook
+// reference shows one: the payment's pspReference is the delivery's id, a
+// modification (CAPTURE, REFUND, ...) names the authorisation it
+// modifies in originalReference, and the order is the merchantReference.
+// Its hmacSignature is written by provider.SignBody.
+func adyen(r *request) any {
+	eventCode := orDefault(r.eventType, "AUTHORISATION")
+	r.h.Set("User-Agent", "Adyen HttpClient 1.0")
+	item := map[string]any{
+		"additionalData":      map[string]any{"authCode": "058158", "cardSummary": "1111", "expiryDate": "03/2030"},
+		"amount":              map[string]any{"currency": "USD", "value": 2400},
+		"eventCode":           eventCode,
+		"eventDate":           r.now.Format(time.RFC3339),
+		"merchantAccountCode": "HookbridgeECOM",
+		"merchantReference":   "order-" + r.num,
+		"operations":          []any{"CANCEL", "CAPTURE", "REFUND"},
+		"paymentMethod":       "visa",
+		"pspReference":        r.id,
+		"reason":              "058158:1111:03/2030",
+		"success":             "true",
+	}
+	if eventCode != "AUTHORISATION" {
+		item["originalReference"] = "A" + r.num
+		delete(item, "operations")
+	}
+	return map[string]any{"live": "false", "notificationItems": []any{map[string]any{"NotificationRequestItem": item}}}
 }
 
 // genericHMAC puts each value where its locator says, in a header or the body.
