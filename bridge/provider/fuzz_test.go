@@ -440,3 +440,60 @@ func jsonOracle(body []byte, path []string) string {
 	}
 	return ""
 }
+
+// FuzzAdyen holds Adyen's body parsing to encoding/json, decoding into
+// structs as Adyen's Go library does: when Verify accepts a body, every
+// item encoding/json reads carries the HMAC of its escaped fields, and
+// ExtractAll gives one event per item, in order.
+func FuzzAdyen(f *testing.F) {
+	p := mustNew(f, provider.Config{Kind: "adyen", Secrets: []string{adyenKey}})
+	key, _ := hex.DecodeString(adyenKey)
+	f.Add([]byte(adyenBody))
+	f.Add(adyenBatch(adyenItem, adyenEscaped))
+	f.Add(adyenBatch(adyenEscaped, `{"NotificationRequestItem":{}}`))
+	f.Add([]byte(`{"notificationItems":[1,{"NotificationRequestItem":[]}]}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		err := p.Verify(body, http.Header{})
+		checkVerifyErr(t, err)
+		all, errAll := p.ExtractAll(body, http.Header{})
+		if errAll != nil && (!errors.Is(errAll, provider.ErrUnusable) || countSentinels(errAll) != 1) {
+			t.Fatalf("ExtractAll error %q, want ErrUnusable only", errAll)
+		}
+		if err != nil {
+			return
+		}
+		var doc struct {
+			NotificationItems []struct {
+				NotificationRequestItem struct {
+					AdditionalData map[string]any
+					Amount         struct {
+						Value    json.Number
+						Currency string
+					}
+					PspReference, OriginalReference, MerchantAccountCode, MerchantReference string
+					EventCode, Success                                                      string
+				}
+			}
+		}
+		if err := json.Unmarshal(body, &doc); err != nil {
+			t.Fatalf("Verify accepted a body encoding/json cannot read: %v", err)
+		}
+		esc := strings.NewReplacer(`\`, `\\`, `:`, `\:`)
+		for i, it := range doc.NotificationItems {
+			n := it.NotificationRequestItem
+			fields := []string{n.PspReference, n.OriginalReference, n.MerchantAccountCode, n.MerchantReference,
+				string(n.Amount.Value), n.Amount.Currency, n.EventCode, n.Success}
+			for j := range fields {
+				fields[j] = esc.Replace(fields[j])
+			}
+			m := hmac.New(sha256.New, key)
+			m.Write([]byte(strings.Join(fields, ":")))
+			if sig, _ := n.AdditionalData["hmacSignature"].(string); sig != base64.StdEncoding.EncodeToString(m.Sum(nil)) {
+				t.Fatalf("item %d verified, but encoding/json reads fields %q signed %q", i, fields, sig)
+			}
+			if errAll == nil && (len(all) != len(doc.NotificationItems) || all[i].Subject != n.PspReference || all[i].Type != n.EventCode) {
+				t.Fatalf("ExtractAll = %+v, encoding/json reads item %d as %+v", all, i, n)
+			}
+		}
+	})
+}
