@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"mime"
@@ -225,6 +226,8 @@ var fuzzHeaders = map[string]struct{ verify, extract []string }{
 	"paddle":           {[]string{"Paddle-Signature"}, nil},
 	"recurly":          {[]string{"recurly-signature"}, nil},
 	"razorpay":         {[]string{"X-Razorpay-Signature"}, []string{"X-Razorpay-Event-Id"}},
+	"square":           {[]string{"X-Square-Hmacsha256-Signature", "X-Square-Signature"}, nil},
+	"adyen":            {nil, nil},
 }
 
 // fuzzProviders builds every kind once, with the old secret of its
@@ -265,6 +268,10 @@ func FuzzVerify(f *testing.F) {
 	f.Add(index["paddle"], []byte(paddleBody), "ts=1710929255;h1="+paddleH1, "", "")
 	f.Add(index["recurly"], []byte(recurlyBody), recurlyTS+","+recurlySig, "", "")
 	f.Add(index["razorpay"], []byte(razorpayGoBody), razorpayGoSig, "", "")
+	f.Add(index["square"], []byte(squareBody), squareSig, "", "")
+	f.Add(index["square"], []byte(squareBody), "", "1z2n3DEJJiUPKcPzQo1ftvbxGdw=", "")
+	f.Add(index["adyen"], []byte(adyenBody), "", "", "")
+	f.Add(index["adyen"], adyenBatch(adyenItem, adyenEscaped), "", "", "")
 	f.Fuzz(func(t *testing.T, kind uint8, body []byte, v1, v2, v3 string) {
 		i := int(kind) % len(cases)
 		kc, p := cases[i], ps[i]
@@ -272,8 +279,16 @@ func FuzzVerify(f *testing.F) {
 		fill(h, fuzzHeaders[kc.kind].verify, v1, v2, v3)
 		checkVerifyErr(t, p.Verify(body, h))
 
-		// Whatever the request looked like, signing it makes it verify.
+		// Whatever the request looked like, signing it makes it verify (for
+		// adyen, which signs inside the body, whatever SignBody accepts).
 		signed := h.Clone()
+		body, err := p.SignBody(body)
+		if err != nil {
+			if kc.kind == "adyen" {
+				return
+			}
+			t.Fatalf("%s: SignBody: %v", kc.kind, err)
+		}
 		if err := p.Sign(body, signed, time.Unix(signedAt, 0)); err != nil {
 			t.Fatalf("%s: Sign: %v", kc.kind, err)
 		}
@@ -306,12 +321,15 @@ func FuzzExtract(f *testing.F) {
 	f.Add(index["razorpay"], []byte(razorpayGoBody), "JUEM5GfzXiUMgK", "", "", "")
 	f.Add(index["razorpay"], []byte(`{"event":"order.paid","payload":{"payment":{"entity":{"id":"pay_1"}},"order":{"entity":{"id":1}}}}`), "E1", "", "", "")
 	f.Add(index["razorpay"], []byte(`{"event":"\ufffd.x","payload":{"\ufffd":{"entity":{"id":"a"}}}}`), "E1", "", "", "")
+	f.Add(index["square"], []byte(squareBody), "", "", "", "")
+	f.Add(index["adyen"], adyenBatch(adyenItem, adyenEscaped), "", "", "", "")
 	f.Fuzz(func(t *testing.T, kind uint8, body []byte, v1, v2, v3, v4 string) {
 		i := int(kind) % len(cases)
 		kc, p := cases[i], ps[i]
 		h := http.Header{}
 		fill(h, fuzzHeaders[kc.kind].extract, v1, v2, v3, v4)
 		e, err := p.Extract(body, h)
+		checkExtractAll(t, p, body, h, e, err)
 		if kc.kind == "github" {
 			checkGitHubData(t, p, body, h, e, err)
 		}
@@ -335,6 +353,26 @@ func FuzzExtract(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkExtractAll holds ExtractAll to Extract (event e, error err): the
+// same error, or events that all have an ID and a type, the first being e.
+func checkExtractAll(t *testing.T, p *provider.Provider, body []byte, h http.Header, e provider.Event, err error) {
+	all, errAll := p.ExtractAll(body, h)
+	if (err == nil) != (errAll == nil) || err != nil && err.Error() != errAll.Error() {
+		t.Fatalf("%s: ExtractAll error %v, Extract error %v", p.Kind(), errAll, err)
+	}
+	if err != nil {
+		return
+	}
+	if len(all) == 0 || !eventEqual(all[0], e) {
+		t.Fatalf("%s: ExtractAll = %+v, want %+v first", p.Kind(), all, e)
+	}
+	for _, a := range all {
+		if a.ID == "" || a.Type == "" {
+			t.Fatalf("%s: ExtractAll event %+v has no ID or type", p.Kind(), a)
+		}
+	}
 }
 
 // checkGitHubData holds GitHub's Extract (event e, error err) to go-github's
@@ -466,4 +504,61 @@ func jsonOracle(body []byte, path []string) string {
 		return string(x)
 	}
 	return ""
+}
+
+// FuzzAdyen holds Adyen's body parsing to encoding/json, decoding into
+// structs as Adyen's Go library does: when Verify accepts a body, every
+// item encoding/json reads carries the HMAC of its escaped fields, and
+// ExtractAll gives one event per item, in order.
+func FuzzAdyen(f *testing.F) {
+	p := mustNew(f, provider.Config{Kind: "adyen", Secrets: []string{adyenKey}})
+	key, _ := hex.DecodeString(adyenKey)
+	f.Add([]byte(adyenBody))
+	f.Add(adyenBatch(adyenItem, adyenEscaped))
+	f.Add(adyenBatch(adyenEscaped, `{"NotificationRequestItem":{}}`))
+	f.Add([]byte(`{"notificationItems":[1,{"NotificationRequestItem":[]}]}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		err := p.Verify(body, http.Header{})
+		checkVerifyErr(t, err)
+		all, errAll := p.ExtractAll(body, http.Header{})
+		if errAll != nil && (!errors.Is(errAll, provider.ErrUnusable) || countSentinels(errAll) != 1) {
+			t.Fatalf("ExtractAll error %q, want ErrUnusable only", errAll)
+		}
+		if err != nil {
+			return
+		}
+		var doc struct {
+			NotificationItems []struct {
+				NotificationRequestItem struct {
+					AdditionalData map[string]any
+					Amount         struct {
+						Value    json.Number
+						Currency string
+					}
+					PspReference, OriginalReference, MerchantAccountCode, MerchantReference string
+					EventCode, Success                                                      string
+				}
+			}
+		}
+		if err := json.Unmarshal(body, &doc); err != nil {
+			t.Fatalf("Verify accepted a body encoding/json cannot read: %v", err)
+		}
+		esc := strings.NewReplacer(`\`, `\\`, `:`, `\:`)
+		for i, it := range doc.NotificationItems {
+			n := it.NotificationRequestItem
+			fields := []string{n.PspReference, n.OriginalReference, n.MerchantAccountCode, n.MerchantReference,
+				string(n.Amount.Value), n.Amount.Currency, n.EventCode, n.Success}
+			for j := range fields {
+				fields[j] = esc.Replace(fields[j])
+			}
+			m := hmac.New(sha256.New, key)
+			m.Write([]byte(strings.Join(fields, ":")))
+			if sig, _ := n.AdditionalData["hmacSignature"].(string); sig != base64.StdEncoding.EncodeToString(m.Sum(nil)) {
+				t.Fatalf("item %d verified, but encoding/json reads fields %q signed %q", i, fields, sig)
+			}
+			if errAll == nil && (len(all) != len(doc.NotificationItems) || all[i].Subject != n.PspReference || all[i].Type != n.EventCode) {
+				t.Fatalf("ExtractAll = %+v, encoding/json reads item %d as %+v", all, i, n)
+			}
+		}
+	})
 }

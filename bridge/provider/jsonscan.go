@@ -272,3 +272,28 @@ func (s *jsonScanner) digits() bool {
 	}
 	return s.i > start
 }
+
+// arrayElements is the raw text of each element of the JSON array v (raw
+// text already validated as part of its document), in order; false when v
+// is not an array.
+func arrayElements(v []byte) ([][]byte, bool) {
+	if len(v) == 0 || v[0] != '[' {
+		return nil, false
+	}
+	s := jsonScanner{b: v}
+	var out [][]byte
+	if s.open(']') {
+		return out, true
+	}
+	for {
+		s.ws()
+		start := s.i
+		if !s.value(1) {
+			return nil, false
+		}
+		out = append(out, v[start:s.i])
+		if more, ok := s.next(']'); !more {
+			return out, ok
+		}
+	}
+}

@@ -116,14 +116,15 @@ func (e encoding) decode(s string, size int) ([]byte, bool) {
 }
 
 // bodyMAC is the scheme several platforms share: one header holding
-// prefix + encoding(HMAC(key, raw body)), with no timestamp and so no
-// replay window. Shopify, WooCommerce, GitHub and the generic hmac kind
-// are configurations of it.
+// prefix + encoding(HMAC(key, lead + raw body)), with no timestamp and so
+// no replay window. Shopify, WooCommerce, GitHub, Square and the generic
+// hmac kind are configurations of it.
 type bodyMAC struct {
 	keys   keyring
 	enc    encoding
 	header string // canonical name, for h.Get and error texts
 	prefix string // required literal before the digest ("sha256=")
+	lead   []byte // fixed bytes signed before the body (Square's notification URL), usually none
 }
 
 // verify checks the header value v (as received under the header name
@@ -140,7 +141,7 @@ func (b bodyMAC) verify(named, v string, body []byte) error {
 	if !ok {
 		return fmt.Errorf("%s: not a %d-byte digest in the expected encoding: %w", named, b.keys.size, ErrMalformedSignature)
 	}
-	if !b.keys.match([][]byte{sig}, body) {
+	if !b.keys.match([][]byte{sig}, b.lead, body) {
 		return fmt.Errorf("%s: %w", named, ErrBadSignature)
 	}
 	return nil
@@ -148,7 +149,7 @@ func (b bodyMAC) verify(named, v string, body []byte) error {
 
 // sign sets the header for body.
 func (b bodyMAC) sign(body []byte, h http.Header) {
-	h.Set(b.header, b.prefix+b.enc.encode(b.keys.sign(body)))
+	h.Set(b.header, b.prefix+b.enc.encode(b.keys.sign(b.lead, body)))
 }
 
 // headerMAC is the verify and sign of a scheme whose platform sends a

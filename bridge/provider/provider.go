@@ -68,6 +68,7 @@ type Provider struct {
 	kind       string
 	typePrefix string
 	scheme     scheme
+	accepted   string // see Accepted
 }
 
 // scheme is implemented once per platform.
@@ -79,6 +80,16 @@ type scheme interface {
 	// sign adds the headers the platform would send for body, signed with
 	// the first configured secret, at time now.
 	sign(body []byte, h http.Header, now time.Time) error
+}
+
+// batchScheme is implemented by the schemes whose one delivery carries
+// several events, each signed on its own inside the body (Adyen).
+type batchScheme interface {
+	// extractAll reads every event of a verified delivery, in order.
+	extractAll(body []byte, h http.Header) ([]Event, error)
+	// signBody returns body with the signatures the platform writes
+	// inside it, made with the first configured secret.
+	signBody(body []byte) ([]byte, error)
 }
 
 // Kind is the provider kind as configured ("shopify", "stripe", ...).
@@ -124,6 +135,38 @@ func (p *Provider) Extract(body []byte, h http.Header) (Event, error) {
 	return p.scheme.extract(body, h)
 }
 
+// ExtractAll reads every event of a delivery that Verify accepted, in the
+// order the delivery has them: one for every kind but adyen, whose
+// deliveries carry a batch of notification items (Extract then reads the
+// first). The errors are Extract's.
+func (p *Provider) ExtractAll(body []byte, h http.Header) ([]Event, error) {
+	if b, ok := p.scheme.(batchScheme); ok {
+		return b.extractAll(body, h)
+	}
+	e, err := p.scheme.extract(body, h)
+	if err != nil {
+		return nil, err
+	}
+	return []Event{e}, nil
+}
+
+// Accepted is the body the platform wants with the 200 that tells it a
+// delivery is stored ("[accepted]" for adyen), or "" when any body will
+// do. It is text/plain.
+func (p *Provider) Accepted() string { return p.accepted }
+
+// SignBody returns body as the platform would send it signed with the
+// first configured secret, for the schemes that sign inside the body
+// (adyen: each notification item's additionalData.hmacSignature), which
+// re-encode it; for the others it is body itself. Call it before Sign.
+// Used by `hookbridge send` and tests.
+func (p *Provider) SignBody(body []byte) ([]byte, error) {
+	if b, ok := p.scheme.(batchScheme); ok {
+		return b.signBody(body)
+	}
+	return body, nil
+}
+
 // Sign sets on h the headers the platform would send with body, signed with
 // the first configured secret at time now: the signature header and, for
 // the schemes that sign them, the timestamp (and Standard Webhooks'
@@ -146,15 +189,15 @@ const DefaultTolerance = 5 * time.Minute
 // tags are the keys of a source in hookbridge's config file, which decodes a
 // source's provider settings straight into it.
 type Config struct {
-	// Kind is one of shopify, woocommerce, stripe, standardwebhooks, github,
-	// hmac, paddle, recurly, razorpay.
+	// Kind is one of Kinds().
 	Kind string `yaml:"provider"`
 	// Secrets are tried in order; any one may match (rotation), and the
 	// first signs. At least one, and none empty. For standardwebhooks each
 	// is "whsec_" + base64 of the key (or the base64 alone) unless
 	// SecretEncoding is SecretRaw; for the other kinds the string's bytes
 	// are the key (woocommerce first decodes the HTML entities WordPress
-	// stores it with).
+	// stores it with), except adyen's, which is the HMAC key in hex as the
+	// Customer Area shows it, and is hex-decoded.
 	Secrets []string `yaml:"secrets"`
 	// Tolerance bounds the age (and future skew) of signed timestamps: a
 	// timestamp further than Tolerance from Now, either way, is ErrStale;
@@ -177,6 +220,12 @@ type Config struct {
 	SecretEncoding string `yaml:"secret_encoding"`
 	// HMAC configures the generic hmac kind; it must be zero for the others.
 	HMAC HMACConfig `yaml:"hmac"`
+	// NotificationURL is, for square (required there, an error elsewhere),
+	// the subscription's notification URL exactly as subscribed: Square
+	// signs it in front of the body, byte for byte, so it is not taken
+	// from the request, which a proxy may have rewritten. An absolute
+	// https URL (http for local testing).
+	NotificationURL string `yaml:"notification_url"`
 }
 
 // The values of Config.SecretEncoding.
@@ -210,7 +259,8 @@ type HMACConfig struct {
 
 // Kinds lists the provider kinds New accepts.
 func Kinds() []string {
-	return []string{"shopify", "woocommerce", "stripe", "standardwebhooks", "github", "hmac", "paddle", "recurly", "razorpay"}
+	return []string{"shopify", "woocommerce", "stripe", "standardwebhooks", "github", "hmac",
+		"paddle", "recurly", "razorpay", "square", "adyen"}
 }
 
 // New builds the provider described by cfg. Errors name the field at fault
@@ -236,6 +286,9 @@ func New(cfg Config) (*Provider, error) {
 	if cfg.Kind != "hmac" && cfg.HMAC != (HMACConfig{}) {
 		return nil, errors.New("hmac: only for kind hmac")
 	}
+	if cfg.Kind != "square" && cfg.NotificationURL != "" {
+		return nil, errors.New("notification_url: only for square")
+	}
 	switch {
 	case cfg.SecretEncoding != "" && cfg.Kind != "standardwebhooks":
 		return nil, errors.New("secret_encoding: only for standardwebhooks")
@@ -251,10 +304,11 @@ func New(cfg Config) (*Provider, error) {
 	}
 
 	var (
-		s      scheme
-		prefix = cfg.TypePrefix // the platform kinds replace it with their fixed one
-		fixed  = true
-		err    error
+		s        scheme
+		prefix   = cfg.TypePrefix // the platform kinds replace it with their fixed one
+		fixed    = true
+		err      error
+		accepted string
 	)
 	switch cfg.Kind {
 	case "shopify":
@@ -277,6 +331,12 @@ func New(cfg Config) (*Provider, error) {
 	case "hmac":
 		fixed = false
 		s, err = newGenericHMAC(cfg.Secrets, cfg.HMAC)
+	case "square":
+		prefix = "com.square."
+		s, err = newSquare(cfg.Secrets, cfg.NotificationURL)
+	case "adyen":
+		prefix, accepted = "com.adyen.", "[accepted]"
+		s, err = newAdyen(cfg.Secrets)
 	default:
 		return nil, unknownKind(cfg.Kind)
 	}
@@ -286,7 +346,7 @@ func New(cfg Config) (*Provider, error) {
 	if fixed && cfg.TypePrefix != "" {
 		return nil, errors.New("type_prefix: only for standardwebhooks and hmac")
 	}
-	return &Provider{kind: cfg.Kind, typePrefix: prefix, scheme: s}, nil
+	return &Provider{kind: cfg.Kind, typePrefix: prefix, scheme: s, accepted: accepted}, nil
 }
 
 func unknownKind(kind string) error {

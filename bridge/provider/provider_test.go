@@ -264,7 +264,28 @@ func kindCases() []kindCase {
 			body:   []byte(`{"entity":"event","event":"payment.captured","payload":{"payment":{"entity":{"id":"pay_1"}}},"created_at":1614265330}`),
 			header: header("X-Razorpay-Event-Id", "JUEM5GfzXiUMgK"),
 		},
+		{
+			kind: "square", old: "sq-old-signature-key", new: "sq-new-signature-key",
+			cfg: func(secrets ...string) provider.Config {
+				return provider.Config{Kind: "square", Secrets: secrets, Now: at(signedAt), NotificationURL: "https://hooks.example.com/webhooks/sq"}
+			},
+			body: []byte(`{"merchant_id":"M1","type":"order.created","event_id":"e1","data":{"type":"order","id":"O1"}}`),
+		},
+		{
+			kind: "adyen", old: "0011223344556677", new: "8899aabbccddeeff", cfg: plain("adyen"),
+			body: []byte(`{"live":"false","notificationItems":[{"NotificationRequestItem":{"amount":{"currency":"EUR","value":2400},"eventCode":"AUTHORISATION","merchantAccountCode":"HookbridgeECOM","merchantReference":"order-1","pspReference":"7914073381342284","success":"true"}}]}`),
+		},
 	}
+}
+
+// signAt signs body as the platform would at signedAt, inside the body
+// for the kinds that sign there and in h, and returns the body to send.
+func signAt(p *provider.Provider, body []byte, h http.Header) ([]byte, error) {
+	body, err := p.SignBody(body)
+	if err != nil {
+		return nil, err
+	}
+	return body, p.Sign(body, h, time.Unix(signedAt, 0))
 }
 
 func TestKindCasesCoverKinds(t *testing.T) {
@@ -283,12 +304,17 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 	for _, kc := range kindCases() {
 		t.Run(kc.kind, func(t *testing.T) {
 			p := mustNew(t, kc.cfg(kc.old))
-			for _, body := range [][]byte{kc.body, {}, []byte("not json \x00\xff")} {
+			bodies := [][]byte{kc.body, {}, []byte("not json \x00\xff")}
+			if kc.kind == "adyen" {
+				bodies = bodies[:1] // signed inside, so it must be a notification
+			}
+			for _, body := range bodies {
 				h := kc.header.Clone()
 				if h == nil {
 					h = http.Header{}
 				}
-				if err := p.Sign(body, h, time.Unix(signedAt, 0)); err != nil {
+				body, err := signAt(p, body, h)
+				if err != nil {
 					t.Fatalf("Sign: %v", err)
 				}
 				if err := p.Verify(body, h); err != nil {
@@ -299,10 +325,11 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 			if h == nil {
 				h = http.Header{}
 			}
-			if err := p.Sign(kc.body, h, time.Unix(signedAt, 0)); err != nil {
+			body, err := signAt(p, kc.body, h)
+			if err != nil {
 				t.Fatalf("Sign: %v", err)
 			}
-			e, err := p.Extract(kc.body, h)
+			e, err := p.Extract(body, h)
 			if err != nil {
 				t.Fatalf("Extract: %v", err)
 			}
@@ -326,6 +353,8 @@ func TestSignSetsOnlySignatureHeaders(t *testing.T) {
 		"paddle":           {"Paddle-Signature"},
 		"recurly":          {"Recurly-Signature"},
 		"razorpay":         {"X-Razorpay-Signature"},
+		"square":           {"X-Square-Hmacsha256-Signature"},
+		"adyen":            nil, // it signs inside the body
 	}
 	for _, kc := range kindCases() {
 		t.Run(kc.kind, func(t *testing.T) {
@@ -360,6 +389,9 @@ func TestSecretRotation(t *testing.T) {
 			if kc.kind == "standardwebhooks" {
 				third = "whsec_dGhpcmQtc2VjcmV0LWtleQ==" // base64("third-secret-key")
 			}
+			if kc.kind == "adyen" {
+				third = kc.old + "01" // hex, one byte longer (a zero byte would pad to the same HMAC key)
+			}
 			signers := map[string]*provider.Provider{
 				"old":   mustNew(t, kc.cfg(kc.old)),
 				"new":   mustNew(t, kc.cfg(kc.new)),
@@ -369,14 +401,15 @@ func TestSecretRotation(t *testing.T) {
 				verifier := mustNew(t, kc.cfg(order...))
 				for name, signer := range signers {
 					h := http.Header{}
-					if err := signer.Sign(kc.body, h, time.Unix(signedAt, 0)); err != nil {
+					body, err := signAt(signer, kc.body, h)
+					if err != nil {
 						t.Fatal(err)
 					}
 					var want error
 					if name == "third" {
 						want = provider.ErrBadSignature
 					}
-					err := verifier.Verify(kc.body, h)
+					err = verifier.Verify(body, h)
 					checkSentinel(t, err, want)
 					checkNoLeak(t, err, kc.old, kc.new, third)
 				}
@@ -391,11 +424,12 @@ func TestSignUsesFirstSecret(t *testing.T) {
 	for _, kc := range kindCases() {
 		t.Run(kc.kind, func(t *testing.T) {
 			h := http.Header{}
-			if err := mustNew(t, kc.cfg(kc.new, kc.old)).Sign(kc.body, h, time.Unix(signedAt, 0)); err != nil {
+			body, err := signAt(mustNew(t, kc.cfg(kc.new, kc.old)), kc.body, h)
+			if err != nil {
 				t.Fatal(err)
 			}
-			checkSentinel(t, mustNew(t, kc.cfg(kc.new)).Verify(kc.body, h), nil)
-			checkSentinel(t, mustNew(t, kc.cfg(kc.old)).Verify(kc.body, h), provider.ErrBadSignature)
+			checkSentinel(t, mustNew(t, kc.cfg(kc.new)).Verify(body, h), nil)
+			checkSentinel(t, mustNew(t, kc.cfg(kc.old)).Verify(body, h), provider.ErrBadSignature)
 		})
 	}
 }
@@ -413,8 +447,8 @@ func TestNewErrors(t *testing.T) {
 		cfg  provider.Config
 		want string // the error text starts with this
 	}{
-		{"no kind", provider.Config{Secrets: []string{secret}}, "kind: required (want one of shopify, woocommerce, stripe, standardwebhooks, github, hmac"},
-		{"unknown kind", provider.Config{Kind: "foo", Secrets: []string{secret}}, `provider "foo" is unknown (want one of shopify, woocommerce, stripe, standardwebhooks, github, hmac`},
+		{"no kind", provider.Config{Secrets: []string{secret}}, "kind: required (want one of shopify, woocommerce, stripe, standardwebhooks, github, hmac, "},
+		{"unknown kind", provider.Config{Kind: "foo", Secrets: []string{secret}}, `provider "foo" is unknown (want one of shopify, woocommerce, stripe, standardwebhooks, github, hmac, `},
 		{"kind is case-sensitive", provider.Config{Kind: "Shopify", Secrets: []string{secret}}, `provider "Shopify" is unknown`},
 		{"no secrets", provider.Config{Kind: "shopify"}, "secrets: at least one non-empty secret is required"},
 		{"empty secret", provider.Config{Kind: "shopify", Secrets: []string{""}}, "secrets[0]: empty"},
@@ -431,6 +465,17 @@ func TestNewErrors(t *testing.T) {
 		{"standardwebhooks secret not base64", provider.Config{Kind: "standardwebhooks", Secrets: []string{"whsec_" + secret + "!"}}, "secrets[0]: not a Standard Webhooks secret"},
 		{"standardwebhooks second secret not base64", provider.Config{Kind: "standardwebhooks", Secrets: []string{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", secret + "%"}}, "secrets[1]: not a Standard Webhooks secret"},
 		{"standardwebhooks empty key", provider.Config{Kind: "standardwebhooks", Secrets: []string{"whsec_"}}, "secrets[0]: not a Standard Webhooks secret"},
+		{"square without notification_url", provider.Config{Kind: "square", Secrets: []string{secret}}, "notification_url: required for square"},
+		{"notification_url on shopify", provider.Config{Kind: "shopify", Secrets: []string{secret}, NotificationURL: "https://a.example/"}, "notification_url: only for square"},
+		{"notification_url relative", provider.Config{Kind: "square", Secrets: []string{secret}, NotificationURL: "/webhooks/sq"}, "notification_url: want an absolute https:// URL"},
+		{"notification_url other scheme", provider.Config{Kind: "square", Secrets: []string{secret}, NotificationURL: "ftp://a.example/"}, "notification_url: want an absolute https:// URL"},
+		{"notification_url scheme case", provider.Config{Kind: "square", Secrets: []string{secret}, NotificationURL: "HTTPS://a.example/"}, "notification_url: want an absolute https:// URL"},
+		{"notification_url no host", provider.Config{Kind: "square", Secrets: []string{secret}, NotificationURL: "https:///webhooks"}, "notification_url: has no host"},
+		{"notification_url fragment", provider.Config{Kind: "square", Secrets: []string{secret}, NotificationURL: "https://a.example/#x"}, "notification_url: has a fragment"},
+		{"notification_url trailing space", provider.Config{Kind: "square", Secrets: []string{secret}, NotificationURL: "https://a.example/ "}, "notification_url:"},
+		{"notification_url bad host", provider.Config{Kind: "square", Secrets: []string{secret}, NotificationURL: "https://a b/"}, "notification_url: not a URL"},
+		{"adyen key not hex", provider.Config{Kind: "adyen", Secrets: []string{adyenKey, secret}}, "secrets[1]: not an Adyen HMAC key"},
+		{"type prefix on square", provider.Config{Kind: "square", Secrets: []string{secret}, NotificationURL: "https://a.example/", TypePrefix: "com.x."}, "type_prefix: only for standardwebhooks and hmac"},
 		{"hmac header missing", hmacWith(func(c *provider.HMACConfig) { c.Header = "" }), "hmac.header: required"},
 		{"hmac header not a name", hmacWith(func(c *provider.HMACConfig) { c.Header = "X Signature" }), "hmac.header:"},
 		{"hmac algorithm", hmacWith(func(c *provider.HMACConfig) { c.Algorithm = "md5" }), `hmac.algorithm: "md5" is unknown (want sha256 or sha512)`},
@@ -498,12 +543,17 @@ func TestKindAndCEType(t *testing.T) {
 		{provider.Config{Kind: "paddle"}, "transaction.completed", "com.paddle.transaction.completed"},
 		{provider.Config{Kind: "recurly"}, "charge_invoice.paid", "com.recurly.charge_invoice.paid"},
 		{provider.Config{Kind: "razorpay"}, "payment.captured", "com.razorpay.payment.captured"},
+		{provider.Config{Kind: "square", NotificationURL: "http://localhost:8080/webhooks/sq"}, "order.created", "com.square.order.created"},
+		{provider.Config{Kind: "adyen"}, "AUTHORISATION", "com.adyen.AUTHORISATION"},
 		{provider.Config{Kind: "standardwebhooks", TypePrefix: "com.bigcommerce."}, "store/order/statusUpdated", "com.bigcommerce.store.order.statusUpdated"},
 		{provider.Config{Kind: "standardwebhooks"}, "invoice.paid", "invoice.paid"},
 		{provider.Config{Kind: "hmac", TypePrefix: "com.lemonsqueezy.", HMAC: provider.HMACConfig{Header: "X-Signature", ID: "json:id", Type: "json:meta.event_name"}}, "order_created", "com.lemonsqueezy.order_created"},
 	}
 	for _, c := range cases {
 		c.cfg.Secrets = []string{"secret"}
+		if c.cfg.Kind == "adyen" {
+			c.cfg.Secrets = []string{adyenKey}
+		}
 		if c.cfg.Kind == "standardwebhooks" {
 			c.cfg.Secrets = []string{swOld}
 		}
@@ -529,15 +579,16 @@ func TestProviderConcurrentUse(t *testing.T) {
 				if h == nil {
 					h = http.Header{}
 				}
-				if err := p.Sign(kc.body, h, time.Unix(signedAt, 0)); err != nil {
+				body, err := signAt(p, kc.body, h)
+				if err != nil {
 					done <- err
 					return
 				}
-				if err := p.Verify(kc.body, h); err != nil {
+				if err := p.Verify(body, h); err != nil {
 					done <- err
 					return
 				}
-				_, err := p.Extract(kc.body, h)
+				_, err = p.Extract(body, h)
 				done <- err
 			}()
 		}

@@ -251,6 +251,8 @@ func TestStartupErrorsNameTheProblem(t *testing.T) {
 		{"no secret", "sources: [{name: a, provider: shopify, secrets: [\"\"]}]", "secret"},
 		{"unknown key", "http: {listn: x}\nsources: [{name: a, provider: shopify, secrets: [x]}]", "listn"},
 		{"bad hmac section", "sources: [{name: a, provider: hmac, secrets: [x], hmac: {header: X-Sig, algorithm: md5, id: 'header:X-Id', type: 'json:t'}}]", `sources[0] "a": hmac.algorithm`},
+		{"square without notification url", "sources: [{name: a, provider: square, secrets: [sq-key]}]", `sources[0] "a": notification_url: required for square`},
+		{"notification url on shopify", "sources: [{name: a, provider: shopify, secrets: [shop-key], notification_url: 'https://a.example/'}]", `sources[0] "a": notification_url: only for square`},
 	} {
 		path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".yaml")
 		if err := os.WriteFile(path, []byte(c.yaml), 0o600); err != nil {

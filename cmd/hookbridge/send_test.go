@@ -71,14 +71,10 @@ sources:
 // (200, "published", on the platform's subject); the same --id again is a
 // platform retry, which the broker drops.
 func TestSendPaddleRecurlyRazorpay(t *testing.T) {
-	in := newInstance(t)
-	appendSources(t, in.cfgPath, `  - {name: billing, provider: paddle, secrets: [pdl_ntfset_01hv6y1jedq4p1n0yqn5ba3ky4_dev-paddle-secret]}
+	in := serveSources(t, `  - {name: billing, provider: paddle, secrets: [pdl_ntfset_01hv6y1jedq4p1n0yqn5ba3ky4_dev-paddle-secret]}
   - {name: subs, provider: recurly, secrets: [0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0], tolerance: 5m}
   - {name: rzp, provider: razorpay, secrets: [dev-razorpay-secret]}
 `)
-	var logs logtest.Buffer
-	cancel, wait := in.start(t, &logs)
-	defer func() { cancel(); _ = wait() }()
 
 	for _, c := range []struct{ source, subject string }{
 		{"billing", "webhooks.paddle.billing.transaction.completed"},
@@ -103,19 +99,56 @@ func TestSendPaddleRecurlyRazorpay(t *testing.T) {
 	}
 }
 
-// appendSources adds YAML source entries to the sources list that ends
-// the config file at path.
-func appendSources(t *testing.T, path, sources string) {
+// TestServeAndSendSquare: `send` to a running bridge with a square source
+// signs the notification URL configured for it, whatever URL it posts to
+// (here the bridge's own address), and the bridge publishes the event.
+func TestServeAndSendSquare(t *testing.T) {
+	in := serveSources(t, `  - name: sq
+    provider: square
+    secrets: ["square-send-signature-key"]
+    notification_url: https://hooks.example.com/webhooks/sq
+`)
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"send", "--config", in.cfgPath, "--id", "sq-1", "sq"}, noEnv, &out, &out); err != nil {
+		t.Fatalf("send: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{"200 OK", `"status":"published"`, `"id":"sq-1"`, "webhooks.square.sq.order.created"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("send printed %q, want %s in it", out.String(), want)
+		}
+	}
+}
+
+// TestServeAndSendAdyen: `send` signs an adyen source's notification item
+// inside the body, and the bridge stores it and answers as Adyen wants.
+func TestServeAndSendAdyen(t *testing.T) {
+	in := serveSources(t, `  - name: ady
+    provider: adyen
+    secrets: ["44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056"]
+`)
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"send", "--config", in.cfgPath, "--id", "8815000000000001", "ady"}, noEnv, &out, &out); err != nil {
+		t.Fatalf("send: %v\n%s", err, out.String())
+	}
+	if !strings.HasSuffix(out.String(), "200 OK\n[accepted]") {
+		t.Errorf("send printed %q, want 200 OK and [accepted]", out.String())
+	}
+}
+
+// serveSources runs a bridge until the test ends, with the sources in yaml
+// (list items, indented as under sources:) beside the usual shop source.
+func serveSources(t *testing.T, yaml string) instance {
 	t.Helper()
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	in := newInstance(t)
+	cfg, err := os.ReadFile(in.cfgPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.WriteString(sources)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := os.WriteFile(in.cfgPath, append(cfg, yaml...), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	var logs logtest.Buffer
+	cancel, wait := in.start(t, &logs)
+	t.Cleanup(func() { cancel(); _ = wait() })
+	return in
 }

@@ -89,6 +89,10 @@ func builder(kind string) func(*request) any {
 		return recurly
 	case "razorpay":
 		return razorpay
+	case "square":
+		return square
+	case "adyen":
+		return adyen
 	}
 	return nil
 }
@@ -186,6 +190,60 @@ func github(r *request) any {
 		b["issue"] = map[string]any{"number": 1, "title": "Sample issue"}
 	}
 	return b
+}
+
+// square is a Square event as the webhooks reference shows one: the
+// resource's type and id under data, an order event's summary under
+// data.object.order_<event> ("order_created"), a payment's object under
+// data.object.payment.
+func square(r *request) any {
+	eventType := orDefault(r.eventType, "order.created")
+	resource, event, _ := strings.Cut(eventType, ".")
+	at := r.now.UTC().Format(time.RFC3339Nano)
+	r.h.Set("User-Agent", "Square Connect v2")
+	r.h.Set("Square-Environment", "Sandbox")
+	r.h.Set("Square-Initial-Delivery-Timestamp", at)
+	object := map[string]any{"order_" + event: map[string]any{
+		"order_id": r.num, "location_id": "L8XM4MDV6YQ4N", "state": "OPEN", "version": 1, "created_at": at,
+	}}
+	if resource != "order" {
+		object = map[string]any{resource: map[string]any{
+			"id": r.num, "status": "COMPLETED", "location_id": "L8XM4MDV6YQ4N", "created_at": at,
+			"amount_money": map[string]any{"amount": 2400, "currency": "USD"},
+		}}
+	}
+	return map[string]any{
+		"merchant_id": "MLEFBHHSJGVHD", "type": eventType, "event_id": r.id, "created_at": at,
+		"data": map[string]any{"type": resource, "id": r.num, "object": object},
+	}
+}
+
+// adyen is a standard notification of one item, as Adyen's webhook
+// reference shows one: the payment's pspReference is the delivery's id, a
+// modification (CAPTURE, REFUND, ...) names the authorisation it
+// modifies in originalReference, and the order is the merchantReference.
+// Its hmacSignature is written by provider.SignBody.
+func adyen(r *request) any {
+	eventCode := orDefault(r.eventType, "AUTHORISATION")
+	r.h.Set("User-Agent", "Adyen HttpClient 1.0")
+	item := map[string]any{
+		"additionalData":      map[string]any{"authCode": "058158", "cardSummary": "1111", "expiryDate": "03/2030"},
+		"amount":              map[string]any{"currency": "USD", "value": 2400},
+		"eventCode":           eventCode,
+		"eventDate":           r.now.Format(time.RFC3339),
+		"merchantAccountCode": "HookbridgeECOM",
+		"merchantReference":   "order-" + r.num,
+		"operations":          []any{"CANCEL", "CAPTURE", "REFUND"},
+		"paymentMethod":       "visa",
+		"pspReference":        r.id,
+		"reason":              "058158:1111:03/2030",
+		"success":             "true",
+	}
+	if eventCode != "AUTHORISATION" {
+		item["originalReference"] = "A" + r.num
+		delete(item, "operations")
+	}
+	return map[string]any{"live": "false", "notificationItems": []any{map[string]any{"NotificationRequestItem": item}}}
 }
 
 // genericHMAC puts each value where its locator says, in a header or the body.
