@@ -91,5 +91,5 @@ func BenchmarkExtract(b *testing.B) {
 
 func ExampleKinds() {
 	fmt.Println(provider.Kinds())
-	// Output: [shopify woocommerce stripe standardwebhooks github hmac]
+	// Output: [shopify woocommerce stripe standardwebhooks github hmac bigcommerce shopware chargebee]
 }

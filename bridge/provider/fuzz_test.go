@@ -170,6 +170,9 @@ var fuzzHeaders = map[string]struct{ verify, extract []string }{
 	"standardwebhooks": {[]string{"webhook-id", "webhook-timestamp", "webhook-signature"}, []string{"webhook-id", "svix-id", "svix-timestamp", "svix-signature"}},
 	"github":           {[]string{"X-Hub-Signature-256"}, []string{"X-GitHub-Delivery", "X-GitHub-Event", "Content-Type"}},
 	"hmac":             {[]string{"X-Signature"}, []string{"X-Event-Name"}},
+	"bigcommerce":      {[]string{"webhook-id", "webhook-timestamp", "webhook-signature"}, []string{"webhook-id", "svix-id", "svix-timestamp", "svix-signature"}},
+	"shopware":         {[]string{"shopware-shop-signature", "shopware-shop-signature-previous"}, []string{"X-Shopware-Event-Id", "X-Shopware-Sequence"}},
+	"chargebee":        {[]string{"Authorization"}, nil},
 }
 
 // fuzzProviders builds every kind once, with the old secret of its
@@ -207,6 +210,11 @@ func FuzzVerify(f *testing.F) {
 	f.Add(index["github"], []byte(githubBody), githubSig, "", "")
 	f.Add(index["github"], []byte(githubFormBody), "sha256="+githubFormSig, "", "")
 	f.Add(index["hmac"], []byte(`{"id":"ev_1"}`), "v1=AAAA", "", "")
+	f.Add(index["bigcommerce"], []byte(swBody), swMsgID, "1614265330", bcSig)
+	f.Add(index["shopware"], []byte(swareBody), swareSig, swarePrevSig, "")
+	f.Add(index["shopware"], []byte(swareBody), "zz", "", "")
+	f.Add(index["chargebee"], []byte(cbBody), cbAuth, "", "")
+	f.Add(index["chargebee"], []byte(cbBody), "basic Og==", "", "")
 	f.Fuzz(func(t *testing.T, kind uint8, body []byte, v1, v2, v3 string) {
 		i := int(kind) % len(cases)
 		kc, p := cases[i], ps[i]
@@ -242,6 +250,10 @@ func FuzzExtract(f *testing.F) {
 	f.Add(index["github"], []byte("payload=%7B%22action%22:%22a+b%22%7D&payload=%7B%7D"), "guid", "issues", "application/x-www-form-urlencoded; charset=utf-8", "")
 	f.Add(index["github"], []byte("payload=%5B%5D&x=%zz"), "guid", "issues", "APPLICATION/X-WWW-FORM-URLENCODED", "")
 	f.Add(index["hmac"], []byte(`{"id":1e3}`), "order_created", "", "", "")
+	f.Add(index["bigcommerce"], []byte(`{"created_at":1561479335,"producer":"stores/abc","scope":"store/order/created","data":{"id":250}}`), swMsgID, "", "", "")
+	f.Add(index["shopware"], []byte(`{"data":{"payload":[{"primaryKey":"k"}],"event":"product.written"},"source":{"shopId":"s","eventId":"e","sequence":42}}`), "e", "42", "", "")
+	f.Add(index["shopware"], []byte(`{"data":{"payload":{"order":{"id":"o"}},"event":"checkout.order.placed"},"source":{"eventId":"e"}}`), "", "0042", "", "")
+	f.Add(index["chargebee"], []byte(cbBody), "", "", "", "")
 	f.Fuzz(func(t *testing.T, kind uint8, body []byte, v1, v2, v3, v4 string) {
 		i := int(kind) % len(cases)
 		kc, p := cases[i], ps[i]

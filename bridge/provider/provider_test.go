@@ -199,6 +199,19 @@ func kindCases() []kindCase {
 			body:   []byte(`{"id":"ev_1"}`),
 			header: header("X-Event-Name", "order_created"),
 		},
+		{
+			kind: "bigcommerce", old: "bc-old-client-secret", new: "bc-new-client-secret", cfg: plain("bigcommerce"),
+			body: []byte(`{"created_at":1614265330,"producer":"stores/abc123","scope":"store/order/created","data":{"type":"order","id":250}}`),
+		},
+		{
+			kind: "shopware", old: "sw-old-shop-secret", new: "sw-new-shop-secret", cfg: plain("shopware"),
+			body:   []byte(`{"data":{"payload":[],"event":"product.written"},"source":{"shopId":"dgrH7nLU6tlE","eventId":"e1"},"timestamp":1614265330}`),
+			header: header("X-Shopware-Sequence", "1"),
+		},
+		{
+			kind: "chargebee", old: "cb-user:old-pass", new: "cb-user:new-pass", cfg: plain("chargebee"),
+			body: []byte(`{"id":"ev_1","event_type":"subscription_created","occurred_at":1614265330,"content":{"subscription":{"id":"sub_1"}}}`),
+		},
 	}
 }
 
@@ -258,6 +271,9 @@ func TestSignSetsOnlySignatureHeaders(t *testing.T) {
 		"standardwebhooks": {"Webhook-Id", "Webhook-Signature", "Webhook-Timestamp"},
 		"github":           {"X-Hub-Signature-256"},
 		"hmac":             {"X-Signature"},
+		"bigcommerce":      {"Webhook-Id", "Webhook-Signature", "Webhook-Timestamp"},
+		"shopware":         {"Shopware-Shop-Signature"},
+		"chargebee":        {"Authorization"},
 	}
 	for _, kc := range kindCases() {
 		t.Run(kc.kind, func(t *testing.T) {
@@ -345,8 +361,8 @@ func TestNewErrors(t *testing.T) {
 		cfg  provider.Config
 		want string // the error text starts with this
 	}{
-		{"no kind", provider.Config{Secrets: []string{secret}}, "kind: required (want one of shopify, woocommerce, stripe, standardwebhooks, github, hmac)"},
-		{"unknown kind", provider.Config{Kind: "foo", Secrets: []string{secret}}, `provider "foo" is unknown (want one of shopify, woocommerce, stripe, standardwebhooks, github, hmac)`},
+		{"no kind", provider.Config{Secrets: []string{secret}}, "kind: required (want one of shopify, woocommerce, stripe, standardwebhooks, github, hmac, bigcommerce, shopware, chargebee)"},
+		{"unknown kind", provider.Config{Kind: "foo", Secrets: []string{secret}}, `provider "foo" is unknown (want one of shopify, woocommerce, stripe, standardwebhooks, github, hmac, bigcommerce, shopware, chargebee)`},
 		{"kind is case-sensitive", provider.Config{Kind: "Shopify", Secrets: []string{secret}}, `provider "Shopify" is unknown`},
 		{"no secrets", provider.Config{Kind: "shopify"}, "secrets: at least one non-empty secret is required"},
 		{"empty secret", provider.Config{Kind: "shopify", Secrets: []string{""}}, "secrets[0]: empty"},

@@ -96,14 +96,21 @@ func (s stripe) extract(body []byte, _ http.Header) (Event, error) {
 	if t, ok := parseUnix(obj.scalar("created")); ok {
 		e.Time = t
 	}
+	return bodyEvent(e, obj, "id", "type")
+}
+
+// bodyEvent is e as read from obj by a platform whose id and type are the
+// body's fields idField and typeField: the first field readers would read
+// differently, else the first of the two that is missing, is ErrUnusable.
+func bodyEvent(e Event, obj *jsonBody, idField, typeField string) (Event, error) {
 	if obj.err != nil {
 		return Event{}, obj.err
 	}
 	if e.ID == "" {
-		return Event{}, fmt.Errorf("body has no string \"id\": %w", ErrUnusable)
+		return Event{}, fmt.Errorf("body has no string %q: %w", idField, ErrUnusable)
 	}
 	if e.Type == "" {
-		return Event{}, fmt.Errorf("body has no string \"type\": %w", ErrUnusable)
+		return Event{}, fmt.Errorf("body has no string %q: %w", typeField, ErrUnusable)
 	}
 	return e, nil
 }

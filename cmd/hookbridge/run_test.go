@@ -526,7 +526,7 @@ sources:
 	for _, want := range []string{
 		`hookbridge.yaml:1: http.read_timeout: "15x" is not a duration`,
 		"hookbridge.yaml:4: sources[1].tolerance: the value of ${TOLERANCE} is not a duration",
-		`sources[0] "shop": provider: "shopfy" is not one of shopify, woocommerce, stripe, standardwebhooks, github or hmac`,
+		`sources[0] "shop": provider: "shopfy" is not one of shopify, woocommerce, stripe, standardwebhooks, github, hmac, bigcommerce, shopware or chargebee`,
 		`sources[2] "other": hmac.algorithm: the value of ${ALGO} is unknown (want sha256 or sha512)`,
 	} {
 		if !strings.Contains(err.Error(), want) {
