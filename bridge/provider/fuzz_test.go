@@ -415,3 +415,75 @@ func jsonOracle(body []byte, path []string) string {
 	}
 	return ""
 }
+
+// FuzzChargebeeAuthorization fuzzes the Authorization header of a
+// chargebee source. The oracle is net/http's own reading of Basic auth
+// (Request.BasicAuth): accepted exactly when it reads the configured
+// username and password; refused as malformed exactly when it reads none.
+func FuzzChargebeeAuthorization(f *testing.F) {
+	f.Add(cbAuth)
+	f.Add("basic " + cbAuth[6:])
+	f.Add(basic("cb_user:cb_pass:"))
+	f.Add(basic("cb_user"))
+	f.Add("Basic  " + cbAuth[6:])
+	f.Add("Basic " + cbAuth[6:] + "\n")
+	f.Add("Basic ====")
+	f.Add("Bearer x")
+	f.Add("")
+	p := mustNew(f, provider.Config{Kind: "chargebee", Secrets: []string{"old_user:old_pass", cbCreds}})
+	f.Fuzz(func(t *testing.T, v string) {
+		h := http.Header{}
+		if v != "" {
+			h.Set("Authorization", v)
+		}
+		err := p.Verify(nil, h)
+		checkVerifyErr(t, err)
+		user, pass, ok := (&http.Request{Header: h}).BasicAuth()
+		genuine := ok && (user+":"+pass == cbCreds || user+":"+pass == "old_user:old_pass")
+		switch {
+		case genuine != (err == nil):
+			t.Fatalf("%q: Verify = %v; net/http reads %q:%q (%v)", v, err, user, pass, ok)
+		case v != "" && !ok && !errors.Is(err, provider.ErrMalformedSignature):
+			t.Fatalf("%q: Verify = %v, net/http reads no credentials: want ErrMalformedSignature", v, err)
+		case ok && !genuine && !errors.Is(err, provider.ErrBadSignature):
+			t.Fatalf("%q: Verify = %v, net/http reads other credentials: want ErrBadSignature", v, err)
+		}
+	})
+}
+
+// FuzzShopwareSignatureHeaders fuzzes both Shopware signature headers.
+// Oracle: accepted exactly when either header is, in either case, the hex
+// HMAC of the body under one of the configured secrets.
+func FuzzShopwareSignatureHeaders(f *testing.F) {
+	f.Add(swareSig, "")
+	f.Add("", swareSig)
+	f.Add(swarePrevSig, swareSig)
+	f.Add(strings.ToUpper(swareSig), "zz")
+	f.Add("sha256="+swareSig, "")
+	f.Add("", "")
+	p := mustNew(f, provider.Config{Kind: "shopware", Secrets: []string{swareOld + "x", swareSecret}})
+	var macs []string
+	for _, k := range []string{swareOld + "x", swareSecret} {
+		m := hmac.New(sha256.New, []byte(k))
+		m.Write([]byte(swareBody))
+		macs = append(macs, hex.EncodeToString(m.Sum(nil)))
+	}
+	f.Fuzz(func(t *testing.T, sig, prev string) {
+		h := http.Header{}
+		fill(h, []string{"shopware-shop-signature", "shopware-shop-signature-previous"}, sig, prev)
+		err := p.Verify([]byte(swareBody), h)
+		checkVerifyErr(t, err)
+		genuine := false
+		for _, v := range []string{h.Get("shopware-shop-signature"), h.Get("shopware-shop-signature-previous")} {
+			for _, m := range macs {
+				genuine = genuine || strings.EqualFold(v, m)
+			}
+		}
+		if genuine != (err == nil) {
+			t.Fatalf("%q, %q: Verify = %v, genuine %v", sig, prev, err, genuine)
+		}
+		if h.Get("shopware-shop-signature") == "" && h.Get("shopware-shop-signature-previous") == "" && !errors.Is(err, provider.ErrMissingSignature) {
+			t.Fatalf("no headers: Verify = %v", err)
+		}
+	})
+}
