@@ -112,6 +112,7 @@ func TestGolden(t *testing.T) {
 			if ev.ID() != m.Header.Get("ce-id") || ev.Type() != m.Header.Get("ce-type") || !bytes.Equal(ev.Data(), data) {
 				t.Errorf("decoded event %s does not match the headers or data", ev)
 			}
+			checkExtensionsDecoded(t, m.Header, ev.Extensions())
 			if want := c.source + ":" + ev.ID(); m.Header.Get("Nats-Msg-Id") != want {
 				t.Errorf("Nats-Msg-Id = %q, want %q", m.Header.Get("Nats-Msg-Id"), want)
 			}
@@ -172,5 +173,31 @@ func writeRequest(t *testing.T, path, source string, h *harness) {
 	b.Write(body)
 	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// ceAttrs are the ce-* headers of the attributes CloudEvents defines.
+var ceAttrs = map[string]bool{
+	"ce-specversion": true, "ce-id": true, "ce-source": true, "ce-type": true,
+	"ce-subject": true, "ce-time": true, "ce-datacontenttype": true,
+}
+
+// checkExtensionsDecoded: every other ce-* header is an extension attribute
+// that sdk-go decodes with the same value, and sdk-go decodes no other.
+func checkExtensionsDecoded(t *testing.T, h nats.Header, ext map[string]any) {
+	t.Helper()
+	n := 0
+	for k, v := range h {
+		name, ok := strings.CutPrefix(k, "ce-")
+		if !ok || ceAttrs[k] {
+			continue
+		}
+		n++
+		if got, _ := ext[name].(string); len(v) != 1 || got != v[0] {
+			t.Errorf("extension %s: sdk-go decodes %v, header %v", name, ext[name], v)
+		}
+	}
+	if n != len(ext) {
+		t.Errorf("sdk-go decodes extensions %v from headers %v", ext, h)
 	}
 }

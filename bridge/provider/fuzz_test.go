@@ -228,6 +228,9 @@ var fuzzHeaders = map[string]struct{ verify, extract []string }{
 	"razorpay":         {[]string{"X-Razorpay-Signature"}, []string{"X-Razorpay-Event-Id"}},
 	"square":           {[]string{"X-Square-Hmacsha256-Signature", "X-Square-Signature"}, nil},
 	"adyen":            {nil, nil},
+	"bigcommerce":      {[]string{"webhook-id", "webhook-timestamp", "webhook-signature"}, []string{"webhook-id", "svix-id", "svix-timestamp", "svix-signature"}},
+	"shopware":         {[]string{"shopware-shop-signature", "shopware-shop-signature-previous"}, []string{"X-Shopware-Event-Id", "X-Shopware-Sequence"}},
+	"chargebee":        {[]string{"Authorization"}, nil},
 }
 
 // fuzzProviders builds every kind once, with the old secret of its
@@ -272,6 +275,11 @@ func FuzzVerify(f *testing.F) {
 	f.Add(index["square"], []byte(squareBody), "", "1z2n3DEJJiUPKcPzQo1ftvbxGdw=", "")
 	f.Add(index["adyen"], []byte(adyenBody), "", "", "")
 	f.Add(index["adyen"], adyenBatch(adyenItem, adyenEscaped), "", "", "")
+	f.Add(index["bigcommerce"], []byte(swBody), swMsgID, "1614265330", bcSig)
+	f.Add(index["shopware"], []byte(swareBody), swareSig, swarePrevSig, "")
+	f.Add(index["shopware"], []byte(swareBody), "zz", "", "")
+	f.Add(index["chargebee"], []byte(cbBody), cbAuth, "", "")
+	f.Add(index["chargebee"], []byte(cbBody), "basic Og==", "", "")
 	f.Fuzz(func(t *testing.T, kind uint8, body []byte, v1, v2, v3 string) {
 		i := int(kind) % len(cases)
 		kc, p := cases[i], ps[i]
@@ -323,6 +331,10 @@ func FuzzExtract(f *testing.F) {
 	f.Add(index["razorpay"], []byte(`{"event":"\ufffd.x","payload":{"\ufffd":{"entity":{"id":"a"}}}}`), "E1", "", "", "")
 	f.Add(index["square"], []byte(squareBody), "", "", "", "")
 	f.Add(index["adyen"], adyenBatch(adyenItem, adyenEscaped), "", "", "", "")
+	f.Add(index["bigcommerce"], []byte(`{"created_at":1561479335,"producer":"stores/abc","scope":"store/order/created","data":{"id":250}}`), swMsgID, "", "", "")
+	f.Add(index["shopware"], []byte(`{"data":{"payload":[{"primaryKey":"k"}],"event":"product.written"},"source":{"shopId":"s","eventId":"e","sequence":42}}`), "e", "42", "", "")
+	f.Add(index["shopware"], []byte(`{"data":{"payload":{"order":{"id":"o"}},"event":"checkout.order.placed"},"source":{"eventId":"e"}}`), "", "0042", "", "")
+	f.Add(index["chargebee"], []byte(cbBody), "", "", "", "")
 	f.Fuzz(func(t *testing.T, kind uint8, body []byte, v1, v2, v3, v4 string) {
 		i := int(kind) % len(cases)
 		kc, p := cases[i], ps[i]
@@ -559,6 +571,78 @@ func FuzzAdyen(f *testing.F) {
 			if errAll == nil && (len(all) != len(doc.NotificationItems) || all[i].Subject != n.PspReference || all[i].Type != n.EventCode) {
 				t.Fatalf("ExtractAll = %+v, encoding/json reads item %d as %+v", all, i, n)
 			}
+		}
+	})
+}
+
+// FuzzChargebeeAuthorization fuzzes the Authorization header of a
+// chargebee source. The oracle is net/http's own reading of Basic auth
+// (Request.BasicAuth): accepted exactly when it reads the configured
+// username and password; refused as malformed exactly when it reads none.
+func FuzzChargebeeAuthorization(f *testing.F) {
+	f.Add(cbAuth)
+	f.Add("basic " + cbAuth[6:])
+	f.Add(basic("cb_user:cb_pass:"))
+	f.Add(basic("cb_user"))
+	f.Add("Basic  " + cbAuth[6:])
+	f.Add("Basic " + cbAuth[6:] + "\n")
+	f.Add("Basic ====")
+	f.Add("Bearer x")
+	f.Add("")
+	p := mustNew(f, provider.Config{Kind: "chargebee", Secrets: []string{"old_user:old_pass", cbCreds}})
+	f.Fuzz(func(t *testing.T, v string) {
+		h := http.Header{}
+		if v != "" {
+			h.Set("Authorization", v)
+		}
+		err := p.Verify(nil, h)
+		checkVerifyErr(t, err)
+		user, pass, ok := (&http.Request{Header: h}).BasicAuth()
+		genuine := ok && (user+":"+pass == cbCreds || user+":"+pass == "old_user:old_pass")
+		switch {
+		case genuine != (err == nil):
+			t.Fatalf("%q: Verify = %v; net/http reads %q:%q (%v)", v, err, user, pass, ok)
+		case v != "" && !ok && !errors.Is(err, provider.ErrMalformedSignature):
+			t.Fatalf("%q: Verify = %v, net/http reads no credentials: want ErrMalformedSignature", v, err)
+		case ok && !genuine && !errors.Is(err, provider.ErrBadSignature):
+			t.Fatalf("%q: Verify = %v, net/http reads other credentials: want ErrBadSignature", v, err)
+		}
+	})
+}
+
+// FuzzShopwareSignatureHeaders fuzzes both Shopware signature headers.
+// Oracle: accepted exactly when either header is, in either case, the hex
+// HMAC of the body under one of the configured secrets.
+func FuzzShopwareSignatureHeaders(f *testing.F) {
+	f.Add(swareSig, "")
+	f.Add("", swareSig)
+	f.Add(swarePrevSig, swareSig)
+	f.Add(strings.ToUpper(swareSig), "zz")
+	f.Add("sha256="+swareSig, "")
+	f.Add("", "")
+	p := mustNew(f, provider.Config{Kind: "shopware", Secrets: []string{swareOld + "x", swareSecret}})
+	var macs []string
+	for _, k := range []string{swareOld + "x", swareSecret} {
+		m := hmac.New(sha256.New, []byte(k))
+		m.Write([]byte(swareBody))
+		macs = append(macs, hex.EncodeToString(m.Sum(nil)))
+	}
+	f.Fuzz(func(t *testing.T, sig, prev string) {
+		h := http.Header{}
+		fill(h, []string{"shopware-shop-signature", "shopware-shop-signature-previous"}, sig, prev)
+		err := p.Verify([]byte(swareBody), h)
+		checkVerifyErr(t, err)
+		genuine := false
+		for _, v := range []string{h.Get("shopware-shop-signature"), h.Get("shopware-shop-signature-previous")} {
+			for _, m := range macs {
+				genuine = genuine || strings.EqualFold(v, m)
+			}
+		}
+		if genuine != (err == nil) {
+			t.Fatalf("%q, %q: Verify = %v, genuine %v", sig, prev, err, genuine)
+		}
+		if h.Get("shopware-shop-signature") == "" && h.Get("shopware-shop-signature-previous") == "" && !errors.Is(err, provider.ErrMissingSignature) {
+			t.Fatalf("no headers: Verify = %v", err)
 		}
 	})
 }

@@ -43,6 +43,11 @@ var (
 type jsonBody struct {
 	top jsonObject // nil when the body is not a JSON object
 	err error
+	// Where the object sits in the delivery's body, for an array element
+	// read with only: its path ("data.payload[0].") in error texts, and
+	// the body that keeps the first error.
+	prefix string
+	parent *jsonBody
 }
 
 // jsonObject is one JSON object's members, in order, repeats kept.
@@ -58,6 +63,20 @@ type jsonMember struct {
 func parseJSONObject(body []byte) *jsonBody {
 	top, _ := readObject(body)
 	return &jsonBody{top: top}
+}
+
+// only is the one element of the JSON array at path, an object read as
+// a body of its own: its fields are held to the same rule, and the first
+// problem with one is kept in b.err, naming it under path
+// ("data.payload[0].primaryKey"). It has no fields when the value at path
+// is not an array of exactly one element.
+func (b *jsonBody) only(path ...string) *jsonBody {
+	elem, ok := soleElement(b.lookup(path))
+	if !ok {
+		return &jsonBody{}
+	}
+	top, _ := readObject(elem)
+	return &jsonBody{top: top, prefix: strings.Join(path, ".") + "[0].", parent: b}
 }
 
 // str is the JSON string at path, or "" when there is none (or another
@@ -110,8 +129,12 @@ func (b *jsonBody) lookup(path []string) []byte {
 			err = checkJSONString(v)
 		}
 		if err != nil {
-			if b.err == nil {
-				b.err = fmt.Errorf("%w: field %q: %w", ErrUnusable, strings.Join(path, "."), err)
+			keep := b
+			if b.parent != nil {
+				keep = b.parent
+			}
+			if keep.err == nil {
+				keep.err = fmt.Errorf("%w: field %q: %w", ErrUnusable, b.prefix+strings.Join(path, "."), err)
 			}
 			return nil
 		}

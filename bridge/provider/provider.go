@@ -59,6 +59,12 @@ type Event struct {
 	// is the data as received, with the request's Content-Type.
 	Data            []byte
 	DataContentType string
+	// Extensions are CloudEvent extension attributes, name to value, that
+	// the bridge writes beside the others (binary mode: a ce-<name>
+	// header). Names are lower-case letters and digits, as CloudEvents
+	// requires, and none is a name the specification defines. Nil for
+	// most platforms; Shopware's delivery order is "sequence".
+	Extensions map[string]string
 }
 
 // Provider is one configured platform: how to verify its deliveries, how to
@@ -194,16 +200,19 @@ type Config struct {
 	// Secrets are tried in order; any one may match (rotation), and the
 	// first signs. At least one, and none empty. For standardwebhooks each
 	// is "whsec_" + base64 of the key (or the base64 alone) unless
-	// SecretEncoding is SecretRaw; for the other kinds the string's bytes
-	// are the key (woocommerce first decodes the HTML entities WordPress
-	// stores it with), except adyen's, which is the HMAC key in hex as the
-	// Customer Area shows it, and is hex-decoded.
+	// SecretEncoding is SecretRaw; for chargebee each is the
+	// "username:password" of the endpoint's Basic auth; for adyen it is the
+	// HMAC key in hex as the Customer Area shows it, and is hex-decoded; for
+	// the other kinds the string's bytes are the key (woocommerce first
+	// decodes the HTML entities WordPress stores it with; bigcommerce takes
+	// the app's client secret as it is).
 	Secrets []string `yaml:"secrets"`
 	// Tolerance bounds the age (and future skew) of signed timestamps: a
 	// timestamp further than Tolerance from Now, either way, is ErrStale;
 	// one exactly Tolerance away is accepted. Zero means DefaultTolerance;
 	// negative is an error. Ignored by schemes that sign no timestamp
-	// (shopify, woocommerce, github, hmac, razorpay).
+	// (shopify, woocommerce, github, hmac, razorpay, square, adyen,
+	// shopware, chargebee).
 	Tolerance time.Duration `yaml:"tolerance"`
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time `yaml:"-"`
@@ -260,7 +269,7 @@ type HMACConfig struct {
 // Kinds lists the provider kinds New accepts.
 func Kinds() []string {
 	return []string{"shopify", "woocommerce", "stripe", "standardwebhooks", "github", "hmac",
-		"paddle", "recurly", "razorpay", "square", "adyen"}
+		"paddle", "recurly", "razorpay", "square", "adyen", "bigcommerce", "shopware", "chargebee"}
 }
 
 // New builds the provider described by cfg. Errors name the field at fault
@@ -325,6 +334,13 @@ func New(cfg Config) (*Provider, error) {
 		prefix, s = "com.recurly.", newRecurly(cfg.Secrets, w)
 	case "razorpay":
 		prefix, s = "com.razorpay.", newRazorpay(cfg.Secrets)
+	case "bigcommerce":
+		prefix, s = "com.bigcommerce.", newBigCommerce(cfg.Secrets, w)
+	case "shopware":
+		prefix, s = "com.shopware.", newShopware(cfg.Secrets)
+	case "chargebee":
+		prefix = "com.chargebee."
+		s, err = newChargebee(cfg.Secrets)
 	case "standardwebhooks":
 		fixed = false
 		s, err = newStandardWebhooks(cfg.Secrets, cfg.SecretEncoding == SecretRaw, w)

@@ -275,6 +275,19 @@ func kindCases() []kindCase {
 			kind: "adyen", old: "0011223344556677", new: "8899aabbccddeeff", cfg: plain("adyen"),
 			body: []byte(`{"live":"false","notificationItems":[{"NotificationRequestItem":{"amount":{"currency":"EUR","value":2400},"eventCode":"AUTHORISATION","merchantAccountCode":"HookbridgeECOM","merchantReference":"order-1","pspReference":"7914073381342284","success":"true"}}]}`),
 		},
+		{
+			kind: "bigcommerce", old: "bc-old-client-secret", new: "bc-new-client-secret", cfg: plain("bigcommerce"),
+			body: []byte(`{"created_at":1614265330,"producer":"stores/abc123","scope":"store/order/created","data":{"type":"order","id":250}}`),
+		},
+		{
+			kind: "shopware", old: "sw-old-shop-secret", new: "sw-new-shop-secret", cfg: plain("shopware"),
+			body:   []byte(`{"data":{"payload":[],"event":"product.written"},"source":{"shopId":"dgrH7nLU6tlE","eventId":"e1"},"timestamp":1614265330}`),
+			header: header("X-Shopware-Sequence", "1"),
+		},
+		{
+			kind: "chargebee", old: "cb-user:old-pass", new: "cb-user:new-pass", cfg: plain("chargebee"),
+			body: []byte(`{"id":"ev_1","event_type":"subscription_created","occurred_at":1614265330,"content":{"subscription":{"id":"sub_1"}}}`),
+		},
 	}
 }
 
@@ -355,6 +368,9 @@ func TestSignSetsOnlySignatureHeaders(t *testing.T) {
 		"razorpay":         {"X-Razorpay-Signature"},
 		"square":           {"X-Square-Hmacsha256-Signature"},
 		"adyen":            nil, // it signs inside the body
+		"bigcommerce":      {"Webhook-Id", "Webhook-Signature", "Webhook-Timestamp"},
+		"shopware":         {"Shopware-Shop-Signature"},
+		"chargebee":        {"Authorization"},
 	}
 	for _, kc := range kindCases() {
 		t.Run(kc.kind, func(t *testing.T) {

@@ -152,3 +152,43 @@ func serveSources(t *testing.T, yaml string) instance {
 	t.Cleanup(func() { cancel(); _ = wait() })
 	return in
 }
+
+// TestSendNewKinds: `hookbridge send` signs a bigcommerce, shopware and
+// chargebee source's sample delivery as the platform would, and a running
+// bridge publishes each (200, published, on the platform's subject).
+func TestSendNewKinds(t *testing.T) {
+	in := newInstance(t)
+	cfg, err := os.ReadFile(in.cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = append(cfg, `  - {name: bc, provider: bigcommerce, secrets: [bc-send-client-secret]}
+  - {name: sware, provider: shopware, secrets: [sw-send-shop-secret]}
+  - {name: cb, provider: chargebee, secrets: ["cb-user:cb-send-password"]}
+`...)
+	if err := os.WriteFile(in.cfgPath, cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var logs logtest.Buffer
+	cancel, wait := in.start(t, &logs)
+	for _, c := range []struct{ source, subject string }{
+		{"bc", "webhooks.bigcommerce.bc.store.order.created"},
+		{"sware", "webhooks.shopware.sware.checkout.order.placed"},
+		{"cb", "webhooks.chargebee.cb.subscription_created"},
+	} {
+		var out bytes.Buffer
+		if err := run(context.Background(), []string{"send", "--config", in.cfgPath, c.source}, noEnv, &out, &out); err != nil {
+			t.Fatalf("send %s: %v\n%s", c.source, err, out.String())
+		}
+		if s := out.String(); !strings.Contains(s, "200 OK") || !strings.Contains(s, `"status":"published"`) || !strings.Contains(s, c.subject) {
+			t.Errorf("send %s printed %q, want 200 published on %s", c.source, s, c.subject)
+		}
+	}
+	cancel()
+	if err := wait(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(logs.String(), "cb-send-password") {
+		t.Error("the chargebee password appears in the logs")
+	}
+}

@@ -4,6 +4,8 @@
 package sample
 
 import (
+	"crypto/sha1"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math/big"
@@ -93,6 +95,12 @@ func builder(kind string) func(*request) any {
 		return square
 	case "adyen":
 		return adyen
+	case "bigcommerce":
+		return bigCommerce
+	case "shopware":
+		return shopware
+	case "chargebee":
+		return chargebee
 	}
 	return nil
 }
@@ -172,6 +180,67 @@ func standardWebhooks(r *request) any {
 	return map[string]any{
 		"type": orDefault(r.eventType, "invoice.paid"), "timestamp": r.now.UTC().Format(time.RFC3339),
 		"data": map[string]any{"id": "inv_" + r.id, "amount": 2400, "currency": "USD"},
+	}
+}
+
+// bigCommerce is BigCommerce's webhook payload (its docs' order example):
+// the event type is "scope", the store is "producer", and the resource is
+// only named in "data" (BigCommerce sends no resource body). Retries of one
+// event share "hash", and webhook-id.
+func bigCommerce(r *request) any {
+	r.h.Set("webhook-id", r.id)
+	sum := sha1.Sum([]byte(r.id))
+	return map[string]any{
+		"created_at": r.now.Unix(), "store_id": "1025646", "producer": "stores/hb7dev",
+		"scope": orDefault(r.eventType, "store/order/created"), "hash": hex.EncodeToString(sum[:]),
+		"data": map[string]any{"type": "order", "id": json.Number(r.num)},
+	}
+}
+
+// shopware is a Shopware 6 app webhook: X-Shopware-Event-Id, and the
+// sequence in X-Shopware-Sequence and (signed) source.sequence, as Shopware
+// sends both; an entity-written event ("order.written") names the entity
+// by primaryKey, a business event (checkout.order.placed, the default)
+// carries it.
+func shopware(r *request) any {
+	event := orDefault(r.eventType, "checkout.order.placed")
+	seq := r.now.UnixMicro()
+	r.h.Set("sw-version", "6.7.13.0")
+	r.h.Set("X-Shopware-Event-Id", r.id)
+	r.h.Set("X-Shopware-Sequence", strconv.FormatInt(seq, 10))
+	r.h.Set("X-Shopware-Attempt", "0")
+	orderID := strings.Repeat("0", max(0, 32-len(r.num))) + r.num // Shopware ids: 32 hex digits
+	var payload any = map[string]any{"order": map[string]any{
+		"id": orderID, "orderNumber": r.num, "amountTotal": 24.0, "currency": map[string]any{"isoCode": "USD"},
+		"stateMachineState": map[string]any{"technicalName": "open"},
+		"lineItems":         []any{map[string]any{"productNumber": "HB-MUG-01", "quantity": 2, "unitPrice": 12.0, "label": "Mug"}},
+	}}
+	if entity, ok := strings.CutSuffix(event, ".written"); ok {
+		payload = []any{map[string]any{"entity": entity, "operation": "update", "primaryKey": orderID, "updatedFields": []any{"stateId"}}}
+	}
+	return map[string]any{
+		"data": map[string]any{"payload": payload, "event": event},
+		"source": map[string]any{
+			"url": "https://shop.example.test", "appVersion": "1.0.0", "shopId": "hbDevShop01",
+			"eventId": r.id, "sequence": seq,
+		},
+		"timestamp": r.now.Unix(),
+	}
+}
+
+// chargebee is a Chargebee Event object: the event type names the entity
+// in "content" (subscription_created: content.subscription).
+func chargebee(r *request) any {
+	r.h.Set("User-Agent", "ChargeBee")
+	return map[string]any{
+		"id": "ev_" + r.id, "occurred_at": r.now.Unix(), "source": "admin_console", "object": "event",
+		"api_version": "v2", "event_type": orDefault(r.eventType, "subscription_created"),
+		"content": map[string]any{
+			"subscription": map[string]any{"id": "sub_" + r.num, "customer_id": "cus_" + r.num, "status": "active", "currency_code": "USD"},
+			"customer":     map[string]any{"id": "cus_" + r.num, "email": "jenny.rosen@example.com"},
+			"invoice":      map[string]any{"id": r.num, "total": 2400, "currency_code": "USD", "status": "paid"},
+			"transaction":  map[string]any{"id": "txn_" + r.num, "amount": 2400, "status": "success"},
+		},
 	}
 }
 
