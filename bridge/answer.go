@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"io"
 	"net/http"
 	"strconv"
 	"unicode/utf8"
@@ -94,8 +95,20 @@ func writeJSON(w http.ResponseWriter, code int, body interface{ appendJSON([]byt
 	_, _ = w.Write(out)
 }
 
+// writeText answers body as text/plain: what a platform that wants a
+// fixed answer to a stored delivery (Adyen's "[accepted]") reads.
+func writeText(w http.ResponseWriter, code int, body string) {
+	h := w.Header()
+	h["Content-Type"] = contentTypeText
+	h["X-Content-Type-Options"] = nosniff
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	w.WriteHeader(code)
+	_, _ = io.WriteString(w, body)
+}
+
 // Shared, never modified header values.
 var (
+	contentTypeText = []string{"text/plain; charset=utf-8"}
 	contentTypeJSON = []string{"application/json"}
 	nosniff         = []string{"nosniff"}
 )

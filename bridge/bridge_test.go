@@ -47,6 +47,13 @@ func testSources() []testSource {
 			Header: "X-Signature", Algorithm: "sha256", Encoding: "hex", Prefix: "sha256=",
 			ID: hmacLocators.ID, Type: hmacLocators.Type, Subject: hmacLocators.Subject, Time: hmacLocators.Time,
 		}}},
+		{"paddle", provider.Config{Kind: "paddle", Secrets: []string{"pdl_ntfset_01hv6y1jedq4p1n0yqn5ba3ky4_paddle-test-secret"}}},
+		{"recurly", provider.Config{Kind: "recurly", Secrets: []string{"0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"}}},
+		{"razorpay", provider.Config{Kind: "razorpay", Secrets: []string{"razorpay-test-secret"}}},
+		{"sq", provider.Config{Kind: "square", Secrets: []string{"square-test-signature-key"}, NotificationURL: "https://hooks.example.com/webhooks/sq"}},
+		{"bc", provider.Config{Kind: "bigcommerce", Secrets: []string{"bigcommerce-client-secret"}}},
+		{"sware", provider.Config{Kind: "shopware", Secrets: []string{"shopware-shop-secret"}}},
+		{"cb", provider.Config{Kind: "chargebee", Secrets: []string{"cb-user:chargebee-test-password"}}},
 		{"lemon", provider.Config{Kind: "lemonsqueezy", Secrets: []string{"lemonsqueezy-test-secret"}}},
 		{"mollie", provider.Config{Kind: "mollie", Secrets: []string{"mollie-test-secret"}}},
 		{"ecwid", provider.Config{Kind: "ecwid", Secrets: []string{"ecwid-test-client-secret"}}},
@@ -74,6 +81,20 @@ func withPublishTimeout(d time.Duration) harnessOption {
 
 func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
+	return newHarnessWith(t, nil, opts...)
+}
+
+// batchSources are the sources whose platform answers a stored delivery
+// with a body of its own and may carry several events in one: the tests
+// that expect the bridge's JSON answer leave them out, the ones written
+// for them add them (newHarnessWith).
+func batchSources() []testSource {
+	return []testSource{{"ady", provider.Config{Kind: "adyen", Secrets: []string{"44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056"}}}}
+}
+
+// newHarnessWith is newHarness with extra sources beside testSources.
+func newHarnessWith(t *testing.T, extra []testSource, opts ...harnessOption) *harness {
+	t.Helper()
 	h := &harness{t: t, ns: natstest.Start(t), providers: map[string]*provider.Provider{}, logs: &logtest.Buffer{}}
 	h.nc, h.js = h.ns.Connect(t)
 	ctx := context.Background()
@@ -85,7 +106,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 		t.Fatalf("EnsureStream: %v", err)
 	}
 	var sources []bridge.Source
-	for _, s := range testSources() {
+	for _, s := range append(testSources(), extra...) {
 		s.cfg.Now = func() time.Time { return testNow }
 		p, err := provider.New(s.cfg)
 		if err != nil {
@@ -125,6 +146,9 @@ func (h *harness) delivery(source, eventType, id string) ([]byte, http.Header) {
 	if err != nil {
 		h.t.Fatal(err)
 	}
+	if body, err = p.SignBody(body); err != nil {
+		h.t.Fatalf("sign: %v", err)
+	}
 	if err := p.Sign(body, hdr, testNow); err != nil {
 		h.t.Fatalf("sign: %v", err)
 	}
@@ -154,6 +178,9 @@ func (h *harness) post(method, source string, body []byte, hdr http.Header) answ
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	a := answer{code: resp.StatusCode, header: resp.Header, raw: string(raw)}
+	if resp.StatusCode == 200 && resp.Header.Get("Content-Type") == "text/plain; charset=utf-8" {
+		return a // a platform's own answer (Adyen's "[accepted]"): its test checks it
+	}
 	if err := json.Unmarshal(raw, &a.body); err != nil {
 		h.t.Fatalf("answer is not JSON (%d): %q", resp.StatusCode, raw)
 	}
@@ -183,6 +210,20 @@ func (h *harness) last(subject string) *jetstream.RawStreamMsg {
 	return m
 }
 
+// lastStored is the last message stored in the stream.
+func (h *harness) lastStored() *jetstream.RawStreamMsg {
+	h.t.Helper()
+	info, err := h.stream.Info(context.Background())
+	if err != nil {
+		h.t.Fatalf("stream info: %v", err)
+	}
+	m, err := h.stream.GetMsg(context.Background(), info.State.LastSeq)
+	if err != nil {
+		h.t.Fatalf("message %d: %v", info.State.LastSeq, err)
+	}
+	return m
+}
+
 func withoutHeaders(h http.Header, names ...string) http.Header {
 	c := h.Clone()
 	for _, n := range names {
@@ -199,19 +240,32 @@ var signatureHeaders = map[string][]string{
 	"standardwebhooks": {"Webhook-Signature"},
 	"github":           {"X-Hub-Signature-256"},
 	"hmac":             {"X-Signature"},
+	"paddle":           {"Paddle-Signature"},
+	"recurly":          {"Recurly-Signature"},
+	"razorpay":         {"X-Razorpay-Signature"},
+	"square":           {"X-Square-Hmacsha256-Signature"},
+	"bigcommerce":      {"Webhook-Signature"},
+	"shopware":         {"Shopware-Shop-Signature"},
+	"chargebee":        {"Authorization"},
 	"lemonsqueezy":     {"X-Signature"},
 	"mollie":           {"X-Mollie-Signature"},
 	"ecwid":            {"X-Ecwid-Webhook-Signature"},
 }
 
-// tamper changes a signed byte of a delivery's body. Ecwid signs only
-// eventCreated and eventId, so there it changes the event id; elsewhere
-// it appends a space.
-func tamper(kind string, body []byte) []byte {
-	if kind == "ecwid" {
-		return bytes.Replace(body, []byte(`"eventId":"`), []byte(`"eventId":"x`), 1)
+// tampered is a delivery changed the way its scheme catches: one more byte
+// of body; for chargebee, which signs nothing, other credentials; for
+// ecwid, which signs only eventCreated and eventId of the body, another
+// event id.
+func tampered(kind string, body []byte, hdr http.Header) ([]byte, http.Header) {
+	switch kind {
+	case "chargebee":
+		h := hdr.Clone()
+		h.Set("Authorization", "Basic Y2ItdXNlcjp3cm9uZw==") // cb-user:wrong
+		return body, h
+	case "ecwid":
+		return bytes.Replace(body, []byte(`"eventId":"`), []byte(`"eventId":"x`), 1), hdr
 	}
-	return append(bytes.Clone(body), ' ')
+	return append(bytes.Clone(body), ' '), hdr
 }
 
 // unusable returns a delivery that verifies but lacks an id or a type.
@@ -231,7 +285,9 @@ func (h *harness) unusable(source string) ([]byte, http.Header) {
 		hdr.Del("X-GitHub-Event")
 	case "hmac":
 		hdr.Del("X-Event-Id")
-	case "stripe", "standardwebhooks", "mollie", "lemonsqueezy":
+	case "razorpay":
+		hdr.Del("X-Razorpay-Event-Id")
+	case "stripe", "standardwebhooks", "paddle", "recurly", "square", "bigcommerce", "shopware", "chargebee", "mollie", "lemonsqueezy":
 		body = []byte(`{"object":"event","data":{}}`)
 	case "ecwid":
 		body = fmt.Appendf(nil, `{"eventId":"unusable1","eventCreated":%d}`, testNow.Unix())
@@ -249,6 +305,7 @@ func TestStatusTable(t *testing.T) {
 			h.t = t
 			kind := src.cfg.Kind
 			body, hdr := h.delivery(src.name, "", "d-"+src.name)
+			tb, th := tampered(kind, body, hdr)
 			before := h.stored()
 
 			steps := []struct {
@@ -262,7 +319,7 @@ func TestStatusTable(t *testing.T) {
 			}{
 				{"unknown source", http.MethodPost, src.name + "-nope", body, hdr, 404, 0},
 				{"missing signature", http.MethodPost, src.name, body, withoutHeaders(hdr, signatureHeaders[kind]...), 401, 0},
-				{"body changed", http.MethodPost, src.name, tamper(kind, body), hdr, 401, 0},
+				{"tampered", http.MethodPost, src.name, tb, th, 401, 0},
 				{"not POST", http.MethodGet, src.name, nil, nil, 405, 0},
 				{"over max_body_bytes", http.MethodPost, src.name, bytes.Repeat([]byte("x"), 64<<10+1), hdr, 413, 0},
 				{"verified", http.MethodPost, src.name, body, hdr, 200, 1},
@@ -305,7 +362,7 @@ func TestStatusTable(t *testing.T) {
 
 func TestStaleTimestampIs401(t *testing.T) {
 	h := newHarness(t)
-	for _, name := range []string{"pay", "std"} {
+	for _, name := range []string{"pay", "std", "bc"} {
 		p := h.providers[name]
 		body, hdr, err := sample.Delivery(p.Kind(), hmacLocators, "", "stale-"+name, testNow)
 		if err != nil {

@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	"github.com/nats-io/nats.go"
+
+	"github.com/hookbridge/hookbridge/bridge/provider"
 )
 
 // deliveryLog carries what the outcome log line reports; never a body,
@@ -19,6 +22,7 @@ type deliveryLog struct {
 	subject   string
 	seq       uint64
 	duplicate bool
+	events    int // how many events the delivery carried
 }
 
 // handleDelivery runs one delivery from socket to PubAck and answers it.
@@ -31,8 +35,8 @@ func (s *server) handleDelivery(w http.ResponseWriter, r *http.Request) {
 }
 
 // deliver takes one delivery as far as it goes: it returns at the first
-// error, and nil once JetStream has stored the message (or reported it a
-// duplicate of one it stored). held is what the body holds of the budget;
+// error, and nil once JetStream has stored the message of each of its
+// events (or reported it a duplicate of one it stored). held is what the body holds of the budget;
 // release it after answering.
 func (s *server) deliver(r *http.Request) (rt *route, dl deliveryLog, held int64, err error) {
 	start := s.cfg.Now()
@@ -47,39 +51,60 @@ func (s *server) deliver(r *http.Request) (rt *route, dl deliveryLog, held int64
 	if err := rt.Provider.Verify(body, r.Header); err != nil {
 		return rt, dl, held, err
 	}
-	ev, err := rt.Provider.Extract(body, r.Header)
+	events, err := rt.Provider.ExtractAll(body, r.Header)
+	if err == nil && len(events) == 0 {
+		err = fmt.Errorf("%w: no event", provider.ErrUnusable)
+	}
 	if err != nil {
 		return rt, dl, held, err
 	}
-	dl.id = ev.ID
-	msg, err := s.message(rt, delivery{
-		body: body, contentType: r.Header.Get("Content-Type"), received: start, event: ev,
-	})
-	if err != nil {
-		return rt, dl, held, err
+	// Every event is encoded before any is published: a delivery with one
+	// unusable event stores none.
+	msgs := make([]*nats.Msg, len(events))
+	for i, ev := range events {
+		msgs[i], err = s.message(rt, delivery{
+			body: body, contentType: r.Header.Get("Content-Type"), received: start, event: ev,
+		})
+		if err != nil {
+			return rt, dl, held, err
+		}
 	}
-	dl.ceType, dl.subject = msg.Header.Get("ce-type"), msg.Subject
+	dl.id, dl.events = events[0].ID, len(events)
+	dl.ceType, dl.subject = msgs[0].Header.Get("ce-type"), msgs[0].Subject
+	dl.seq, dl.duplicate, err = s.publish(r.Context(), msgs)
+	return rt, dl, held, err
+}
 
+// publish stores msgs one after the other and returns the last one's
+// stream sequence, and whether JetStream reported every one a duplicate.
+// It returns at the first message not stored (ErrUnavailable): those
+// before it stay stored, and the platform's retry of the whole delivery
+// finds them duplicates, so a delivery's events are all stored once its
+// answer is 200.
+func (s *server) publish(rctx context.Context, msgs []*nats.Msg) (seq uint64, duplicate bool, err error) {
 	// The publish outlives a sender that hangs up: the message may be stored
 	// anyway, and the platform's retry will then be a duplicate.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), s.cfg.PublishTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(rctx), s.cfg.PublishTimeout)
 	defer cancel()
-	pubStart := time.Now()
-	ack, err := s.pub.PublishMsg(ctx, msg) // msg carries its Nats-Msg-Id
-	s.metrics.publishSeconds.Observe(time.Since(pubStart).Seconds())
-	if err == nil && ack.Stream != s.cfg.Stream {
-		// Another stream captured the subject: the message is not where
-		// consumers look for it, so the sender must not be told it is stored.
-		err = fmt.Errorf("stored in stream %s, not %s: check for overlapping stream subjects", ack.Stream, s.cfg.Stream)
-	}
-	if err != nil {
-		err = fmt.Errorf("%w: %w", ErrUnavailable, err)
-		s.cfg.Failures.record(err, 2*s.cfg.RetryAfter)
-		return rt, dl, held, err
+	duplicate = true
+	for _, msg := range msgs {
+		pubStart := time.Now()
+		ack, err := s.pub.PublishMsg(ctx, msg) // msg carries its Nats-Msg-Id
+		s.metrics.publishSeconds.Observe(time.Since(pubStart).Seconds())
+		if err == nil && ack.Stream != s.cfg.Stream {
+			// Another stream captured the subject: the message is not where
+			// consumers look for it, so the sender must not be told it is stored.
+			err = fmt.Errorf("stored in stream %s, not %s: check for overlapping stream subjects", ack.Stream, s.cfg.Stream)
+		}
+		if err != nil {
+			err = fmt.Errorf("%w: %w", ErrUnavailable, err)
+			s.cfg.Failures.record(err, 2*s.cfg.RetryAfter)
+			return 0, false, err
+		}
+		seq, duplicate = ack.Sequence, duplicate && ack.Duplicate
 	}
 	s.cfg.Failures.stored()
-	dl.seq, dl.duplicate = ack.Sequence, ack.Duplicate
-	return rt, dl, held, nil
+	return seq, duplicate, nil
 }
 
 // answer is the one place that answers a request, logs it and counts it,
@@ -131,12 +156,17 @@ func (s *server) answer(w http.ResponseWriter, r *http.Request, rt *route, err e
 	if dl.seq != 0 {
 		attrs = append(attrs, slog.Uint64("seq", dl.seq))
 	}
+	if dl.events > 1 {
+		attrs = append(attrs, slog.Int("events", dl.events))
+	}
 	if err != nil {
 		attrs = append(attrs, slog.String("error", err.Error()))
 	}
 	s.log.LogAttrs(r.Context(), level, "delivery", attrs...)
 
 	switch {
+	case err == nil && rt.Provider.Accepted() != "":
+		writeText(w, code, rt.Provider.Accepted())
 	case err == nil:
 		writeJSON(w, code, okBody{Status: string(out), ID: dl.id, Subject: dl.subject, Seq: dl.seq, Duplicate: dl.duplicate})
 	case code < 300:

@@ -61,6 +61,9 @@ func (s *server) message(rt *route, d delivery) (*nats.Msg, error) {
 			return nil, err
 		}
 	}
+	if err := checkExtensions(ev.Extensions); err != nil {
+		return nil, err
+	}
 	// CloudEvents' source is a URI-reference; sdk-go stores it parsed and
 	// writes it back with url.URL.String, so do the same.
 	u, err := url.Parse(src)
@@ -113,7 +116,44 @@ func (s *server) message(rt *route, d delivery) (*nats.Msg, error) {
 	if contentType != "" {
 		hdr[hdrDataContentType] = vals[7:8:8]
 	}
+	for name, v := range ev.Extensions {
+		if v != "" {
+			hdr["ce-"+name] = []string{v}
+		}
+	}
 	return &nats.Msg{Subject: string(subject), Header: hdr, Data: data}, nil
+}
+
+// maxExtNameLen is the longest extension name: CloudEvents asks names to
+// be at most 20 characters.
+const maxExtNameLen = 20
+
+// specAttrs are the names an extension must not take: the attributes the
+// CloudEvents specification defines, and its data.
+var specAttrs = map[string]bool{
+	"specversion": true, "id": true, "source": true, "type": true, "subject": true,
+	"time": true, "datacontenttype": true, "dataschema": true, "data": true,
+}
+
+// checkExtensions refuses extension attributes that sdk-go would not
+// decode back as they are: a name that is not 1 to 20 lower-case ASCII
+// letters or digits (sdk-go lower-cases names it reads), or is a name of
+// the specification, and values as checkAttr. The names are the
+// providers' own, so a bad one is a bug, not the sender's fault: it is not
+// ErrUnusable. An empty value means the attribute is absent.
+func checkExtensions(ext map[string]string) error {
+	for name, v := range ext {
+		if name == "" || len(name) > maxExtNameLen || strings.Trim(name, "abcdefghijklmnopqrstuvwxyz0123456789") != "" || specAttrs[name] {
+			return fmt.Errorf("extension attribute name %q is not a lower-case CloudEvents extension name", name)
+		}
+		if v == "" {
+			continue
+		}
+		if err := checkAttr(name, v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkAttr refuses attribute values that a NATS header cannot carry intact:

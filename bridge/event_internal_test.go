@@ -29,6 +29,14 @@ func sdkHeaders(t *testing.T, ev provider.Event, ceType, src, contentType string
 	if contentType != "" {
 		e.SetDataContentType(contentType)
 	}
+	for name, v := range ev.Extensions {
+		if v == "" {
+			continue // absent
+		}
+		if err := e.Context.SetExtension(name, v); err != nil {
+			t.Fatalf("we accepted an extension sdk-go refuses: %v", err)
+		}
+	}
 	e.DataEncoded = body
 	if err := e.Validate(); err != nil {
 		t.Fatalf("we accepted an event sdk-go finds invalid: %v", err)
@@ -41,7 +49,7 @@ func sdkHeaders(t *testing.T, ev provider.Event, ceType, src, contentType string
 	return hdr, payload.Bytes()
 }
 
-func checkSameAsSDK(t *testing.T, id, typ, source, subject, contentType string, at time.Time, body []byte) {
+func checkSameAsSDK(t *testing.T, id, typ, source, subject, contentType string, ext map[string]string, at time.Time, body []byte) {
 	t.Helper()
 	p, err := provider.New(provider.Config{Kind: "shopify", Secrets: []string{"x"}})
 	if err != nil {
@@ -49,7 +57,7 @@ func checkSameAsSDK(t *testing.T, id, typ, source, subject, contentType string, 
 	}
 	s := &server{}
 	rt := &route{Source: Source{Name: "shop", Provider: p}, subjectBase: "webhooks.shopify.shop"}
-	ev := provider.Event{ID: id, Type: typ, Source: source, Subject: subject, Time: at}
+	ev := provider.Event{ID: id, Type: typ, Source: source, Subject: subject, Time: at, Extensions: ext}
 	msg, err := s.message(rt, delivery{body: body, contentType: contentType, received: at, event: ev})
 	if err != nil {
 		return // refused: nothing is published
@@ -76,23 +84,61 @@ func checkSameAsSDK(t *testing.T, id, typ, source, subject, contentType string, 
 func TestEncodingMatchesSDK(t *testing.T) {
 	at := time.Date(2026, 11, 27, 12, 0, 0, 123456789, time.FixedZone("x", 3600))
 	body := []byte(`{"id":1}`)
-	checkSameAsSDK(t, "evt_1", "orders/create", "acme.myshopify.com", "1001", "application/json", at, body)
-	checkSameAsSDK(t, "evt_2", "orders/paid", "", "", "", at, body)
-	checkSameAsSDK(t, "evt_3", "x", "https://shop.example.test/", "", "application/json; charset=utf-8", at, nil)
-	checkSameAsSDK(t, "é ü", "Tÿpe", "/a b/é", "sübject", "text/plain", at, body)
+	checkSameAsSDK(t, "evt_1", "orders/create", "acme.myshopify.com", "1001", "application/json", nil, at, body)
+	checkSameAsSDK(t, "evt_2", "orders/paid", "", "", "", nil, at, body)
+	checkSameAsSDK(t, "evt_3", "x", "https://shop.example.test/", "", "application/json; charset=utf-8", nil, at, nil)
+	checkSameAsSDK(t, "é ü", "Tÿpe", "/a b/é", "sübject", "text/plain", nil, at, body)
+	// Extension attributes (Shopware's sequence), and an empty one: absent.
+	checkSameAsSDK(t, "evt_4", "product.written", "dgrH7nLU6tlE", "0190ab12", "application/json",
+		map[string]string{"sequence": "00000000000000000042", "x2": "é", "empty": ""}, at, body)
+}
+
+// TestExtensionsWritten: an extension is a ce-<name> header, and what
+// sdk-go would refuse (or read back differently) is refused.
+func TestExtensionsWritten(t *testing.T) {
+	p, err := provider.New(provider.Config{Kind: "shopify", Secrets: []string{"x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := &route{Source: Source{Name: "shop", Provider: p}, subjectBase: "webhooks.shopify.shop"}
+	at := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	msg := func(ext map[string]string) (map[string][]string, error) {
+		m, err := (&server{}).message(rt, delivery{received: at, event: provider.Event{ID: "e", Type: "t", Extensions: ext}})
+		if err != nil {
+			return nil, err
+		}
+		return m.Header, nil
+	}
+	h, err := msg(map[string]string{"sequence": "00000000000000000042"})
+	if err != nil || len(h["ce-sequence"]) != 1 || h["ce-sequence"][0] != "00000000000000000042" {
+		t.Fatalf("headers %v, %v; want ce-sequence", h, err)
+	}
+	for _, ext := range []map[string]string{
+		{"Sequence": "1"}, {"seq-no": "1"}, {"": "1"}, {"id": "1"}, {"data": "1"}, {"abcdefghijklmnopqrstu": "1"},
+		{"sequence": " 1"}, {"sequence": "1\n"}, {"sequence": "\xff"},
+	} {
+		if h, err := msg(ext); err == nil {
+			t.Errorf("extension %q accepted: %v", ext, h)
+		}
+	}
 }
 
 // FuzzEncodingMatchesSDK: whatever attributes a delivery brings, an event
 // the bridge accepts is encoded exactly as sdk-go would, and is valid.
 func FuzzEncodingMatchesSDK(f *testing.F) {
-	f.Add("evt_1", "orders/create", "acme.myshopify.com", "1001", "application/json", int64(1795780800123456789), []byte(`{}`))
-	f.Add("id", "t", "%zz", "", "bad/ct/x", int64(0), []byte(nil))
-	f.Add("id", "t", "http://[::1]:80/p?q#f", "s", "text/plain; charset=\"utf-8\"", int64(-1), []byte("x"))
-	f.Fuzz(func(t *testing.T, id, typ, source, subject, contentType string, nanos int64, body []byte) {
+	f.Add("evt_1", "orders/create", "acme.myshopify.com", "1001", "application/json", int64(1795780800123456789), []byte(`{}`), "", "")
+	f.Add("id", "t", "%zz", "", "bad/ct/x", int64(0), []byte(nil), "sequence", "00000000000000000042")
+	f.Add("id", "t", "http://[::1]:80/p?q#f", "s", "text/plain; charset=\"utf-8\"", int64(-1), []byte("x"), "Sequence", " 7")
+	f.Add("id", "t", "s", "", "", int64(0), []byte("x"), "time", "x")
+	f.Fuzz(func(t *testing.T, id, typ, source, subject, contentType string, nanos int64, body []byte, extName, extValue string) {
 		at := time.Unix(0, nanos)
 		if at.Year() < 1 || at.Year() > 9999 {
 			return // not an RFC 3339 time either way
 		}
-		checkSameAsSDK(t, id, typ, source, subject, contentType, at, body)
+		var ext map[string]string
+		if extName != "" || extValue != "" {
+			ext = map[string]string{extName: extValue}
+		}
+		checkSameAsSDK(t, id, typ, source, subject, contentType, ext, at, body)
 	})
 }

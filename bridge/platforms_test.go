@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -131,5 +132,40 @@ func TestSvixHeadersDelivery(t *testing.T) {
 	}
 	if a := h.post(http.MethodPost, "std", body, svix); a.code != 200 || a.body["duplicate"] != true {
 		t.Errorf("svix-* retry: %d %s, want a duplicate", a.code, a.raw)
+	}
+}
+
+// TestShopwareSequenceDelivery: Shopware's X-Shopware-Sequence reaches
+// consumers as the CloudEvent extension ce-sequence, padded so that it
+// orders as a string; a replay whose unsigned headers give a new event id
+// or a higher sequence than the signed body is a 400, and nothing is
+// stored.
+func TestShopwareSequenceDelivery(t *testing.T) {
+	h := newHarness(t)
+	body, hdr := h.delivery("sware", "order.written", "sw-seq-1")
+	a := h.post(http.MethodPost, "sware", body, hdr)
+	if a.code != 200 || a.body["status"] != "published" {
+		t.Fatalf("delivery: %d %s", a.code, a.raw)
+	}
+	m := h.last("webhooks.shopware.sware.order.written")
+	seq := hdr.Get("X-Shopware-Sequence")
+	if got := m.Header.Get("ce-sequence"); len(got) != 20 || strings.TrimLeft(got, "0") != seq {
+		t.Errorf("ce-sequence = %q, want %s padded to 20 digits", got, seq)
+	}
+	if got := m.Header.Get("ce-subject"); got == "" {
+		t.Errorf("no ce-subject: the written order's primaryKey")
+	}
+	for _, c := range []struct{ header, value, error string }{
+		{"X-Shopware-Event-Id", "sw-seq-replayed", "X-Shopware-Event-Id differs from the signed source.eventId: unusable payload"},
+		{"X-Shopware-Sequence", seq + "0", "X-Shopware-Sequence differs from the signed source.sequence: unusable payload"},
+	} {
+		replay := hdr.Clone()
+		replay.Set(c.header, c.value)
+		if a := h.post(http.MethodPost, "sware", body, replay); a.code != 400 || a.body["error"] != c.error {
+			t.Errorf("%s changed: %d %s, want 400 %q", c.header, a.code, a.raw, c.error)
+		}
+	}
+	if n := h.stored(); n != 1 {
+		t.Errorf("%d messages stored, want 1", n)
 	}
 }

@@ -108,7 +108,7 @@ func (e ecwid) extract(body []byte, _ http.Header) (Event, error) {
 	if t, ok := parseUnix(obj.scalar("eventCreated")); ok {
 		ev.Time = t
 	}
-	return obj.event(ev, "eventId", "string eventType")
+	return ev.complete(obj, `"eventId"`, `"eventType"`)
 }
 
 // sign sets the signature over the body's own eventCreated and eventId;

@@ -70,28 +70,81 @@ func FuzzStripeSignatureHeader(f *testing.F) {
 		}
 		// Oracle: accepted only if the header names one t and a v1 that is
 		// the MAC of "<that t>.<body>".
-		var ts, v1s []string
-		for item := range strings.SplitSeq(v, ",") {
-			key, value, _ := strings.Cut(strings.TrimSpace(item), "=")
-			switch key {
-			case "t":
-				ts = append(ts, value)
-			case "v1":
-				v1s = append(v1s, value)
-			}
+		checkKeyedOracle(t, v, ",", "t", "v1", func(ts string) string { return hmacHex(stripeSecret, ts, ".", stripeBody) })
+	})
+}
+
+// FuzzPaddleSignatureHeader: accepted only if the header names one ts
+// and an h1 that is the MAC of "<that ts>:<body>".
+func FuzzPaddleSignatureHeader(f *testing.F) {
+	f.Add("ts=1710929255;h1=" + paddleH1)
+	f.Add("ts=1710929255;h1=" + paddleSig("pdl_ntfset_other", paddleTS, paddleBody) + ";h1=" + paddleH1 + ";x=y")
+	f.Add("ts=1710929255; h1=" + strings.ToUpper(paddleH1))
+	f.Add("ts=1710929000;h1=" + paddleSig(paddleSecret, paddleTS-255, paddleBody))
+	f.Add("ts=x;h1=y")
+	f.Add("ts=99999999999999999999;h1=" + paddleH1)
+	f.Add(";;;=")
+	p := mustNew(f, provider.Config{Kind: "paddle", Secrets: []string{paddleSecret}, Now: at(paddleTS)})
+	f.Fuzz(func(t *testing.T, v string) {
+		err := p.Verify([]byte(paddleBody), header("Paddle-Signature", v))
+		checkVerifyErr(t, err)
+		if err == nil {
+			checkKeyedOracle(t, v, ";", "ts", "h1", func(ts string) string { return hmacHex(paddleSecret, ts, ":", paddleBody) })
 		}
-		if len(ts) != 1 {
-			t.Fatalf("accepted %q with %d t= items", v, len(ts))
+	})
+}
+
+// checkKeyedOracle fails unless v, an accepted "<k>=<v><sep>..." header,
+// has exactly one tKey item and a sigKey item equal (in any case) to
+// mac(that timestamp).
+func checkKeyedOracle(t *testing.T, v, sep, tKey, sigKey string, mac func(ts string) string) {
+	t.Helper()
+	var ts, sigs []string
+	for item := range strings.SplitSeq(v, sep) {
+		key, value, _ := strings.Cut(strings.TrimSpace(item), "=")
+		switch key {
+		case tKey:
+			ts = append(ts, value)
+		case sigKey:
+			sigs = append(sigs, value)
 		}
-		m := hmac.New(sha256.New, []byte(stripeSecret))
-		m.Write([]byte(ts[0] + "." + stripeBody))
-		want := m.Sum(nil)
-		for _, s := range v1s {
-			if strings.EqualFold(s, hex.EncodeToString(want)) {
+	}
+	if len(ts) != 1 {
+		t.Fatalf("accepted %q with %d %s= items", v, len(ts), tKey)
+	}
+	for _, s := range sigs {
+		if strings.EqualFold(s, mac(ts[0])) {
+			return
+		}
+	}
+	t.Fatalf("accepted %q, which has no %s for its %s", v, sigKey, tKey)
+}
+
+// FuzzRecurlySignatureHeader: accepted only if the header is
+// "<ms>,<sig>[,<sig>...]" with a sig that is the MAC of "<ms>.<body>".
+func FuzzRecurlySignatureHeader(f *testing.F) {
+	f.Add(recurlyTS + "," + recurlySig)
+	f.Add(recurlyTS + "," + hmacHex(recurlyOther, recurlyTS, ".", recurlyBody) + "," + recurlySig)
+	f.Add(recurlyTS + ",zz," + strings.ToUpper(recurlySig))
+	f.Add("1663103900000," + hmacHex(recurlySecret, "1663103900000.", recurlyBody))
+	f.Add(recurlyTS)
+	f.Add("99999999999999999999," + recurlySig)
+	f.Add(",,,")
+	p := mustNew(f, provider.Config{Kind: "recurly", Secrets: []string{recurlySecret}, Now: recurlyAt})
+	f.Fuzz(func(t *testing.T, v string) {
+		err := p.Verify([]byte(recurlyBody), header("recurly-signature", v))
+		checkVerifyErr(t, err)
+		if err != nil {
+			return
+		}
+		items := strings.Split(v, ",")
+		want := hmacHex(recurlySecret, items[0], ".", recurlyBody)
+		for _, s := range items[1:] {
+			if strings.EqualFold(s, want) {
 				return
 			}
 		}
-		t.Fatalf("accepted %q, which has no v1 for its t", v)
+		t.Fatalf("accepted %q, which has no signature for its timestamp", v)
 	})
 }
 
@@ -170,6 +223,14 @@ var fuzzHeaders = map[string]struct{ verify, extract []string }{
 	"standardwebhooks": {[]string{"webhook-id", "webhook-timestamp", "webhook-signature"}, []string{"webhook-id", "svix-id", "svix-timestamp", "svix-signature"}},
 	"github":           {[]string{"X-Hub-Signature-256"}, []string{"X-GitHub-Delivery", "X-GitHub-Event", "Content-Type"}},
 	"hmac":             {[]string{"X-Signature"}, []string{"X-Event-Name"}},
+	"paddle":           {[]string{"Paddle-Signature"}, nil},
+	"recurly":          {[]string{"recurly-signature"}, nil},
+	"razorpay":         {[]string{"X-Razorpay-Signature"}, []string{"X-Razorpay-Event-Id"}},
+	"square":           {[]string{"X-Square-Hmacsha256-Signature", "X-Square-Signature"}, nil},
+	"adyen":            {nil, nil},
+	"bigcommerce":      {[]string{"webhook-id", "webhook-timestamp", "webhook-signature"}, []string{"webhook-id", "svix-id", "svix-timestamp", "svix-signature"}},
+	"shopware":         {[]string{"shopware-shop-signature", "shopware-shop-signature-previous"}, []string{"X-Shopware-Event-Id", "X-Shopware-Sequence"}},
+	"chargebee":        {[]string{"Authorization"}, nil},
 	"lemonsqueezy":     {[]string{"X-Signature"}, []string{"X-Event-Name"}},
 	"mollie":           {[]string{"X-Mollie-Signature"}, nil},
 	"ecwid":            {[]string{"X-Ecwid-Webhook-Signature"}, nil},
@@ -210,6 +271,18 @@ func FuzzVerify(f *testing.F) {
 	f.Add(index["github"], []byte(githubBody), githubSig, "", "")
 	f.Add(index["github"], []byte(githubFormBody), "sha256="+githubFormSig, "", "")
 	f.Add(index["hmac"], []byte(`{"id":"ev_1"}`), "v1=AAAA", "", "")
+	f.Add(index["paddle"], []byte(paddleBody), "ts=1710929255;h1="+paddleH1, "", "")
+	f.Add(index["recurly"], []byte(recurlyBody), recurlyTS+","+recurlySig, "", "")
+	f.Add(index["razorpay"], []byte(razorpayGoBody), razorpayGoSig, "", "")
+	f.Add(index["square"], []byte(squareBody), squareSig, "", "")
+	f.Add(index["square"], []byte(squareBody), "", "1z2n3DEJJiUPKcPzQo1ftvbxGdw=", "")
+	f.Add(index["adyen"], []byte(adyenBody), "", "", "")
+	f.Add(index["adyen"], adyenBatch(adyenItem, adyenEscaped), "", "", "")
+	f.Add(index["bigcommerce"], []byte(swBody), swMsgID, "1614265330", bcSig)
+	f.Add(index["shopware"], []byte(swareBody), swareSig, swarePrevSig, "")
+	f.Add(index["shopware"], []byte(swareBody), "zz", "", "")
+	f.Add(index["chargebee"], []byte(cbBody), cbAuth, "", "")
+	f.Add(index["chargebee"], []byte(cbBody), "basic Og==", "", "")
 	f.Add(index["lemonsqueezy"], []byte(lsMinimal), lsMinimalSig, "", "")
 	f.Add(index["mollie"], []byte(mollieVector), "sha256="+mollieVectorSig+", "+mollieVectorSig, "", "")
 	f.Add(index["ecwid"], []byte(ecwidBody), ecwidSig, "", "")
@@ -222,11 +295,19 @@ func FuzzVerify(f *testing.F) {
 		fill(h, fuzzHeaders[kc.kind].verify, v1, v2, v3)
 		checkVerifyErr(t, p.Verify(body, h))
 
-		// Whatever the request looked like, signing it makes it verify;
-		// ecwid signs fields of the body, so there only a body that has
-		// them can be signed, and its own time may be stale.
+		// Whatever the request looked like, signing it makes it verify. The
+		// kinds that sign fields of the body sign only a body that has
+		// them: adyen (inside the body) whatever SignBody accepts, ecwid a
+		// body with eventCreated and eventId, whose own time may be stale.
 		signed := h.Clone()
-		err := p.Sign(body, signed, time.Unix(signedAt, 0))
+		body, err := p.SignBody(body)
+		if err != nil {
+			if kc.signsFields {
+				return
+			}
+			t.Fatalf("%s: SignBody: %v", kc.kind, err)
+		}
+		err = p.Sign(body, signed, time.Unix(signedAt, 0))
 		if kc.signsFields && err != nil {
 			if verr := p.Verify(body, signed); verr == nil || errors.Is(verr, provider.ErrBadSignature) {
 				t.Fatalf("%s: Sign refused the body (%v), yet Verify says %v", kc.kind, err, verr)
@@ -259,6 +340,18 @@ func FuzzExtract(f *testing.F) {
 	f.Add(index["github"], []byte("payload=%7B%22action%22:%22a+b%22%7D&payload=%7B%7D"), "guid", "issues", "application/x-www-form-urlencoded; charset=utf-8", "")
 	f.Add(index["github"], []byte("payload=%5B%5D&x=%zz"), "guid", "issues", "APPLICATION/X-WWW-FORM-URLENCODED", "")
 	f.Add(index["hmac"], []byte(`{"id":1e3}`), "order_created", "", "", "")
+	f.Add(index["paddle"], []byte(paddleBody), "", "", "", "")
+	f.Add(index["recurly"], []byte(recurlyBody), "", "", "", "")
+	f.Add(index["recurly"], []byte(`{"id":"a","ID":"b","object_type":"account","event_type":"created"}`), "", "", "", "")
+	f.Add(index["razorpay"], []byte(razorpayGoBody), "JUEM5GfzXiUMgK", "", "", "")
+	f.Add(index["razorpay"], []byte(`{"event":"order.paid","payload":{"payment":{"entity":{"id":"pay_1"}},"order":{"entity":{"id":1}}}}`), "E1", "", "", "")
+	f.Add(index["razorpay"], []byte(`{"event":"\ufffd.x","payload":{"\ufffd":{"entity":{"id":"a"}}}}`), "E1", "", "", "")
+	f.Add(index["square"], []byte(squareBody), "", "", "", "")
+	f.Add(index["adyen"], adyenBatch(adyenItem, adyenEscaped), "", "", "", "")
+	f.Add(index["bigcommerce"], []byte(`{"created_at":1561479335,"producer":"stores/abc","scope":"store/order/created","data":{"id":250}}`), swMsgID, "", "", "")
+	f.Add(index["shopware"], []byte(`{"data":{"payload":[{"primaryKey":"k"}],"event":"product.written"},"source":{"shopId":"s","eventId":"e","sequence":42}}`), "e", "42", "", "")
+	f.Add(index["shopware"], []byte(`{"data":{"payload":{"order":{"id":"o"}},"event":"checkout.order.placed"},"source":{"eventId":"e"}}`), "", "0042", "", "")
+	f.Add(index["chargebee"], []byte(cbBody), "", "", "", "")
 	f.Add(index["lemonsqueezy"], []byte(lsOrder), "order_created", "", "", "")
 	f.Add(index["lemonsqueezy"], []byte(`{"meta":{"event_name":"a"},"data":{"type":"orders","id":1}}`), "b", "", "", "")
 	f.Add(index["mollie"], []byte(mollieEvent), "", "", "", "")
@@ -270,6 +363,7 @@ func FuzzExtract(f *testing.F) {
 		h := http.Header{}
 		fill(h, fuzzHeaders[kc.kind].extract, v1, v2, v3, v4)
 		e, err := p.Extract(body, h)
+		checkExtractAll(t, p, body, h, e, err)
 		if kc.kind == "github" {
 			checkGitHubData(t, p, body, h, e, err)
 		}
@@ -293,6 +387,26 @@ func FuzzExtract(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkExtractAll holds ExtractAll to Extract (event e, error err): the
+// same error, or events that all have an ID and a type, the first being e.
+func checkExtractAll(t *testing.T, p *provider.Provider, body []byte, h http.Header, e provider.Event, err error) {
+	all, errAll := p.ExtractAll(body, h)
+	if (err == nil) != (errAll == nil) || err != nil && err.Error() != errAll.Error() {
+		t.Fatalf("%s: ExtractAll error %v, Extract error %v", p.Kind(), errAll, err)
+	}
+	if err != nil {
+		return
+	}
+	if len(all) == 0 || !eventEqual(all[0], e) {
+		t.Fatalf("%s: ExtractAll = %+v, want %+v first", p.Kind(), all, e)
+	}
+	for _, a := range all {
+		if a.ID == "" || a.Type == "" {
+			t.Fatalf("%s: ExtractAll event %+v has no ID or type", p.Kind(), a)
+		}
+	}
 }
 
 // checkGitHubData holds GitHub's Extract (event e, error err) to go-github's
@@ -424,6 +538,135 @@ func jsonOracle(body []byte, path []string) string {
 		return string(x)
 	}
 	return ""
+}
+
+// FuzzAdyen holds Adyen's body parsing to encoding/json, decoding into
+// structs as Adyen's Go library does: when Verify accepts a body, every
+// item encoding/json reads carries the HMAC of its escaped fields, and
+// ExtractAll gives one event per item, in order.
+func FuzzAdyen(f *testing.F) {
+	p := mustNew(f, provider.Config{Kind: "adyen", Secrets: []string{adyenKey}})
+	key, _ := hex.DecodeString(adyenKey)
+	f.Add([]byte(adyenBody))
+	f.Add(adyenBatch(adyenItem, adyenEscaped))
+	f.Add(adyenBatch(adyenEscaped, `{"NotificationRequestItem":{}}`))
+	f.Add([]byte(`{"notificationItems":[1,{"NotificationRequestItem":[]}]}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		err := p.Verify(body, http.Header{})
+		checkVerifyErr(t, err)
+		all, errAll := p.ExtractAll(body, http.Header{})
+		if errAll != nil && (!errors.Is(errAll, provider.ErrUnusable) || countSentinels(errAll) != 1) {
+			t.Fatalf("ExtractAll error %q, want ErrUnusable only", errAll)
+		}
+		if err != nil {
+			return
+		}
+		var doc struct {
+			NotificationItems []struct {
+				NotificationRequestItem struct {
+					AdditionalData map[string]any
+					Amount         struct {
+						Value    json.Number
+						Currency string
+					}
+					PspReference, OriginalReference, MerchantAccountCode, MerchantReference string
+					EventCode, Success                                                      string
+				}
+			}
+		}
+		if err := json.Unmarshal(body, &doc); err != nil {
+			t.Fatalf("Verify accepted a body encoding/json cannot read: %v", err)
+		}
+		esc := strings.NewReplacer(`\`, `\\`, `:`, `\:`)
+		for i, it := range doc.NotificationItems {
+			n := it.NotificationRequestItem
+			fields := []string{n.PspReference, n.OriginalReference, n.MerchantAccountCode, n.MerchantReference,
+				string(n.Amount.Value), n.Amount.Currency, n.EventCode, n.Success}
+			for j := range fields {
+				fields[j] = esc.Replace(fields[j])
+			}
+			m := hmac.New(sha256.New, key)
+			m.Write([]byte(strings.Join(fields, ":")))
+			if sig, _ := n.AdditionalData["hmacSignature"].(string); sig != base64.StdEncoding.EncodeToString(m.Sum(nil)) {
+				t.Fatalf("item %d verified, but encoding/json reads fields %q signed %q", i, fields, sig)
+			}
+			if errAll == nil && (len(all) != len(doc.NotificationItems) || all[i].Subject != n.PspReference || all[i].Type != n.EventCode) {
+				t.Fatalf("ExtractAll = %+v, encoding/json reads item %d as %+v", all, i, n)
+			}
+		}
+	})
+}
+
+// FuzzChargebeeAuthorization fuzzes the Authorization header of a
+// chargebee source. The oracle is net/http's own reading of Basic auth
+// (Request.BasicAuth): accepted exactly when it reads the configured
+// username and password; refused as malformed exactly when it reads none.
+func FuzzChargebeeAuthorization(f *testing.F) {
+	f.Add(cbAuth)
+	f.Add("basic " + cbAuth[6:])
+	f.Add(basic("cb_user:cb_pass:"))
+	f.Add(basic("cb_user"))
+	f.Add("Basic  " + cbAuth[6:])
+	f.Add("Basic " + cbAuth[6:] + "\n")
+	f.Add("Basic ====")
+	f.Add("Bearer x")
+	f.Add("")
+	p := mustNew(f, provider.Config{Kind: "chargebee", Secrets: []string{"old_user:old_pass", cbCreds}})
+	f.Fuzz(func(t *testing.T, v string) {
+		h := http.Header{}
+		if v != "" {
+			h.Set("Authorization", v)
+		}
+		err := p.Verify(nil, h)
+		checkVerifyErr(t, err)
+		user, pass, ok := (&http.Request{Header: h}).BasicAuth()
+		genuine := ok && (user+":"+pass == cbCreds || user+":"+pass == "old_user:old_pass")
+		switch {
+		case genuine != (err == nil):
+			t.Fatalf("%q: Verify = %v; net/http reads %q:%q (%v)", v, err, user, pass, ok)
+		case v != "" && !ok && !errors.Is(err, provider.ErrMalformedSignature):
+			t.Fatalf("%q: Verify = %v, net/http reads no credentials: want ErrMalformedSignature", v, err)
+		case ok && !genuine && !errors.Is(err, provider.ErrBadSignature):
+			t.Fatalf("%q: Verify = %v, net/http reads other credentials: want ErrBadSignature", v, err)
+		}
+	})
+}
+
+// FuzzShopwareSignatureHeaders fuzzes both Shopware signature headers.
+// Oracle: accepted exactly when either header is, in either case, the hex
+// HMAC of the body under one of the configured secrets.
+func FuzzShopwareSignatureHeaders(f *testing.F) {
+	f.Add(swareSig, "")
+	f.Add("", swareSig)
+	f.Add(swarePrevSig, swareSig)
+	f.Add(strings.ToUpper(swareSig), "zz")
+	f.Add("sha256="+swareSig, "")
+	f.Add("", "")
+	p := mustNew(f, provider.Config{Kind: "shopware", Secrets: []string{swareOld + "x", swareSecret}})
+	var macs []string
+	for _, k := range []string{swareOld + "x", swareSecret} {
+		m := hmac.New(sha256.New, []byte(k))
+		m.Write([]byte(swareBody))
+		macs = append(macs, hex.EncodeToString(m.Sum(nil)))
+	}
+	f.Fuzz(func(t *testing.T, sig, prev string) {
+		h := http.Header{}
+		fill(h, []string{"shopware-shop-signature", "shopware-shop-signature-previous"}, sig, prev)
+		err := p.Verify([]byte(swareBody), h)
+		checkVerifyErr(t, err)
+		genuine := false
+		for _, v := range []string{h.Get("shopware-shop-signature"), h.Get("shopware-shop-signature-previous")} {
+			for _, m := range macs {
+				genuine = genuine || strings.EqualFold(v, m)
+			}
+		}
+		if genuine != (err == nil) {
+			t.Fatalf("%q, %q: Verify = %v, genuine %v", sig, prev, err, genuine)
+		}
+		if h.Get("shopware-shop-signature") == "" && h.Get("shopware-shop-signature-previous") == "" && !errors.Is(err, provider.ErrMissingSignature) {
+			t.Fatalf("no headers: Verify = %v", err)
+		}
+	})
 }
 
 // FuzzMollieSignatureHeader fuzzes two X-Mollie-Signature headers (an

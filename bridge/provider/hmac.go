@@ -18,7 +18,7 @@ import (
 // event's id, type, source, subject and time are found is configured with
 // locators (see HMACConfig).
 type genericHMAC struct {
-	mac                               bodyMAC
+	headerMAC
 	id, typ, source, subject, eventAt locator
 }
 
@@ -49,12 +49,12 @@ func newGenericHMAC(secrets []string, c HMACConfig) (genericHMAC, error) {
 	default:
 		return genericHMAC{}, fmt.Errorf("hmac.encoding: %q is unknown (want hex or base64)", c.Encoding)
 	}
-	g := genericHMAC{mac: bodyMAC{
+	g := genericHMAC{headerMAC: headerMAC{bodyMAC{
 		keys:   newKeyring(h, rawKeys(secrets)),
 		enc:    enc,
 		header: textproto.CanonicalMIMEHeaderKey(c.Header),
 		prefix: c.Prefix,
-	}}
+	}}}
 	for _, l := range []struct {
 		field, value string
 		required     bool
@@ -79,10 +79,6 @@ func newGenericHMAC(secrets []string, c HMACConfig) (genericHMAC, error) {
 		*l.into = loc
 	}
 	return g, nil
-}
-
-func (g genericHMAC) verify(body []byte, h http.Header) error {
-	return g.mac.verify(g.mac.header, h.Get(g.mac.header), body)
 }
 
 // extract maps a delivery to the configured locators: ID and Type must
@@ -111,11 +107,6 @@ func (g genericHMAC) extract(body []byte, h http.Header) (Event, error) {
 		return Event{}, fmt.Errorf("type locator %s found nothing: %w", g.typ, ErrUnusable)
 	}
 	return e, nil
-}
-
-func (g genericHMAC) sign(body []byte, h http.Header, _ time.Time) error {
-	g.mac.sign(body, h)
-	return nil
 }
 
 // locator says where a value is: in a header, or at a path of object keys

@@ -43,6 +43,11 @@ var (
 type jsonBody struct {
 	top jsonObject // nil when the body is not a JSON object
 	err error
+	// Where the object sits in the delivery's body, for an array element
+	// read with only: its path ("data.payload[0].") in error texts, and
+	// the body that keeps the first error.
+	prefix string
+	parent *jsonBody
 }
 
 // jsonObject is one JSON object's members, in order, repeats kept.
@@ -60,19 +65,18 @@ func parseJSONObject(body []byte) *jsonBody {
 	return &jsonBody{top: top}
 }
 
-// event returns e when every field read from b reads alike to every JSON
-// reader and e has an ID and a Type, else the ErrUnusable error saying
-// which is wrong; idField and typeField describe the two in it.
-func (b *jsonBody) event(e Event, idField, typeField string) (Event, error) {
-	switch {
-	case b.err != nil:
-		return Event{}, b.err
-	case e.ID == "":
-		return Event{}, fmt.Errorf("body has no %s: %w", idField, ErrUnusable)
-	case e.Type == "":
-		return Event{}, fmt.Errorf("body has no %s: %w", typeField, ErrUnusable)
+// only is the one element of the JSON array at path, an object read as
+// a body of its own: its fields are held to the same rule, and the first
+// problem with one is kept in b.err, naming it under path
+// ("data.payload[0].primaryKey"). It has no fields when the value at path
+// is not an array of exactly one element.
+func (b *jsonBody) only(path ...string) *jsonBody {
+	elem, ok := soleElement(b.lookup(path))
+	if !ok {
+		return &jsonBody{}
 	}
-	return e, nil
+	top, _ := readObject(elem)
+	return &jsonBody{top: top, prefix: strings.Join(path, ".") + "[0].", parent: b}
 }
 
 // str is the JSON string at path, or "" when there is none (or another
@@ -125,8 +129,12 @@ func (b *jsonBody) lookup(path []string) []byte {
 			err = checkJSONString(v)
 		}
 		if err != nil {
-			if b.err == nil {
-				b.err = fmt.Errorf("%w: field %q: %w", ErrUnusable, strings.Join(path, "."), err)
+			keep := b
+			if b.parent != nil {
+				keep = b.parent
+			}
+			if keep.err == nil {
+				keep.err = fmt.Errorf("%w: field %q: %w", ErrUnusable, b.prefix+strings.Join(path, "."), err)
 			}
 			return nil
 		}
@@ -271,4 +279,20 @@ func jsonString(v []byte) string {
 		return ""
 	}
 	return s
+}
+
+// complete returns e once obj read every field alike for every reader
+// (else obj.err) and e has the ID and Type an event needs; idFrom and
+// typeFrom name the body fields they are read from, for the error text.
+func (e Event) complete(obj *jsonBody, idFrom, typeFrom string) (Event, error) {
+	if obj.err != nil {
+		return Event{}, obj.err
+	}
+	if e.ID == "" {
+		return Event{}, fmt.Errorf("body has no string %s: %w", idFrom, ErrUnusable)
+	}
+	if e.Type == "" {
+		return Event{}, fmt.Errorf("body has no string %s: %w", typeFrom, ErrUnusable)
+	}
+	return e, nil
 }

@@ -46,6 +46,27 @@ func findKey(v []byte, f *keyFinder) bool {
 	return s.object(1, nil, f)
 }
 
+// soleElement is the one element of the JSON array v (raw text already
+// validated as part of its document); false when v is not an array of
+// exactly one element.
+func soleElement(v []byte) ([]byte, bool) {
+	if len(v) == 0 || v[0] != '[' {
+		return nil, false
+	}
+	s := jsonScanner{b: v}
+	if s.open(']') {
+		return nil, false
+	}
+	s.ws()
+	start := s.i
+	if !s.value(1) {
+		return nil, false
+	}
+	elem := v[start:s.i]
+	more, ok := s.next(']')
+	return elem, ok && !more
+}
+
 // jsonScanner validates and walks JSON text as RFC 8259 and encoding/json
 // define it (strings may hold invalid UTF-8, as encoding/json accepts).
 type jsonScanner struct {
@@ -271,4 +292,29 @@ func (s *jsonScanner) digits() bool {
 		s.i++
 	}
 	return s.i > start
+}
+
+// arrayElements is the raw text of each element of the JSON array v (raw
+// text already validated as part of its document), in order; false when v
+// is not an array.
+func arrayElements(v []byte) ([][]byte, bool) {
+	if len(v) == 0 || v[0] != '[' {
+		return nil, false
+	}
+	s := jsonScanner{b: v}
+	var out [][]byte
+	if s.open(']') {
+		return out, true
+	}
+	for {
+		s.ws()
+		start := s.i
+		if !s.value(1) {
+			return nil, false
+		}
+		out = append(out, v[start:s.i])
+		if more, ok := s.next(']'); !more {
+			return out, ok
+		}
+	}
 }

@@ -1,8 +1,6 @@
 package provider
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"time"
@@ -17,16 +15,12 @@ const (
 	lsEventName = "X-Event-Name"
 )
 
-type lemonSqueezy struct{ mac bodyMAC }
+type lemonSqueezy struct{ headerMAC }
 
 var _ scheme = lemonSqueezy{}
 
 func newLemonSqueezy(secrets []string) lemonSqueezy {
-	return lemonSqueezy{mac: bodyMAC{keys: sha256Keys(rawKeys(secrets)), enc: hexEncoding, header: lsSignature}}
-}
-
-func (l lemonSqueezy) verify(body []byte, h http.Header) error {
-	return l.mac.verify(lsSignature, h.Get(lsSignature), body)
+	return lemonSqueezy{headerMAC{bodyMAC{keys: sha256Keys(rawKeys(secrets)), enc: hexEncoding, header: lsSignature}}}
 }
 
 // extract maps a delivery (a JSON:API resource with a "meta" member) to:
@@ -50,9 +44,10 @@ func (l lemonSqueezy) verify(body []byte, h http.Header) error {
 // meta.webhook_id that some payloads carry is undocumented, so nothing
 // relies on it). A retry, or a resend from the dashboard, re-sends the
 // same payload, so the digest of the event name and the raw body is the
-// same on every retry of one delivery, and the broker drops the retries. A real change to the resource changes the body
-// (updated_at at least), so a new event is never taken for a retry.
-// 128 bits of the hash are plenty against accidental collisions.
+// same on every retry of one delivery, and the broker drops the retries.
+// A real change to the resource changes the body (updated_at at least),
+// so a new event is never taken for a retry. 128 bits of the hash are
+// plenty against accidental collisions.
 func (l lemonSqueezy) extract(body []byte, h http.Header) (Event, error) {
 	obj := parseJSONObject(body)
 	e := Event{
@@ -65,23 +60,13 @@ func (l lemonSqueezy) extract(body []byte, h http.Header) (Event, error) {
 	if t, err := time.Parse(time.RFC3339, obj.str("data", "attributes", "updated_at")); err == nil {
 		e.Time = t
 	}
-	if obj.err != nil {
-		return Event{}, obj.err
-	}
-	if e.Type == "" {
-		return Event{}, fmt.Errorf("body has no string meta.event_name: %w", ErrUnusable)
+	e.ID = deliveryDigest([]byte(e.Type+"\n"), body)
+	e, err := e.complete(obj, "", "meta.event_name") // the derived ID is never empty
+	if err != nil {
+		return Event{}, err
 	}
 	if named := h.Get(lsEventName); named != "" && named != e.Type {
 		return Event{}, fmt.Errorf("%s differs from the signed meta.event_name: %w", lsEventName, ErrUnusable)
 	}
-	d := sha256.New()
-	d.Write([]byte(e.Type + "\n"))
-	d.Write(body)
-	e.ID = hex.EncodeToString(d.Sum(nil))[:32]
 	return e, nil
-}
-
-func (l lemonSqueezy) sign(body []byte, h http.Header, _ time.Time) error {
-	l.mac.sign(body, h)
-	return nil
 }

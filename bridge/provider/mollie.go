@@ -63,10 +63,8 @@ func (m mollie) verify(body []byte, h http.Header) error {
 		return fmt.Errorf("%s: %w", mollieSignature, ErrMissingSignature)
 	case len(sigs) == 0:
 		return fmt.Errorf("%s: %w", mollieSignature, malformed)
-	case !m.mac.keys.match(sigs, body):
-		return fmt.Errorf("%s: %w", mollieSignature, ErrBadSignature)
 	}
-	return nil
+	return m.mac.match(sigs, mollieSignature, body)
 }
 
 // extract maps a delivery (a Mollie event object) to:
@@ -83,7 +81,7 @@ func (m mollie) extract(body []byte, _ http.Header) (Event, error) {
 	if t, err := time.Parse(time.RFC3339, obj.str("createdAt")); err == nil {
 		e.Time = t
 	}
-	return obj.event(e, `string "id"`, `string "type"`)
+	return e.complete(obj, `"id"`, `"type"`)
 }
 
 func (m mollie) sign(body []byte, h http.Header, _ time.Time) error {

@@ -59,6 +59,12 @@ type Event struct {
 	// is the data as received, with the request's Content-Type.
 	Data            []byte
 	DataContentType string
+	// Extensions are CloudEvent extension attributes, name to value, that
+	// the bridge writes beside the others (binary mode: a ce-<name>
+	// header). Names are lower-case letters and digits, as CloudEvents
+	// requires, and none is a name the specification defines. Nil for
+	// most platforms; Shopware's delivery order is "sequence".
+	Extensions map[string]string
 }
 
 // Provider is one configured platform: how to verify its deliveries, how to
@@ -68,6 +74,7 @@ type Provider struct {
 	kind       string
 	typePrefix string
 	scheme     scheme
+	accepted   string // see Accepted
 	// bodyUnsigned: the signature does not cover the body (ecwid).
 	bodyUnsigned bool
 }
@@ -81,6 +88,16 @@ type scheme interface {
 	// sign adds the headers the platform would send for body, signed with
 	// the first configured secret, at time now.
 	sign(body []byte, h http.Header, now time.Time) error
+}
+
+// batchScheme is implemented by the schemes whose one delivery carries
+// several events, each signed on its own inside the body (Adyen).
+type batchScheme interface {
+	// extractAll reads every event of a verified delivery, in order.
+	extractAll(body []byte, h http.Header) ([]Event, error)
+	// signBody returns body with the signatures the platform writes
+	// inside it, made with the first configured secret.
+	signBody(body []byte) ([]byte, error)
 }
 
 // Kind is the provider kind as configured ("shopify", "stripe", ...).
@@ -132,43 +149,80 @@ func (p *Provider) Extract(body []byte, h http.Header) (Event, error) {
 	return p.scheme.extract(body, h)
 }
 
+// ExtractAll reads every event of a delivery that Verify accepted, in the
+// order the delivery has them: one for every kind but adyen, whose
+// deliveries carry a batch of notification items (Extract then reads the
+// first). The errors are Extract's.
+func (p *Provider) ExtractAll(body []byte, h http.Header) ([]Event, error) {
+	if b, ok := p.scheme.(batchScheme); ok {
+		return b.extractAll(body, h)
+	}
+	e, err := p.scheme.extract(body, h)
+	if err != nil {
+		return nil, err
+	}
+	return []Event{e}, nil
+}
+
+// Accepted is the body the platform wants with the 200 that tells it a
+// delivery is stored ("[accepted]" for adyen), or "" when any body will
+// do. It is text/plain.
+func (p *Provider) Accepted() string { return p.accepted }
+
+// SignBody returns body as the platform would send it signed with the
+// first configured secret, for the schemes that sign inside the body
+// (adyen: each notification item's additionalData.hmacSignature), which
+// re-encode it; for the others it is body itself. Call it before Sign.
+// Used by `hookbridge send` and tests.
+func (p *Provider) SignBody(body []byte) ([]byte, error) {
+	if b, ok := p.scheme.(batchScheme); ok {
+		return b.signBody(body)
+	}
+	return body, nil
+}
+
 // Sign sets on h the headers the platform would send with body, signed with
 // the first configured secret at time now: the signature header and, for
 // the schemes that sign them, the timestamp (and Standard Webhooks'
 // webhook-id, kept when h already has one). It sets nothing else (topic,
 // event type, delivery id): that is the caller's to set. Timestamps are
-// whole Unix seconds, so now must not be before 1970. Ecwid signs two
-// fields of the body (its eventCreated, not now): for ecwid, Sign fails on
-// a body without them. Used by `hookbridge send` and tests.
+// whole Unix seconds (Recurly's whole milliseconds), so now must not be
+// before 1970. Ecwid signs two fields of the body (its eventCreated, not
+// now): for ecwid, Sign fails on a body without them. Used by
+// `hookbridge send` and tests.
 func (p *Provider) Sign(body []byte, h http.Header, now time.Time) error {
 	return p.scheme.sign(body, h, now)
 }
 
 // DefaultTolerance is how far a signed timestamp may be from now, either way,
-// when Config.Tolerance is zero. It matches stripe-go and the Standard
-// Webhooks libraries.
+// when Config.Tolerance is zero. It matches stripe-go, recurly-client-go
+// and the Standard Webhooks libraries (Paddle's SDKs allow only 5 seconds,
+// which a delayed retry or a skewed clock can exceed).
 const DefaultTolerance = 5 * time.Minute
 
 // Config builds a Provider. It is the only input a provider has. Its yaml
 // tags are the keys of a source in hookbridge's config file, which decodes a
 // source's provider settings straight into it.
 type Config struct {
-	// Kind is one of shopify, woocommerce, stripe, standardwebhooks, github,
-	// hmac, lemonsqueezy, mollie, ecwid.
+	// Kind is one of Kinds().
 	Kind string `yaml:"provider"`
 	// Secrets are tried in order; any one may match (rotation), and the
 	// first signs. At least one, and none empty. For standardwebhooks each
 	// is "whsec_" + base64 of the key (or the base64 alone) unless
-	// SecretEncoding is SecretRaw; for the other kinds the string's bytes
-	// are the key (woocommerce first decodes the HTML entities WordPress
-	// stores it with).
+	// SecretEncoding is SecretRaw; for chargebee each is the
+	// "username:password" of the endpoint's Basic auth; for adyen it is the
+	// HMAC key in hex as the Customer Area shows it, and is hex-decoded; for
+	// the other kinds the string's bytes are the key (woocommerce first
+	// decodes the HTML entities WordPress stores it with; bigcommerce takes
+	// the app's client secret as it is).
 	Secrets []string `yaml:"secrets"`
 	// Tolerance bounds the age (and future skew) of signed timestamps: a
 	// timestamp further than Tolerance from Now, either way, is ErrStale;
 	// one exactly Tolerance away is accepted. Zero means DefaultTolerance;
 	// negative is an error. Ignored by schemes that sign no timestamp
-	// (shopify, woocommerce, github, hmac, lemonsqueezy, mollie); ecwid
-	// applies it to the body's signed eventCreated.
+	// (shopify, woocommerce, github, hmac, razorpay, square, adyen,
+	// shopware, chargebee, lemonsqueezy, mollie); ecwid applies it to the
+	// body's signed eventCreated.
 	Tolerance time.Duration `yaml:"tolerance"`
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time `yaml:"-"`
@@ -185,6 +239,12 @@ type Config struct {
 	SecretEncoding string `yaml:"secret_encoding"`
 	// HMAC configures the generic hmac kind; it must be zero for the others.
 	HMAC HMACConfig `yaml:"hmac"`
+	// NotificationURL is, for square (required there, an error elsewhere),
+	// the subscription's notification URL exactly as subscribed: Square
+	// signs it in front of the body, byte for byte, so it is not taken
+	// from the request, which a proxy may have rewritten. An absolute
+	// https URL (http for local testing).
+	NotificationURL string `yaml:"notification_url"`
 }
 
 // The values of Config.SecretEncoding.
@@ -218,7 +278,9 @@ type HMACConfig struct {
 
 // Kinds lists the provider kinds New accepts.
 func Kinds() []string {
-	return []string{"shopify", "woocommerce", "stripe", "standardwebhooks", "github", "hmac", "lemonsqueezy", "mollie", "ecwid"}
+	return []string{"shopify", "woocommerce", "stripe", "standardwebhooks", "github", "hmac",
+		"paddle", "recurly", "razorpay", "square", "adyen", "bigcommerce", "shopware", "chargebee",
+		"lemonsqueezy", "mollie", "ecwid"}
 }
 
 // New builds the provider described by cfg. Errors name the field at fault
@@ -244,6 +306,9 @@ func New(cfg Config) (*Provider, error) {
 	if cfg.Kind != "hmac" && cfg.HMAC != (HMACConfig{}) {
 		return nil, errors.New("hmac: only for kind hmac")
 	}
+	if cfg.Kind != "square" && cfg.NotificationURL != "" {
+		return nil, errors.New("notification_url: only for square")
+	}
 	switch {
 	case cfg.SecretEncoding != "" && cfg.Kind != "standardwebhooks":
 		return nil, errors.New("secret_encoding: only for standardwebhooks")
@@ -259,10 +324,11 @@ func New(cfg Config) (*Provider, error) {
 	}
 
 	var (
-		s      scheme
-		prefix = cfg.TypePrefix // the platform kinds replace it with their fixed one
-		fixed  = true
-		err    error
+		s        scheme
+		prefix   = cfg.TypePrefix // the platform kinds replace it with their fixed one
+		fixed    = true
+		err      error
+		accepted string
 		// unsigned: the platform does not sign the body
 		unsigned bool
 	)
@@ -275,6 +341,19 @@ func New(cfg Config) (*Provider, error) {
 		prefix, s = "com.stripe.", newStripe(cfg.Secrets, w)
 	case "github":
 		prefix, s = "com.github.", newGitHub(cfg.Secrets)
+	case "paddle":
+		prefix, s = "com.paddle.", newPaddle(cfg.Secrets, w)
+	case "recurly":
+		prefix, s = "com.recurly.", newRecurly(cfg.Secrets, w)
+	case "razorpay":
+		prefix, s = "com.razorpay.", newRazorpay(cfg.Secrets)
+	case "bigcommerce":
+		prefix, s = "com.bigcommerce.", newBigCommerce(cfg.Secrets, w)
+	case "shopware":
+		prefix, s = "com.shopware.", newShopware(cfg.Secrets)
+	case "chargebee":
+		prefix = "com.chargebee."
+		s, err = newChargebee(cfg.Secrets)
 	case "lemonsqueezy":
 		prefix, s = "com.lemonsqueezy.", newLemonSqueezy(cfg.Secrets)
 	case "mollie":
@@ -287,6 +366,12 @@ func New(cfg Config) (*Provider, error) {
 	case "hmac":
 		fixed = false
 		s, err = newGenericHMAC(cfg.Secrets, cfg.HMAC)
+	case "square":
+		prefix = "com.square."
+		s, err = newSquare(cfg.Secrets, cfg.NotificationURL)
+	case "adyen":
+		prefix, accepted = "com.adyen.", "[accepted]"
+		s, err = newAdyen(cfg.Secrets)
 	default:
 		return nil, unknownKind(cfg.Kind)
 	}
@@ -296,7 +381,7 @@ func New(cfg Config) (*Provider, error) {
 	if fixed && cfg.TypePrefix != "" {
 		return nil, errors.New("type_prefix: only for standardwebhooks and hmac")
 	}
-	return &Provider{kind: cfg.Kind, typePrefix: prefix, scheme: s, bodyUnsigned: unsigned}, nil
+	return &Provider{kind: cfg.Kind, typePrefix: prefix, scheme: s, accepted: accepted, bodyUnsigned: unsigned}, nil
 }
 
 func unknownKind(kind string) error {

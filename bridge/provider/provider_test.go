@@ -129,6 +129,58 @@ func runMutations(t *testing.T, p *provider.Provider, valid delivery, secrets []
 	}
 }
 
+// extractCase is one delivery body (and headers) and what Extract must
+// read from it: want on success, or the sentinel err wraps.
+type extractCase struct {
+	name string
+	body string
+	h    http.Header // nil: none
+	want provider.Event
+	err  error
+}
+
+func runExtractCases(t *testing.T, p *provider.Provider, cases []extractCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h := c.h
+			if h == nil {
+				h = http.Header{}
+			}
+			got, err := p.Extract([]byte(c.body), h)
+			checkSentinel(t, err, c.err)
+			if !eventEqual(got, c.want) {
+				t.Fatalf("Extract = %+v, want %+v", got, c.want)
+			}
+		})
+	}
+}
+
+// toleranceCase is a clock (and tolerance) at which a delivery signed
+// with sig is verified, and Verify's answer.
+type toleranceCase struct {
+	name      string
+	tolerance time.Duration
+	now       time.Time
+	sig       string
+	want      error
+}
+
+// runToleranceCases verifies body under a provider of kind with secret,
+// the header set by sign(sig), at each case's clock.
+func runToleranceCases(t *testing.T, kind, secret, body string, sign func(sig string) http.Header, cases []toleranceCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			now := c.now
+			p := mustNew(t, provider.Config{Kind: kind, Secrets: []string{secret}, Tolerance: c.tolerance, Now: func() time.Time { return now }})
+			err := p.Verify([]byte(body), sign(c.sig))
+			checkSentinel(t, err, c.want)
+			checkNoLeak(t, err, secret, c.sig)
+		})
+	}
+}
+
 // flipByte returns body with one byte changed.
 func flipByte(body []byte, i int) []byte {
 	b := bytes.Clone(body)
@@ -144,8 +196,9 @@ type kindCase struct {
 	body     []byte
 	header   http.Header // headers Extract needs beside the signed ones
 	cfg      func(secrets ...string) provider.Config
-	// signsFields: the scheme signs fields of the body (ecwid), so Sign
-	// fails on a body without them.
+	// signsFields: the scheme signs fields of the body (adyen's items,
+	// ecwid's eventCreated and eventId), so only a body of the platform's
+	// shape can be signed.
 	signsFields bool
 }
 
@@ -203,6 +256,43 @@ func kindCases() []kindCase {
 			header: header("X-Event-Name", "order_created"),
 		},
 		{
+			kind: "paddle", old: "pdl_ntfset_old", new: "pdl_ntfset_new", cfg: plain("paddle"),
+			body: []byte(`{"event_id":"evt_1","event_type":"transaction.completed","occurred_at":"2021-02-25T15:02:10Z","data":{"id":"txn_1"}}`),
+		},
+		{
+			kind: "recurly", old: "0123456789abcdef-old", new: "0123456789abcdef-new", cfg: plain("recurly"),
+			body: []byte(`{"id":"ra8foq26o2dt","object_type":"subscription","site_id":"qc326l1hl8k9","event_type":"created","event_time":"2021-02-25T15:02:10Z"}`),
+		},
+		{
+			kind: "razorpay", old: "rzp-old-secret", new: "rzp-new-secret", cfg: plain("razorpay"),
+			body:   []byte(`{"entity":"event","event":"payment.captured","payload":{"payment":{"entity":{"id":"pay_1"}}},"created_at":1614265330}`),
+			header: header("X-Razorpay-Event-Id", "JUEM5GfzXiUMgK"),
+		},
+		{
+			kind: "square", old: "sq-old-signature-key", new: "sq-new-signature-key",
+			cfg: func(secrets ...string) provider.Config {
+				return provider.Config{Kind: "square", Secrets: secrets, Now: at(signedAt), NotificationURL: "https://hooks.example.com/webhooks/sq"}
+			},
+			body: []byte(`{"merchant_id":"M1","type":"order.created","event_id":"e1","data":{"type":"order","id":"O1"}}`),
+		},
+		{
+			kind: "adyen", old: "0011223344556677", new: "8899aabbccddeeff", cfg: plain("adyen"), signsFields: true,
+			body: []byte(`{"live":"false","notificationItems":[{"NotificationRequestItem":{"amount":{"currency":"EUR","value":2400},"eventCode":"AUTHORISATION","merchantAccountCode":"HookbridgeECOM","merchantReference":"order-1","pspReference":"7914073381342284","success":"true"}}]}`),
+		},
+		{
+			kind: "bigcommerce", old: "bc-old-client-secret", new: "bc-new-client-secret", cfg: plain("bigcommerce"),
+			body: []byte(`{"created_at":1614265330,"producer":"stores/abc123","scope":"store/order/created","data":{"type":"order","id":250}}`),
+		},
+		{
+			kind: "shopware", old: "sw-old-shop-secret", new: "sw-new-shop-secret", cfg: plain("shopware"),
+			body:   []byte(`{"data":{"payload":[],"event":"product.written"},"source":{"shopId":"dgrH7nLU6tlE","eventId":"e1"},"timestamp":1614265330}`),
+			header: header("X-Shopware-Sequence", "1"),
+		},
+		{
+			kind: "chargebee", old: "cb-user:old-pass", new: "cb-user:new-pass", cfg: plain("chargebee"),
+			body: []byte(`{"id":"ev_1","event_type":"subscription_created","occurred_at":1614265330,"content":{"subscription":{"id":"sub_1"}}}`),
+		},
+		{
 			kind: "lemonsqueezy", old: "ls-old-secret", new: "ls-new-secret", cfg: plain("lemonsqueezy"),
 			body:   []byte(`{"meta":{"event_name":"order_created"},"data":{"type":"orders","id":"1","attributes":{"store_id":1}}}`),
 			header: header("X-Event-Name", "order_created"),
@@ -216,6 +306,16 @@ func kindCases() []kindCase {
 			body: []byte(`{"eventId":"e1","eventCreated":1614265330,"storeId":1003,"eventType":"order.created"}`),
 		},
 	}
+}
+
+// signAt signs body as the platform would at signedAt, inside the body
+// for the kinds that sign there and in h, and returns the body to send.
+func signAt(p *provider.Provider, body []byte, h http.Header) ([]byte, error) {
+	body, err := p.SignBody(body)
+	if err != nil {
+		return nil, err
+	}
+	return body, p.Sign(body, h, time.Unix(signedAt, 0))
 }
 
 func TestKindCasesCoverKinds(t *testing.T) {
@@ -234,15 +334,16 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 	for _, kc := range kindCases() {
 		t.Run(kc.kind, func(t *testing.T) {
 			p := mustNew(t, kc.cfg(kc.old))
-			for _, body := range [][]byte{kc.body, {}, []byte("not json \x00\xff")} {
+			bodies := [][]byte{kc.body, {}, []byte("not json \x00\xff")}
+			if kc.signsFields {
+				bodies = bodies[:1]
+			}
+			for _, body := range bodies {
 				h := kc.header.Clone()
 				if h == nil {
 					h = http.Header{}
 				}
-				err := p.Sign(body, h, time.Unix(signedAt, 0))
-				if kc.signsFields && err != nil && !bytes.Equal(body, kc.body) {
-					continue // nothing to sign in this body
-				}
+				body, err := signAt(p, body, h)
 				if err != nil {
 					t.Fatalf("Sign: %v", err)
 				}
@@ -254,10 +355,11 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 			if h == nil {
 				h = http.Header{}
 			}
-			if err := p.Sign(kc.body, h, time.Unix(signedAt, 0)); err != nil {
+			body, err := signAt(p, kc.body, h)
+			if err != nil {
 				t.Fatalf("Sign: %v", err)
 			}
-			e, err := p.Extract(kc.body, h)
+			e, err := p.Extract(body, h)
 			if err != nil {
 				t.Fatalf("Extract: %v", err)
 			}
@@ -278,6 +380,14 @@ func TestSignSetsOnlySignatureHeaders(t *testing.T) {
 		"standardwebhooks": {"Webhook-Id", "Webhook-Signature", "Webhook-Timestamp"},
 		"github":           {"X-Hub-Signature-256"},
 		"hmac":             {"X-Signature"},
+		"paddle":           {"Paddle-Signature"},
+		"recurly":          {"Recurly-Signature"},
+		"razorpay":         {"X-Razorpay-Signature"},
+		"square":           {"X-Square-Hmacsha256-Signature"},
+		"adyen":            nil, // it signs inside the body
+		"bigcommerce":      {"Webhook-Id", "Webhook-Signature", "Webhook-Timestamp"},
+		"shopware":         {"Shopware-Shop-Signature"},
+		"chargebee":        {"Authorization"},
 		"lemonsqueezy":     {"X-Signature"},
 		"mollie":           {"X-Mollie-Signature"},
 		"ecwid":            {"X-Ecwid-Webhook-Signature"},
@@ -315,6 +425,9 @@ func TestSecretRotation(t *testing.T) {
 			if kc.kind == "standardwebhooks" {
 				third = "whsec_dGhpcmQtc2VjcmV0LWtleQ==" // base64("third-secret-key")
 			}
+			if kc.kind == "adyen" {
+				third = kc.old + "01" // hex, one byte longer (a zero byte would pad to the same HMAC key)
+			}
 			signers := map[string]*provider.Provider{
 				"old":   mustNew(t, kc.cfg(kc.old)),
 				"new":   mustNew(t, kc.cfg(kc.new)),
@@ -324,14 +437,15 @@ func TestSecretRotation(t *testing.T) {
 				verifier := mustNew(t, kc.cfg(order...))
 				for name, signer := range signers {
 					h := http.Header{}
-					if err := signer.Sign(kc.body, h, time.Unix(signedAt, 0)); err != nil {
+					body, err := signAt(signer, kc.body, h)
+					if err != nil {
 						t.Fatal(err)
 					}
 					var want error
 					if name == "third" {
 						want = provider.ErrBadSignature
 					}
-					err := verifier.Verify(kc.body, h)
+					err = verifier.Verify(body, h)
 					checkSentinel(t, err, want)
 					checkNoLeak(t, err, kc.old, kc.new, third)
 				}
@@ -346,11 +460,12 @@ func TestSignUsesFirstSecret(t *testing.T) {
 	for _, kc := range kindCases() {
 		t.Run(kc.kind, func(t *testing.T) {
 			h := http.Header{}
-			if err := mustNew(t, kc.cfg(kc.new, kc.old)).Sign(kc.body, h, time.Unix(signedAt, 0)); err != nil {
+			body, err := signAt(mustNew(t, kc.cfg(kc.new, kc.old)), kc.body, h)
+			if err != nil {
 				t.Fatal(err)
 			}
-			checkSentinel(t, mustNew(t, kc.cfg(kc.new)).Verify(kc.body, h), nil)
-			checkSentinel(t, mustNew(t, kc.cfg(kc.old)).Verify(kc.body, h), provider.ErrBadSignature)
+			checkSentinel(t, mustNew(t, kc.cfg(kc.new)).Verify(body, h), nil)
+			checkSentinel(t, mustNew(t, kc.cfg(kc.old)).Verify(body, h), provider.ErrBadSignature)
 		})
 	}
 }
@@ -368,8 +483,8 @@ func TestNewErrors(t *testing.T) {
 		cfg  provider.Config
 		want string // the error text starts with this
 	}{
-		{"no kind", provider.Config{Secrets: []string{secret}}, "kind: required (want one of shopify, woocommerce, stripe, standardwebhooks, github, hmac, lemonsqueezy, mollie, ecwid)"},
-		{"unknown kind", provider.Config{Kind: "foo", Secrets: []string{secret}}, `provider "foo" is unknown (want one of shopify, woocommerce, stripe, standardwebhooks, github, hmac, lemonsqueezy, mollie, ecwid)`},
+		{"no kind", provider.Config{Secrets: []string{secret}}, "kind: required (want one of shopify, woocommerce, stripe, standardwebhooks, github, hmac, "},
+		{"unknown kind", provider.Config{Kind: "foo", Secrets: []string{secret}}, `provider "foo" is unknown (want one of shopify, woocommerce, stripe, standardwebhooks, github, hmac, `},
 		{"kind is case-sensitive", provider.Config{Kind: "Shopify", Secrets: []string{secret}}, `provider "Shopify" is unknown`},
 		{"no secrets", provider.Config{Kind: "shopify"}, "secrets: at least one non-empty secret is required"},
 		{"empty secret", provider.Config{Kind: "shopify", Secrets: []string{""}}, "secrets[0]: empty"},
@@ -377,6 +492,10 @@ func TestNewErrors(t *testing.T) {
 		{"negative tolerance", provider.Config{Kind: "stripe", Secrets: []string{secret}, Tolerance: -time.Second}, "tolerance: must not be negative"},
 		{"type prefix on shopify", provider.Config{Kind: "shopify", Secrets: []string{secret}, TypePrefix: "com.example."}, "type_prefix: only for standardwebhooks and hmac"},
 		{"type prefix on stripe", provider.Config{Kind: "stripe", Secrets: []string{secret}, TypePrefix: "com.stripe."}, "type_prefix: only for standardwebhooks and hmac"},
+		{"type prefix on paddle", provider.Config{Kind: "paddle", Secrets: []string{secret}, TypePrefix: "com.paddle."}, "type_prefix: only for standardwebhooks and hmac"},
+		{"negative tolerance on recurly", provider.Config{Kind: "recurly", Secrets: []string{secret}, Tolerance: -time.Second}, "tolerance: must not be negative"},
+		{"hmac fields on razorpay", provider.Config{Kind: "razorpay", Secrets: []string{secret}, HMAC: provider.HMACConfig{Header: "X-Razorpay-Signature"}}, "hmac: only for kind hmac"},
+		{"secret_encoding on paddle", provider.Config{Kind: "paddle", Secrets: []string{secret}, SecretEncoding: "raw"}, "secret_encoding: only for standardwebhooks"},
 		{"type prefix on lemonsqueezy", provider.Config{Kind: "lemonsqueezy", Secrets: []string{secret}, TypePrefix: "com.example."}, "type_prefix: only for standardwebhooks and hmac"},
 		{"hmac fields on mollie", provider.Config{Kind: "mollie", Secrets: []string{secret}, HMAC: provider.HMACConfig{Prefix: "sha256="}}, "hmac: only for kind hmac"},
 		{"negative tolerance on ecwid", provider.Config{Kind: "ecwid", Secrets: []string{secret}, Tolerance: -time.Second}, "tolerance: must not be negative"},
@@ -386,6 +505,17 @@ func TestNewErrors(t *testing.T) {
 		{"standardwebhooks secret not base64", provider.Config{Kind: "standardwebhooks", Secrets: []string{"whsec_" + secret + "!"}}, "secrets[0]: not a Standard Webhooks secret"},
 		{"standardwebhooks second secret not base64", provider.Config{Kind: "standardwebhooks", Secrets: []string{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", secret + "%"}}, "secrets[1]: not a Standard Webhooks secret"},
 		{"standardwebhooks empty key", provider.Config{Kind: "standardwebhooks", Secrets: []string{"whsec_"}}, "secrets[0]: not a Standard Webhooks secret"},
+		{"square without notification_url", provider.Config{Kind: "square", Secrets: []string{secret}}, "notification_url: required for square"},
+		{"notification_url on shopify", provider.Config{Kind: "shopify", Secrets: []string{secret}, NotificationURL: "https://a.example/"}, "notification_url: only for square"},
+		{"notification_url relative", provider.Config{Kind: "square", Secrets: []string{secret}, NotificationURL: "/webhooks/sq"}, "notification_url: want an absolute https:// URL"},
+		{"notification_url other scheme", provider.Config{Kind: "square", Secrets: []string{secret}, NotificationURL: "ftp://a.example/"}, "notification_url: want an absolute https:// URL"},
+		{"notification_url scheme case", provider.Config{Kind: "square", Secrets: []string{secret}, NotificationURL: "HTTPS://a.example/"}, "notification_url: want an absolute https:// URL"},
+		{"notification_url no host", provider.Config{Kind: "square", Secrets: []string{secret}, NotificationURL: "https:///webhooks"}, "notification_url: has no host"},
+		{"notification_url fragment", provider.Config{Kind: "square", Secrets: []string{secret}, NotificationURL: "https://a.example/#x"}, "notification_url: has a fragment"},
+		{"notification_url trailing space", provider.Config{Kind: "square", Secrets: []string{secret}, NotificationURL: "https://a.example/ "}, "notification_url:"},
+		{"notification_url bad host", provider.Config{Kind: "square", Secrets: []string{secret}, NotificationURL: "https://a b/"}, "notification_url: not a URL"},
+		{"adyen key not hex", provider.Config{Kind: "adyen", Secrets: []string{adyenKey, secret}}, "secrets[1]: not an Adyen HMAC key"},
+		{"type prefix on square", provider.Config{Kind: "square", Secrets: []string{secret}, NotificationURL: "https://a.example/", TypePrefix: "com.x."}, "type_prefix: only for standardwebhooks and hmac"},
 		{"hmac header missing", hmacWith(func(c *provider.HMACConfig) { c.Header = "" }), "hmac.header: required"},
 		{"hmac header not a name", hmacWith(func(c *provider.HMACConfig) { c.Header = "X Signature" }), "hmac.header:"},
 		{"hmac algorithm", hmacWith(func(c *provider.HMACConfig) { c.Algorithm = "md5" }), `hmac.algorithm: "md5" is unknown (want sha256 or sha512)`},
@@ -450,6 +580,11 @@ func TestKindAndCEType(t *testing.T) {
 		{provider.Config{Kind: "woocommerce"}, "order.created", "com.woocommerce.order.created"},
 		{provider.Config{Kind: "stripe"}, "payment_intent.succeeded", "com.stripe.payment_intent.succeeded"},
 		{provider.Config{Kind: "github"}, "pull_request.opened", "com.github.pull_request.opened"},
+		{provider.Config{Kind: "paddle"}, "transaction.completed", "com.paddle.transaction.completed"},
+		{provider.Config{Kind: "recurly"}, "charge_invoice.paid", "com.recurly.charge_invoice.paid"},
+		{provider.Config{Kind: "razorpay"}, "payment.captured", "com.razorpay.payment.captured"},
+		{provider.Config{Kind: "square", NotificationURL: "http://localhost:8080/webhooks/sq"}, "order.created", "com.square.order.created"},
+		{provider.Config{Kind: "adyen"}, "AUTHORISATION", "com.adyen.AUTHORISATION"},
 		{provider.Config{Kind: "lemonsqueezy"}, "order_created", "com.lemonsqueezy.order_created"},
 		{provider.Config{Kind: "mollie"}, "payment-link.paid", "com.mollie.payment-link.paid"},
 		{provider.Config{Kind: "ecwid"}, "order.created", "com.ecwid.order.created"},
@@ -459,6 +594,9 @@ func TestKindAndCEType(t *testing.T) {
 	}
 	for _, c := range cases {
 		c.cfg.Secrets = []string{"secret"}
+		if c.cfg.Kind == "adyen" {
+			c.cfg.Secrets = []string{adyenKey}
+		}
 		if c.cfg.Kind == "standardwebhooks" {
 			c.cfg.Secrets = []string{swOld}
 		}
@@ -484,15 +622,16 @@ func TestProviderConcurrentUse(t *testing.T) {
 				if h == nil {
 					h = http.Header{}
 				}
-				if err := p.Sign(kc.body, h, time.Unix(signedAt, 0)); err != nil {
+				body, err := signAt(p, kc.body, h)
+				if err != nil {
 					done <- err
 					return
 				}
-				if err := p.Verify(kc.body, h); err != nil {
+				if err := p.Verify(body, h); err != nil {
 					done <- err
 					return
 				}
-				_, err := p.Extract(kc.body, h)
+				_, err = p.Extract(body, h)
 				done <- err
 			}()
 		}

@@ -2,6 +2,7 @@ package provider_test
 
 import (
 	"bytes"
+	"maps"
 	"net/http"
 	"testing"
 	"time"
@@ -143,5 +144,6 @@ func TestShopifyExtract(t *testing.T) {
 // not matter. Data must be nil in both (the body is the data) or equal.
 func eventEqual(a, b provider.Event) bool {
 	return a.ID == b.ID && a.Type == b.Type && a.Source == b.Source && a.Subject == b.Subject && a.Time.Equal(b.Time) &&
-		(a.Data == nil) == (b.Data == nil) && bytes.Equal(a.Data, b.Data) && a.DataContentType == b.DataContentType
+		(a.Data == nil) == (b.Data == nil) && bytes.Equal(a.Data, b.Data) && a.DataContentType == b.DataContentType &&
+		maps.Equal(a.Extensions, b.Extensions)
 }

@@ -1,12 +1,7 @@
 package provider
 
 import (
-	"encoding/hex"
-	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
-	"time"
 )
 
 // Stripe signs "<t>.<body>": Stripe-Signature is
@@ -16,71 +11,12 @@ import (
 // and unknown keys are ignored.
 const stripeSignature = "Stripe-Signature"
 
-type stripe struct {
-	keys   keyring
-	window window
-}
+type stripe struct{ stampedMAC }
 
 var _ scheme = stripe{}
 
 func newStripe(secrets []string, w window) stripe {
-	return stripe{keys: sha256Keys(rawKeys(secrets)), window: w}
-}
-
-// verify checks the MAC first and the time second (see Provider.Verify).
-// Unlike stripe-go, which only rejects old timestamps, a timestamp more
-// than the tolerance in the future is ErrStale too.
-func (s stripe) verify(body []byte, h http.Header) error {
-	v := h.Get(stripeSignature)
-	if v == "" {
-		return fmt.Errorf("%s: %w", stripeSignature, ErrMissingSignature)
-	}
-	t, ts, sigs, err := parseStripeSignature(v, s.keys.size)
-	if err != nil {
-		return fmt.Errorf("%s: %w", stripeSignature, err)
-	}
-	if !s.keys.match(sigs, []byte(t), []byte("."), body) {
-		return fmt.Errorf("%s: %w", stripeSignature, ErrBadSignature)
-	}
-	return s.window.check(ts)
-}
-
-// parseStripeSignature splits a Stripe-Signature value into the timestamp
-// as written (it is signed as written), its time, and the v1 signatures
-// that are well-formed hex digests of size bytes. As in stripe-go, a v1
-// that is not is skipped, not an error: it cannot match anyway. Errors
-// wrap ErrMalformedSignature: an item without "=", no t or more than one,
-// a t that is not whole Unix seconds, or no usable v1.
-func parseStripeSignature(v string, size int) (t string, ts time.Time, sigs [][]byte, err error) {
-	seenT := false
-	for item := range strings.SplitSeq(v, ",") {
-		key, value, ok := strings.Cut(strings.TrimSpace(item), "=")
-		if !ok {
-			return "", time.Time{}, nil, fmt.Errorf("an item is not key=value: %w", ErrMalformedSignature)
-		}
-		switch key {
-		case "t":
-			if seenT {
-				return "", time.Time{}, nil, fmt.Errorf("more than one t=: %w", ErrMalformedSignature)
-			}
-			seenT = true
-			if ts, ok = parseUnix(value); !ok {
-				return "", time.Time{}, nil, fmt.Errorf("t= is not Unix seconds: %w", ErrMalformedSignature)
-			}
-			t = value
-		case "v1":
-			if sig, ok := hexEncoding.decode(value, size); ok {
-				sigs = append(sigs, sig)
-			}
-		}
-	}
-	if !seenT {
-		return "", time.Time{}, nil, fmt.Errorf("no t=: %w", ErrMalformedSignature)
-	}
-	if len(sigs) == 0 {
-		return "", time.Time{}, nil, fmt.Errorf("no v1= HMAC-SHA256 signature: %w", ErrMalformedSignature)
-	}
-	return t, ts, sigs, nil
+	return stripe{keyedStamp{itemSep: ",", tKey: "t", sigKey: "v1"}.scheme(secrets, w, stripeSignature, ".")}
 }
 
 // extract maps a delivery (a Stripe Event object) to:
@@ -96,11 +32,5 @@ func (s stripe) extract(body []byte, _ http.Header) (Event, error) {
 	if t, ok := parseUnix(obj.scalar("created")); ok {
 		e.Time = t
 	}
-	return obj.event(e, `string "id"`, `string "type"`)
-}
-
-func (s stripe) sign(body []byte, h http.Header, now time.Time) error {
-	t := strconv.FormatInt(now.Unix(), 10)
-	h.Set(stripeSignature, "t="+t+",v1="+hex.EncodeToString(s.keys.sign([]byte(t), []byte("."), body)))
-	return nil
+	return e.complete(obj, `"id"`, `"type"`)
 }

@@ -1,8 +1,6 @@
 package provider
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"strings"
@@ -93,11 +91,8 @@ func (w wooCommerce) extract(body []byte, h http.Header) (Event, error) {
 	if hook == "" {
 		return Event{}, fmt.Errorf("X-WC-Webhook-ID is missing: %w", ErrUnusable)
 	}
-	d := sha256.New()
-	d.Write([]byte(topic + "\n"))
-	d.Write(body)
 	e := Event{
-		ID:     hook + "-" + hex.EncodeToString(d.Sum(nil))[:32],
+		ID:     hook + "-" + deliveryDigest([]byte(topic+"\n"), body),
 		Type:   topic,
 		Source: h.Get(wcSource),
 	}

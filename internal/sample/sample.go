@@ -4,6 +4,8 @@
 package sample
 
 import (
+	"crypto/sha1"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math/big"
@@ -83,6 +85,22 @@ func builder(kind string) func(*request) any {
 		return github
 	case "hmac":
 		return genericHMAC
+	case "paddle":
+		return paddle
+	case "recurly":
+		return recurly
+	case "razorpay":
+		return razorpay
+	case "square":
+		return square
+	case "adyen":
+		return adyen
+	case "bigcommerce":
+		return bigCommerce
+	case "shopware":
+		return shopware
+	case "chargebee":
+		return chargebee
 	case "lemonsqueezy":
 		return lemonSqueezy
 	case "mollie":
@@ -171,6 +189,67 @@ func standardWebhooks(r *request) any {
 	}
 }
 
+// bigCommerce is BigCommerce's webhook payload (its docs' order example):
+// the event type is "scope", the store is "producer", and the resource is
+// only named in "data" (BigCommerce sends no resource body). Retries of one
+// event share "hash", and webhook-id.
+func bigCommerce(r *request) any {
+	r.h.Set("webhook-id", r.id)
+	sum := sha1.Sum([]byte(r.id))
+	return map[string]any{
+		"created_at": r.now.Unix(), "store_id": "1025646", "producer": "stores/hb7dev",
+		"scope": orDefault(r.eventType, "store/order/created"), "hash": hex.EncodeToString(sum[:]),
+		"data": map[string]any{"type": "order", "id": json.Number(r.num)},
+	}
+}
+
+// shopware is a Shopware 6 app webhook: X-Shopware-Event-Id, and the
+// sequence in X-Shopware-Sequence and (signed) source.sequence, as Shopware
+// sends both; an entity-written event ("order.written") names the entity
+// by primaryKey, a business event (checkout.order.placed, the default)
+// carries it.
+func shopware(r *request) any {
+	event := orDefault(r.eventType, "checkout.order.placed")
+	seq := r.now.UnixMicro()
+	r.h.Set("sw-version", "6.7.13.0")
+	r.h.Set("X-Shopware-Event-Id", r.id)
+	r.h.Set("X-Shopware-Sequence", strconv.FormatInt(seq, 10))
+	r.h.Set("X-Shopware-Attempt", "0")
+	orderID := strings.Repeat("0", max(0, 32-len(r.num))) + r.num // Shopware ids: 32 hex digits
+	var payload any = map[string]any{"order": map[string]any{
+		"id": orderID, "orderNumber": r.num, "amountTotal": 24.0, "currency": map[string]any{"isoCode": "USD"},
+		"stateMachineState": map[string]any{"technicalName": "open"},
+		"lineItems":         []any{map[string]any{"productNumber": "HB-MUG-01", "quantity": 2, "unitPrice": 12.0, "label": "Mug"}},
+	}}
+	if entity, ok := strings.CutSuffix(event, ".written"); ok {
+		payload = []any{map[string]any{"entity": entity, "operation": "update", "primaryKey": orderID, "updatedFields": []any{"stateId"}}}
+	}
+	return map[string]any{
+		"data": map[string]any{"payload": payload, "event": event},
+		"source": map[string]any{
+			"url": "https://shop.example.test", "appVersion": "1.0.0", "shopId": "hbDevShop01",
+			"eventId": r.id, "sequence": seq,
+		},
+		"timestamp": r.now.Unix(),
+	}
+}
+
+// chargebee is a Chargebee Event object: the event type names the entity
+// in "content" (subscription_created: content.subscription).
+func chargebee(r *request) any {
+	r.h.Set("User-Agent", "ChargeBee")
+	return map[string]any{
+		"id": "ev_" + r.id, "occurred_at": r.now.Unix(), "source": "admin_console", "object": "event",
+		"api_version": "v2", "event_type": orDefault(r.eventType, "subscription_created"),
+		"content": map[string]any{
+			"subscription": map[string]any{"id": "sub_" + r.num, "customer_id": "cus_" + r.num, "status": "active", "currency_code": "USD"},
+			"customer":     map[string]any{"id": "cus_" + r.num, "email": "jenny.rosen@example.com"},
+			"invoice":      map[string]any{"id": r.num, "total": 2400, "currency_code": "USD", "status": "paid"},
+			"transaction":  map[string]any{"id": "txn_" + r.num, "amount": 2400, "status": "success"},
+		},
+	}
+}
+
 func github(r *request) any {
 	event, action, _ := strings.Cut(orDefault(r.eventType, "issues.opened"), ".")
 	r.h.Set("User-Agent", "GitHub-Hookshot/0000000")
@@ -186,6 +265,60 @@ func github(r *request) any {
 		b["issue"] = map[string]any{"number": 1, "title": "Sample issue"}
 	}
 	return b
+}
+
+// square is a Square event as the webhooks reference shows one: the
+// resource's type and id under data, an order event's summary under
+// data.object.order_<event> ("order_created"), a payment's object under
+// data.object.payment.
+func square(r *request) any {
+	eventType := orDefault(r.eventType, "order.created")
+	resource, event, _ := strings.Cut(eventType, ".")
+	at := r.now.UTC().Format(time.RFC3339Nano)
+	r.h.Set("User-Agent", "Square Connect v2")
+	r.h.Set("Square-Environment", "Sandbox")
+	r.h.Set("Square-Initial-Delivery-Timestamp", at)
+	object := map[string]any{"order_" + event: map[string]any{
+		"order_id": r.num, "location_id": "L8XM4MDV6YQ4N", "state": "OPEN", "version": 1, "created_at": at,
+	}}
+	if resource != "order" {
+		object = map[string]any{resource: map[string]any{
+			"id": r.num, "status": "COMPLETED", "location_id": "L8XM4MDV6YQ4N", "created_at": at,
+			"amount_money": map[string]any{"amount": 2400, "currency": "USD"},
+		}}
+	}
+	return map[string]any{
+		"merchant_id": "MLEFBHHSJGVHD", "type": eventType, "event_id": r.id, "created_at": at,
+		"data": map[string]any{"type": resource, "id": r.num, "object": object},
+	}
+}
+
+// adyen is a standard notification of one item, as Adyen's webhook
+// reference shows one: the payment's pspReference is the delivery's id, a
+// modification (CAPTURE, REFUND, ...) names the authorisation it
+// modifies in originalReference, and the order is the merchantReference.
+// Its hmacSignature is written by provider.SignBody.
+func adyen(r *request) any {
+	eventCode := orDefault(r.eventType, "AUTHORISATION")
+	r.h.Set("User-Agent", "Adyen HttpClient 1.0")
+	item := map[string]any{
+		"additionalData":      map[string]any{"authCode": "058158", "cardSummary": "1111", "expiryDate": "03/2030"},
+		"amount":              map[string]any{"currency": "USD", "value": 2400},
+		"eventCode":           eventCode,
+		"eventDate":           r.now.Format(time.RFC3339),
+		"merchantAccountCode": "HookbridgeECOM",
+		"merchantReference":   "order-" + r.num,
+		"operations":          []any{"CANCEL", "CAPTURE", "REFUND"},
+		"paymentMethod":       "visa",
+		"pspReference":        r.id,
+		"reason":              "058158:1111:03/2030",
+		"success":             "true",
+	}
+	if eventCode != "AUTHORISATION" {
+		item["originalReference"] = "A" + r.num
+		delete(item, "operations")
+	}
+	return map[string]any{"live": "false", "notificationItems": []any{map[string]any{"NotificationRequestItem": item}}}
 }
 
 // genericHMAC puts each value where its locator says, in a header or the body.
@@ -207,57 +340,59 @@ func genericHMAC(r *request) any {
 	return b
 }
 
-// lemonSqueezy is an order event as Lemon Squeezy's webhook docs show one:
-// a JSON:API order resource under "data", the event name in "meta" and in
-// X-Event-Name. Lemon Squeezy sends no delivery id: the bridge derives one
-// from the body, so the delivery id shows as the order's identifier.
-func lemonSqueezy(r *request) any {
-	eventName := orDefault(r.eventType, "order_created")
-	r.h.Set("X-Event-Name", eventName)
-	// Lemon Squeezy writes times with six zero decimals.
-	at := r.now.UTC().Format("2006-01-02T15:04:05") + ".000000Z"
+// paddle is a Paddle Billing notification: an event wrapping the entity
+// (by default a completed transaction) as the API returns it.
+func paddle(r *request) any {
+	eventType := orDefault(r.eventType, "transaction.completed")
+	at := r.now.UTC().Format(time.RFC3339Nano)
 	return map[string]any{
-		"meta": map[string]any{"test_mode": true, "event_name": eventName, "webhook_id": "9c1b7c52-3a10-4e7c-8a3f-0b6a1f2e4d5c"},
+		"event_id": "evt_" + r.id, "notification_id": "ntf_" + r.id,
+		"event_type": eventType, "occurred_at": at,
 		"data": map[string]any{
-			"type": "orders", "id": r.num,
-			"attributes": map[string]any{
-				"store_id": 24813, "customer_id": 1001, "identifier": r.id, "order_number": json.Number(r.num),
-				"user_name": "Darlene Daugherty", "user_email": "darlene@example.com",
-				"currency": "USD", "currency_rate": "1.0000", "subtotal": 2400, "discount_total": 0, "tax": 0, "total": 2400,
-				"status": "paid", "status_formatted": "Paid", "refunded": false, "refunded_at": nil,
-				"first_order_item": map[string]any{"order_id": json.Number(r.num), "product_name": "Mug", "variant_name": "HB-MUG-01", "quantity": 2, "price": 1200},
-				"created_at":       at, "updated_at": at, "test_mode": true,
-			},
-			"links": map[string]any{"self": "https://api.lemonsqueezy.com/v1/orders/" + r.num},
+			"id": "txn_" + r.num, "status": "completed", "origin": "web", "currency_code": "USD",
+			"customer_id": "ctm_01hv6y1jedq4p1n0yqn5ba3ky4", "created_at": at, "billed_at": at,
+			"items": []any{map[string]any{
+				"quantity": 2,
+				"price":    map[string]any{"id": "pri_01gsz8x8sawmvhz1pv30nge1ke", "description": "Mug", "unit_price": map[string]any{"amount": "1200", "currency_code": "USD"}},
+			}},
+			"details": map[string]any{"totals": map[string]any{"subtotal": "2400", "tax": "0", "total": "2400", "currency_code": "USD"}},
 		},
 	}
 }
 
-// mollie is a next-gen webhook event as Mollie's docs show one: the event
-// with its entity (a paid payment link) embedded.
-func mollie(r *request) any {
-	link := "pl_" + r.num
-	at := r.now.UTC().Format(time.RFC3339)
+// recurly is a Recurly JSON notification: it names the object (by default
+// a paid charge invoice) and the event, and nothing more; the object id is
+// derived from the order id, as several events can concern one object.
+func recurly(r *request) any {
+	object, event, _ := strings.Cut(orDefault(r.eventType, "charge_invoice.paid"), ".")
+	n, _ := strconv.ParseUint(r.num, 10, 64)
 	return map[string]any{
-		"resource": "event", "id": "event_" + r.id, "type": orDefault(r.eventType, "payment-link.paid"),
-		"entityId": link, "createdAt": at,
-		"_embedded": map[string]any{"entity": map[string]any{
-			"resource": "payment-link", "id": link, "mode": "test", "description": "Order " + r.num,
-			"amount": map[string]any{"currency": "EUR", "value": "24.00"}, "archived": false,
-			"profileId": "pfl_QkEhN94Ba", "createdAt": at, "paidAt": at,
-		}},
-		"_links": map[string]any{"self": map[string]any{"href": "https://api.mollie.com/v2/events/event_" + r.id, "type": "application/hal+json"}},
+		"id": "r" + strconv.FormatUint(n, 36), "object_type": object, "site_id": "qc326l1hl8k9",
+		"event_type": event, "event_time": r.now.UTC().Format(time.RFC3339),
 	}
 }
 
-// ecwid is an order event as Ecwid's docs show one. Ecwid signs only
-// eventCreated and eventId, so the sample's event time is now.
-func ecwid(r *request) any {
-	r.h.Set("Content-Type", "application/json; charset=UTF-8")
+// razorpay is a Razorpay event: by default a captured payment; an order.*
+// event carries the order beside its payment.
+func razorpay(r *request) any {
+	eventType := orDefault(r.eventType, "payment.captured")
+	r.h.Set("X-Razorpay-Event-Id", r.id)
+	payment := map[string]any{"entity": map[string]any{
+		"id": "pay_" + r.id, "entity": "payment", "amount": 2400, "currency": "INR", "status": "captured",
+		"order_id": "order_" + r.num, "method": "card", "captured": true, "email": "gaurav.kumar@example.com",
+		"contact": "+919000090000", "notes": map[string]any{}, "created_at": r.now.Unix(),
+	}}
+	payload, contains := map[string]any{"payment": payment}, []any{"payment"}
+	if strings.HasPrefix(eventType, "order.") {
+		payload["order"] = map[string]any{"entity": map[string]any{
+			"id": "order_" + r.num, "entity": "order", "amount": 2400, "amount_paid": 2400, "amount_due": 0,
+			"currency": "INR", "receipt": "rcpt_" + r.num, "status": "paid", "attempts": 1, "created_at": r.now.Unix(),
+		}}
+		contains = append(contains, "order")
+	}
 	return map[string]any{
-		"eventId": r.id, "eventCreated": r.now.Unix(), "storeId": 1003, "entityId": json.Number(r.num),
-		"eventType": orDefault(r.eventType, "order.created"),
-		"data":      map[string]any{"orderId": r.num, "newPaymentStatus": "PAID", "newFulfillmentStatus": "AWAITING_PROCESSING"},
+		"entity": "event", "account_id": "acc_HookbridgeDev1", "event": eventType,
+		"contains": contains, "payload": payload, "created_at": r.now.Unix(),
 	}
 }
 
@@ -318,4 +453,58 @@ func Pad(body []byte, size int) []byte {
 		out = append(out, 'a'+byte(i%26))
 	}
 	return append(out, `"}`...)
+}
+
+// lemonSqueezy is an order event as Lemon Squeezy's webhook docs show one:
+// a JSON:API order resource under "data", the event name in "meta" and in
+// X-Event-Name. Lemon Squeezy sends no delivery id: the bridge derives one
+// from the body, so the delivery id shows as the order's identifier.
+func lemonSqueezy(r *request) any {
+	eventName := orDefault(r.eventType, "order_created")
+	r.h.Set("X-Event-Name", eventName)
+	// Lemon Squeezy writes times with six zero decimals.
+	at := r.now.UTC().Format("2006-01-02T15:04:05") + ".000000Z"
+	return map[string]any{
+		"meta": map[string]any{"test_mode": true, "event_name": eventName, "webhook_id": "9c1b7c52-3a10-4e7c-8a3f-0b6a1f2e4d5c"},
+		"data": map[string]any{
+			"type": "orders", "id": r.num,
+			"attributes": map[string]any{
+				"store_id": 24813, "customer_id": 1001, "identifier": r.id, "order_number": json.Number(r.num),
+				"user_name": "Darlene Daugherty", "user_email": "darlene@example.com",
+				"currency": "USD", "currency_rate": "1.0000", "subtotal": 2400, "discount_total": 0, "tax": 0, "total": 2400,
+				"status": "paid", "status_formatted": "Paid", "refunded": false, "refunded_at": nil,
+				"first_order_item": map[string]any{"order_id": json.Number(r.num), "product_name": "Mug", "variant_name": "HB-MUG-01", "quantity": 2, "price": 1200},
+				"created_at":       at, "updated_at": at, "test_mode": true,
+			},
+			"links": map[string]any{"self": "https://api.lemonsqueezy.com/v1/orders/" + r.num},
+		},
+	}
+}
+
+// mollie is a next-gen webhook event as Mollie's docs show one: the event
+// with its entity (a paid payment link) embedded.
+func mollie(r *request) any {
+	link := "pl_" + r.num
+	at := r.now.UTC().Format(time.RFC3339)
+	return map[string]any{
+		"resource": "event", "id": "event_" + r.id, "type": orDefault(r.eventType, "payment-link.paid"),
+		"entityId": link, "createdAt": at,
+		"_embedded": map[string]any{"entity": map[string]any{
+			"resource": "payment-link", "id": link, "mode": "test", "description": "Order " + r.num,
+			"amount": map[string]any{"currency": "EUR", "value": "24.00"}, "archived": false,
+			"profileId": "pfl_QkEhN94Ba", "createdAt": at, "paidAt": at,
+		}},
+		"_links": map[string]any{"self": map[string]any{"href": "https://api.mollie.com/v2/events/event_" + r.id, "type": "application/hal+json"}},
+	}
+}
+
+// ecwid is an order event as Ecwid's docs show one. Ecwid signs only
+// eventCreated and eventId, so the sample's event time is now.
+func ecwid(r *request) any {
+	r.h.Set("Content-Type", "application/json; charset=UTF-8")
+	return map[string]any{
+		"eventId": r.id, "eventCreated": r.now.Unix(), "storeId": 1003, "entityId": json.Number(r.num),
+		"eventType": orDefault(r.eventType, "order.created"),
+		"data":      map[string]any{"orderId": r.num, "newPaymentStatus": "PAID", "newFulfillmentStatus": "AWAITING_PROCESSING"},
+	}
 }
