@@ -22,7 +22,10 @@ import (
 // a delivery whose eventCreated is further than the tolerance from now is
 // ErrStale, checked after the MAC as for every timestamped scheme. Ecwid
 // keeps the original eventCreated when it retries (for up to 24 hours), so
-// a tolerance shorter than the retry schedule refuses those retries.
+// an ecwid source's tolerance defaults to EcwidDefaultTolerance (24h), not
+// DefaultTolerance; a replay within the stream's duplicate window is
+// dropped as a duplicate of its eventId anyway. An explicit tolerance
+// wins, and one shorter than 24h refuses Ecwid's later retries.
 const ecwidSignature = "X-Ecwid-Webhook-Signature"
 
 type ecwid struct {

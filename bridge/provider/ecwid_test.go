@@ -89,9 +89,10 @@ func TestEcwidVerify(t *testing.T) {
 }
 
 // TestEcwidTolerance: eventCreated is the signed time; the MAC is checked
-// before it, and the source's tolerance bounds it either way.
+// before it. An unset tolerance is 24 hours, Ecwid's retry period, not
+// DefaultTolerance; an explicit one wins.
 func TestEcwidTolerance(t *testing.T) {
-	tol := provider.DefaultTolerance
+	const day = 24 * time.Hour
 	created := time.Unix(ecwidCreated, 0)
 	cases := []struct {
 		name      string
@@ -101,13 +102,15 @@ func TestEcwidTolerance(t *testing.T) {
 		want      error
 	}{
 		{"now", 0, created, ecwidSig, nil},
-		{"old, at the default tolerance", 0, created.Add(tol), ecwidSig, nil},
-		{"old, a second past it", 0, created.Add(tol + time.Second), ecwidSig, provider.ErrStale},
-		{"future, at the tolerance", 0, created.Add(-tol), ecwidSig, nil},
-		{"future, a second past it", 0, created.Add(-tol - time.Second), ecwidSig, provider.ErrStale},
-		{"a retry 24 h later, tolerance 25h", 25 * time.Hour, created.Add(24 * time.Hour), ecwidSig, nil},
-		{"a retry 24 h later, default tolerance", 0, created.Add(24 * time.Hour), ecwidSig, provider.ErrStale},
-		{"stale and forged", 0, created.Add(time.Hour), ecwidSign("other", "1614265330", "abc123"), provider.ErrBadSignature},
+		{"a retry 24 h later, tolerance unset", 0, created.Add(day), ecwidSig, nil},
+		{"24 h and a second later, tolerance unset", 0, created.Add(day + time.Second), ecwidSig, provider.ErrStale},
+		{"future, at 24 h, tolerance unset", 0, created.Add(-day), ecwidSig, nil},
+		{"future, a second past 24 h, tolerance unset", 0, created.Add(-day - time.Second), ecwidSig, provider.ErrStale},
+		{"old, at an explicit 5m", 5 * time.Minute, created.Add(5 * time.Minute), ecwidSig, nil},
+		{"old, a second past an explicit 5m", 5 * time.Minute, created.Add(5*time.Minute + time.Second), ecwidSig, provider.ErrStale},
+		{"a retry 24 h later, explicit 5m", 5 * time.Minute, created.Add(day), ecwidSig, provider.ErrStale},
+		{"a retry 30 h later, explicit 48h", 48 * time.Hour, created.Add(30 * time.Hour), ecwidSig, nil},
+		{"stale and forged", 0, created.Add(day + time.Hour), ecwidSign("other", "1614265330", "abc123"), provider.ErrBadSignature},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

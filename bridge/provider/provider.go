@@ -200,6 +200,19 @@ func (p *Provider) Sign(body []byte, h http.Header, now time.Time) error {
 // which a delayed retry or a skewed clock can exceed).
 const DefaultTolerance = 5 * time.Minute
 
+// EcwidDefaultTolerance is the tolerance of an ecwid source whose
+// Config.Tolerance is zero; an explicit Tolerance wins. Ecwid retries a
+// failed delivery for up to 24 hours with its original, signed
+// eventCreated, so DefaultTolerance would refuse every retry after the
+// first few minutes. eventCreated is the only replay protection Ecwid
+// gives, but a replay (or a body forged around a genuine eventId) that
+// arrives within the stream's duplicate window is dropped as a duplicate
+// anyway, since the eventId is the message id; only one arriving later
+// than that window and within the 24 hours gets through (none with
+// hookbridge's default 24h nats.duplicate_window, once the genuine
+// delivery was stored).
+const EcwidDefaultTolerance = 24 * time.Hour
+
 // Config builds a Provider. It is the only input a provider has. Its yaml
 // tags are the keys of a source in hookbridge's config file, which decodes a
 // source's provider settings straight into it.
@@ -221,8 +234,9 @@ type Config struct {
 	// one exactly Tolerance away is accepted. Zero means DefaultTolerance;
 	// negative is an error. Ignored by schemes that sign no timestamp
 	// (shopify, woocommerce, github, hmac, razorpay, square, adyen,
-	// shopware, chargebee, lemonsqueezy, mollie); ecwid applies it to the
-	// body's signed eventCreated.
+	// shopware, chargebee, lemonsqueezy, mollie). Ecwid applies it to the
+	// body's signed eventCreated, and zero means EcwidDefaultTolerance
+	// there.
 	Tolerance time.Duration `yaml:"tolerance"`
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time `yaml:"-"`
@@ -359,6 +373,9 @@ func New(cfg Config) (*Provider, error) {
 	case "mollie":
 		prefix, s = "com.mollie.", newMollie(cfg.Secrets)
 	case "ecwid":
+		if cfg.Tolerance == 0 {
+			w.tolerance = EcwidDefaultTolerance
+		}
 		prefix, s, unsigned = "com.ecwid.", newEcwid(cfg.Secrets, w), true
 	case "standardwebhooks":
 		fixed = false
