@@ -230,7 +230,9 @@ func verdict(lr *loadRun, rep *checkReport) error {
 // means to measure.
 func warnStale(w io.Writer, cfg *settings.Config, m *mix, run time.Duration) {
 	for _, s := range m.sources {
-		if s.kind != "stripe" && s.kind != "standardwebhooks" {
+		switch s.kind {
+		case "stripe", "standardwebhooks", "paddle", "recurly", "bigcommerce": // the kinds that sign a timestamp
+		default:
 			continue
 		}
 		tolerance := provider.DefaultTolerance
