@@ -230,12 +230,14 @@ func verdict(lr *loadRun, rep *checkReport) error {
 // means to measure.
 func warnStale(w io.Writer, cfg *settings.Config, m *mix, run time.Duration) {
 	for _, s := range m.sources {
-		switch s.kind {
-		case "stripe", "standardwebhooks", "paddle", "recurly", "bigcommerce": // the kinds that sign a timestamp
+		tolerance := provider.DefaultTolerance
+		switch s.kind { // the kinds that sign a timestamp
+		case "stripe", "standardwebhooks", "paddle", "recurly", "bigcommerce":
+		case "ecwid":
+			tolerance = provider.EcwidDefaultTolerance
 		default:
 			continue
 		}
-		tolerance := provider.DefaultTolerance
 		for _, c := range cfg.Sources {
 			if c.Name == s.name && c.Tolerance > 0 {
 				tolerance = c.Tolerance
