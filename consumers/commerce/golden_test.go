@@ -3,6 +3,7 @@ package commerce_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -120,6 +121,63 @@ func TestFixturesHaveSources(t *testing.T) {
 			if !bytes.Contains(sources, []byte(name+".json")) {
 				t.Errorf("%s/%s.json is not in SOURCES.md", platform, name)
 			}
+		}
+	}
+}
+
+// editedFixture is testdata/<platform>/<name>.json with edit applied to
+// its decoded object when edit is not nil; numbers stay as written, so
+// ids keep every digit.
+func editedFixture(tb testing.TB, platform, name string, edit func(map[string]any)) []byte {
+	tb.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", platform, name+".json"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if edit == nil {
+		return data
+	}
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	var m map[string]any
+	if err := d.Decode(&m); err != nil {
+		tb.Fatal(err)
+	}
+	edit(m)
+	if data, err = json.Marshal(m); err != nil {
+		tb.Fatal(err)
+	}
+	return data
+}
+
+// checkFuzzedEvents fails t unless a mapping's result keeps the contract:
+// an error wraps ErrUnusable and comes with no events; every event has a
+// subject, data that marshals with its platform, source and id set, money
+// as plain decimals, currencies as ISO 4217 codes and times in RFC 3339,
+// and encodes as a CloudEvent.
+func checkFuzzedEvents(t *testing.T, raw commerce.Raw, evs []commerce.Canonical, err error) {
+	t.Helper()
+	if err != nil {
+		if !errors.Is(err, commerce.ErrUnusable) || evs != nil {
+			t.Fatalf("Map = %v, %v: an error must wrap ErrUnusable, with no events", evs, err)
+		}
+		return
+	}
+	for _, c := range evs {
+		b, err := json.Marshal(c.Data)
+		if err != nil {
+			t.Fatalf("%s.%s data does not marshal: %v", c.Entity, c.Action, err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		if c.Subject == "" || m["platform"] != raw.Provider || m["source"] != raw.Source || m["id"] != c.Subject {
+			t.Fatalf("%s.%s: platform %v, source %v, id %v (subject %q)", c.Entity, c.Action, m["platform"], m["source"], m["id"], c.Subject)
+		}
+		shopifyCheckValues(t, m)
+		if _, _, err := commerce.Event(raw, c); err != nil {
+			t.Fatalf("%s.%s does not encode: %v", c.Entity, c.Action, err)
 		}
 	}
 }

@@ -45,6 +45,10 @@ func mappingFor(provider string) mapping {
 		return mapWooCommerce
 	case "stripe":
 		return mapStripe
+	case "paddle":
+		return mapPaddle
+	case "razorpay":
+		return mapRazorpay
 	}
 	return nil
 }

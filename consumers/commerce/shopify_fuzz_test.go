@@ -1,8 +1,6 @@
 package commerce_test
 
 import (
-	"encoding/json"
-	"errors"
 	"math/big"
 	"regexp"
 	"slices"
@@ -33,32 +31,7 @@ func FuzzShopifyMapping(f *testing.F) {
 	f.Fuzz(func(t *testing.T, topic string, data []byte) {
 		raw := shopifyRaw(topic, data)
 		got, err := commerce.Map(raw)
-		if err != nil {
-			if !errors.Is(err, commerce.ErrUnusable) || got != nil {
-				t.Fatalf("Map = %v, %v: an error must wrap ErrUnusable, with no events", got, err)
-			}
-			return
-		}
-		for _, c := range got {
-			if c.Subject == "" {
-				t.Fatalf("%s.%s without a subject", c.Entity, c.Action)
-			}
-			b, err := json.Marshal(c.Data)
-			if err != nil {
-				t.Fatalf("%s.%s data does not marshal: %v", c.Entity, c.Action, err)
-			}
-			var m map[string]any
-			if err := json.Unmarshal(b, &m); err != nil {
-				t.Fatal(err)
-			}
-			if m["platform"] != "shopify" || m["source"] != raw.Source || m["id"] != c.Subject {
-				t.Fatalf("%s.%s: platform %v, source %v, id %v (subject %s)", c.Entity, c.Action, m["platform"], m["source"], m["id"], c.Subject)
-			}
-			shopifyCheckValues(t, m)
-			if _, _, err := commerce.Event(raw, c); err != nil {
-				t.Fatalf("%s.%s does not encode: %v", c.Entity, c.Action, err)
-			}
-		}
+		checkFuzzedEvents(t, raw, got, err)
 	})
 }
 

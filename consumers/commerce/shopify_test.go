@@ -1,10 +1,8 @@
 package commerce_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -37,24 +35,7 @@ func shopifyRaw(topic string, data []byte) commerce.Raw {
 // edit is not nil. Numbers stay as written, so ids keep every digit.
 func shopifyPayload(tb testing.TB, name string, edit func(map[string]any)) []byte {
 	tb.Helper()
-	data, err := os.ReadFile(filepath.Join(shopifyDir, name+".json"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if edit == nil {
-		return data
-	}
-	d := json.NewDecoder(bytes.NewReader(data))
-	d.UseNumber()
-	var m map[string]any
-	if err := d.Decode(&m); err != nil {
-		tb.Fatal(err)
-	}
-	edit(m)
-	if data, err = json.Marshal(m); err != nil {
-		tb.Fatal(err)
-	}
-	return data
+	return editedFixture(tb, "shopify", name, edit)
 }
 
 // TestShopifyGolden maps each of Shopify's documented payloads and compares

@@ -87,30 +87,7 @@ func stripeDecimals(currency string) int {
 // lists of zero- and three-decimal ones has two decimals, as Stripe's
 // documentation says of every other currency.
 func stripeMoney(n stripeNumber, currency string) (Money, error) {
-	if n == "" {
-		return "", nil
-	}
-	sign, digits := "", string(n)
-	if rest, ok := strings.CutPrefix(digits, "-"); ok {
-		sign, digits = "-", rest
-	}
-	if digits == "" || strings.IndexFunc(digits, func(r rune) bool { return r < '0' || r > '9' }) >= 0 {
-		return "", fmt.Errorf("amount %.24q is not an integer of minor units", string(n))
-	}
-	if currency == "" {
-		return "", fmt.Errorf("amount %s has no currency", n)
-	}
-	if strings.Trim(digits, "0") == "" {
-		sign = "" // -0 is 0
-	}
-	d := stripeDecimals(strings.ToLower(currency))
-	if d == 0 {
-		return sign + digits, nil
-	}
-	if len(digits) <= d {
-		digits = strings.Repeat("0", d-len(digits)+1) + digits
-	}
-	return sign + digits[:len(digits)-d] + "." + digits[len(digits)-d:], nil
+	return minorUnits(string(n), currency, stripeDecimals(strings.ToLower(currency)))
 }
 
 // stripeMaxUnix is 9999-12-31T23:59:59Z, the last second RFC 3339 can write.
