@@ -45,6 +45,10 @@ func mappingFor(provider string) mapping {
 		return mapWooCommerce
 	case "stripe":
 		return mapStripe
+	case "square":
+		return mapSquare
+	case "adyen":
+		return mapAdyen
 	}
 	return nil
 }

@@ -79,38 +79,12 @@ func stripeDecimals(currency string) int {
 
 // stripeMoney is the amount n, written by Stripe as an integer in the minor
 // unit of currency (lower case, as Stripe writes it), as a decimal string
-// in major units: 2400 usd is "24.00", 500 jpy is "500", 1250 kwd is
-// "1.250". The digits are moved, never computed, so no amount is too large
-// and nothing passes through a float. An absent amount (null) is absent;
-// an amount that is not an integer, or one without a currency, is an
-// error, as its value cannot be known. A currency missing from Stripe's
-// lists of zero- and three-decimal ones has two decimals, as Stripe's
-// documentation says of every other currency.
+// in major units (see minorMoney): 2400 usd is "24.00", 500 jpy is "500",
+// 1250 kwd is "1.250". A currency missing from Stripe's lists of zero- and
+// three-decimal ones has two decimals, as Stripe's documentation says of
+// every other currency.
 func stripeMoney(n stripeNumber, currency string) (Money, error) {
-	if n == "" {
-		return "", nil
-	}
-	sign, digits := "", string(n)
-	if rest, ok := strings.CutPrefix(digits, "-"); ok {
-		sign, digits = "-", rest
-	}
-	if digits == "" || strings.IndexFunc(digits, func(r rune) bool { return r < '0' || r > '9' }) >= 0 {
-		return "", fmt.Errorf("amount %.24q is not an integer of minor units", string(n))
-	}
-	if currency == "" {
-		return "", fmt.Errorf("amount %s has no currency", n)
-	}
-	if strings.Trim(digits, "0") == "" {
-		sign = "" // -0 is 0
-	}
-	d := stripeDecimals(strings.ToLower(currency))
-	if d == 0 {
-		return sign + digits, nil
-	}
-	if len(digits) <= d {
-		digits = strings.Repeat("0", d-len(digits)+1) + digits
-	}
-	return sign + digits[:len(digits)-d] + "." + digits[len(digits)-d:], nil
+	return minorMoney(n, currency, stripeDecimals(strings.ToLower(currency)))
 }
 
 // stripeMaxUnix is 9999-12-31T23:59:59Z, the last second RFC 3339 can write.
