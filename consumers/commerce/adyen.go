@@ -16,15 +16,15 @@ import (
 // Payments: AUTHORISATION is the payment. success "true" is
 // payment.succeeded: the shopper's funds are authorised, which is
 // Adyen's "the payment was successful"; the capture that moves the money
-// follows, at once with automatic capture (Adyen's default, which sends
-// no CAPTURE notification unless asked to) or when the merchant captures.
-// success "false" (refused) is payment.failed. CAPTURE is therefore
-// skipped: with manual or delayed capture it would be a second
-// payment.succeeded for the same payment, and with automatic capture it
-// usually never comes. CAPTURE_FAILED and CANCELLATION (an authorisation
-// given back before capture) are skipped too: the model has no capture
-// failure or cancelled payment, and neither is a payment failing to be
-// made; a consumer that needs them reads the raw stream.
+// follows, at once with automatic capture (Adyen's default) or when the
+// merchant captures. success "false" (refused) is payment.failed. CAPTURE
+// is therefore skipped: it would be a second payment.succeeded for the
+// same payment, and whether an automatic capture sends one at all depends
+// on the merchant account's webhook settings, so it cannot stand for
+// every payment as AUTHORISATION does. CAPTURE_FAILED and CANCELLATION
+// (an authorisation given back before capture) are skipped too: the model
+// has no capture failure or cancelled payment, and neither is a payment
+// failing to be made; a consumer that needs them reads the raw stream.
 //
 // Refunds: REFUND is a refund.created, succeeded for success "true" and
 // failed for "false"; REFUND_FAILED (a refund the card scheme or bank
