@@ -49,6 +49,10 @@ func mappingFor(provider string) mapping {
 		return mapPaddle
 	case "razorpay":
 		return mapRazorpay
+	case "square":
+		return mapSquare
+	case "adyen":
+		return mapAdyen
 	}
 	return nil
 }

@@ -79,13 +79,10 @@ func stripeDecimals(currency string) int {
 
 // stripeMoney is the amount n, written by Stripe as an integer in the minor
 // unit of currency (lower case, as Stripe writes it), as a decimal string
-// in major units: 2400 usd is "24.00", 500 jpy is "500", 1250 kwd is
-// "1.250". The digits are moved, never computed, so no amount is too large
-// and nothing passes through a float. An absent amount (null) is absent;
-// an amount that is not an integer, or one without a currency, is an
-// error, as its value cannot be known. A currency missing from Stripe's
-// lists of zero- and three-decimal ones has two decimals, as Stripe's
-// documentation says of every other currency.
+// in major units (see minorUnits): 2400 usd is "24.00", 500 jpy is "500",
+// 1250 kwd is "1.250". A currency missing from Stripe's lists of zero- and
+// three-decimal ones has two decimals, as Stripe's documentation says of
+// every other currency.
 func stripeMoney(n stripeNumber, currency string) (Money, error) {
 	return minorUnits(string(n), currency, stripeDecimals(strings.ToLower(currency)))
 }
