@@ -45,6 +45,8 @@ func mappingFor(provider string) mapping {
 		return mapWooCommerce
 	case "stripe":
 		return mapStripe
+	case "bigcommerce":
+		return mapBigCommerce
 	}
 	return nil
 }

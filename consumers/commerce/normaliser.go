@@ -281,4 +281,4 @@ func (n *Normaliser) raw(ctx context.Context, ev event.Event) (Raw, error) {
 }
 
 // Providers lists the provider kinds the normaliser maps.
-func Providers() []string { return []string{"shopify", "woocommerce", "stripe"} }
+func Providers() []string { return []string{"shopify", "woocommerce", "stripe", "bigcommerce"} }
