@@ -47,6 +47,8 @@ func mappingFor(provider string) mapping {
 		return mapStripe
 	case "bigcommerce":
 		return mapBigCommerce
+	case "shopware":
+		return mapShopware
 	}
 	return nil
 }

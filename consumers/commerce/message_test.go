@@ -65,7 +65,7 @@ func checkSameMessage(t testing.TB, got, want *nats.Msg) {
 // personal data mode, the normaliser publishes exactly the messages
 // PublishEvent would publish for the events Events gives.
 func TestMessageMatchesSDK(t *testing.T) {
-	raws := map[string]func(string, []byte) commerce.Raw{"shopify": shopifyRaw, "woocommerce": wooRaw, "stripe": stripeRaw, "bigcommerce": bigCommerceRaw}
+	raws := map[string]func(string, []byte) commerce.Raw{"shopify": shopifyRaw, "woocommerce": wooRaw, "stripe": stripeRaw, "bigcommerce": bigCommerceRaw, "shopware": shopwareRaw}
 	modes := []string{commerce.PersonalKeep, commerce.PersonalDrop, commerce.PersonalHash}
 	key := []byte("0123456789abcdef")
 	var compared int

@@ -281,4 +281,6 @@ func (n *Normaliser) raw(ctx context.Context, ev event.Event) (Raw, error) {
 }
 
 // Providers lists the provider kinds the normaliser maps.
-func Providers() []string { return []string{"shopify", "woocommerce", "stripe", "bigcommerce"} }
+func Providers() []string {
+	return []string{"shopify", "woocommerce", "stripe", "bigcommerce", "shopware"}
+}
