@@ -146,5 +146,5 @@ func FuzzBigCommerceMapping(f *testing.F) {
 		default:
 			t.Fatalf("%s.%s: data %T", c.Entity, c.Action, c.Data)
 		}
-	})
+	}, nil)
 }

@@ -206,7 +206,9 @@ func (o *shopwareOrder) canonical(source string) (*Order, error) {
 			order.ShippingAddr = d.Address.canonical()
 		}
 		for _, code := range d.TrackingCodes {
-			order.Tracking = append(order.Tracking, Tracking{Number: code})
+			if code = strings.TrimSpace(code); code != "" {
+				order.Tracking = append(order.Tracking, Tracking{Number: code})
+			}
 		}
 	}
 	return order, nil

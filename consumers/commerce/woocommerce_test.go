@@ -131,5 +131,5 @@ func FuzzWooCommerceMapping(f *testing.F) {
 			commerce.OrderRefunded, commerce.OrderFulfilled, commerce.OrderCancelled, commerce.OrderFailed}, o.Status) {
 			t.Fatalf("status %q", o.Status)
 		}
-	})
+	}, nil)
 }
