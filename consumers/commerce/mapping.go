@@ -53,6 +53,10 @@ func mappingFor(provider string) mapping {
 		return mapSquare
 	case "adyen":
 		return mapAdyen
+	case "bigcommerce":
+		return mapBigCommerce
+	case "shopware":
+		return mapShopware
 	}
 	return nil
 }

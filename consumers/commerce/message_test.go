@@ -66,7 +66,8 @@ func checkSameMessage(t testing.TB, got, want *nats.Msg) {
 // PublishEvent would publish for the events Events gives.
 func TestMessageMatchesSDK(t *testing.T) {
 	raws := map[string]func(string, []byte) commerce.Raw{"shopify": shopifyRaw, "woocommerce": wooRaw, "stripe": stripeRaw,
-		"paddle": paddleRaw, "razorpay": razorpayRaw, "square": squareRaw, "adyen": adyenRaw}
+		"paddle": paddleRaw, "razorpay": razorpayRaw, "square": squareRaw, "adyen": adyenRaw,
+		"bigcommerce": bigCommerceRaw, "shopware": shopwareRaw}
 	modes := []string{commerce.PersonalKeep, commerce.PersonalDrop, commerce.PersonalHash}
 	key := []byte("0123456789abcdef")
 	var compared int

@@ -3,6 +3,7 @@ package commerce
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/big"
 	"strings"
 	"time"
@@ -155,4 +156,24 @@ func rfc3339(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// jsonTime reads a JSON string time with parse; null and "" are the zero
+// time. An error names the expected form and quotes at most 40 bytes.
+func jsonTime(b []byte, form string, parse func(string) (time.Time, error)) (time.Time, error) {
+	if string(b) == "null" {
+		return time.Time{}, nil
+	}
+	s, err := unquote(b)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("time %.40s: not a string", b)
+	}
+	if len(s) == 0 {
+		return time.Time{}, nil
+	}
+	v, err := parse(string(s))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("time %.40q: not %s", s, form)
+	}
+	return v, nil
 }

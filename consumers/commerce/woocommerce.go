@@ -263,25 +263,11 @@ const wooTimeLayout = "2006-01-02T15:04:05"
 // wooTime is a _gmt time of the REST API; null or "" is the zero time.
 type wooTime struct{ time.Time }
 
-func (t *wooTime) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		t.Time = time.Time{}
-		return nil
-	}
-	s, err := unquote(b)
-	if err != nil {
-		return fmt.Errorf("time %.40s: not a string", b)
-	}
-	if len(s) == 0 {
-		t.Time = time.Time{}
-		return nil
-	}
-	v, err := time.ParseInLocation(wooTimeLayout, string(s), time.UTC)
-	if err != nil {
-		return fmt.Errorf("time %.40q: not YYYY-MM-DDThh:mm:ss", s)
-	}
-	t.Time = v
-	return nil
+func (t *wooTime) UnmarshalJSON(b []byte) (err error) {
+	t.Time, err = jsonTime(b, "YYYY-MM-DDThh:mm:ss", func(s string) (time.Time, error) {
+		return time.ParseInLocation(wooTimeLayout, s, time.UTC)
+	})
+	return err
 }
 
 func (t wooTime) rfc3339() string { return rfc3339(t.Time) }

@@ -3,7 +3,6 @@ package commerce_test
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -103,50 +102,34 @@ var wooDecimal = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
 // never panic, and either refuse the body as unusable or give events a
 // consumer can read.
 func FuzzWooCommerceMapping(f *testing.F) {
-	for name, body := range fixtures(f, "woocommerce") {
-		f.Add(fixtureType(name), body)
-	}
-	f.Fuzz(func(t *testing.T, topic string, body []byte) {
-		raw := wooRaw(topic, body)
-		evs, err := commerce.Map(raw)
-		if err != nil {
-			if !errors.Is(err, commerce.ErrUnusable) || evs != nil {
-				t.Fatalf("Map = %d events, %v; want ErrUnusable alone", len(evs), err)
-			}
-			return
+	fuzzMappingWith(f, "woocommerce", wooRaw, func(t *testing.T, c commerce.Canonical) {
+		o, ok := c.Data.(*commerce.Order)
+		if !ok || c.Entity != commerce.EntityOrder || o.ID == "" || c.Subject != o.ID {
+			t.Fatalf("%s.%s for %q: data %T", c.Entity, c.Action, c.Subject, c.Data)
 		}
-		for _, c := range evs {
-			if _, _, err := commerce.Event(raw, c); err != nil {
-				t.Fatalf("Event(%s.%s): %v", c.Entity, c.Action, err)
-			}
-			o, ok := c.Data.(*commerce.Order)
-			if !ok || c.Entity != commerce.EntityOrder || o.ID == "" || c.Subject != o.ID {
-				t.Fatalf("%s.%s for %q: data %T", c.Entity, c.Action, c.Subject, c.Data)
-			}
-			if o.Platform != "woocommerce" || o.Source != raw.Source {
-				t.Fatalf("platform %q, source %q", o.Platform, o.Source)
-			}
-			if !c.Time.IsZero() && c.Time.Location() != time.UTC {
-				t.Fatalf("time %v is not UTC", c.Time)
-			}
-			amounts := []string{o.Total, o.Subtotal, o.Tax, o.Shipping, o.Discount}
-			for _, li := range o.LineItems {
-				amounts = append(amounts, li.UnitPrice)
-			}
-			for _, m := range amounts {
-				if m != "" && !wooDecimal.MatchString(m) {
-					t.Fatalf("amount %q is not a decimal", m)
-				}
-			}
-			for _, ts := range []string{o.CreatedAt, o.UpdatedAt} {
-				if _, err := time.Parse(time.RFC3339, ts); ts != "" && (err != nil || !strings.HasSuffix(ts, "Z")) {
-					t.Fatalf("time %q is not RFC 3339 UTC", ts)
-				}
-			}
-			if !slices.Contains([]string{"", commerce.OrderPending, commerce.OrderPaid, commerce.OrderPartiallyRefunded,
-				commerce.OrderRefunded, commerce.OrderFulfilled, commerce.OrderCancelled, commerce.OrderFailed}, o.Status) {
-				t.Fatalf("status %q", o.Status)
+		if o.Platform != "woocommerce" || o.Source != "acme-woo" {
+			t.Fatalf("platform %q, source %q", o.Platform, o.Source)
+		}
+		if !c.Time.IsZero() && c.Time.Location() != time.UTC {
+			t.Fatalf("time %v is not UTC", c.Time)
+		}
+		amounts := []string{o.Total, o.Subtotal, o.Tax, o.Shipping, o.Discount}
+		for _, li := range o.LineItems {
+			amounts = append(amounts, li.UnitPrice)
+		}
+		for _, m := range amounts {
+			if m != "" && !wooDecimal.MatchString(m) {
+				t.Fatalf("amount %q is not a decimal", m)
 			}
 		}
-	})
+		for _, ts := range []string{o.CreatedAt, o.UpdatedAt} {
+			if _, err := time.Parse(time.RFC3339, ts); ts != "" && (err != nil || !strings.HasSuffix(ts, "Z")) {
+				t.Fatalf("time %q is not RFC 3339 UTC", ts)
+			}
+		}
+		if !slices.Contains([]string{"", commerce.OrderPending, commerce.OrderPaid, commerce.OrderPartiallyRefunded,
+			commerce.OrderRefunded, commerce.OrderFulfilled, commerce.OrderCancelled, commerce.OrderFailed}, o.Status) {
+			t.Fatalf("status %q", o.Status)
+		}
+	}, nil)
 }
