@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -98,6 +99,15 @@ type batchScheme interface {
 	// signBody returns body with the signatures the platform writes
 	// inside it, made with the first configured secret.
 	signBody(body []byte) ([]byte, error)
+}
+
+// challengeScheme is implemented by the schemes whose platform checks a
+// destination with a GET handshake before it delivers (Braintree's
+// bt_challenge).
+type challengeScheme interface {
+	// challenge is the answer to a GET with query q, or false when q is
+	// not the platform's handshake.
+	challenge(q url.Values) ([]byte, bool)
 }
 
 // Kind is the provider kind as configured ("shopify", "stripe", ...).
@@ -194,6 +204,17 @@ func (p *Provider) Sign(body []byte, h http.Header, now time.Time) error {
 	return p.scheme.sign(body, h, now)
 }
 
+// Challenge is the body (text/plain) that answers a GET with query q
+// to the source's URL, for the platforms that check a destination that
+// way before delivering to it (braintree: ?bt_challenge=...), or false
+// when the provider has no such handshake or q is not one.
+func (p *Provider) Challenge(q url.Values) (body []byte, ok bool) {
+	if c, ok := p.scheme.(challengeScheme); ok {
+		return c.challenge(q)
+	}
+	return nil, false
+}
+
 // DefaultTolerance is how far a signed timestamp may be from now, either way,
 // when Config.Tolerance is zero. It matches stripe-go, recurly-client-go
 // and the Standard Webhooks libraries (Paddle's SDKs allow only 5 seconds,
@@ -225,6 +246,7 @@ type Config struct {
 	// SecretEncoding is SecretRaw; for chargebee each is the
 	// "username:password" of the endpoint's Basic auth; for adyen it is the
 	// HMAC key in hex as the Customer Area shows it, and is hex-decoded; for
+	// braintree each is "public_key:private_key" of an API key pair; for
 	// the other kinds the string's bytes are the key (woocommerce first
 	// decodes the HTML entities WordPress stores it with; bigcommerce takes
 	// the app's client secret as it is).
@@ -234,7 +256,7 @@ type Config struct {
 	// one exactly Tolerance away is accepted. Zero means DefaultTolerance;
 	// negative is an error. Ignored by schemes that sign no timestamp
 	// (shopify, woocommerce, github, hmac, razorpay, square, adyen,
-	// shopware, chargebee, lemonsqueezy, mollie). Ecwid applies it to the
+	// shopware, chargebee, lemonsqueezy, mollie, braintree). Ecwid applies it to the
 	// body's signed eventCreated, and zero means EcwidDefaultTolerance
 	// there.
 	Tolerance time.Duration `yaml:"tolerance"`
@@ -294,7 +316,7 @@ type HMACConfig struct {
 func Kinds() []string {
 	return []string{"shopify", "woocommerce", "stripe", "standardwebhooks", "github", "hmac",
 		"paddle", "recurly", "razorpay", "square", "adyen", "bigcommerce", "shopware", "chargebee",
-		"lemonsqueezy", "mollie", "ecwid"}
+		"lemonsqueezy", "mollie", "ecwid", "braintree"}
 }
 
 // New builds the provider described by cfg. Errors name the field at fault
@@ -389,6 +411,9 @@ func New(cfg Config) (*Provider, error) {
 	case "adyen":
 		prefix, accepted = "com.adyen.", "[accepted]"
 		s, err = newAdyen(cfg.Secrets)
+	case "braintree":
+		prefix = "com.braintree."
+		s, err = newBraintree(cfg.Secrets)
 	default:
 		return nil, unknownKind(cfg.Kind)
 	}
