@@ -253,7 +253,9 @@ func (b braintree) extractAll(body []byte, h http.Header) ([]Event, error) {
 func (b braintree) sign([]byte, http.Header, time.Time) error { return nil }
 
 // signBody returns the form "bt_signature=...&bt_payload=..." with body's
-// bt_payload signed under the first key pair, as Braintree sends it.
+// bt_payload signed under the first key pair, as Braintree sends it. It
+// refuses a payload that Braintree would not send and verify refuses
+// (characters outside base64).
 func (b braintree) signBody(body []byte) ([]byte, error) {
 	_, payload, err := btForm(body)
 	if err != nil || payload == "" {
@@ -264,7 +266,11 @@ func (b braintree) signBody(body []byte) ([]byte, error) {
 		btSignature: {k.public + "|" + hex.EncodeToString(k.ring.sign([]byte(payload)))},
 		btPayload:   {payload},
 	}
-	return []byte(form.Encode()), nil
+	out := []byte(form.Encode())
+	if err := b.verify(out, nil); err != nil {
+		return nil, fmt.Errorf("braintree: cannot sign this body: %w", err)
+	}
+	return out, nil
 }
 
 // challenge answers Braintree's GET ?bt_challenge=<challenge>, sent when

@@ -225,7 +225,7 @@ func TestBraintreeSignBody(t *testing.T) {
 		t.Errorf("SignBody = %s, want %s", body, btBody(btSig, btPayload))
 	}
 	checkSentinel(t, p.Verify(body, http.Header{}), nil)
-	for _, bad := range []string{"", "x=1", "bt_payload=%zz"} {
+	for _, bad := range []string{"", "x=1", "bt_payload=%zz", "bt_payload=%20", "bt_payload=a&bt_payload=b"} {
 		if _, err := p.SignBody([]byte(bad)); err == nil {
 			t.Errorf("SignBody(%q) succeeded", bad)
 		}

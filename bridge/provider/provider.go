@@ -181,7 +181,8 @@ func (p *Provider) Accepted() string { return p.accepted }
 
 // SignBody returns body as the platform would send it signed with the
 // first configured secret, for the schemes that sign inside the body
-// (adyen: each notification item's additionalData.hmacSignature), which
+// (adyen: each notification item's additionalData.hmacSignature;
+// braintree: the bt_signature form field beside bt_payload), which
 // re-encode it; for the others it is body itself. Call it before Sign.
 // Used by `hookbridge send` and tests.
 func (p *Provider) SignBody(body []byte) ([]byte, error) {
