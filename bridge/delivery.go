@@ -23,6 +23,9 @@ type deliveryLog struct {
 	seq       uint64
 	duplicate bool
 	events    int // how many events the delivery carried
+	// reply is the text/plain answer to a handshake (Braintree's
+	// bt_challenge), written instead of the JSON; it is not logged.
+	reply string
 }
 
 // handleDelivery runs one delivery from socket to PubAck and answers it.
@@ -165,6 +168,8 @@ func (s *server) answer(w http.ResponseWriter, r *http.Request, rt *route, err e
 	s.log.LogAttrs(r.Context(), level, "delivery", attrs...)
 
 	switch {
+	case dl.reply != "":
+		writeText(w, code, dl.reply)
 	case err == nil && rt.Provider.Accepted() != "":
 		writeText(w, code, rt.Provider.Accepted())
 	case err == nil:

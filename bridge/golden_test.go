@@ -30,7 +30,7 @@ func goldenCases() []goldenCase {
 	for _, src := range testSources() {
 		cs = append(cs, goldenCase{src.name, src.name})
 	}
-	for _, src := range batchSources() {
+	for _, src := range append(batchSources(), braintreeSources()...) {
 		cs = append(cs, goldenCase{src.name, src.name})
 	}
 	// GitHub's form-encoded delivery, the default of webhooks created
@@ -44,7 +44,7 @@ func goldenCases() []goldenCase {
 // byte, or <name>.data where there is one (a delivery whose body wraps the
 // event), and sdk-go must decode the message back into the same event.
 func TestGolden(t *testing.T) {
-	h := newHarnessWith(t, batchSources())
+	h := newHarnessWith(t, append(batchSources(), braintreeSources()...))
 	for _, c := range goldenCases() {
 		t.Run(c.name, func(t *testing.T) {
 			h.t = t

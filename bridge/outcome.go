@@ -20,6 +20,9 @@ var (
 	// ErrUnavailable wraps every failure to get a PubAck: the broker is down,
 	// has no quorum, or did not answer within the publish timeout.
 	ErrUnavailable = errors.New("event store unavailable")
+	// errChallenge: a platform's GET handshake was answered (the answer
+	// is in deliveryLog.reply); nothing is published.
+	errChallenge = errors.New("handshake challenge answered")
 )
 
 // outcome names how a delivery ended, for logs and metrics.
@@ -29,6 +32,7 @@ const (
 	outcomePublished     outcome = "published"
 	outcomeDuplicate     outcome = "duplicate"
 	outcomePing          outcome = "ping"
+	outcomeChallenge     outcome = "challenge"
 	outcomeUnknownSource outcome = "unknown_source"
 	outcomeNotFound      outcome = "not_found"
 	outcomeUnauthorized  outcome = "unauthorized"
@@ -65,6 +69,7 @@ type outcomeRule struct {
 // rule also answers anything unforeseen: the sender should retry.
 var outcomeRules = []outcomeRule{
 	{err: provider.ErrPing, status: http.StatusOK, outcome: outcomePing},
+	{err: errChallenge, status: http.StatusOK, outcome: outcomeChallenge},
 	{err: ErrUnknownSource, status: http.StatusNotFound, outcome: outcomeUnknownSource},
 	{err: ErrNotFound, status: http.StatusNotFound, outcome: outcomeNotFound},
 	{err: ErrMethodNotAllowed, status: http.StatusMethodNotAllowed, outcome: outcomeMethod},

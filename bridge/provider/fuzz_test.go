@@ -2,10 +2,12 @@ package provider_test
 
 import (
 	"crypto/hmac"
+	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"mime"
 	"net/http"
@@ -234,6 +236,7 @@ var fuzzHeaders = map[string]struct{ verify, extract []string }{
 	"lemonsqueezy":     {[]string{"X-Signature"}, []string{"X-Event-Name"}},
 	"mollie":           {[]string{"X-Mollie-Signature"}, nil},
 	"ecwid":            {[]string{"X-Ecwid-Webhook-Signature"}, nil},
+	"braintree":        {nil, nil}, // all in the body
 }
 
 // fuzzProviders builds every kind once, with the old secret of its
@@ -288,6 +291,7 @@ func FuzzVerify(f *testing.F) {
 	f.Add(index["ecwid"], []byte(ecwidBody), ecwidSig, "", "")
 	f.Add(index["ecwid"], []byte(`{"eventId":"abc123","eventCreated":"1614265330"}`), ecwidSig, "", "")
 	f.Add(index["ecwid"], []byte(`{"eventId":"a","eventCreated":99999999999999999999}`), "", "", "")
+	f.Add(index["braintree"], btBody(btSig, btPayload), "", "", "")
 	f.Fuzz(func(t *testing.T, kind uint8, body []byte, v1, v2, v3 string) {
 		i := int(kind) % len(cases)
 		kc, p := cases[i], ps[i]
@@ -357,6 +361,7 @@ func FuzzExtract(f *testing.F) {
 	f.Add(index["mollie"], []byte(mollieEvent), "", "", "", "")
 	f.Add(index["ecwid"], []byte(ecwidBody), "", "", "", "")
 	f.Add(index["ecwid"], []byte(`{"eventId":12,"eventType":"x","storeId":"1003","entityId":-1}`), "", "", "", "")
+	f.Add(index["braintree"], btBody(btSig, btPayload), "", "", "", "")
 	f.Fuzz(func(t *testing.T, kind uint8, body []byte, v1, v2, v3, v4 string) {
 		i := int(kind) % len(cases)
 		kc, p := cases[i], ps[i]
@@ -728,6 +733,116 @@ func FuzzEcwidSignedFields(f *testing.F) {
 		}
 		if err == nil && (id == "" || strings.Trim(created, "0123456789") != "" || created == "") {
 			t.Fatalf("accepted eventCreated %q, eventId %q", created, id)
+		}
+	})
+}
+
+// FuzzBraintreeForm fuzzes a braintree delivery's form. The oracle is
+// url.ParseQuery and crypto/hmac: accepted exactly when the form has one
+// bt_payload of base64 characters and one bt_signature, and one of its
+// "key|hex" pairs for the configured public key is the HMAC-SHA1 of the
+// payload (or of it and "\n") under SHA-1 of the private key.
+func FuzzBraintreeForm(f *testing.F) {
+	f.Add(btBody(btSig, btPayload))
+	f.Add(btBody("x|y&"+btSigNoNewline, strings.TrimSuffix(btPayload, "\n")))
+	f.Add(btBody(btSig, btPayload+"&bt_payload=x"))
+	f.Add([]byte("bt_signature=a%7Cb&bt_payload=%zz"))
+	p := mustNew(f, provider.Config{Kind: "braintree", Secrets: []string{btSecret}})
+	f.Fuzz(func(t *testing.T, body []byte) {
+		err := p.Verify(body, http.Header{})
+		checkVerifyErr(t, err)
+		if _, xerr := p.ExtractAll(body, http.Header{}); xerr != nil && (!errors.Is(xerr, provider.ErrUnusable) || countSentinels(xerr) != 1) {
+			t.Fatalf("ExtractAll error %q, want ErrUnusable only", xerr)
+		}
+		if got, want := err == nil, btOracle(body); got != want {
+			t.Fatalf("Verify = %v, the oracle says accepted = %v", err, want)
+		}
+	})
+}
+
+// btOracle is FuzzBraintreeForm's independent reading of a delivery.
+func btOracle(body []byte) bool {
+	form, err := url.ParseQuery(string(body))
+	if err != nil || len(form["bt_signature"]) != 1 || len(form["bt_payload"]) != 1 {
+		return false
+	}
+	payload := form.Get("bt_payload")
+	if payload == "" || strings.Trim(payload, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\n") != "" {
+		return false
+	}
+	key := sha1.Sum([]byte("integration_private_key"))
+	ok := false
+	for _, pair := range strings.Split(form.Get("bt_signature"), "&") {
+		public, digest, _ := strings.Cut(pair, "|")
+		for _, signed := range []string{payload, payload + "\n"} {
+			m := hmac.New(sha1.New, key[:])
+			m.Write([]byte(signed))
+			ok = ok || public == "integration_public_key" && strings.EqualFold(digest, hex.EncodeToString(m.Sum(nil)))
+		}
+	}
+	return ok
+}
+
+// FuzzBraintreeNotification fuzzes the notification XML inside a signed
+// delivery: it verifies whatever it holds, and Extract either reads an
+// event whose data is the XML and whose kind encoding/xml reads alike,
+// or answers ErrUnusable only.
+func FuzzBraintreeNotification(f *testing.F) {
+	f.Add([]byte(btXML))
+	f.Add([]byte(`<notification><kind>a</kind><kind>b</kind></notification>`))
+	f.Add([]byte(`<notification><kind> check </kind><subject><check><id>1</id></check></subject></notification>`))
+	f.Add([]byte(`<notification><kind>x</kind><subject><a/><b><id>2</id></b></subject><timestamp>bad</timestamp></notification>`))
+	f.Add([]byte(`<!DOCTYPE x [<!ENTITY e "y">]><notification><kind>&e;</kind></notification>`))
+	p := mustNew(f, provider.Config{Kind: "braintree", Secrets: []string{btSecret}})
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		body, err := p.SignBody([]byte("bt_payload=" + url.QueryEscape(base64.StdEncoding.EncodeToString(doc))))
+		if len(doc) == 0 {
+			return // no payload to sign
+		}
+		if err != nil {
+			t.Fatalf("SignBody: %v", err)
+		}
+		if err := p.Verify(body, http.Header{}); err != nil {
+			t.Fatalf("Verify(SignBody) = %v", err)
+		}
+		e, err := p.Extract(body, http.Header{})
+		if err != nil {
+			if !errors.Is(err, provider.ErrUnusable) || countSentinels(err) != 1 {
+				t.Fatalf("Extract error %q, want ErrUnusable only", err)
+			}
+			return
+		}
+		var n struct {
+			Kind string `xml:"kind"`
+		}
+		if xml.Unmarshal(doc, &n) != nil || strings.TrimSpace(n.Kind) != e.Type || e.Type == "" {
+			t.Fatalf("Extract read kind %q; encoding/xml reads %q", e.Type, n.Kind)
+		}
+		if string(e.Data) != string(doc) || e.DataContentType != "application/xml" || len(e.ID) != 32 {
+			t.Fatalf("Extract = %+v", e)
+		}
+	})
+}
+
+// FuzzBraintreeChallenge: a challenge is answered exactly when it is 20
+// to 32 lower-case hex digits, as the SDKs require, and the answer is
+// the HMAC-SHA1 of it under SHA-1 of the private key.
+func FuzzBraintreeChallenge(f *testing.F) {
+	f.Add(btChallenge)
+	f.Add("")
+	f.Add(strings.ToUpper(btChallenge))
+	p := mustNew(f, provider.Config{Kind: "braintree", Secrets: []string{btSecret}})
+	key := sha1.Sum([]byte("integration_private_key"))
+	f.Fuzz(func(t *testing.T, c string) {
+		got, ok := p.Challenge(url.Values{"bt_challenge": {c}})
+		valid := len(c) >= 20 && len(c) <= 32 && strings.Trim(c, "0123456789abcdef") == ""
+		if ok != valid {
+			t.Fatalf("Challenge(%q) answered = %v", c, ok)
+		}
+		m := hmac.New(sha1.New, key[:])
+		m.Write([]byte(c))
+		if ok && string(got) != "integration_public_key|"+hex.EncodeToString(m.Sum(nil)) {
+			t.Fatalf("Challenge(%q) = %q", c, got)
 		}
 	})
 }

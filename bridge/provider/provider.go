@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -100,6 +101,15 @@ type batchScheme interface {
 	signBody(body []byte) ([]byte, error)
 }
 
+// challengeScheme is implemented by the schemes whose platform checks a
+// destination with a GET handshake before it delivers (Braintree's
+// bt_challenge).
+type challengeScheme interface {
+	// challenge is the answer to a GET with query q, or false when q is
+	// not the platform's handshake.
+	challenge(q url.Values) ([]byte, bool)
+}
+
 // Kind is the provider kind as configured ("shopify", "stripe", ...).
 func (p *Provider) Kind() string { return p.kind }
 
@@ -171,7 +181,8 @@ func (p *Provider) Accepted() string { return p.accepted }
 
 // SignBody returns body as the platform would send it signed with the
 // first configured secret, for the schemes that sign inside the body
-// (adyen: each notification item's additionalData.hmacSignature), which
+// (adyen: each notification item's additionalData.hmacSignature;
+// braintree: the bt_signature form field beside bt_payload), which
 // re-encode it; for the others it is body itself. Call it before Sign.
 // Used by `hookbridge send` and tests.
 func (p *Provider) SignBody(body []byte) ([]byte, error) {
@@ -192,6 +203,17 @@ func (p *Provider) SignBody(body []byte) ([]byte, error) {
 // `hookbridge send` and tests.
 func (p *Provider) Sign(body []byte, h http.Header, now time.Time) error {
 	return p.scheme.sign(body, h, now)
+}
+
+// Challenge is the body (text/plain) that answers a GET with query q
+// to the source's URL, for the platforms that check a destination that
+// way before delivering to it (braintree: ?bt_challenge=...), or false
+// when the provider has no such handshake or q is not one.
+func (p *Provider) Challenge(q url.Values) (body []byte, ok bool) {
+	if c, ok := p.scheme.(challengeScheme); ok {
+		return c.challenge(q)
+	}
+	return nil, false
 }
 
 // DefaultTolerance is how far a signed timestamp may be from now, either way,
@@ -225,6 +247,7 @@ type Config struct {
 	// SecretEncoding is SecretRaw; for chargebee each is the
 	// "username:password" of the endpoint's Basic auth; for adyen it is the
 	// HMAC key in hex as the Customer Area shows it, and is hex-decoded; for
+	// braintree each is "public_key:private_key" of an API key pair; for
 	// the other kinds the string's bytes are the key (woocommerce first
 	// decodes the HTML entities WordPress stores it with; bigcommerce takes
 	// the app's client secret as it is).
@@ -234,7 +257,7 @@ type Config struct {
 	// one exactly Tolerance away is accepted. Zero means DefaultTolerance;
 	// negative is an error. Ignored by schemes that sign no timestamp
 	// (shopify, woocommerce, github, hmac, razorpay, square, adyen,
-	// shopware, chargebee, lemonsqueezy, mollie). Ecwid applies it to the
+	// shopware, chargebee, lemonsqueezy, mollie, braintree). Ecwid applies it to the
 	// body's signed eventCreated, and zero means EcwidDefaultTolerance
 	// there.
 	Tolerance time.Duration `yaml:"tolerance"`
@@ -294,7 +317,7 @@ type HMACConfig struct {
 func Kinds() []string {
 	return []string{"shopify", "woocommerce", "stripe", "standardwebhooks", "github", "hmac",
 		"paddle", "recurly", "razorpay", "square", "adyen", "bigcommerce", "shopware", "chargebee",
-		"lemonsqueezy", "mollie", "ecwid"}
+		"lemonsqueezy", "mollie", "ecwid", "braintree"}
 }
 
 // New builds the provider described by cfg. Errors name the field at fault
@@ -389,6 +412,9 @@ func New(cfg Config) (*Provider, error) {
 	case "adyen":
 		prefix, accepted = "com.adyen.", "[accepted]"
 		s, err = newAdyen(cfg.Secrets)
+	case "braintree":
+		prefix = "com.braintree."
+		s, err = newBraintree(cfg.Secrets)
 	default:
 		return nil, unknownKind(cfg.Kind)
 	}

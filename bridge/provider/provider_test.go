@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -305,6 +306,10 @@ func kindCases() []kindCase {
 			kind: "ecwid", old: "ecwid-old-secret", new: "ecwid-new-secret", cfg: plain("ecwid"), signsFields: true,
 			body: []byte(`{"eventId":"e1","eventCreated":1614265330,"storeId":1003,"eventType":"order.created"}`),
 		},
+		{
+			kind: "braintree", old: "bt_public:old_private", new: "bt_public:new_private", cfg: plain("braintree"), signsFields: true,
+			body: []byte("bt_payload=" + url.QueryEscape(btPayload)),
+		},
 	}
 }
 
@@ -391,6 +396,7 @@ func TestSignSetsOnlySignatureHeaders(t *testing.T) {
 		"lemonsqueezy":     {"X-Signature"},
 		"mollie":           {"X-Mollie-Signature"},
 		"ecwid":            {"X-Ecwid-Webhook-Signature"},
+		"braintree":        nil, // it signs inside the body
 	}
 	for _, kc := range kindCases() {
 		t.Run(kc.kind, func(t *testing.T) {

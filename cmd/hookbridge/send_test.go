@@ -248,3 +248,32 @@ func TestSendLemonSqueezyMollieEcwid(t *testing.T) {
 		t.Errorf("%d unsigned-body warnings at start-up, want 1 (the ecwid source)", warned)
 	}
 }
+
+// TestServeAndSendBraintree: `send` posts a braintree source's sample
+// notification as Braintree does (a form with bt_payload and
+// bt_signature), and the bridge publishes it on the notification kind's
+// subject.
+func TestServeAndSendBraintree(t *testing.T) {
+	in := serveSources(t, `  - name: bt
+    provider: braintree
+    secrets: ["send_public_key:send_private_key"]
+`)
+	for _, c := range []struct{ kind, subject string }{
+		{"", "webhooks.braintree.bt.subscription_charged_successfully"},
+		{"transaction_settled", "webhooks.braintree.bt.transaction_settled"},
+	} {
+		args := []string{"send", "--config", in.cfgPath, "--id", "sub_1", "bt"}
+		if c.kind != "" {
+			args = append(args, "--event", c.kind)
+		}
+		var out bytes.Buffer
+		if err := run(context.Background(), args, noEnv, &out, &out); err != nil {
+			t.Fatalf("send: %v\n%s", err, out.String())
+		}
+		for _, want := range []string{"200 OK", `"status":"published"`, c.subject} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("send printed %q, want %s in it", out.String(), want)
+			}
+		}
+	}
+}

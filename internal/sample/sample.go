@@ -5,8 +5,10 @@ package sample
 
 import (
 	"crypto/sha1"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"math/big"
 	"net/http"
@@ -55,7 +57,11 @@ func DeliveryForOrder(kind string, loc Locators, eventType, id, orderID string, 
 		},
 	}
 	r.h.Set("Content-Type", "application/json")
-	data, err := json.Marshal(build(&r))
+	v := build(&r)
+	if f, ok := v.(form); ok {
+		return []byte(f), r.h, nil
+	}
+	data, err := json.Marshal(v)
 	return data, r.h, err
 }
 
@@ -107,9 +113,14 @@ func builder(kind string) func(*request) any {
 		return mollie
 	case "ecwid":
 		return ecwid
+	case "braintree":
+		return braintree
 	}
 	return nil
 }
+
+// form is a builder's body that is sent as it is, not as JSON.
+type form []byte
 
 func shopify(r *request) any {
 	eventType := orDefault(r.eventType, "orders/create")
@@ -507,4 +518,46 @@ func ecwid(r *request) any {
 		"eventType": orDefault(r.eventType, "order.created"),
 		"data":      map[string]any{"orderId": r.num, "newPaymentStatus": "PAID", "newFulfillmentStatus": "AWAITING_PROCESSING"},
 	}
+}
+
+// braintree is a notification as braintree_node's
+// WebhookTesting.sampleNotification builds one: the XML (kind, timestamp
+// now, and a subscription or, for a transaction_* kind, a transaction
+// whose id is id) base64-encoded with a trailing newline in bt_payload.
+// provider.SignBody adds bt_signature. Braintree sends no delivery id:
+// the bridge derives one from the notification, whose timestamp is now,
+// so two sends of one id in different seconds are two deliveries.
+func braintree(r *request) any {
+	kind := orDefault(r.eventType, "subscription_charged_successfully")
+	var id, k strings.Builder
+	_ = xml.EscapeText(&id, []byte(r.id))
+	_ = xml.EscapeText(&k, []byte(kind))
+	subject := `<subscription>
+    <id>` + id.String() + `</id>
+    <transactions type="array">
+      <transaction>
+        <id>` + id.String() + `</id>
+        <status>submitted_for_settlement</status>
+        <amount>49.99</amount>
+      </transaction>
+    </transactions>
+    <add_ons type="array"></add_ons>
+    <discounts type="array"></discounts>
+</subscription>`
+	if strings.HasPrefix(kind, "transaction_") {
+		subject = `<transaction>
+  <id>` + id.String() + `</id>
+  <amount>100</amount>
+  <order-id>` + r.num + `</order-id>
+  <status>settled</status>
+</transaction>`
+	}
+	doc := `<notification>
+    <timestamp type="datetime">` + r.now.UTC().Format(time.RFC3339) + `</timestamp>
+    <kind>` + k.String() + `</kind>
+    <subject>` + subject + `</subject>
+</notification>`
+	r.h.Set("Content-Type", "application/x-www-form-urlencoded")
+	payload := base64.StdEncoding.EncodeToString([]byte(doc)) + "\n"
+	return form(url.Values{"bt_payload": {payload}}.Encode())
 }
