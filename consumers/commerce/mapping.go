@@ -57,6 +57,8 @@ func mappingFor(provider string) mapping {
 		return mapBigCommerce
 	case "shopware":
 		return mapShopware
+	case "chargebee":
+		return mapChargebee
 	}
 	return nil
 }
