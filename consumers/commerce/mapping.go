@@ -59,6 +59,8 @@ func mappingFor(provider string) mapping {
 		return mapShopware
 	case "chargebee":
 		return mapChargebee
+	case "recurly":
+		return mapRecurly
 	}
 	return nil
 }
