@@ -57,6 +57,8 @@ func mappingFor(provider string) mapping {
 		return mapBigCommerce
 	case "shopware":
 		return mapShopware
+	case "lemonsqueezy":
+		return mapLemonSqueezy
 	}
 	return nil
 }
