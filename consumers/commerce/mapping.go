@@ -59,6 +59,8 @@ func mappingFor(provider string) mapping {
 		return mapShopware
 	case "lemonsqueezy":
 		return mapLemonSqueezy
+	case "mollie":
+		return mapMollie
 	}
 	return nil
 }
