@@ -45,10 +45,13 @@ func fixtures(t testing.TB, platform string) map[string][]byte {
 	return out
 }
 
-// fixtureType is the raw event type a fixture was delivered under.
+// fixtureType is the raw event type a fixture was delivered under: the
+// name up to the first "-" after its last ".", as a type may itself hold
+// a "-" (Mollie's payment-link.paid).
 func fixtureType(name string) string {
-	typ, _, _ := strings.Cut(name, "-")
-	return typ
+	dot := strings.LastIndex(name, ".") + 1
+	typ, _, _ := strings.Cut(name[dot:], "-")
+	return name[:dot] + typ
 }
 
 // goldenEvent is a canonical event as the golden files spell it.

@@ -61,6 +61,10 @@ func mappingFor(provider string) mapping {
 		return mapChargebee
 	case "recurly":
 		return mapRecurly
+	case "lemonsqueezy":
+		return mapLemonSqueezy
+	case "mollie":
+		return mapMollie
 	}
 	return nil
 }
