@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hookbridge/hookbridge/consumers/commerce"
+	"github.com/hookbridge/hookbridge/internal/sample"
 )
 
 // mollieRaw is a Mollie next-gen event of type typ as the normaliser reads
@@ -117,4 +118,21 @@ func FuzzMollieMapping(f *testing.F) {
 		evs, err := commerce.Map(raw)
 		checkFuzzedEvents(t, raw, evs, err)
 	})
+}
+
+// The bridge's Mollie sample (what `hookbridge send` posts) is shaped like
+// a real delivery: the paid link embedded under its resource name, so the
+// order carries the link's amount, not just its id.
+func TestMollieSample(t *testing.T) {
+	body, _, err := sample.Delivery("mollie", sample.Locators{}, "payment-link.paid", "m-1", time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := commerce.Map(mollieRaw("payment-link.paid", body))
+	if err != nil || len(evs) != 1 || evs[0].Action != commerce.ActionPaid {
+		t.Fatalf("Map = %v, %v; want one order.paid", evs, err)
+	}
+	if o := evs[0].Data.(*commerce.Order); o.Total != "24.00" || o.Currency != "EUR" {
+		t.Errorf("order %+v, want the embedded link's 24.00 EUR", o)
+	}
 }

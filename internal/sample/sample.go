@@ -500,7 +500,9 @@ func mollie(r *request) any {
 	return map[string]any{
 		"resource": "event", "id": "event_" + r.id, "type": orDefault(r.eventType, "payment-link.paid"),
 		"entityId": link, "createdAt": at,
-		"_embedded": map[string]any{"entity": map[string]any{
+		// A delivery embeds the entity under its resource name (the Events
+		// API, which a consumer may call, under "entity").
+		"_embedded": map[string]any{"payment-link": map[string]any{
 			"resource": "payment-link", "id": link, "mode": "test", "description": "Order " + r.num,
 			"amount": map[string]any{"currency": "EUR", "value": "24.00"}, "archived": false,
 			"profileId": "pfl_QkEhN94Ba", "createdAt": at, "paidAt": at,
