@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -27,11 +28,52 @@ import (
 //
 // Adyen's Basic auth on the request and the Banking/Management webhooks
 // (HmacSignature header over the raw body) are not handled here.
-type adyen struct{ keys keyring }
+type adyen struct {
+	keys keyring
+	id   []string // the fields the event id is made of (Config.AdyenID)
+}
 
 var _ batchScheme = adyen{}
 
-func newAdyen(secrets []string) (adyen, error) {
+// AdyenIDFields are the NotificationRequestItem fields Config.AdyenID may
+// name: the signed ones that are plain strings. A field outside the
+// signature (eventDate, say) would let anyone who replays a signed item
+// change its id and so get past deduplication.
+func AdyenIDFields() []string {
+	return []string{"pspReference", "originalReference", "merchantAccountCode",
+		"merchantReference", "eventCode", "success"}
+}
+
+// adyenDefaultID is the id's fields when Config.AdyenID is not set.
+var adyenDefaultID = []string{"pspReference", "eventCode"}
+
+// checkAdyenID reports an AdyenID New refuses: an empty list, a field
+// that is not one of AdyenIDFields, a field named twice, or a list without
+// pspReference (without it, one eventCode of two payments is one id).
+func checkAdyenID(fields []string) error {
+	if len(fields) == 0 {
+		return errors.New("adyen_id: empty (list the item fields the id is made of, e.g. [pspReference, eventCode])")
+	}
+	for i, f := range fields {
+		if !slices.Contains(AdyenIDFields(), f) {
+			return fmt.Errorf("adyen_id[%d]: %q is unknown (want one of %s)", i, f, strings.Join(AdyenIDFields(), ", "))
+		}
+		if slices.Index(fields, f) < i {
+			return fmt.Errorf("adyen_id[%d]: %s is listed twice", i, f)
+		}
+	}
+	if !slices.Contains(fields, "pspReference") {
+		return errors.New("adyen_id: must include pspReference (it tells one payment from another)")
+	}
+	return nil
+}
+
+func newAdyen(secrets, id []string) (adyen, error) {
+	if id == nil {
+		id = adyenDefaultID
+	} else if err := checkAdyenID(id); err != nil {
+		return adyen{}, err
+	}
 	keys := make([][]byte, len(secrets))
 	for i, s := range secrets {
 		k, err := hex.DecodeString(s)
@@ -40,7 +82,7 @@ func newAdyen(secrets []string) (adyen, error) {
 		}
 		keys[i] = k
 	}
-	return adyen{keys: sha256Keys(keys)}, nil
+	return adyen{keys: sha256Keys(keys), id: slices.Clone(id)}, nil
 }
 
 // adyenItem is one NotificationRequestItem: where its fields are read
@@ -57,12 +99,30 @@ func (it adyenItem) field(path ...string) string {
 
 // signed is the text the item's signature is made over.
 func (it adyenItem) signed() []byte {
-	var b bytes.Buffer
-	for i, f := range [...]string{
+	return joinEscaped([]string{
 		it.field("pspReference"), it.field("originalReference"), it.field("merchantAccountCode"),
 		it.field("merchantReference"), it.obj.scalar("NotificationRequestItem", "amount", "value"),
 		it.field("amount", "currency"), it.field("eventCode"), it.field("success"),
-	} {
+	})
+}
+
+// id is the item's event id: the values of fields joined as signed joins
+// them, so that two items with different values never share an id. For
+// values without ':' or '\' that is the values joined with ':'.
+func (it adyenItem) id(fields []string) string {
+	vs := make([]string, len(fields))
+	for i, f := range fields {
+		vs[i] = it.field(f)
+	}
+	return string(joinEscaped(vs))
+}
+
+// joinEscaped joins fs with ':', each with '\' written '\\' and ':'
+// written '\:', as Adyen's signed text is: the result tells the fields
+// apart whatever they hold.
+func joinEscaped(fs []string) []byte {
+	var b bytes.Buffer
+	for i, f := range fs {
 		if i > 0 {
 			b.WriteByte(':')
 		}
@@ -160,7 +220,9 @@ func (a adyen) extract(body []byte, h http.Header) (Event, error) {
 //
 //	ID      pspReference + ":" + eventCode (UNCONFIRMED: Adyen documents
 //	        no delivery id; a retry repeats both, and one payment's
-//	        AUTHORISATION and CAPTURE differ in eventCode)
+//	        AUTHORISATION and CAPTURE differ in eventCode), or the
+//	        fields Config.AdyenID names; each value with '\' written
+//	        '\\' and ':' written '\:' (see joinEscaped)
 //	Type    eventCode ("AUTHORISATION")
 //	Source  merchantAccountCode
 //	Subject pspReference
@@ -186,7 +248,10 @@ func (a adyen) extractAll(body []byte, _ http.Header) ([]Event, error) {
 		if e.Subject == "" || e.Type == "" {
 			return nil, fmt.Errorf("notificationItems[%d]: no string pspReference or eventCode: %w", i, ErrUnusable)
 		}
-		e.ID = e.Subject + ":" + e.Type
+		e.ID = it.id(a.id)
+		if it.obj.err != nil {
+			return nil, fmt.Errorf("notificationItems[%d]: %w", i, it.obj.err)
+		}
 		events[i] = e
 	}
 	return events, nil

@@ -2,6 +2,7 @@ package provider_test
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -160,6 +161,75 @@ func TestAdyenSignBody(t *testing.T) {
 	for _, bad := range []string{`[]`, `{"notificationItems":[{"x":1}]}`, `not json`} {
 		if _, err := p.SignBody([]byte(bad)); err == nil {
 			t.Errorf("SignBody(%s) = nil error", bad)
+		}
+	}
+}
+
+// TestAdyenID: the default id is pspReference:eventCode as it always was;
+// adyen_id names other fields, and escaping keeps different items apart.
+func TestAdyenID(t *testing.T) {
+	ids := func(cfg provider.Config, items ...string) []string {
+		t.Helper()
+		cfg.Kind, cfg.Secrets = "adyen", []string{adyenKey}
+		es, err := mustNew(t, cfg).ExtractAll(adyenBatch(items...), http.Header{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := make([]string, len(es))
+		for i, e := range es {
+			out[i] = e.ID
+		}
+		return out
+	}
+	failed := strings.Replace(adyenItem, `"success":"true"`, `"success":"false"`, 1)
+	colon := func(psp, code string) string {
+		return strings.Replace(strings.Replace(adyenItem, `"pspReference":"pspReference"`, `"pspReference":"`+psp+`"`, 1),
+			`"eventCode":"EVENT"`, `"eventCode":"`+code+`"`, 1)
+	}
+	withSuccess := provider.Config{AdyenID: []string{"pspReference", "eventCode", "success"}}
+	for _, c := range []struct {
+		name string
+		got  []string
+		want []string
+	}{
+		{"default", ids(provider.Config{}, adyenItem, failed), []string{"pspReference:EVENT", "pspReference:EVENT"}},
+		{"default written out", ids(provider.Config{AdyenID: []string{"pspReference", "eventCode"}}, adyenItem), []string{"pspReference:EVENT"}},
+		{"with success", ids(withSuccess, adyenItem, failed), []string{"pspReference:EVENT:true", "pspReference:EVENT:false"}},
+		{"other order", ids(provider.Config{AdyenID: []string{"eventCode", "pspReference"}}, adyenItem), []string{"EVENT:pspReference"}},
+		{"escaped", ids(provider.Config{AdyenID: []string{"pspReference", "merchantReference"}}, adyenEscaped), []string{`8815:TEST-1\:2\\3`}},
+		{"colon kept apart", ids(provider.Config{}, colon("a:b", "c"), colon("a", "b:c")), []string{`a\:b:c`, `a:b\:c`}},
+		{"empty field kept", ids(provider.Config{AdyenID: []string{"pspReference", "originalReference"}}, adyenEscaped), []string{"8815:"}},
+	} {
+		if !slices.Equal(c.got, c.want) {
+			t.Errorf("%s: ids %q, want %q", c.name, c.got, c.want)
+		}
+	}
+
+	// The id's fields change nothing in verification.
+	p := mustNew(t, provider.Config{Kind: "adyen", Secrets: []string{adyenKey}, AdyenID: withSuccess.AdyenID})
+	runMutations(t, p, delivery{body: []byte(adyenBody), h: http.Header{}}, []string{adyenKey}, []mutation{
+		{name: "public vector", want: nil},
+		{name: "success", edit: func(d *delivery) { d.body = adyenBatch(failed) }, want: provider.ErrBadSignature},
+	})
+}
+
+func TestAdyenIDConfig(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		cfg  provider.Config
+		want string
+	}{
+		{"empty", provider.Config{Kind: "adyen", AdyenID: []string{}}, "adyen_id: empty"},
+		{"unknown", provider.Config{Kind: "adyen", AdyenID: []string{"pspReference", "eventDate"}}, `adyen_id[1]: "eventDate" is unknown (want one of pspReference, `},
+		{"wrong case", provider.Config{Kind: "adyen", AdyenID: []string{"pspreference"}}, `adyen_id[0]: "pspreference" is unknown`},
+		{"twice", provider.Config{Kind: "adyen", AdyenID: []string{"pspReference", "eventCode", "eventCode"}}, "adyen_id[2]: eventCode is listed twice"},
+		{"no pspReference", provider.Config{Kind: "adyen", AdyenID: []string{"eventCode"}}, "adyen_id: must include pspReference"},
+		{"other kind", provider.Config{Kind: "stripe", AdyenID: []string{"pspReference"}}, "adyen_id: only for adyen"},
+		{"other kind, empty list", provider.Config{Kind: "mollie", AdyenID: []string{}}, "adyen_id: only for adyen"},
+	} {
+		c.cfg.Secrets = []string{adyenKey}
+		if _, err := provider.New(c.cfg); err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%s: New = %v, want an error starting %q", c.name, err, c.want)
 		}
 	}
 }

@@ -253,6 +253,8 @@ func TestStartupErrorsNameTheProblem(t *testing.T) {
 		{"bad hmac section", "sources: [{name: a, provider: hmac, secrets: [x], hmac: {header: X-Sig, algorithm: md5, id: 'header:X-Id', type: 'json:t'}}]", `sources[0] "a": hmac.algorithm`},
 		{"square without notification url", "sources: [{name: a, provider: square, secrets: [sq-key]}]", `sources[0] "a": notification_url: required for square`},
 		{"notification url on shopify", "sources: [{name: a, provider: shopify, secrets: [shop-key], notification_url: 'https://a.example/'}]", `sources[0] "a": notification_url: only for square`},
+		{"unknown adyen id field", "sources: [{name: a, provider: adyen, secrets: ['00ff'], adyen_id: [pspReference, eventDate]}]", `sources[0] "a": adyen_id[1]: "eventDate" is unknown`},
+		{"adyen id on stripe", "sources: [{name: a, provider: stripe, secrets: [st-key], adyen_id: [pspReference]}]", `sources[0] "a": adyen_id: only for adyen`},
 	} {
 		path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".yaml")
 		if err := os.WriteFile(path, []byte(c.yaml), 0o600); err != nil {

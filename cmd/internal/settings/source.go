@@ -22,8 +22,9 @@ import (
 // provider's default", which bridge/provider decides.
 type Source struct {
 	Name string `yaml:"name"` // ^[a-z0-9_-]+$: a URL path segment and a NATS subject token
-	// Config holds provider, secrets, tolerance, type_prefix, secret_encoding and hmac. After
-	// Load, Secrets also holds the contents of SecretFiles, and no empty entries.
+	// Config holds provider, secrets, tolerance, type_prefix, secret_encoding, hmac,
+	// notification_url and adyen_id. After Load, Secrets also holds the contents of SecretFiles,
+	// and no empty entries.
 	provider.Config `yaml:",inline"`
 	// SecretFiles are files whose content (less trailing newlines) is one more secret each.
 	// Load resolves relative paths against the config file's directory.
