@@ -1017,3 +1017,19 @@ func TestCommerceSection(t *testing.T) {
 		}
 	}
 }
+
+// The example config the quick start runs turns the normaliser on, so that
+// `go run ./cmd/hookbridge` shows canonical events at once; compose turns it
+// off in the bridge with HOOKBRIDGE_COMMERCE=false, to run it apart.
+func TestExampleConfigRunsTheNormaliser(t *testing.T) {
+	path := filepath.Join("..", "..", "..", "hookbridge.yaml")
+	for env, want := range map[string]bool{"": true, "false": false} {
+		cfg, err := settings.Load(path, getenvFrom(map[string]string{"HOOKBRIDGE_COMMERCE": env}))
+		if err != nil {
+			t.Fatalf("HOOKBRIDGE_COMMERCE=%q: %v", env, err)
+		}
+		if cfg.Commerce.Enabled != want {
+			t.Errorf("HOOKBRIDGE_COMMERCE=%q: commerce.enabled %v, want %v", env, cfg.Commerce.Enabled, want)
+		}
+	}
+}
