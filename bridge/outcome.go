@@ -42,6 +42,7 @@ const (
 	outcomeMethod        outcome = "method_not_allowed"
 	outcomeUnavailable   outcome = "unavailable"
 	outcomeOverloaded    outcome = "overloaded"
+	outcomeKeys          outcome = "keys_unavailable"
 )
 
 // An outcomeRule is how a request that ended with an error matching err
@@ -81,6 +82,7 @@ var outcomeRules = []outcomeRule{
 	{err: provider.ErrUnusable, status: http.StatusBadRequest, outcome: outcomeUnusable, detail: true},
 	{err: ErrAmbiguousFraming, status: http.StatusBadRequest, outcome: outcomeBadRequest},
 	{err: ErrBadRequest, status: http.StatusBadRequest, outcome: outcomeBadRequest},
+	{err: provider.ErrKeyUnavailable, status: http.StatusServiceUnavailable, outcome: outcomeKeys, retryAfter: true},
 	{err: ErrOverloaded, status: http.StatusServiceUnavailable, outcome: outcomeOverloaded, retryAfter: true},
 	{err: ErrUnavailable, status: http.StatusServiceUnavailable, outcome: outcomeUnavailable, retryAfter: true},
 }

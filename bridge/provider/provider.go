@@ -289,6 +289,38 @@ type Config struct {
 	// AdyenIDFields (signed strings), each at most once, pspReference
 	// among them; a value's ':' and '\' are escaped as in the signature.
 	AdyenID []string `yaml:"adyen_id"`
+
+	// The kinds that sign with a private key (paypal, adobe, saleor) take
+	// no secrets: they verify with the public keys their platform
+	// publishes, which Keys fetches. The fields below are theirs; each is
+	// an error for another kind.
+
+	// WebhookID is, for paypal (required), the id of the webhook
+	// subscription as PayPal shows it: PayPal signs it into every
+	// delivery, so a delivery meant for another subscription fails.
+	WebhookID string `yaml:"webhook_id"`
+	// ClientID is, for adobe (required), the client id (API key) of the
+	// project's credential: every event's recipient_client_id must be it.
+	ClientID string `yaml:"client_id"`
+	// APIURL is, for saleor (required), the shop's GraphQL API URL as
+	// Saleor sends it in Saleor-Api-Url ("https://shop.example/graphql/");
+	// the shop's keys are fetched from the JWKS at its host's
+	// /.well-known/jwks.json.
+	APIURL string `yaml:"api_url"`
+	// KeyHosts are the hosts ("host" for port 443, or "host:port") the
+	// platform's public keys may be fetched from, over https only; empty
+	// means DefaultKeyHosts(kind), and for saleor the host of APIURL.
+	// Set it only for a platform that moves its keys, or a test server.
+	KeyHosts []string `yaml:"key_hosts"`
+	// DevelopmentKeys makes the source trust DevelopmentKeyPEM, which is
+	// published, instead of its platform's keys, so that `hookbridge
+	// send` can sign for it. Anybody can then forge its deliveries: for
+	// a laptop only, and hookbridge warns about it in its logs.
+	DevelopmentKeys bool `yaml:"development_keys"`
+	// Keys fetches and caches the platforms' public keys (package
+	// bridge/keys). Nil makes every key lookup ErrKeyUnavailable, which
+	// is fine for a provider built only to check a config.
+	Keys KeyFetcher `yaml:"-"`
 }
 
 // The values of Config.SecretEncoding.
@@ -341,7 +373,7 @@ func New(cfg Config) (*Provider, error) {
 	if !slices.Contains(Kinds(), cfg.Kind) {
 		return nil, unknownKind(cfg.Kind)
 	}
-	if err := CheckSecrets(cfg.Secrets); err != nil {
+	if err := CheckSecrets(cfg.Kind, cfg.Secrets); err != nil {
 		return nil, err
 	}
 	if err := CheckTolerance(cfg.Tolerance); err != nil {
@@ -356,6 +388,11 @@ func New(cfg Config) (*Provider, error) {
 	if cfg.Kind != "adyen" && cfg.AdyenID != nil {
 		return nil, errors.New("adyen_id: only for adyen")
 	}
+	keys, err := newKeySource(cfg)
+	if err != nil {
+		return nil, err
+	}
+	_ = keys // for paypal, adobe and saleor
 	switch {
 	case cfg.SecretEncoding != "" && cfg.Kind != "standardwebhooks":
 		return nil, errors.New("secret_encoding: only for standardwebhooks")
@@ -374,7 +411,6 @@ func New(cfg Config) (*Provider, error) {
 		s        scheme
 		prefix   = cfg.TypePrefix // the platform kinds replace it with their fixed one
 		fixed    = true
-		err      error
 		accepted string
 		// unsigned: the platform does not sign the body
 		unsigned bool
@@ -425,6 +461,7 @@ func New(cfg Config) (*Provider, error) {
 	case "braintree":
 		prefix = "com.braintree."
 		s, err = newBraintree(cfg.Secrets)
+	// The kinds that fetch their platform's public keys (keys.go).
 	default:
 		return nil, unknownKind(cfg.Kind)
 	}
@@ -441,12 +478,20 @@ func unknownKind(kind string) error {
 	return fmt.Errorf("provider %q is unknown (want one of %s)", kind, strings.Join(Kinds(), ", "))
 }
 
-// CheckSecrets reports secrets New refuses: none at all, or an empty one
-// anywhere in the list (an HMAC under the empty key is one anybody can
-// compute, and an empty entry is usually an unset environment variable).
-// New applies it; it is exported so that a config loader can report the
-// problem together with the config's others, in the same words.
-func CheckSecrets(secrets []string) error {
+// CheckSecrets reports secrets New refuses for kind: none at all, or an
+// empty one anywhere in the list (an HMAC under the empty key is one
+// anybody can compute, and an empty entry is usually an unset environment
+// variable); for paypal, adobe and saleor, which verify with their
+// platform's public keys, any at all. New applies it; it is exported so
+// that a config loader can report the problem together with the config's
+// others, in the same words.
+func CheckSecrets(kind string, secrets []string) error {
+	if fetchesKeys(kind) {
+		if len(secrets) > 0 {
+			return fmt.Errorf("secrets: %s verifies with its platform's public keys and takes no secrets", kind)
+		}
+		return nil
+	}
 	if len(secrets) == 0 {
 		return errors.New("secrets: at least one non-empty secret is required")
 	}

@@ -108,7 +108,7 @@ func (s *Source) validate(f *config.Fields, checks []ProviderCheck) error {
 		}
 	}
 	if !f.Bad("secrets") && !f.Bad("secret_files") {
-		errs = append(errs, provider.CheckSecrets(s.Secrets))
+		errs = append(errs, provider.CheckSecrets(s.Kind, s.Secrets))
 	}
 	// Only the tolerance itself may need hiding: scrubbing for every value of the source would
 	// lose the whole message to any value from ${VAR} that happens to occur in it.
