@@ -78,6 +78,8 @@ type Provider struct {
 	accepted   string // see Accepted
 	// bodyUnsigned: the signature does not cover the body (ecwid).
 	bodyUnsigned bool
+	// devKeys: the source trusts DevelopmentKeyPEM (Config.DevelopmentKeys).
+	devKeys bool
 }
 
 // scheme is implemented once per platform.
@@ -118,6 +120,11 @@ func (p *Provider) Kind() string { return p.kind }
 // time: the rest of its body may have been forged, and consumers must
 // fetch the entity from the platform before trusting it.
 func (p *Provider) SignsBody() bool { return !p.bodyUnsigned }
+
+// TrustsDevelopmentKey reports whether the provider verifies with the
+// published DevelopmentKeyPEM in place of its platform's keys
+// (Config.DevelopmentKeys): anybody can forge its deliveries.
+func (p *Provider) TrustsDevelopmentKey() bool { return p.devKeys }
 
 // CEType is the CloudEvent type for a platform event type: the provider's
 // type prefix followed by the event type with '/' mapped to '.'.
@@ -471,7 +478,7 @@ func New(cfg Config) (*Provider, error) {
 	if fixed && cfg.TypePrefix != "" {
 		return nil, errors.New("type_prefix: only for standardwebhooks and hmac")
 	}
-	return &Provider{kind: cfg.Kind, typePrefix: prefix, scheme: s, accepted: accepted, bodyUnsigned: unsigned}, nil
+	return &Provider{kind: cfg.Kind, typePrefix: prefix, scheme: s, accepted: accepted, bodyUnsigned: unsigned, devKeys: keys.dev}, nil
 }
 
 func unknownKind(kind string) error {

@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/hookbridge/hookbridge/bridge"
+	"github.com/hookbridge/hookbridge/bridge/keys"
 	"github.com/hookbridge/hookbridge/cmd/internal/logbuf"
 	"github.com/hookbridge/hookbridge/cmd/internal/settings"
 	"github.com/hookbridge/hookbridge/internal/config"
@@ -64,11 +65,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log.Info("config loaded", "path", path)
 	warnFallbacks(log, cfg.Fallbacks)
+	// One key fetcher serves every source that verifies with its
+	// platform's published keys (paypal, adobe, saleor), so that a key is
+	// fetched once however many sources use it.
+	fetcher := keys.New(keys.Config{})
+	for i := range cfg.Sources {
+		cfg.Sources[i].Keys = fetcher
+	}
 	sources, err := settings.BridgeSources(cfg.Sources)
 	if err != nil {
 		return err
 	}
 	warnUnsignedBodies(log, sources)
+	warnDevelopmentKeys(log, sources)
 	return serveWith(ctx, cfg, sources, log)
 }
 
@@ -366,6 +375,18 @@ func warnUnsignedBodies(log *slog.Logger, sources []bridge.Source) {
 	for _, s := range sources {
 		if !s.Provider.SignsBody() {
 			log.Warn("UNSIGNED BODY: this platform signs only the event's id and time, not the body; consumers must fetch the entity from the platform's API before trusting anything else in the event",
+				"source", s.Name, "provider", s.Provider.Kind())
+		}
+	}
+}
+
+// warnDevelopmentKeys says loudly, once per source, when a source trusts
+// the published development key (development_keys: true) in place of its
+// platform's: anybody can sign deliveries that it accepts.
+func warnDevelopmentKeys(log *slog.Logger, sources []bridge.Source) {
+	for _, s := range sources {
+		if s.Provider.TrustsDevelopmentKey() {
+			log.Warn("INSECURE: DEVELOPMENT KEYS: this source trusts hookbridge's published development key instead of its platform's keys; anybody can forge its deliveries; never expose this bridge",
 				"source", s.Name, "provider", s.Provider.Kind())
 		}
 	}
