@@ -74,7 +74,8 @@ func (s shopware) verify(body []byte, h http.Header) error {
 //	Subject  the entity's id: of an entity-written event (a payload array),
 //	         the primaryKey of its one entry; of a business event, the id
 //	         of the payload object named by a segment of the event name
-//	         (checkout.order.placed: data.payload.order.id)
+//	         (checkout.order.placed: data.payload.order.id), else of the
+//	         order it carries (state_enter.order_transaction.state.paid)
 //	Time     body "timestamp" (Unix seconds)
 //	sequence X-Shopware-Sequence, else body source.sequence, zero-padded
 //	         to 20 digits (see shopwareSeq)
@@ -130,7 +131,11 @@ func shopwareSubject(obj *jsonBody, event string) string {
 			return id
 		}
 	}
-	return ""
+	// The state machine's events of an order's parts
+	// (state_enter.order_transaction.state.paid,
+	// state_enter.order_delivery.state.shipped) carry the whole order, not
+	// the part: the order is what they are about.
+	return obj.id("data", "payload", "order", "id")
 }
 
 // shopwareSeq is a Shopware sequence number (decimal digits, at most 20)

@@ -111,6 +111,9 @@ func TestShopwareExtract(t *testing.T) {
 		{"two entities written: no subject", strings.Replace(written, `"updatedFields":["stock"]}]`, `"updatedFields":["stock"]},{"entity":"product","primaryKey":"x"}]`, 1), header(), provider.Event{
 			ID: eventID, Type: "product.written", Source: "dgrH7nLU6tlE", Time: time.Unix(1764676800, 0), Extensions: map[string]string{"sequence": "00000000000000000042"},
 		}, nil},
+		{"a transaction's state change: the order it carries", strings.Replace(placed, `"checkout.order.placed"`, `"state_enter.order_transaction.state.paid"`, 1), header(), provider.Event{
+			ID: eventID, Type: "state_enter.order_transaction.state.paid", Source: "dgrH7nLU6tlE", Subject: "0190ab12cd34ef56ab78cd90ef12ab99", Time: time.Unix(1764676800, 0),
+		}, nil},
 		{"event id header differs from the signed one", written, header("X-Shopware-Event-Id", "0000"), provider.Event{}, provider.ErrUnusable},
 		{"sequence header differs from the signed one", written, header("X-Shopware-Sequence", "43"), provider.Event{}, provider.ErrUnusable},
 		{"no event id anywhere", `{"data":{"event":"product.written"}}`, header(), provider.Event{}, provider.ErrUnusable},
