@@ -48,14 +48,7 @@ func TestAdyenEventCodes(t *testing.T) {
 				t.Fatalf("Map = %v, %v; want %v", actions(evs), err, c.want)
 			}
 			for _, e := range evs {
-				var status string
-				switch d := e.Data.(type) {
-				case *commerce.Payment:
-					status = d.Status
-				case *commerce.Refund:
-					status = d.Status
-				}
-				if status != c.status {
+				if status := dataStatus(e.Data); status != c.status {
 					t.Errorf("status %q, want %q", status, c.status)
 				}
 			}

@@ -18,26 +18,46 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files of consumers/commerce/testdata")
 
 // fixtures are the platform bodies in testdata/<platform>, by file name
-// without .json: <type>[-<case>], the type as the bridge names it after
+// without .json (or .xml, for a platform whose bodies are XML: Braintree's
+// notifications): <type>[-<case>], the type as the bridge names it after
 // the platform's prefix (orders.create, order.updated,
 // checkout.session.completed).
 func fixtures(t testing.TB, platform string) map[string][]byte {
 	t.Helper()
-	dir := filepath.Join("testdata", platform)
-	paths, err := filepath.Glob(filepath.Join(dir, "*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := map[string][]byte{}
-	for _, p := range paths {
-		if strings.HasSuffix(p, ".golden.json") {
-			continue
-		}
+	for name, p := range fixtureFiles(t, platform) {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		out[strings.TrimSuffix(filepath.Base(p), ".json")] = b
+		out[name] = b
+	}
+	return out
+}
+
+// fixtureFiles are the paths of the fixtures of testdata/<platform>, by
+// name (see fixtures).
+func fixtureFiles(t testing.TB, platform string) map[string]string {
+	t.Helper()
+	dir := filepath.Join("testdata", platform)
+	var paths []string
+	for _, ext := range []string{".json", ".xml"} {
+		ps, err := filepath.Glob(filepath.Join(dir, "*"+ext))
+		if err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, ps...)
+	}
+	out := map[string]string{}
+	for _, p := range paths {
+		if strings.HasSuffix(p, ".golden.json") {
+			continue
+		}
+		name := strings.TrimSuffix(filepath.Base(p), filepath.Ext(p))
+		if _, dup := out[name]; dup {
+			t.Fatalf("%s: two fixtures named %s", dir, name)
+		}
+		out[name] = p
 	}
 	if len(out) == 0 {
 		t.Fatal("no fixtures in " + dir)
@@ -63,7 +83,7 @@ type goldenEvent struct {
 	Data    json.RawMessage `json:"data"`
 }
 
-// checkGolden maps raw, the fixture testdata/<platform>/<name>.json, and
+// checkGolden maps raw, the fixture testdata/<platform>/<name>, and
 // compares the canonical events with <name>.golden.json (-update rewrites
 // it). Each event must also encode as the CloudEvent the normaliser
 // publishes, on its subject, with data that validates against its schema.
@@ -120,12 +140,24 @@ func TestFixturesHaveSources(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for name := range fixtures(t, platform) {
-			if !bytes.Contains(sources, []byte(name+".json")) {
-				t.Errorf("%s/%s.json is not in SOURCES.md", platform, name)
+		for _, p := range fixtureFiles(t, platform) {
+			if file := filepath.Base(p); !bytes.Contains(sources, []byte(file)) {
+				t.Errorf("%s/%s is not in SOURCES.md", platform, file)
 			}
 		}
 	}
+}
+
+// dataStatus is the status of a payment's or a refund's data, "" for
+// other data.
+func dataStatus(data any) string {
+	switch d := data.(type) {
+	case *commerce.Payment:
+		return d.Status
+	case *commerce.Refund:
+		return d.Status
+	}
+	return ""
 }
 
 // editedFixture is testdata/<platform>/<name>.json with edit applied to

@@ -526,6 +526,9 @@ func ecwid(r *request) any {
 // WebhookTesting.sampleNotification builds one: the XML (kind, timestamp
 // now, and a subscription or, for a transaction_* kind, a transaction
 // whose id is id) base64-encoded with a trailing newline in bt_payload.
+// The transaction is a sale with its currency, as the SDK's
+// transaction_settled sample is: a transaction without a type could be a
+// refund, which the normaliser will not guess.
 // provider.SignBody adds bt_signature. Braintree sends no delivery id:
 // the bridge derives one from the notification, whose timestamp is now,
 // so two sends of one id in different seconds are two deliveries.
@@ -549,6 +552,8 @@ func braintree(r *request) any {
 	if strings.HasPrefix(kind, "transaction_") {
 		subject = `<transaction>
   <id>` + id.String() + `</id>
+  <type>sale</type>
+  <currency-iso-code>USD</currency-iso-code>
   <amount>100</amount>
   <order-id>` + r.num + `</order-id>
   <status>settled</status>
