@@ -70,7 +70,9 @@ func unquote(b []byte) ([]byte, error) {
 // optionally a point followed by digits.
 func isDecimal(s string) bool {
 	whole, frac, point := strings.Cut(strings.TrimPrefix(s, "-"), ".")
-	return isDigits(whole) && (!point || isDigits(frac))
+	// No leading zero ("007.50"), as the schemas' pattern says: a
+	// consumer may compare amounts as strings.
+	return isDigits(whole) && (whole == "0" || whole[0] != '0') && (!point || isDigits(frac))
 }
 
 func isDigits(s string) bool {

@@ -109,6 +109,8 @@ func TestShopifyOrderMoney(t *testing.T) {
 		{name: "grouping", currency: "USD", total: "1,598.94", wantErr: true},
 		{name: "leading point", currency: "USD", total: ".94", wantErr: true},
 		{name: "trailing point", currency: "USD", total: "598.", wantErr: true},
+		{name: "leading zero", currency: "USD", total: "0598.94", wantErr: true},
+		{name: "a zero before the point", currency: "USD", total: "0.94", wantTotal: "0.94", wantCurrency: "USD"},
 		{name: "plus sign", currency: "USD", total: "+598.94", wantErr: true},
 		{name: "with a symbol", currency: "USD", total: "$598.94", wantErr: true},
 		{name: "boolean", currency: "USD", total: true, wantErr: true},

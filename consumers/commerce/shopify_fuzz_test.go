@@ -12,7 +12,9 @@ import (
 
 // The shapes canonical data promises, spelled independently of the code.
 var (
-	shopifyDecimal  = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
+	// schemaDecimal is what a canonical amount must look like: the
+	// schemas' pattern.
+	schemaDecimal   = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?$`)
 	shopifyISO4217  = regexp.MustCompile(`^[A-Z]{3}$`)
 	shopifyMoneyKey = []string{"total", "subtotal", "tax", "shipping", "discount", "unit_price", "amount"}
 	shopifyTimeKey  = []string{"created_at", "updated_at"}
@@ -49,7 +51,7 @@ func shopifyCheckValues(t *testing.T, v any) {
 			s, isString := e.(string)
 			switch {
 			case slices.Contains(shopifyMoneyKey, k):
-				if _, ok := new(big.Rat).SetString(s); !isString || !shopifyDecimal.MatchString(s) || !ok {
+				if _, ok := new(big.Rat).SetString(s); !isString || !schemaDecimal.MatchString(s) || !ok {
 					t.Fatalf("%s %v is not a decimal string", k, e)
 				}
 			case k == "currency":

@@ -206,7 +206,7 @@ func FuzzShopwareMapping(f *testing.F) {
 			amounts = append(amounts, li.UnitPrice)
 		}
 		for _, m := range amounts {
-			if m != "" && !wooDecimal.MatchString(m) {
+			if m != "" && !schemaDecimal.MatchString(m) {
 				t.Fatalf("amount %q is not a decimal", m)
 			}
 		}

@@ -132,7 +132,9 @@ func squareTime(s string) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
+	// A year past 9999 in UTC ("9999-12-31T23:00:00-05:00") cannot be
+	// written back as RFC 3339.
+	if y := t.UTC().Year(); err != nil || y < 0 || y > 9999 {
 		return time.Time{}, fmt.Errorf("%.40q is not an RFC 3339 time", s)
 	}
 	return t, nil

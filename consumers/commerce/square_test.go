@@ -180,6 +180,7 @@ func TestSquareUnusable(t *testing.T) {
 			p["total_money"] = map[string]any{"amount": json.Number("100"), "currency": "US$"}
 		})},
 		{"a time that is not RFC 3339", "payment.updated", pay(func(p map[string]any) { p["created_at"] = "22/11/2020" })},
+		{"a time in the year 10000 in UTC", "payment.updated", pay(func(p map[string]any) { p["created_at"] = "9999-12-31T23:00:00-05:00" })},
 		{"a payment without an id", "payment.updated", editJSON(t, pay(func(p map[string]any) { delete(p, "id") }), func(d map[string]any) { delete(d, "id") }, "data")},
 		{"an event time that is not RFC 3339", "refund.created", editJSON(t, fixtures(t, "square")["refund.created"], func(e map[string]any) { e["created_at"] = "yesterday" })},
 	} {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"regexp"
 	"testing"
 
 	"github.com/hookbridge/hookbridge/consumers/commerce"
@@ -281,8 +280,6 @@ func TestStripeUnusableKeepsValuesOut(t *testing.T) {
 		}
 	}
 }
-
-var decimal = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
 
 // FuzzStripeMapping: whatever Stripe (or anyone holding the secret) posts,
 // the mapping never panics, and it either refuses the payload as unusable
