@@ -15,22 +15,27 @@ const bigCommerceTypePrefix = "com.bigcommerce."
 // mapBigCommerce maps BigCommerce's order webhooks.
 //
 // BigCommerce sends no order details: a body names the order by its id
-// (and a status change by its two status ids, a refund by its id), and a
-// consumer that wants more fetches the order from BigCommerce's API. So
-// every order event carries the id alone, plus a status where the scope
-// states one, and never money, line items, a customer or an address:
+// (and a status change by its two status ids, a refund by its id, a
+// transaction by its id, type and state), and a consumer that wants more
+// fetches the order from BigCommerce's API. So every order event carries
+// the id alone, plus a status where the scope states one, and never money,
+// line items, a customer or an address:
 //
-//	scope                       events
-//	store/order/created         order.created (id only)
-//	store/order/updated         order.updated (id only)
-//	store/order/statusUpdated   the lifecycle events the new status means and
-//	                            the previous one did not (see bigCommerceStatuses);
-//	                            none for another change, which store/order/updated
-//	                            reports too
-//	store/order/refund/created  refund.created (refund id, order id)
-//	store/order/archived        none: archiving removes an order from the
-//	                            list, it is not a cancellation
-//	any other                   none
+//	scope                            events
+//	store/order/created              order.created (id only)
+//	store/order/updated              order.updated (id only)
+//	store/order/statusUpdated        the lifecycle events the new status means and
+//	                                 the previous one did not (see bigCommerceStatuses);
+//	                                 none for another change, which store/order/updated
+//	                                 reports too
+//	store/order/refund/created       refund.created (refund id, order id)
+//	store/order/transaction/created  payment.succeeded or payment.failed by the
+//	store/order/transaction/updated  transaction's type and state, or none (see
+//	                                 bigCommercePaymentAction); transaction id and
+//	                                 order id only
+//	store/order/archived             none: archiving removes an order from the
+//	                                 list, it is not a cancellation
+//	any other                        none
 //
 // Every event's time is the body's created_at (the bridge's CloudEvent
 // time), when BigCommerce sent it.
@@ -41,6 +46,8 @@ func mapBigCommerce(raw Raw) ([]Canonical, error) {
 	}
 	switch scope {
 	case "store.order.created", "store.order.updated", "store.order.statusUpdated", "store.order.refund.created":
+	case "store.order.transaction.created", "store.order.transaction.updated":
+		return bigCommerceTransactionEvent(raw, scope)
 	default:
 		return nil, nil
 	}

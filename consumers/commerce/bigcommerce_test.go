@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -121,7 +122,7 @@ func TestBigCommerceUnusable(t *testing.T) {
 			}
 		})
 	}
-	for _, scope := range []string{"store.order.archived", "store.order.message.created", "store.product.created", "store.order.transaction.created"} {
+	for _, scope := range []string{"store.order.archived", "store.order.message.created", "store.product.created", "store.order.transaction"} {
 		evs, err := commerce.Map(bigCommerceRaw(scope, []byte(`not json`)))
 		if err != nil || evs != nil {
 			t.Errorf("%s: Map = %d events, %v; want none", scope, len(evs), err)
@@ -143,8 +144,157 @@ func FuzzBigCommerceMapping(f *testing.F) {
 			if d.ID == "" || d.OrderID == "" || c.Subject != d.ID || d.Status != commerce.RefundPending {
 				t.Fatalf("%s.%s: %+v", c.Entity, c.Action, d)
 			}
+		case *commerce.Payment:
+			if d.ID == "" || d.OrderID == "" || c.Subject != d.ID || d.Status != c.Action || d.Amount != "" || d.Currency != "" || d.Method != "" {
+				t.Fatalf("%s.%s: %+v", c.Entity, c.Action, d)
+			}
 		default:
 			t.Fatalf("%s.%s: data %T", c.Entity, c.Action, c.Data)
 		}
 	}, nil)
+}
+
+// bigCommerceTransactionBody is a transaction body for order 250 of the
+// published example's shape, with transaction_type typ,
+// transaction_status status and result.type result (each left out when
+// "").
+func bigCommerceTransactionBody(typ, status, result string) []byte {
+	data := map[string]any{"type": "transaction", "order_id": "250", "transaction_id": "176342342"}
+	if typ != "" {
+		data["transaction_type"] = typ
+	}
+	if status != "" {
+		data["transaction_status"] = status
+	}
+	if result != "" {
+		data["result"] = map[string]string{"type": result}
+	}
+	b, _ := json.Marshal(map[string]any{
+		"scope": "store/order/transaction/created", "store_id": "1025646", "created_at": 1561479335, "data": data,
+	})
+	return b
+}
+
+// A transaction means a payment event when it took money or failed to:
+// a complete, successful purchase or capture succeeded; one in error, or a
+// failed authorization, failed; anything else is not a payment's outcome.
+func TestBigCommerceTransaction(t *testing.T) {
+	cases := []struct {
+		typ, status, result string
+		action              string // "" for no event
+	}{
+		{"capture", "complete", "success", commerce.ActionSucceeded},
+		{"purchase", "complete", "success", commerce.ActionSucceeded},
+		{"purchase", "complete", "", commerce.ActionSucceeded},
+		{"purchase", "ok", "", commerce.ActionSucceeded},
+		{"PURCHASE", "COMPLETE", "SUCCESS", commerce.ActionSucceeded},
+		{"capture", "error", "", commerce.ActionFailed},
+		{"capture", "complete", "error", commerce.ActionFailed},
+		{"purchase", "declined", "", commerce.ActionFailed},
+		{"purchase", "complete", "failure", commerce.ActionFailed},
+		{"purchase", "failed", "error", commerce.ActionFailed},
+		{"authorization", "error", "", commerce.ActionFailed},
+		{"authorization", "complete", "success", ""},
+		{"purchase", "complete", "pending", ""},
+		{"purchase", "pending", "", ""},
+		{"purchase", "", "", ""},
+		{"purchase", "complete", "unknown", ""},
+		{"refund", "complete", "success", ""},
+		{"refund", "error", "", ""},
+		{"void", "complete", "success", ""},
+		{"void", "error", "", ""},
+		{"pending", "complete", "", ""},
+		{"settled", "complete", "success", ""},
+		{"", "complete", "success", ""},
+		{"chargeback", "complete", "success", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.typ+"/"+c.status+"/"+c.result, func(t *testing.T) {
+			evs, err := commerce.Map(bigCommerceRaw("store.order.transaction.created", bigCommerceTransactionBody(c.typ, c.status, c.result)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.action == "" {
+				if evs != nil {
+					t.Fatalf("events %+v, want none", evs)
+				}
+				return
+			}
+			if len(evs) != 1 {
+				t.Fatalf("%d events, want one %s", len(evs), c.action)
+			}
+			e := evs[0]
+			want := commerce.Payment{
+				ID: "176342342", OrderID: "250", Platform: "bigcommerce", Source: "acme-bc",
+				Status: c.action, CreatedAt: "2019-06-25T16:15:35Z",
+			}
+			if p := e.Data.(*commerce.Payment); e.Entity != commerce.EntityPayment || e.Action != c.action || e.Subject != "176342342" || *p != want {
+				t.Errorf("%s.%s %q %+v, want payment.%s %+v", e.Entity, e.Action, e.Subject, p, c.action, want)
+			}
+		})
+	}
+}
+
+// An update of a transaction says the same as its creation, dated as an
+// update; an order id written as a number (as BigCommerce's docs did
+// before bigcommerce/docs #1146) is the same order.
+func TestBigCommerceTransactionUpdated(t *testing.T) {
+	body := bigCommerceTransactionBody("purchase", "complete", "success")
+	numeric := []byte(strings.Replace(string(body), `"order_id":"250"`, `"order_id":250`, 1))
+	if string(numeric) == string(body) {
+		t.Fatal("no order_id to rewrite")
+	}
+	for _, b := range [][]byte{body, numeric} {
+		evs, err := commerce.Map(bigCommerceRaw("store.order.transaction.updated", b))
+		if err != nil || len(evs) != 1 {
+			t.Fatalf("Map = %d events, %v; want one", len(evs), err)
+		}
+		want := commerce.Payment{
+			ID: "176342342", OrderID: "250", Platform: "bigcommerce", Source: "acme-bc",
+			Status: commerce.PaymentSucceeded, UpdatedAt: "2019-06-25T16:15:35Z",
+		}
+		if p := evs[0].Data.(*commerce.Payment); evs[0].Action != commerce.ActionSucceeded || *p != want {
+			t.Errorf("payment.%s %+v, want payment.succeeded %+v", evs[0].Action, p, want)
+		}
+	}
+}
+
+// A transaction that means a payment event must name itself and its
+// order; one that means none is skipped whatever it names.
+func TestBigCommerceTransactionUnusable(t *testing.T) {
+	for _, scope := range []string{"store.order.transaction.created", "store.order.transaction.updated"} {
+		cases := []string{
+			`not json`,
+			`[]`,
+			`{"data":[]}`,
+			`{"data":{"transaction_type":"capture","transaction_status":"complete","order_id":"250"}}`,
+			`{"data":{"transaction_type":"capture","transaction_status":"complete","order_id":"250","transaction_id":""}}`,
+			`{"data":{"transaction_type":"capture","transaction_status":"complete","order_id":"250","transaction_id":0}}`,
+			`{"data":{"transaction_type":"capture","transaction_status":"error","transaction_id":"176342342"}}`,
+			`{"data":{"transaction_type":"capture","transaction_status":"complete","transaction_id":"176342342","order_id":0}}`,
+			`{"data":{"transaction_type":"capture","transaction_status":"complete","transaction_id":"176342342","order_id":-250}}`,
+			`{"data":{"transaction_type":"capture","transaction_status":"complete","transaction_id":{},"order_id":"250"}}`,
+			`{"data":{"transaction_type":"capture","transaction_status":1,"transaction_id":"176342342","order_id":"250"}}`,
+			`{"data":{"transaction_type":"capture","transaction_status":"complete","result":"success","transaction_id":"176342342","order_id":"250"}}`,
+		}
+		for i, body := range cases {
+			t.Run(fmt.Sprint(scope, i), func(t *testing.T) {
+				evs, err := commerce.Map(bigCommerceRaw(scope, []byte(body)))
+				if !errors.Is(err, commerce.ErrUnusable) || evs != nil {
+					t.Errorf("Map = %d events, %v; want ErrUnusable", len(evs), err)
+				}
+			})
+		}
+		for _, body := range []string{
+			`{}`,
+			`null`,
+			`{"data":{"transaction_type":"authorization","transaction_status":"complete"}}`,
+			`{"data":{"transaction_type":"refund","transaction_status":"complete","transaction_id":""}}`,
+		} {
+			evs, err := commerce.Map(bigCommerceRaw(scope, []byte(body)))
+			if err != nil || evs != nil {
+				t.Errorf("%s %s: Map = %d events, %v; want none", scope, body, len(evs), err)
+			}
+		}
+	}
 }
