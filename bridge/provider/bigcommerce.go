@@ -25,7 +25,9 @@ func newBigCommerce(secrets []string, w window) bigCommerce {
 //	ID      webhook-id (the set that was verified, as standardwebhooks)
 //	Type    body "scope" ("store/order/statusUpdated")
 //	Source  body "producer" ("stores/{store_hash}")
-//	Subject body data.id (a platform id: the order, product, ... number)
+//	Subject body data.id (a platform id: the order, product, ... number);
+//	        for an order transaction, which has none, data.order_id
+//	        (the order the payment belongs to)
 //	Time    body "created_at" (Unix seconds), else the signed timestamp
 //
 // BigCommerce sends one webhook-id per event: its docs say that retries of
@@ -37,6 +39,9 @@ func (b bigCommerce) extract(body []byte, h http.Header) (Event, error) {
 	}
 	obj := parseJSONObject(body)
 	e := Event{ID: v.id, Type: obj.str("scope"), Source: obj.str("producer"), Subject: obj.id("data", "id")}
+	if e.Subject == "" {
+		e.Subject = obj.id("data", "order_id")
+	}
 	if t, ok := parseUnix(obj.scalar("created_at")); ok {
 		e.Time = t
 	} else if t, ok := parseUnix(v.ts); ok {

@@ -93,6 +93,7 @@ func TestBigCommerceExtract(t *testing.T) {
 		err  error
 	}{
 		{"order", order, provider.Event{ID: swMsgID, Type: "store/order/statusUpdated", Source: "stores/abc123", Subject: "250", Time: time.Unix(1561479335, 0)}, nil},
+		{"an order transaction: its order", `{"scope":"store/order/transaction/created","data":{"type":"transaction","order_id":"250","transaction_id":"176342342"},"created_at":1561482670}`, provider.Event{ID: swMsgID, Type: "store/order/transaction/created", Subject: "250", Time: time.Unix(1561482670, 0)}, nil},
 		{"no created_at: the signed time", `{"scope":"store/product/deleted","data":{"type":"product","id":"77"}}`, provider.Event{ID: swMsgID, Type: "store/product/deleted", Subject: "77", Time: time.Unix(swTS, 0)}, nil},
 		{"no scope", `{"type":"store/order/created"}`, provider.Event{}, provider.ErrUnusable},
 		{"scope twice", `{"scope":"a","scope":"b"}`, provider.Event{}, provider.ErrUnusable},
