@@ -217,3 +217,60 @@ func TestSendWalksACanonicalOrder(t *testing.T) {
 		t.Errorf("COMMERCE holds %v, want %v", got, want)
 	}
 }
+
+// TestSendEveryPlatformToCommerce: every platform the normaliser maps
+// works end to end: `hookbridge send` signs a delivery as the platform
+// would, the bridge verifies and stores it, and the normaliser publishes
+// the canonical events it means on COMMERCE, on their subjects.
+func TestSendEveryPlatformToCommerce(t *testing.T) {
+	in := newInstance(t).withSources(t, `  - {name: pad, provider: paddle, secrets: [pdl_ntfset_01hv6y1jedq4p1n0yqn5ba3ky4_dev-paddle-secret]}
+  - {name: rec, provider: recurly, secrets: [0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0]}
+  - {name: rzp, provider: razorpay, secrets: [dev-razorpay-secret]}
+  - {name: sq, provider: square, secrets: [dev-square-key], notification_url: "https://hooks.example.com/webhooks/sq"}
+  - {name: ady, provider: adyen, secrets: [DFB1EB5485895CFA84146406857104ABB4CBCABDC8AAF103A624C8F6A3EAAB00]}
+  - {name: bc, provider: bigcommerce, secrets: [dev-bc-client-secret]}
+  - {name: sware, provider: shopware, secrets: [dev-shop-secret]}
+  - {name: cb, provider: chargebee, secrets: ["cb-user:dev-cb-password"]}
+  - {name: lemon, provider: lemonsqueezy, secrets: [dev-lemon-secret]}
+  - {name: mol, provider: mollie, secrets: [dev-mollie-secret]}
+  - {name: bt, provider: braintree, secrets: ["dev_public_key:dev-private-key"]}
+`)
+	in = in.withCommerce(t, `{enabled: true}`)
+	var logs logtest.Buffer
+	cancel, wait := in.start(t, &logs)
+	defer func() { cancel(); _ = wait() }()
+
+	cases := []struct {
+		args []string
+		want []string // the canonical subjects it gives
+	}{
+		{[]string{"pad"}, []string{"commerce.order.updated.paddle.pad"}},
+		{[]string{"rec", "--event", "payment.succeeded"}, []string{"commerce.payment.succeeded.recurly.rec"}},
+		{[]string{"rzp"}, []string{"commerce.payment.succeeded.razorpay.rzp"}},
+		{[]string{"sq"}, []string{"commerce.order.created.square.sq"}},
+		{[]string{"ady"}, []string{"commerce.payment.succeeded.adyen.ady"}},
+		{[]string{"bc"}, []string{"commerce.order.created.bigcommerce.bc"}},
+		{[]string{"sware"}, []string{"commerce.order.created.shopware.sware"}},
+		{[]string{"cb", "--event", "payment_succeeded"}, []string{"commerce.payment.succeeded.chargebee.cb"}},
+		{[]string{"lemon"}, []string{"commerce.order.created.lemonsqueezy.lemon", "commerce.order.paid.lemonsqueezy.lemon"}},
+		{[]string{"mol"}, []string{"commerce.order.paid.mollie.mol"}},
+		{[]string{"bt", "--event", "transaction_settled"}, []string{"commerce.payment.succeeded.braintree.bt"}},
+	}
+	want := map[string]int{}
+	for _, c := range cases {
+		var out bytes.Buffer
+		if err := run(context.Background(), append([]string{"send", "--config", in.cfgPath, "--order", "1001"}, c.args...), noEnv, &out, &out); err != nil {
+			t.Fatalf("send %v: %v\n%s", c.args, err, out.String())
+		}
+		for _, s := range c.want {
+			want[s]++
+		}
+	}
+	got := map[string]int{}
+	for _, m := range canonical(t, in.nats, len(want)) {
+		got[m.Subject()]++
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("COMMERCE holds %v, want %v", got, want)
+	}
+}

@@ -256,7 +256,7 @@ func chargebee(r *request) any {
 			"subscription": map[string]any{"id": "sub_" + r.num, "customer_id": "cus_" + r.num, "status": "active", "currency_code": "USD"},
 			"customer":     map[string]any{"id": "cus_" + r.num, "email": "jenny.rosen@example.com"},
 			"invoice":      map[string]any{"id": r.num, "total": 2400, "currency_code": "USD", "status": "paid"},
-			"transaction":  map[string]any{"id": "txn_" + r.num, "amount": 2400, "status": "success"},
+			"transaction":  map[string]any{"id": "txn_" + r.num, "amount": 2400, "currency_code": "USD", "status": "success", "payment_method": "card"},
 		},
 	}
 }
