@@ -216,3 +216,26 @@ func checkFuzzedEvents(t *testing.T, raw commerce.Raw, evs []commerce.Canonical,
 		}
 	}
 }
+
+// idOnlyOrderActions fails t unless every event of evs is the order id,
+// with status and platformStatus, and none of the details a platform that
+// sends ids only (BigCommerce, Ecwid) cannot give; it returns the events'
+// actions in order.
+func idOnlyOrderActions(t *testing.T, evs []commerce.Canonical, id, status, platformStatus string) []string {
+	t.Helper()
+	var actions []string
+	for _, e := range evs {
+		o, ok := e.Data.(*commerce.Order)
+		if !ok {
+			t.Fatalf("%s.%s: data %T, want an order", e.Entity, e.Action, e.Data)
+		}
+		if o.ID != id || e.Subject != id || o.Status != status || o.PlatformStatus != platformStatus {
+			t.Errorf("%s: order %q status %q (%q), want %s %q (%q)", e.Action, o.ID, o.Status, o.PlatformStatus, id, status, platformStatus)
+		}
+		if o.Total != "" || o.Currency != "" || o.LineItems != nil || o.Customer != nil {
+			t.Errorf("%s: details the platform does not send: %+v", e.Action, o)
+		}
+		actions = append(actions, e.Action)
+	}
+	return actions
+}

@@ -67,6 +67,8 @@ func mappingFor(provider string) mapping {
 		return mapMollie
 	case "braintree":
 		return mapBraintree
+	case "ecwid":
+		return mapEcwid
 	}
 	return nil
 }
