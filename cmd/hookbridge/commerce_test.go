@@ -234,6 +234,7 @@ func TestSendEveryPlatformToCommerce(t *testing.T) {
   - {name: lemon, provider: lemonsqueezy, secrets: [dev-lemon-secret]}
   - {name: mol, provider: mollie, secrets: [dev-mollie-secret]}
   - {name: bt, provider: braintree, secrets: ["dev_public_key:dev-private-key"]}
+  - {name: ecw, provider: ecwid, secrets: [dev-ecwid-client-secret]}
 `)
 	in = in.withCommerce(t, `{enabled: true}`)
 	var logs logtest.Buffer
@@ -255,6 +256,7 @@ func TestSendEveryPlatformToCommerce(t *testing.T) {
 		{[]string{"lemon"}, []string{"commerce.order.created.lemonsqueezy.lemon", "commerce.order.paid.lemonsqueezy.lemon"}},
 		{[]string{"mol"}, []string{"commerce.order.paid.mollie.mol"}},
 		{[]string{"bt", "--event", "transaction_settled"}, []string{"commerce.payment.succeeded.braintree.bt"}},
+		{[]string{"ecw"}, []string{"commerce.order.created.ecwid.ecw", "commerce.order.paid.ecwid.ecw"}}, // a paid order
 	}
 	want := map[string]int{}
 	for _, c := range cases {
