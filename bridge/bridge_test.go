@@ -57,6 +57,7 @@ func testSources() []testSource {
 		{"lemon", provider.Config{Kind: "lemonsqueezy", Secrets: []string{"lemonsqueezy-test-secret"}}},
 		{"mollie", provider.Config{Kind: "mollie", Secrets: []string{"mollie-test-secret"}}},
 		{"ecwid", provider.Config{Kind: "ecwid", Secrets: []string{"ecwid-test-client-secret"}}},
+		{"pp", provider.Config{Kind: "paypal", WebhookID: "5GP028458E2496506", DevelopmentKeys: true}},
 	}
 }
 
@@ -250,6 +251,7 @@ var signatureHeaders = map[string][]string{
 	"lemonsqueezy":     {"X-Signature"},
 	"mollie":           {"X-Mollie-Signature"},
 	"ecwid":            {"X-Ecwid-Webhook-Signature"},
+	"paypal":           {"Paypal-Transmission-Sig"},
 }
 
 // tampered is a delivery changed the way its scheme catches: one more byte
@@ -287,7 +289,7 @@ func (h *harness) unusable(source string) ([]byte, http.Header) {
 		hdr.Del("X-Event-Id")
 	case "razorpay":
 		hdr.Del("X-Razorpay-Event-Id")
-	case "stripe", "standardwebhooks", "paddle", "recurly", "square", "bigcommerce", "shopware", "chargebee", "mollie", "lemonsqueezy":
+	case "stripe", "standardwebhooks", "paddle", "recurly", "square", "bigcommerce", "shopware", "chargebee", "mollie", "lemonsqueezy", "paypal":
 		body = []byte(`{"object":"event","data":{}}`)
 	case "ecwid":
 		body = fmt.Appendf(nil, `{"eventId":"unusable1","eventCreated":%d}`, testNow.Unix())
@@ -362,7 +364,7 @@ func TestStatusTable(t *testing.T) {
 
 func TestStaleTimestampIs401(t *testing.T) {
 	h := newHarness(t)
-	for _, name := range []string{"pay", "std", "bc"} {
+	for _, name := range []string{"pay", "std", "bc", "pp"} {
 		p := h.providers[name]
 		body, hdr, err := sample.Delivery(p.Kind(), hmacLocators, "", "stale-"+name, testNow)
 		if err != nil {

@@ -2,16 +2,20 @@ package provider_test
 
 import (
 	"crypto/hmac"
+	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"encoding/xml"
 	"errors"
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -33,6 +37,7 @@ var verifySentinels = []error{
 	provider.ErrBadSignature,
 	provider.ErrStale,
 	provider.ErrPing,
+	provider.ErrKeyUnavailable,
 }
 
 // checkVerifyErr fails unless err is nil or wraps exactly one sentinel,
@@ -237,6 +242,7 @@ var fuzzHeaders = map[string]struct{ verify, extract []string }{
 	"mollie":           {[]string{"X-Mollie-Signature"}, nil},
 	"ecwid":            {[]string{"X-Ecwid-Webhook-Signature"}, nil},
 	"braintree":        {nil, nil}, // all in the body
+	"paypal":           {[]string{"PAYPAL-TRANSMISSION-SIG", "PAYPAL-TRANSMISSION-ID", "PAYPAL-TRANSMISSION-TIME"}, nil},
 }
 
 // fuzzProviders builds every kind once, with the old secret of its
@@ -292,6 +298,7 @@ func FuzzVerify(f *testing.F) {
 	f.Add(index["ecwid"], []byte(`{"eventId":"abc123","eventCreated":"1614265330"}`), ecwidSig, "", "")
 	f.Add(index["ecwid"], []byte(`{"eventId":"a","eventCreated":99999999999999999999}`), "", "", "")
 	f.Add(index["braintree"], btBody(btSig, btPayload), "", "", "")
+	f.Add(index["paypal"], []byte(ppNode.body), ppNode.sig, ppNode.id, ppNode.stamp)
 	f.Fuzz(func(t *testing.T, kind uint8, body []byte, v1, v2, v3 string) {
 		i := int(kind) % len(cases)
 		kc, p := cases[i], ps[i]
@@ -362,6 +369,8 @@ func FuzzExtract(f *testing.F) {
 	f.Add(index["ecwid"], []byte(ecwidBody), "", "", "", "")
 	f.Add(index["ecwid"], []byte(`{"eventId":12,"eventType":"x","storeId":"1003","entityId":-1}`), "", "", "", "")
 	f.Add(index["braintree"], btBody(btSig, btPayload), "", "", "", "")
+	f.Add(index["paypal"], []byte(ppNode.body), "", "", "", "")
+	f.Add(index["paypal"], []byte(`{"id":"WH-1","event_type":"CHECKOUT.ORDER.APPROVED","create_time":"2023-01-28T09:55:22.380Z","resource":{"id":8}}`), "", "", "", "")
 	f.Fuzz(func(t *testing.T, kind uint8, body []byte, v1, v2, v3, v4 string) {
 		i := int(kind) % len(cases)
 		kc, p := cases[i], ps[i]
@@ -846,3 +855,99 @@ func FuzzBraintreeChallenge(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPayPalHeaders fuzzes the five headers of PayPal's own delivery
+// (PayPal-node-SDK's vector) under the certificate PayPal served for it.
+// Oracle: PayPal's signature covers the transmission id and time as
+// written, so a delivery is accepted only with the vector's id, time and
+// signature (strict base64: one spelling), the algorithm named in any
+// case and the certificate URL the vector cites; and a key is looked up
+// only at an https URL on PayPal's default hosts and certificate path.
+func FuzzPayPalHeaders(f *testing.F) {
+	v := ppNode
+	f.Add(v.id, v.stamp, v.sig, ppSandboxCertURL, "SHA256withRSA")
+	f.Add(v.id, v.stamp, v.sig, ppSandboxCertURL, "sha256WITHrsa")
+	f.Add(v.id+"|", v.stamp, v.sig, ppSandboxCertURL, "SHA256withRSA")
+	f.Add(v.id, "2015-05-18T15:45:13.000Z", v.sig, ppSandboxCertURL, "SHA256withRSA")
+	f.Add(v.id, v.stamp, strings.TrimRight(v.sig, "="), ppSandboxCertURL, "SHA256withRSA")
+	f.Add(v.id, v.stamp, v.sig, ppSandboxCertURL+"?x", "SHA256withRSA")
+	f.Add(v.id, v.stamp, v.sig, "https://api.paypal.com/v1/notifications/certs/CERT-1", "SHA1withRSA")
+	f.Add("", "", "", "", "")
+	srv := newKeyServer(map[string]string{ppSandboxCertURL: ppSandboxCert})
+	p := ppVectorSource(f, v, srv)
+	hosts := provider.DefaultKeyHosts("paypal")
+	f.Fuzz(func(t *testing.T, id, stamp, sig, certURL, algo string) {
+		h := http.Header{}
+		fill(h, []string{"PAYPAL-TRANSMISSION-ID", "PAYPAL-TRANSMISSION-TIME", "PAYPAL-TRANSMISSION-SIG", "PAYPAL-CERT-URL", "PAYPAL-AUTH-ALGO"}, id, stamp, sig, certURL, algo)
+		err := p.Verify([]byte(v.body), h)
+		checkVerifyErr(t, err)
+		if err == nil && (id != v.id || stamp != v.stamp || sig != v.sig || certURL != ppSandboxCertURL || !strings.EqualFold(algo, "SHA256withRSA")) {
+			t.Fatalf("accepted %v", h)
+		}
+		for _, r := range srv.take() {
+			u, perr := url.Parse(r.URL)
+			if perr != nil || u.Scheme != "https" || u.User != nil || u.Port() != "" || !slices.Contains(hosts, u.Host) ||
+				!strings.HasPrefix(r.URL, "https://"+u.Host+"/v1/notifications/certs/") || strings.ContainsAny(r.URL, "?#%") {
+				t.Fatalf("looked a key up at %q", r.URL)
+			}
+		}
+	})
+}
+
+// FuzzPayPalCertDocument fuzzes the document read from a certificate URL
+// (the Parse a paypal source hands its key fetcher). It is refused with
+// ErrBadSignature alone, or accepted only when it starts with a PEM
+// certificate block that crypto/x509 reads as a certificate with an RSA
+// key of 2048 bits or more and PayPal's message-verification name.
+func FuzzPayPalCertDocument(f *testing.F) {
+	good := ppCertPEM(f, ppCertSpec{key: ppKeys()[0]})
+	f.Add([]byte(ppSandboxCert))
+	f.Add([]byte(ppLiveCert))
+	f.Add([]byte(strings.ReplaceAll(ppSandboxCert, "\r\n", "\n")))
+	f.Add([]byte(good))
+	f.Add([]byte(good + ppSandboxCert))
+	f.Add([]byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n" + good))
+	f.Add([]byte(" \n" + good + "x"))
+	f.Add([]byte{})
+	var parse func([]byte) (any, error)
+	capture := fetcherFunc(func(r provider.KeyRequest) (any, error) {
+		parse = r.Parse
+		return nil, provider.ErrKeyUnavailable
+	})
+	d := ppDelivery(ppKeys()[0], ppTestURL("CERT-1"))
+	if err := ppTestSource(f, capture).Verify(d.body, d.h); !errors.Is(err, provider.ErrKeyUnavailable) || parse == nil {
+		f.Fatalf("no key lookup to take Parse from: %v", err)
+	}
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		v, err := parse(doc)
+		if err != nil {
+			if !errors.Is(err, provider.ErrBadSignature) || countSentinels(err) != 1 || v != nil {
+				t.Fatalf("Parse = %v, %v; want ErrBadSignature alone", v, err)
+			}
+			return
+		}
+		rest := strings.TrimLeft(string(doc), " \t\r\n")
+		block, _ := pem.Decode([]byte(rest))
+		if !strings.HasPrefix(rest, "-----BEGIN CERTIFICATE-----") || block == nil || block.Type != "CERTIFICATE" {
+			t.Fatalf("accepted a document that does not start with a PEM certificate: %q", doc)
+		}
+		c, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			t.Fatalf("accepted a certificate crypto/x509 refuses: %v", err)
+		}
+		key, ok := c.PublicKey.(*rsa.PublicKey)
+		named := false
+		for _, n := range append([]string{c.Subject.CommonName}, c.DNSNames...) {
+			n = strings.ToLower(n)
+			named = named || strings.HasPrefix(n, "messageverificationcerts.") && strings.HasSuffix(n, ".paypal.com")
+		}
+		if !ok || key.N.BitLen() < 2048 || !named {
+			t.Fatalf("accepted a certificate with key %T or name %q", c.PublicKey, c.Subject.CommonName)
+		}
+	})
+}
+
+// fetcherFunc is a KeyFetcher made of a function.
+type fetcherFunc func(provider.KeyRequest) (any, error)
+
+func (f fetcherFunc) Fetch(r provider.KeyRequest) (any, error) { return f(r) }

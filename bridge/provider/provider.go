@@ -139,8 +139,10 @@ func (p *Provider) CEType(eventType string) string {
 //
 // A nil error means the delivery is genuine. Otherwise the error wraps
 // exactly one of ErrMissingSignature, ErrMalformedSignature,
-// ErrBadSignature, ErrStale or ErrPing, and its text names the header at
-// fault but never a secret, a signature value or the body.
+// ErrBadSignature, ErrStale or ErrPing, or, for the kinds that fetch
+// their platform's keys (paypal), ErrKeyUnavailable when the key could
+// not be had, and its text names the header at fault but never a secret,
+// a signature value or the body.
 //
 // Schemes that sign a timestamp check the MAC before the time: a
 // well-formed signature that no configured secret produced is
@@ -206,8 +208,11 @@ func (p *Provider) SignBody(body []byte) ([]byte, error) {
 // event type, delivery id): that is the caller's to set. Timestamps are
 // whole Unix seconds (Recurly's whole milliseconds), so now must not be
 // before 1970. Ecwid signs two fields of the body (its eventCreated, not
-// now): for ecwid, Sign fails on a body without them. Used by
-// `hookbridge send` and tests.
+// now): for ecwid, Sign fails on a body without them. The kinds that
+// verify with their platform's keys sign with the development key, and
+// only for a source with DevelopmentKeys (paypal: its five headers,
+// with a new transmission id); for any other source of theirs Sign
+// fails and says so. Used by `hookbridge send` and tests.
 func (p *Provider) Sign(body []byte, h http.Header, now time.Time) error {
 	return p.scheme.sign(body, h, now)
 }
@@ -266,7 +271,8 @@ type Config struct {
 	// (shopify, woocommerce, github, hmac, razorpay, square, adyen,
 	// shopware, chargebee, lemonsqueezy, mollie, braintree). Ecwid applies it to the
 	// body's signed eventCreated, and zero means EcwidDefaultTolerance
-	// there.
+	// there; paypal applies it to PAYPAL-TRANSMISSION-TIME, which every
+	// retry signs afresh.
 	Tolerance time.Duration `yaml:"tolerance"`
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time `yaml:"-"`
@@ -363,7 +369,7 @@ type HMACConfig struct {
 func Kinds() []string {
 	return []string{"shopify", "woocommerce", "stripe", "standardwebhooks", "github", "hmac",
 		"paddle", "recurly", "razorpay", "square", "adyen", "bigcommerce", "shopware", "chargebee",
-		"lemonsqueezy", "mollie", "ecwid", "braintree"}
+		"lemonsqueezy", "mollie", "ecwid", "braintree", "paypal"}
 }
 
 // New builds the provider described by cfg. Errors name the field at fault
@@ -399,7 +405,6 @@ func New(cfg Config) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	_ = keys // for paypal, adobe and saleor
 	switch {
 	case cfg.SecretEncoding != "" && cfg.Kind != "standardwebhooks":
 		return nil, errors.New("secret_encoding: only for standardwebhooks")
@@ -469,6 +474,9 @@ func New(cfg Config) (*Provider, error) {
 		prefix = "com.braintree."
 		s, err = newBraintree(cfg.Secrets)
 	// The kinds that fetch their platform's public keys (keys.go).
+	case "paypal":
+		prefix = "com.paypal."
+		s, err = newPayPal(cfg, keys, w)
 	default:
 		return nil, unknownKind(cfg.Kind)
 	}

@@ -21,6 +21,7 @@ var sentinels = []error{
 	provider.ErrStale,
 	provider.ErrUnusable,
 	provider.ErrPing,
+	provider.ErrKeyUnavailable,
 }
 
 // at is a clock stopped at the Unix second sec.
@@ -201,6 +202,11 @@ type kindCase struct {
 	// ecwid's eventCreated and eventId), so only a body of the platform's
 	// shape can be signed.
 	signsFields bool
+	// keyed: the kind verifies with its platform's public keys and takes
+	// no secrets. Its cfg trusts the development key, and old and new are
+	// what it signs in their place (paypal: the webhook id), of which a
+	// source has one: its key rotation is tested with the kind.
+	keyed bool
 }
 
 // swOld and swNew are Standard Webhooks secrets: "whsec_" + base64 key.
@@ -310,6 +316,13 @@ func kindCases() []kindCase {
 			kind: "braintree", old: "bt_public:old_private", new: "bt_public:new_private", cfg: plain("braintree"), signsFields: true,
 			body: []byte("bt_payload=" + url.QueryEscape(btPayload)),
 		},
+		{
+			kind: "paypal", old: "1JE4291016473214C", new: "5GP028458E2496506", keyed: true,
+			cfg: func(ids ...string) provider.Config {
+				return provider.Config{Kind: "paypal", WebhookID: ids[0], DevelopmentKeys: true, Now: at(signedAt)}
+			},
+			body: []byte(`{"id":"WH-1","event_type":"PAYMENT.CAPTURE.COMPLETED","resource":{"id":"3C679366HH908993F"}}`),
+		},
 	}
 }
 
@@ -397,6 +410,7 @@ func TestSignSetsOnlySignatureHeaders(t *testing.T) {
 		"mollie":           {"X-Mollie-Signature"},
 		"ecwid":            {"X-Ecwid-Webhook-Signature"},
 		"braintree":        nil, // it signs inside the body
+		"paypal":           {"Paypal-Auth-Algo", "Paypal-Cert-Url", "Paypal-Transmission-Id", "Paypal-Transmission-Sig", "Paypal-Transmission-Time"},
 	}
 	for _, kc := range kindCases() {
 		t.Run(kc.kind, func(t *testing.T) {
@@ -426,6 +440,9 @@ func TestSignSetsOnlySignatureHeaders(t *testing.T) {
 // third does not.
 func TestSecretRotation(t *testing.T) {
 	for _, kc := range kindCases() {
+		if kc.keyed {
+			continue
+		}
 		t.Run(kc.kind, func(t *testing.T) {
 			third := kc.cfg(kc.old).Secrets[0] + "x"
 			if kc.kind == "standardwebhooks" {

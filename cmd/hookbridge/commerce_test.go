@@ -276,3 +276,43 @@ func TestSendEveryPlatformToCommerce(t *testing.T) {
 		t.Errorf("COMMERCE holds %v, want %v", got, want)
 	}
 }
+
+// A PayPal source with development keys walks through the normaliser like
+// any other: an approved checkout order is order.created, and the
+// completed capture that pays it payment.succeeded and order.paid.
+func TestSendWalksAPayPalOrder(t *testing.T) {
+	in := newInstance(t).withSources(t, `  - {name: pp, provider: paypal, webhook_id: 5GP028458E2496506, development_keys: true}
+`)
+	in = in.withCommerce(t, `{enabled: true}`)
+	var logs logtest.Buffer
+	cancel, wait := in.start(t, &logs)
+	defer func() { cancel(); _ = wait() }()
+
+	sendEach(t, in, [][]string{
+		{"pp", "--event", "CHECKOUT.ORDER.APPROVED", "--order", "1001"},
+		{"pp", "--event", "PAYMENT.CAPTURE.COMPLETED", "--order", "1001"},
+	})
+	got := map[string]int{}
+	for _, m := range canonical(t, in.nats, 3) {
+		got[m.Subject()+" "+m.Headers().Get("ce-subject")]++
+	}
+	want := map[string]int{
+		"commerce.order.created.paypal.pp 1001":      1,
+		"commerce.payment.succeeded.paypal.pp C1001": 1,
+		"commerce.order.paid.paypal.pp 1001":         1,
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("COMMERCE holds %v, want %v", got, want)
+	}
+}
+
+// sendEach runs `hookbridge send` with each list of arguments against in.
+func sendEach(t *testing.T, in instance, sends [][]string) {
+	t.Helper()
+	for _, args := range sends {
+		var out bytes.Buffer
+		if err := run(context.Background(), append([]string{"send", "--config", in.cfgPath}, args...), noEnv, &out, &out); err != nil {
+			t.Fatalf("send %v: %v\n%s", args, err, out.String())
+		}
+	}
+}

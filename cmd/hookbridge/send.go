@@ -62,7 +62,7 @@ func parseSend(args []string, stderr io.Writer) (*sendFlags, error) {
 	fs := flag.NewFlagSet("send", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: hookbridge send [flags] SOURCE\n\nSigns a sample delivery for SOURCE with its first secret and posts it.\n\nFlags:")
+		fmt.Fprintln(stderr, "Usage: hookbridge send [flags] SOURCE\n\nSigns a sample delivery for SOURCE with its first secret (or, for a source with development_keys, the development key) and posts it.\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&f.cfgPath, "config", "", "config file (default $HOOKBRIDGE_CONFIG, else hookbridge.yaml)")

@@ -277,3 +277,36 @@ func TestServeAndSendBraintree(t *testing.T) {
 		}
 	}
 }
+
+// TestServeAndSendPayPal: `send` signs a paypal source's sample with the
+// development key, as PayPal would sign with its own (the five PAYPAL-*
+// headers), when the source trusts development keys; the bridge verifies
+// it without fetching a certificate and publishes it on the event type's
+// subject, and the same --id again is a duplicate. For a source that
+// trusts PayPal's keys, send refuses and says why.
+func TestServeAndSendPayPal(t *testing.T) {
+	in := serveSources(t, `  - {name: pp, provider: paypal, webhook_id: 5GP028458E2496506, development_keys: true}
+  - {name: live, provider: paypal, webhook_id: 1JE4291016473214C}
+`)
+	for _, c := range []struct {
+		args          []string
+		subject, want string
+	}{
+		{[]string{"pp", "--id", "pp1"}, "webhooks.paypal.pp.payment.capture.completed", `"status":"published"`},
+		{[]string{"pp", "--id", "pp1"}, "webhooks.paypal.pp.payment.capture.completed", `"duplicate":true`},
+		{[]string{"pp", "--id", "pp2", "--event", "CHECKOUT.ORDER.COMPLETED", "--order", "1001"}, "webhooks.paypal.pp.checkout.order.completed", `"status":"published"`},
+	} {
+		var out bytes.Buffer
+		if err := run(context.Background(), append([]string{"send", "--config", in.cfgPath}, c.args...), noEnv, &out, &out); err != nil {
+			t.Fatalf("send %v: %v\n%s", c.args, err, out.String())
+		}
+		if !strings.Contains(out.String(), "200 OK") || !strings.Contains(out.String(), c.want) || !strings.Contains(out.String(), c.subject) {
+			t.Errorf("send %v printed %q, want 200 with %s on %s", c.args, out.String(), c.want, c.subject)
+		}
+	}
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"send", "--config", in.cfgPath, "--dry-run", "live"}, noEnv, &out, &out)
+	if err == nil || !strings.Contains(err.Error(), "development_keys: true") {
+		t.Fatalf("send to a source trusting PayPal's keys = %v, want an error naming development_keys", err)
+	}
+}

@@ -232,7 +232,7 @@ func warnStale(w io.Writer, cfg *settings.Config, m *mix, run time.Duration) {
 	for _, s := range m.sources {
 		tolerance := provider.DefaultTolerance
 		switch s.kind { // the kinds that sign a timestamp
-		case "stripe", "standardwebhooks", "paddle", "recurly", "bigcommerce":
+		case "stripe", "standardwebhooks", "paddle", "recurly", "bigcommerce", "paypal":
 		case "ecwid":
 			tolerance = provider.EcwidDefaultTolerance
 		default:

@@ -69,6 +69,8 @@ func mappingFor(provider string) mapping {
 		return mapBraintree
 	case "ecwid":
 		return mapEcwid
+	case "paypal":
+		return mapPayPal
 	}
 	return nil
 }

@@ -4,6 +4,7 @@
 package sample
 
 import (
+	"cmp"
 	"crypto/sha1"
 	"encoding/base64"
 	"encoding/hex"
@@ -115,6 +116,8 @@ func builder(kind string) func(*request) any {
 		return ecwid
 	case "braintree":
 		return braintree
+	case "paypal":
+		return paypal
 	}
 	return nil
 }
@@ -567,4 +570,103 @@ func braintree(r *request) any {
 	r.h.Set("Content-Type", "application/x-www-form-urlencoded")
 	payload := base64.StdEncoding.EncodeToString([]byte(doc)) + "\n"
 	return form(url.Values{"bt_payload": {payload}}.Encode())
+}
+
+// paypal is a PayPal webhook event shaped like the ones PayPal's webhook
+// simulator sends (its payloads are those of PayPal's docs): by default a
+// completed capture (Payments v2) naming its order, the order being the
+// order id. CHECKOUT.ORDER.* events carry the order (Orders v2): its
+// purchase unit with the mug, the shipping address and, once COMPLETED,
+// its capture; PAYMENT.CAPTURE.REFUNDED and .REVERSED a refund of that
+// capture; PAYMENT.SALE.* a sale (Payments v1, as subscriptions send).
+// provider.Sign adds the five PAYPAL-* signature headers.
+func paypal(r *request) any {
+	eventType := orDefault(r.eventType, "PAYMENT.CAPTURE.COMPLETED")
+	r.h.Set("User-Agent", "PayPal/AUHD-214.0-58391792")
+	r.h.Set("PAYPAL-AUTH-VERSION", "v2")
+	const api = "https://api.sandbox.paypal.com"
+	at := r.now.UTC().Format(time.RFC3339)
+	orderID, captureID := r.num, "C"+r.num
+	usd := func(v string) map[string]any { return map[string]any{"currency_code": "USD", "value": v} }
+	link := func(href, rel, method string) map[string]any {
+		return map[string]any{"href": api + href, "rel": rel, "method": method}
+	}
+	capture := func(status string) map[string]any {
+		return map[string]any{
+			"id": captureID, "status": status, "amount": usd("24.00"), "final_capture": true,
+			"seller_protection":           map[string]any{"status": "ELIGIBLE", "dispute_categories": []any{"ITEM_NOT_RECEIVED", "UNAUTHORIZED_TRANSACTION"}},
+			"seller_receivable_breakdown": map[string]any{"gross_amount": usd("24.00"), "paypal_fee": usd("1.19"), "net_amount": usd("22.81")},
+			"supplementary_data":          map[string]any{"related_ids": map[string]any{"order_id": orderID}},
+			"create_time":                 at, "update_time": at,
+			"links": []any{
+				link("/v2/payments/captures/"+captureID, "self", "GET"),
+				link("/v2/payments/captures/"+captureID+"/refund", "refund", "POST"),
+				link("/v2/checkout/orders/"+orderID, "up", "GET"),
+			},
+		}
+	}
+	var resourceType, summary string
+	var resource map[string]any
+	switch {
+	case strings.HasPrefix(eventType, "CHECKOUT.ORDER."):
+		status := strings.TrimPrefix(eventType, "CHECKOUT.ORDER.")
+		unit := map[string]any{
+			"reference_id": "default",
+			"amount": map[string]any{"currency_code": "USD", "value": "24.00", "breakdown": map[string]any{
+				"item_total": usd("24.00"), "shipping": usd("0.00"), "tax_total": usd("0.00"),
+			}},
+			"payee": map[string]any{"email_address": "sb-hookbridge@business.example.com", "merchant_id": "HBDEVMERCHANT1"},
+			"items": []any{map[string]any{"name": "Mug", "sku": "HB-MUG-01", "quantity": "2", "unit_amount": usd("12.00"), "category": "PHYSICAL_GOODS"}},
+			"shipping": map[string]any{
+				"name": map[string]any{"full_name": "John Doe"},
+				"address": map[string]any{"address_line_1": "1 Main St", "admin_area_2": "San Jose", "admin_area_1": "CA",
+					"postal_code": "95131", "country_code": "US"},
+			},
+		}
+		if status == "COMPLETED" {
+			unit["payments"] = map[string]any{"captures": []any{capture("COMPLETED")}}
+		}
+		resourceType, summary = "checkout-order", "An order has been "+strings.ToLower(status)
+		resource = map[string]any{
+			"id": orderID, "intent": "CAPTURE", "status": status, "purchase_units": []any{unit},
+			"payer": map[string]any{
+				"name": map[string]any{"given_name": "John", "surname": "Doe"}, "email_address": "sb-buyer@personal.example.com",
+				"payer_id": "HBDEVPAYER01", "address": map[string]any{"country_code": "US"},
+			},
+			"create_time": at, "update_time": at,
+			"links": []any{link("/v2/checkout/orders/"+orderID, "self", "GET")},
+		}
+	case eventType == "PAYMENT.CAPTURE.REFUNDED" || eventType == "PAYMENT.CAPTURE.REVERSED":
+		refundID := "R" + r.num
+		resourceType, summary = "refund", "A $ 24.00 USD capture payment was refunded"
+		resource = map[string]any{
+			"id": refundID, "amount": usd("24.00"), "status": "COMPLETED",
+			"seller_payable_breakdown": map[string]any{"gross_amount": usd("24.00"), "paypal_fee": usd("0.00"),
+				"net_amount": usd("24.00"), "total_refunded_amount": usd("24.00")},
+			"create_time": at, "update_time": at,
+			"links": []any{link("/v2/payments/refunds/"+refundID, "self", "GET"), link("/v2/payments/captures/"+captureID, "up", "GET")},
+		}
+	case strings.HasPrefix(eventType, "PAYMENT.SALE."):
+		saleID := "S" + r.num
+		resourceType, summary = "sale", "A sale payment was made for $ 24.00 USD"
+		resource = map[string]any{
+			"id": saleID, "state": strings.ToLower(strings.TrimPrefix(eventType, "PAYMENT.SALE.")),
+			"amount": map[string]any{"total": "24.00", "currency": "USD"}, "payment_mode": "INSTANT_TRANSFER",
+			"parent_payment": "PAY-" + r.num, "create_time": at, "update_time": at,
+			"links": []any{link("/v1/payments/sale/"+saleID, "self", "GET")},
+		}
+	default:
+		status := map[string]string{"PAYMENT.CAPTURE.DENIED": "DECLINED", "PAYMENT.CAPTURE.DECLINED": "DECLINED", "PAYMENT.CAPTURE.PENDING": "PENDING"}[eventType]
+		resourceType, summary, resource = "capture", "Payment completed for $ 24.00 USD", capture(cmp.Or(status, "COMPLETED"))
+	}
+	id := "WH-" + r.id
+	return map[string]any{
+		"id": id, "event_version": "1.0", "create_time": r.now.UTC().Format("2006-01-02T15:04:05.000Z07:00"),
+		"resource_type": resourceType, "resource_version": "2.0", "event_type": eventType, "summary": summary,
+		"resource": resource,
+		"links": []any{
+			link("/v1/notifications/webhooks-events/"+id, "self", "GET"),
+			link("/v1/notifications/webhooks-events/"+id+"/resend", "resend", "POST"),
+		},
+	}
 }
