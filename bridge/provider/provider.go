@@ -80,6 +80,8 @@ type Provider struct {
 	bodyUnsigned bool
 	// devKeys: the source trusts DevelopmentKeyPEM (Config.DevelopmentKeys).
 	devKeys bool
+	// weakBody: the signature covers the body only through a CRC (paypal).
+	weakBody bool
 }
 
 // scheme is implemented once per platform.
@@ -120,6 +122,13 @@ func (p *Provider) Kind() string { return p.kind }
 // time: the rest of its body may have been forged, and consumers must
 // fetch the entity from the platform before trusting it.
 func (p *Provider) SignsBody() bool { return !p.bodyUnsigned }
+
+// SignsBodyWeakly reports whether the signature covers the body only
+// through a digest that is not cryptographic: PayPal signs the body's
+// CRC-32, so whoever holds one genuine delivery can write another body
+// with the same CRC-32, and the genuine signature verifies it within the
+// tolerance of its transmission time.
+func (p *Provider) SignsBodyWeakly() bool { return p.weakBody }
 
 // TrustsDevelopmentKey reports whether the provider verifies with the
 // published DevelopmentKeyPEM in place of its platform's keys
@@ -486,7 +495,7 @@ func New(cfg Config) (*Provider, error) {
 	if fixed && cfg.TypePrefix != "" {
 		return nil, errors.New("type_prefix: only for standardwebhooks and hmac")
 	}
-	return &Provider{kind: cfg.Kind, typePrefix: prefix, scheme: s, accepted: accepted, bodyUnsigned: unsigned, devKeys: keys.dev}, nil
+	return &Provider{kind: cfg.Kind, typePrefix: prefix, scheme: s, accepted: accepted, bodyUnsigned: unsigned, devKeys: keys.dev, weakBody: cfg.Kind == "paypal"}, nil
 }
 
 func unknownKind(kind string) error {

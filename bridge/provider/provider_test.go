@@ -666,11 +666,16 @@ func TestProviderConcurrentUse(t *testing.T) {
 	}
 }
 
-// TestSignsBody: only ecwid's signature leaves the body unauthenticated.
+// TestSignsBody: only ecwid's signature leaves the body unauthenticated,
+// and only paypal's covers it through a CRC.
 func TestSignsBody(t *testing.T) {
 	for _, kc := range kindCases() {
-		if got, want := mustNew(t, kc.cfg(kc.old)).SignsBody(), kc.kind != "ecwid"; got != want {
+		p := mustNew(t, kc.cfg(kc.old))
+		if got, want := p.SignsBody(), kc.kind != "ecwid"; got != want {
 			t.Errorf("%s: SignsBody() = %v, want %v", kc.kind, got, want)
+		}
+		if got, want := p.SignsBodyWeakly(), kc.kind == "paypal"; got != want {
+			t.Errorf("%s: SignsBodyWeakly() = %v, want %v", kc.kind, got, want)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -308,5 +309,38 @@ func TestServeAndSendPayPal(t *testing.T) {
 	err := run(context.Background(), []string{"send", "--config", in.cfgPath, "--dry-run", "live"}, noEnv, &out, &out)
 	if err == nil || !strings.Contains(err.Error(), "development_keys: true") {
 		t.Fatalf("send to a source trusting PayPal's keys = %v, want an error naming development_keys", err)
+	}
+}
+
+// TestServeWarnsAboutKeysAndWeakBodies: start-up says loudly which sources
+// trust the published development key (anybody can forge for them) and
+// which platforms sign the body only through a CRC (PayPal), once per
+// source, naming it.
+func TestServeWarnsAboutKeysAndWeakBodies(t *testing.T) {
+	in := newInstance(t).withSources(t, `  - {name: pp, provider: paypal, webhook_id: 5GP028458E2496506, development_keys: true}
+  - {name: live, provider: paypal, webhook_id: 1JE4291016473214C}
+`)
+	var logs logtest.Buffer
+	cancel, wait := in.start(t, &logs)
+	cancel()
+	if err := wait(); err != nil {
+		t.Fatal(err)
+	}
+	count := func(what string) []string {
+		var sources []string
+		for line := range strings.SplitSeq(logs.String(), "\n") {
+			if strings.Contains(line, what) {
+				_, src, _ := strings.Cut(line, "source=")
+				src, _, _ = strings.Cut(src, " ")
+				sources = append(sources, src)
+			}
+		}
+		return sources
+	}
+	if got := count("DEVELOPMENT KEYS"); !slices.Equal(got, []string{"pp"}) {
+		t.Errorf("development-key warnings for %v, want [pp]", got)
+	}
+	if got := count("WEAK BODY SIGNATURE"); !slices.Equal(got, []string{"pp", "live"}) {
+		t.Errorf("weak-body warnings for %v, want [pp live]", got)
 	}
 }

@@ -370,11 +370,17 @@ func warnFallbacks(log *slog.Logger, fallbacks []config.Fallback) {
 // warnUnsignedBodies says loudly, once per source, when a platform does
 // not sign the body (Ecwid signs only the event's id and time): the events
 // it publishes are authentic in their id and time alone, and consumers
-// must fetch the entity from the platform's API before trusting the rest.
+// must fetch the entity from the platform's API before trusting the rest;
+// and when it signs the body only through a CRC (PayPal), which a forger
+// can match.
 func warnUnsignedBodies(log *slog.Logger, sources []bridge.Source) {
 	for _, s := range sources {
-		if !s.Provider.SignsBody() {
+		switch {
+		case !s.Provider.SignsBody():
 			log.Warn("UNSIGNED BODY: this platform signs only the event's id and time, not the body; consumers must fetch the entity from the platform's API before trusting anything else in the event",
+				"source", s.Name, "provider", s.Provider.Kind())
+		case s.Provider.SignsBodyWeakly():
+			log.Warn("WEAK BODY SIGNATURE: this platform signs the body only through its CRC-32, which a forger holding one genuine delivery can match within the tolerance; consumers must fetch the resource from the platform's API before acting on money",
 				"source", s.Name, "provider", s.Provider.Kind())
 		}
 	}
