@@ -237,6 +237,7 @@ var fuzzHeaders = map[string]struct{ verify, extract []string }{
 	"mollie":           {[]string{"X-Mollie-Signature"}, nil},
 	"ecwid":            {[]string{"X-Ecwid-Webhook-Signature"}, nil},
 	"braintree":        {nil, nil}, // all in the body
+	"saleor":           {[]string{"Saleor-Signature", "Saleor-Api-Url"}, []string{"Saleor-Event"}},
 }
 
 // fuzzProviders builds every kind once, with the old secret of its
@@ -292,6 +293,8 @@ func FuzzVerify(f *testing.F) {
 	f.Add(index["ecwid"], []byte(`{"eventId":"abc123","eventCreated":"1614265330"}`), ecwidSig, "", "")
 	f.Add(index["ecwid"], []byte(`{"eventId":"a","eventCreated":99999999999999999999}`), "", "", "")
 	f.Add(index["braintree"], btBody(btSig, btPayload), "", "", "")
+	f.Add(index["saleor"], []byte(saleorDevBody), saleorDevSig, "https://shop.example/graphql/", "")
+	f.Add(index["saleor"], []byte(saleorSDKBody), saleorSDKSig, saleorSDKAPIURL, "")
 	f.Fuzz(func(t *testing.T, kind uint8, body []byte, v1, v2, v3 string) {
 		i := int(kind) % len(cases)
 		kc, p := cases[i], ps[i]
@@ -362,6 +365,8 @@ func FuzzExtract(f *testing.F) {
 	f.Add(index["ecwid"], []byte(ecwidBody), "", "", "", "")
 	f.Add(index["ecwid"], []byte(`{"eventId":12,"eventType":"x","storeId":"1003","entityId":-1}`), "", "", "", "")
 	f.Add(index["braintree"], btBody(btSig, btPayload), "", "", "", "")
+	f.Add(index["saleor"], []byte(saleorTestBody), "order_fully_paid", "", "", "")
+	f.Add(index["saleor"], []byte(`{"giftCard":{"id":"R2lmdENhcmQ6MQ=="},"order":{"id":1}}`), "gift_card_sent", "", "", "")
 	f.Fuzz(func(t *testing.T, kind uint8, body []byte, v1, v2, v3, v4 string) {
 		i := int(kind) % len(cases)
 		kc, p := cases[i], ps[i]

@@ -132,8 +132,10 @@ func (p *Provider) CEType(eventType string) string {
 //
 // A nil error means the delivery is genuine. Otherwise the error wraps
 // exactly one of ErrMissingSignature, ErrMalformedSignature,
-// ErrBadSignature, ErrStale or ErrPing, and its text names the header at
-// fault but never a secret, a signature value or the body.
+// ErrBadSignature, ErrStale or ErrPing, or, for the kinds that fetch their
+// platform's public keys, ErrKeyUnavailable when the keys cannot be had;
+// its text names the header at fault but never a secret, a signature
+// value or the body.
 //
 // Schemes that sign a timestamp check the MAC before the time: a
 // well-formed signature that no configured secret produced is
@@ -199,7 +201,10 @@ func (p *Provider) SignBody(body []byte) ([]byte, error) {
 // event type, delivery id): that is the caller's to set. Timestamps are
 // whole Unix seconds (Recurly's whole milliseconds), so now must not be
 // before 1970. Ecwid signs two fields of the body (its eventCreated, not
-// now): for ecwid, Sign fails on a body without them. Used by
+// now): for ecwid, Sign fails on a body without them. Saleor also gets
+// the headers that name the shop whose key signs (Saleor-Api-Url,
+// Saleor-Domain), and signs only with the development key: for a saleor
+// source without development_keys Sign fails, saying so. Used by
 // `hookbridge send` and tests.
 func (p *Provider) Sign(body []byte, h http.Header, now time.Time) error {
 	return p.scheme.sign(body, h, now)
@@ -257,7 +262,7 @@ type Config struct {
 	// one exactly Tolerance away is accepted. Zero means DefaultTolerance;
 	// negative is an error. Ignored by schemes that sign no timestamp
 	// (shopify, woocommerce, github, hmac, razorpay, square, adyen,
-	// shopware, chargebee, lemonsqueezy, mollie, braintree). Ecwid applies it to the
+	// shopware, chargebee, lemonsqueezy, mollie, braintree, saleor). Ecwid applies it to the
 	// body's signed eventCreated, and zero means EcwidDefaultTolerance
 	// there.
 	Tolerance time.Duration `yaml:"tolerance"`
@@ -356,7 +361,7 @@ type HMACConfig struct {
 func Kinds() []string {
 	return []string{"shopify", "woocommerce", "stripe", "standardwebhooks", "github", "hmac",
 		"paddle", "recurly", "razorpay", "square", "adyen", "bigcommerce", "shopware", "chargebee",
-		"lemonsqueezy", "mollie", "ecwid", "braintree"}
+		"lemonsqueezy", "mollie", "ecwid", "braintree", "saleor"}
 }
 
 // New builds the provider described by cfg. Errors name the field at fault
@@ -392,7 +397,6 @@ func New(cfg Config) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	_ = keys // for paypal, adobe and saleor
 	switch {
 	case cfg.SecretEncoding != "" && cfg.Kind != "standardwebhooks":
 		return nil, errors.New("secret_encoding: only for standardwebhooks")
@@ -462,6 +466,9 @@ func New(cfg Config) (*Provider, error) {
 		prefix = "com.braintree."
 		s, err = newBraintree(cfg.Secrets)
 	// The kinds that fetch their platform's public keys (keys.go).
+	case "saleor":
+		prefix = "com.saleor."
+		s, err = newSaleor(cfg, keys)
 	default:
 		return nil, unknownKind(cfg.Kind)
 	}

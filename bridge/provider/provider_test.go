@@ -21,6 +21,7 @@ var sentinels = []error{
 	provider.ErrStale,
 	provider.ErrUnusable,
 	provider.ErrPing,
+	provider.ErrKeyUnavailable,
 }
 
 // at is a clock stopped at the Unix second sec.
@@ -201,6 +202,10 @@ type kindCase struct {
 	// ecwid's eventCreated and eventId), so only a body of the platform's
 	// shape can be signed.
 	signsFields bool
+	// keyed: the kind verifies with its platform's public keys and takes
+	// no secrets; its cfg ignores them and trusts the development key,
+	// the only one it can sign with. old and new are unused.
+	keyed bool
 }
 
 // swOld and swNew are Standard Webhooks secrets: "whsec_" + base64 key.
@@ -310,6 +315,14 @@ func kindCases() []kindCase {
 			kind: "braintree", old: "bt_public:old_private", new: "bt_public:new_private", cfg: plain("braintree"), signsFields: true,
 			body: []byte("bt_payload=" + url.QueryEscape(btPayload)),
 		},
+		{
+			kind: "saleor", keyed: true,
+			cfg: func(...string) provider.Config {
+				return provider.Config{Kind: "saleor", APIURL: "https://shop.example/graphql/", DevelopmentKeys: true, Now: at(signedAt)}
+			},
+			body:   []byte(saleorDevBody),
+			header: header("Saleor-Event", "order_created"),
+		},
 	}
 }
 
@@ -397,6 +410,7 @@ func TestSignSetsOnlySignatureHeaders(t *testing.T) {
 		"mollie":           {"X-Mollie-Signature"},
 		"ecwid":            {"X-Ecwid-Webhook-Signature"},
 		"braintree":        nil, // it signs inside the body
+		"saleor":           {"Saleor-Signature", "Saleor-Api-Url", "Saleor-Domain"},
 	}
 	for _, kc := range kindCases() {
 		t.Run(kc.kind, func(t *testing.T) {
@@ -423,9 +437,13 @@ func TestSignSetsOnlySignatureHeaders(t *testing.T) {
 
 // TestSecretRotation: with the old and the new secret configured, in
 // either order, a delivery signed with either verifies; one signed with a
-// third does not.
+// third does not. The keyed kinds' rotation is their key sets' (see
+// TestSaleorKeyRotation).
 func TestSecretRotation(t *testing.T) {
 	for _, kc := range kindCases() {
+		if kc.keyed {
+			continue
+		}
 		t.Run(kc.kind, func(t *testing.T) {
 			third := kc.cfg(kc.old).Secrets[0] + "x"
 			if kc.kind == "standardwebhooks" {
@@ -464,6 +482,9 @@ func TestSecretRotation(t *testing.T) {
 // verifier that knows only that one accepts.
 func TestSignUsesFirstSecret(t *testing.T) {
 	for _, kc := range kindCases() {
+		if kc.keyed {
+			continue
+		}
 		t.Run(kc.kind, func(t *testing.T) {
 			h := http.Header{}
 			body, err := signAt(mustNew(t, kc.cfg(kc.new, kc.old)), kc.body, h)
@@ -594,12 +615,15 @@ func TestKindAndCEType(t *testing.T) {
 		{provider.Config{Kind: "lemonsqueezy"}, "order_created", "com.lemonsqueezy.order_created"},
 		{provider.Config{Kind: "mollie"}, "payment-link.paid", "com.mollie.payment-link.paid"},
 		{provider.Config{Kind: "ecwid"}, "order.created", "com.ecwid.order.created"},
+		{provider.Config{Kind: "saleor", APIURL: "https://shop.example/graphql/"}, "order_fully_paid", "com.saleor.order_fully_paid"},
 		{provider.Config{Kind: "standardwebhooks", TypePrefix: "com.bigcommerce."}, "store/order/statusUpdated", "com.bigcommerce.store.order.statusUpdated"},
 		{provider.Config{Kind: "standardwebhooks"}, "invoice.paid", "invoice.paid"},
 		{provider.Config{Kind: "hmac", TypePrefix: "com.lemonsqueezy.", HMAC: provider.HMACConfig{Header: "X-Signature", ID: "json:id", Type: "json:meta.event_name"}}, "order_created", "com.lemonsqueezy.order_created"},
 	}
 	for _, c := range cases {
-		c.cfg.Secrets = []string{"secret"}
+		if c.cfg.Kind != "saleor" {
+			c.cfg.Secrets = []string{"secret"}
+		}
 		if c.cfg.Kind == "adyen" {
 			c.cfg.Secrets = []string{adyenKey}
 		}
