@@ -65,6 +65,8 @@ func mappingFor(provider string) mapping {
 		return mapLemonSqueezy
 	case "mollie":
 		return mapMollie
+	case "saleor":
+		return mapSaleor
 	}
 	return nil
 }
