@@ -308,9 +308,10 @@ type Config struct {
 	// project's credential: every event's recipient_client_id must be it.
 	ClientID string `yaml:"client_id"`
 	// APIURL is, for saleor (required), the shop's GraphQL API URL as
-	// Saleor sends it in Saleor-Api-Url ("https://shop.example/graphql/");
-	// the shop's keys are fetched from the JWKS at its host's
-	// /.well-known/jwks.json.
+	// Saleor sends it in Saleor-Api-Url ("https://shop.example/graphql/",
+	// trailing slash included): a delivery whose Saleor-Api-Url differs by
+	// a byte is refused. The shop's keys are fetched over https from the
+	// JWKS at its host's /.well-known/jwks.json.
 	APIURL string `yaml:"api_url"`
 	// KeyHosts are the hosts ("host" for port 443, or "host:port") the
 	// platform's public keys may be fetched from, over https only; empty

@@ -95,7 +95,7 @@ func errSaleorHeader(why string) error {
 // parseSaleorJWS reads a Saleor-Signature value. It refuses, as
 // ErrMalformedSignature, anything but a compact JWS (base64url characters
 // and dots only) with a detached payload whose protected header is a JSON
-// object (no member twice) with alg RS256, b64 false, crit exactly
+// object (see jsonMembers) with alg RS256, b64 false, crit exactly
 // ["b64"] (the only extension understood) and a kid; iss, when present,
 // must be a string.
 func parseSaleorJWS(v string) (saleorJWS, error) {
@@ -159,17 +159,25 @@ func saleorCrit(raw []byte) bool {
 	return ok && len(elems) == 1 && jsonIsString(elems[0], "b64")
 }
 
+// saleorMaxMembers bounds the members of a JWS header or a JWK (Saleor
+// writes six or seven), and so the cost of comparing their keys.
+const saleorMaxMembers = 64
+
 // jsonMembers is the JSON object doc, key to raw value; false when doc is
-// not one object or a key repeats (readers differ on which they keep).
+// not one object, has more than saleorMaxMembers members, or has two keys
+// equal but for case, or equal: encoding/json's struct decoding matches
+// keys ignoring case, and readers differ on which of two they keep.
 func jsonMembers(doc []byte) (map[string][]byte, bool) {
 	obj, ok := readObject(doc)
-	if !ok {
+	if !ok || len(obj) > saleorMaxMembers {
 		return nil, false
 	}
 	m := make(map[string][]byte, len(obj))
-	for _, mem := range obj {
-		if _, dup := m[string(mem.key)]; dup {
-			return nil, false
+	for i, mem := range obj {
+		for _, earlier := range obj[:i] {
+			if equalFold(mem.key, string(earlier.key)) {
+				return nil, false
+			}
 		}
 		m[string(mem.key)] = mem.val
 	}
@@ -262,9 +270,10 @@ const (
 // caches. A key it cannot verify RS256 with is skipped: one whose kty is
 // not RSA, whose use (when present) is not sig, whose key_ops (when
 // present) lack verify, whose alg (when present) is not RS256, without a
-// kid, with a member twice, or whose n or e is not base64url of a modulus
+// kid, that jsonMembers refuses, or whose n or e is not base64url of a modulus
 // of 2048 to 8192 bits or an odd exponent from 3 to 2^31-1. A document
-// that is not a JSON object with one keys array, that holds no usable
+// that is not a JSON object with one keys array of objects (jose, which
+// saleor/app-sdk verifies with, refuses any other), that holds no usable
 // key, or two usable keys with one kid, is an error wrapping
 // ErrKeyUnavailable: the shop's keys cannot be had, and the delivery may
 // well be genuine.
@@ -279,6 +288,9 @@ func parseSaleorJWKS(doc []byte) (any, error) {
 	}
 	keys := saleorKeys{}
 	for _, e := range elems {
+		if e[0] != '{' {
+			return nil, fmt.Errorf("JWKS: a key is not a JSON object: %w", ErrKeyUnavailable)
+		}
 		kid, pub := saleorJWK(e)
 		if pub == nil {
 			continue

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/hookbridge/hookbridge/bridge/provider"
@@ -40,7 +41,7 @@ func FuzzSaleorSignature(f *testing.F) {
 // FuzzSaleorProtectedHeader fuzzes the protected header's JSON, signed
 // with the development key, so that only the header decides. The oracle
 // is encoding/json's reading of it: accepted exactly when it is one JSON
-// object without a repeated member, whose alg is "RS256", b64 false, crit
+// object of at most 64 members, no two keys equal but for case, whose alg is "RS256", b64 false, crit
 // ["b64"], kid a non-empty string, and iss, if any, the source's API URL.
 func FuzzSaleorProtectedHeader(f *testing.F) {
 	f.Add(`{"alg":"RS256","b64":false,"crit":["b64"],"kid":"k","typ":"JWT"}`)
@@ -101,30 +102,33 @@ func saleorHeaderOracle(hdr []byte, iss string) bool {
 	return true
 }
 
-// repeatsKey reports whether the top-level JSON object doc has a member
-// twice (keys compared as encoding/json decodes them).
+// repeatsKey reports whether the top-level JSON object doc has more than
+// 64 members, or two keys equal but for case (compared as encoding/json
+// decodes them and as its struct decoding matches them).
 func repeatsKey(doc []byte) bool {
 	d := json.NewDecoder(bytes.NewReader(doc))
 	if tok, err := d.Token(); err != nil || tok != json.Delim('{') {
 		return false
 	}
-	seen := map[string]bool{}
+	var seen []string
 	for d.More() {
 		tok, err := d.Token()
 		if err != nil {
 			return false
 		}
 		k, _ := tok.(string)
-		if seen[k] {
-			return true
+		for _, s := range seen {
+			if strings.EqualFold(s, k) {
+				return true
+			}
 		}
-		seen[k] = true
+		seen = append(seen, k)
 		var skip json.RawMessage
 		if d.Decode(&skip) != nil {
 			return false
 		}
 	}
-	return false
+	return len(seen) > 64
 }
 
 // FuzzSaleorJWKS fuzzes the JWKS document the key fetcher hands the
