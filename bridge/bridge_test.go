@@ -58,6 +58,9 @@ func testSources() []testSource {
 		{"mollie", provider.Config{Kind: "mollie", Secrets: []string{"mollie-test-secret"}}},
 		{"ecwid", provider.Config{Kind: "ecwid", Secrets: []string{"ecwid-test-client-secret"}}},
 		{"pp", provider.Config{Kind: "paypal", WebhookID: "5GP028458E2496506", DevelopmentKeys: true}},
+		// Saleor signs with the shop's private key: the harness trusts the
+		// development key, the only one anything but Saleor can sign with.
+		{"saleor", provider.Config{Kind: "saleor", APIURL: "https://shop.example.test/graphql/", DevelopmentKeys: true}},
 	}
 }
 
@@ -252,6 +255,7 @@ var signatureHeaders = map[string][]string{
 	"mollie":           {"X-Mollie-Signature"},
 	"ecwid":            {"X-Ecwid-Webhook-Signature"},
 	"paypal":           {"Paypal-Transmission-Sig"},
+	"saleor":           {"Saleor-Signature"},
 }
 
 // tampered is a delivery changed the way its scheme catches: one more byte
@@ -293,6 +297,8 @@ func (h *harness) unusable(source string) ([]byte, http.Header) {
 		body = []byte(`{"object":"event","data":{}}`)
 	case "ecwid":
 		body = fmt.Appendf(nil, `{"eventId":"unusable1","eventCreated":%d}`, testNow.Unix())
+	case "saleor":
+		hdr.Del("Saleor-Event")
 	}
 	if err := p.Sign(body, hdr, testNow); err != nil {
 		h.t.Fatal(err)

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/nats-io/nats.go"
 )
 
 // TestGitHubFormDelivery: a form-encoded GitHub delivery (the default of
@@ -44,11 +46,7 @@ func TestGitHubFormDelivery(t *testing.T) {
 		"ce-datacontenttype": "application/json",
 		"Nats-Msg-Id":        "gh:form-1",
 	}
-	for k, v := range want {
-		if got := m.Header.Get(k); got != v {
-			t.Errorf("%s = %q, want %q", k, got, v)
-		}
-	}
+	checkHeaders(t, m.Header, want)
 	// What a consumer does with a GitHub event (go-github's ParseWebHook
 	// is json.Unmarshal into the event's struct).
 	var ev struct {
@@ -167,5 +165,15 @@ func TestShopwareSequenceDelivery(t *testing.T) {
 	}
 	if n := h.stored(); n != 1 {
 		t.Errorf("%d messages stored, want 1", n)
+	}
+}
+
+// checkHeaders fails for each header of want whose value in h differs.
+func checkHeaders(t *testing.T, h nats.Header, want map[string]string) {
+	t.Helper()
+	for k, v := range want {
+		if got := h.Get(k); got != v {
+			t.Errorf("%s = %q, want %q", k, got, v)
+		}
 	}
 }

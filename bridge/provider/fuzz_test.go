@@ -243,6 +243,7 @@ var fuzzHeaders = map[string]struct{ verify, extract []string }{
 	"ecwid":            {[]string{"X-Ecwid-Webhook-Signature"}, nil},
 	"braintree":        {nil, nil}, // all in the body
 	"paypal":           {[]string{"PAYPAL-TRANSMISSION-SIG", "PAYPAL-TRANSMISSION-ID", "PAYPAL-TRANSMISSION-TIME"}, nil},
+	"saleor":           {[]string{"Saleor-Signature", "Saleor-Api-Url"}, []string{"Saleor-Event"}},
 }
 
 // fuzzProviders builds every kind once, with the old secret of its
@@ -299,6 +300,8 @@ func FuzzVerify(f *testing.F) {
 	f.Add(index["ecwid"], []byte(`{"eventId":"a","eventCreated":99999999999999999999}`), "", "", "")
 	f.Add(index["braintree"], btBody(btSig, btPayload), "", "", "")
 	f.Add(index["paypal"], []byte(ppNode.body), ppNode.sig, ppNode.id, ppNode.stamp)
+	f.Add(index["saleor"], []byte(saleorDevBody), saleorDevSig, "https://shop.example/graphql/", "")
+	f.Add(index["saleor"], []byte(saleorSDKBody), saleorSDKSig, saleorSDKAPIURL, "")
 	f.Fuzz(func(t *testing.T, kind uint8, body []byte, v1, v2, v3 string) {
 		i := int(kind) % len(cases)
 		kc, p := cases[i], ps[i]
@@ -371,6 +374,8 @@ func FuzzExtract(f *testing.F) {
 	f.Add(index["braintree"], btBody(btSig, btPayload), "", "", "", "")
 	f.Add(index["paypal"], []byte(ppNode.body), "", "", "", "")
 	f.Add(index["paypal"], []byte(`{"id":"WH-1","event_type":"CHECKOUT.ORDER.APPROVED","create_time":"2023-01-28T09:55:22.380Z","resource":{"id":8}}`), "", "", "", "")
+	f.Add(index["saleor"], []byte(saleorTestBody), "order_fully_paid", "", "", "")
+	f.Add(index["saleor"], []byte(`{"giftCard":{"id":"R2lmdENhcmQ6MQ=="},"order":{"id":1}}`), "gift_card_sent", "", "", "")
 	f.Fuzz(func(t *testing.T, kind uint8, body []byte, v1, v2, v3, v4 string) {
 		i := int(kind) % len(cases)
 		kc, p := cases[i], ps[i]

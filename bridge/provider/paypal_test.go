@@ -204,15 +204,17 @@ func ppSign(key *rsa.PrivateKey, id, stamp, webhookID string, body []byte) strin
 
 // keyServer is a KeyFetcher serving documents from a map, as the real
 // fetcher would: it refuses a URL off r.Hosts, calls Parse once per
-// fetched document and hands out the parsed value until a Refresh, and
-// records every request. A URL it has no document for, or any fetch
-// while down, is ErrKeyUnavailable.
+// fetched document and hands out the parsed value until a Refresh (a
+// document Parse refuses leaves what was cached), and records every
+// request. A URL it has no document for, or any fetch while down, is
+// ErrKeyUnavailable.
 type keyServer struct {
 	mu       sync.Mutex
 	docs     map[string]string
 	cache    map[string]any
 	down     bool
 	requests []provider.KeyRequest
+	fetches  int // cache misses and refreshes
 	parses   int
 }
 
@@ -230,6 +232,7 @@ func (s *keyServer) Fetch(r provider.KeyRequest) (any, error) {
 	if v, ok := s.cache[r.URL]; ok && !r.Refresh {
 		return v, nil
 	}
+	s.fetches++
 	doc, ok := s.docs[r.URL]
 	if s.down || !ok {
 		return nil, fmt.Errorf("key server: GET failed: %w", provider.ErrKeyUnavailable)
@@ -237,7 +240,6 @@ func (s *keyServer) Fetch(r provider.KeyRequest) (any, error) {
 	s.parses++
 	v, err := r.Parse([]byte(doc))
 	if err != nil {
-		delete(s.cache, r.URL)
 		return nil, err
 	}
 	s.cache[r.URL] = v
@@ -258,6 +260,13 @@ func (s *keyServer) take() []provider.KeyRequest {
 	reqs := s.requests
 	s.requests = nil
 	return reqs
+}
+
+// counts is how many lookups were made and how many of them fetched.
+func (s *keyServer) counts() (requests, fetches int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.requests), s.fetches
 }
 
 // log is the requests so far, and how many documents were parsed.

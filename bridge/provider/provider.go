@@ -148,10 +148,10 @@ func (p *Provider) CEType(eventType string) string {
 //
 // A nil error means the delivery is genuine. Otherwise the error wraps
 // exactly one of ErrMissingSignature, ErrMalformedSignature,
-// ErrBadSignature, ErrStale or ErrPing, or, for the kinds that fetch
-// their platform's keys (paypal), ErrKeyUnavailable when the key could
-// not be had, and its text names the header at fault but never a secret,
-// a signature value or the body.
+// ErrBadSignature, ErrStale or ErrPing, or, for the kinds that fetch their
+// platform's public keys (paypal, adobe, saleor), ErrKeyUnavailable when
+// the keys cannot be had; its text names the header at fault but never a
+// secret, a signature value or the body.
 //
 // Schemes that sign a timestamp check the MAC before the time: a
 // well-formed signature that no configured secret produced is
@@ -219,9 +219,11 @@ func (p *Provider) SignBody(body []byte) ([]byte, error) {
 // before 1970. Ecwid signs two fields of the body (its eventCreated, not
 // now): for ecwid, Sign fails on a body without them. The kinds that
 // verify with their platform's keys sign with the development key, and
-// only for a source with DevelopmentKeys (paypal: its five headers,
-// with a new transmission id); for any other source of theirs Sign
-// fails and says so. Used by `hookbridge send` and tests.
+// only for a source with DevelopmentKeys (paypal: its five headers, with
+// a new transmission id; saleor: also the headers that name the shop
+// whose key signs, Saleor-Api-Url and Saleor-Domain); for any other
+// source of theirs Sign fails and says so. Used by `hookbridge send` and
+// tests.
 func (p *Provider) Sign(body []byte, h http.Header, now time.Time) error {
 	return p.scheme.sign(body, h, now)
 }
@@ -278,7 +280,7 @@ type Config struct {
 	// one exactly Tolerance away is accepted. Zero means DefaultTolerance;
 	// negative is an error. Ignored by schemes that sign no timestamp
 	// (shopify, woocommerce, github, hmac, razorpay, square, adyen,
-	// shopware, chargebee, lemonsqueezy, mollie, braintree). Ecwid applies it to the
+	// shopware, chargebee, lemonsqueezy, mollie, braintree, saleor). Ecwid applies it to the
 	// body's signed eventCreated, and zero means EcwidDefaultTolerance
 	// there; paypal applies it to PAYPAL-TRANSMISSION-TIME, which every
 	// retry signs afresh.
@@ -325,9 +327,10 @@ type Config struct {
 	// project's credential: every event's recipient_client_id must be it.
 	ClientID string `yaml:"client_id"`
 	// APIURL is, for saleor (required), the shop's GraphQL API URL as
-	// Saleor sends it in Saleor-Api-Url ("https://shop.example/graphql/");
-	// the shop's keys are fetched from the JWKS at its host's
-	// /.well-known/jwks.json.
+	// Saleor sends it in Saleor-Api-Url ("https://shop.example/graphql/",
+	// trailing slash included): a delivery whose Saleor-Api-Url differs by
+	// a byte is refused. The shop's keys are fetched over https from the
+	// JWKS at its host's /.well-known/jwks.json.
 	APIURL string `yaml:"api_url"`
 	// KeyHosts are the hosts ("host" for port 443, or "host:port") the
 	// platform's public keys may be fetched from, over https only; empty
@@ -378,7 +381,7 @@ type HMACConfig struct {
 func Kinds() []string {
 	return []string{"shopify", "woocommerce", "stripe", "standardwebhooks", "github", "hmac",
 		"paddle", "recurly", "razorpay", "square", "adyen", "bigcommerce", "shopware", "chargebee",
-		"lemonsqueezy", "mollie", "ecwid", "braintree", "paypal"}
+		"lemonsqueezy", "mollie", "ecwid", "braintree", "paypal", "saleor"}
 }
 
 // New builds the provider described by cfg. Errors name the field at fault
@@ -486,6 +489,9 @@ func New(cfg Config) (*Provider, error) {
 	case "paypal":
 		prefix = "com.paypal."
 		s, err = newPayPal(cfg, keys, w)
+	case "saleor":
+		prefix = "com.saleor."
+		s, err = newSaleor(cfg, keys)
 	default:
 		return nil, unknownKind(cfg.Kind)
 	}

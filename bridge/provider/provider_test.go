@@ -204,8 +204,9 @@ type kindCase struct {
 	signsFields bool
 	// keyed: the kind verifies with its platform's public keys and takes
 	// no secrets. Its cfg trusts the development key, and old and new are
-	// what it signs in their place (paypal: the webhook id), of which a
-	// source has one: its key rotation is tested with the kind.
+	// what it signs in their place (paypal: the webhook id; saleor: none,
+	// unused), of which a source has one: its key rotation is tested with
+	// the kind.
 	keyed bool
 }
 
@@ -323,6 +324,14 @@ func kindCases() []kindCase {
 			},
 			body: []byte(`{"id":"WH-1","event_type":"PAYMENT.CAPTURE.COMPLETED","resource":{"id":"3C679366HH908993F"}}`),
 		},
+		{
+			kind: "saleor", keyed: true,
+			cfg: func(...string) provider.Config {
+				return provider.Config{Kind: "saleor", APIURL: "https://shop.example/graphql/", DevelopmentKeys: true, Now: at(signedAt)}
+			},
+			body:   []byte(saleorDevBody),
+			header: header("Saleor-Event", "order_created"),
+		},
 	}
 }
 
@@ -411,6 +420,7 @@ func TestSignSetsOnlySignatureHeaders(t *testing.T) {
 		"ecwid":            {"X-Ecwid-Webhook-Signature"},
 		"braintree":        nil, // it signs inside the body
 		"paypal":           {"Paypal-Auth-Algo", "Paypal-Cert-Url", "Paypal-Transmission-Id", "Paypal-Transmission-Sig", "Paypal-Transmission-Time"},
+		"saleor":           {"Saleor-Signature", "Saleor-Api-Url", "Saleor-Domain"},
 	}
 	for _, kc := range kindCases() {
 		t.Run(kc.kind, func(t *testing.T) {
@@ -437,7 +447,8 @@ func TestSignSetsOnlySignatureHeaders(t *testing.T) {
 
 // TestSecretRotation: with the old and the new secret configured, in
 // either order, a delivery signed with either verifies; one signed with a
-// third does not.
+// third does not. The keyed kinds' rotation is their key sets' (see
+// TestSaleorKeyRotation).
 func TestSecretRotation(t *testing.T) {
 	for _, kc := range kindCases() {
 		if kc.keyed {
@@ -481,6 +492,9 @@ func TestSecretRotation(t *testing.T) {
 // verifier that knows only that one accepts.
 func TestSignUsesFirstSecret(t *testing.T) {
 	for _, kc := range kindCases() {
+		if kc.keyed {
+			continue
+		}
 		t.Run(kc.kind, func(t *testing.T) {
 			h := http.Header{}
 			body, err := signAt(mustNew(t, kc.cfg(kc.new, kc.old)), kc.body, h)
@@ -611,12 +625,15 @@ func TestKindAndCEType(t *testing.T) {
 		{provider.Config{Kind: "lemonsqueezy"}, "order_created", "com.lemonsqueezy.order_created"},
 		{provider.Config{Kind: "mollie"}, "payment-link.paid", "com.mollie.payment-link.paid"},
 		{provider.Config{Kind: "ecwid"}, "order.created", "com.ecwid.order.created"},
+		{provider.Config{Kind: "saleor", APIURL: "https://shop.example/graphql/"}, "order_fully_paid", "com.saleor.order_fully_paid"},
 		{provider.Config{Kind: "standardwebhooks", TypePrefix: "com.bigcommerce."}, "store/order/statusUpdated", "com.bigcommerce.store.order.statusUpdated"},
 		{provider.Config{Kind: "standardwebhooks"}, "invoice.paid", "invoice.paid"},
 		{provider.Config{Kind: "hmac", TypePrefix: "com.lemonsqueezy.", HMAC: provider.HMACConfig{Header: "X-Signature", ID: "json:id", Type: "json:meta.event_name"}}, "order_created", "com.lemonsqueezy.order_created"},
 	}
 	for _, c := range cases {
-		c.cfg.Secrets = []string{"secret"}
+		if c.cfg.Kind != "saleor" {
+			c.cfg.Secrets = []string{"secret"}
+		}
 		if c.cfg.Kind == "adyen" {
 			c.cfg.Secrets = []string{adyenKey}
 		}

@@ -344,3 +344,43 @@ func TestServeWarnsAboutKeysAndWeakBodies(t *testing.T) {
 		t.Errorf("weak-body warnings for %v, want [pp live]", got)
 	}
 }
+
+// TestServeAndSendSaleor: `send` signs a saleor source's sample with the
+// development key when the source trusts it, and the bridge publishes it
+// on the event's subject; the same body sent again is a duplicate (Saleor
+// sends no delivery id, so it is derived from the event and the body). A
+// source that does not trust the development key cannot be sent to, and
+// send says why.
+func TestServeAndSendSaleor(t *testing.T) {
+	in := serveSources(t, `  - {name: saleor-dev, provider: saleor, api_url: "https://shop.example.test/graphql/", development_keys: true}
+  - {name: saleor-live, provider: saleor, api_url: "https://live.example.test/graphql/"}
+`)
+	body := filepath.Join(t.TempDir(), "paid.json")
+	if err := os.WriteFile(body, []byte(`{"__typename": "OrderFullyPaid", "order": {"id": "T3JkZXI6MQ=="}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args          []string
+		subject, want string
+	}{
+		{[]string{"saleor-dev", "--id", "s1"}, "webhooks.saleor.saleor-dev.order_created", `"status":"published"`},
+		{[]string{"saleor-dev", "--event", "order_fulfilled", "--order", "1001"}, "webhooks.saleor.saleor-dev.order_fulfilled", `"status":"published"`},
+		{[]string{"saleor-dev", "--event", "order_fully_paid", "--file", body}, "webhooks.saleor.saleor-dev.order_fully_paid", `"status":"published"`},
+		{[]string{"saleor-dev", "--event", "order_fully_paid", "--file", body}, "webhooks.saleor.saleor-dev.order_fully_paid", `"duplicate":true`},
+	} {
+		var out bytes.Buffer
+		if err := run(context.Background(), append([]string{"send", "--config", in.cfgPath}, c.args...), noEnv, &out, &out); err != nil {
+			t.Fatalf("send %v: %v\n%s", c.args, err, out.String())
+		}
+		for _, want := range []string{"200 OK", c.want, c.subject} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("send %v printed %q, want %s in it", c.args, out.String(), want)
+			}
+		}
+	}
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"send", "--config", in.cfgPath, "saleor-live"}, noEnv, &out, &out)
+	if err == nil || !strings.Contains(err.Error(), "development_keys: true") {
+		t.Fatalf("send to a source without development keys: %v, want an error naming development_keys", err)
+	}
+}

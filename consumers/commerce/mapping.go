@@ -71,6 +71,8 @@ func mappingFor(provider string) mapping {
 		return mapEcwid
 	case "paypal":
 		return mapPayPal
+	case "saleor":
+		return mapSaleor
 	}
 	return nil
 }

@@ -118,6 +118,8 @@ func builder(kind string) func(*request) any {
 		return braintree
 	case "paypal":
 		return paypal
+	case "saleor":
+		return saleor
 	}
 	return nil
 }
@@ -667,6 +669,76 @@ func paypal(r *request) any {
 		"links": []any{
 			link("/v1/notifications/webhooks-events/"+id, "self", "GET"),
 			link("/v1/notifications/webhooks-events/"+id+"/resend", "resend", "POST"),
+		},
+	}
+}
+
+// saleor is an order event as a Saleor webhook sends it when its
+// subscription query is the one hookbridge's README documents for the
+// normaliser: the event's __typename and issuedAt, and the order (a
+// global id, "Order:<uuid>" in base64) with its status, money as GraphQL
+// Floats, lines, customer and address. The order's state follows the
+// event: paid for order_paid and order_fully_paid, fulfilled with a
+// tracking number for order_fulfilled, cancelled, refunded. Saleor sends
+// no delivery id: the bridge derives one from the event and the body,
+// whose issuedAt is now, so two sends of one id in different seconds are
+// two deliveries. provider.Sign adds Saleor-Signature, Saleor-Api-Url and
+// Saleor-Domain.
+func saleor(r *request) any {
+	event := orDefault(r.eventType, "order_created")
+	r.h.Set("User-Agent", "Saleor/3.20")
+	r.h.Set("Saleor-Event", event)
+	r.h.Set("X-Saleor-Event", event)
+	at := r.now.UTC().Format("2006-01-02T15:04:05.000000") + "+00:00" // Python's isoformat
+	tail := r.num[max(0, len(r.num)-12):]
+	uuid := "5aa1e0a0-0000-4000-8000-" + strings.Repeat("0", 12-len(tail)) + tail
+	status, charge, payment := "UNFULFILLED", "NONE", "NOT_CHARGED"
+	fulfillments := []any{}
+	switch event {
+	case "order_paid", "order_fully_paid":
+		charge, payment = "FULL", "FULLY_CHARGED"
+	case "order_fulfilled":
+		status, charge, payment = "FULFILLED", "FULL", "FULLY_CHARGED"
+		fulfillments = []any{map[string]any{"trackingNumber": "1Z999AA10123456784"}}
+	case "order_cancelled":
+		status = "CANCELED"
+	case "order_refunded", "order_fully_refunded":
+		charge, payment = "NONE", "FULLY_REFUNDED"
+	}
+	money := func(amount string) map[string]any {
+		return map[string]any{"gross": map[string]any{"amount": json.Number(amount), "currency": "USD"}}
+	}
+	total := money("24.0")
+	total["tax"] = map[string]any{"amount": json.Number("0.0")}
+	var typename strings.Builder
+	for w := range strings.SplitSeq(event, "_") {
+		if w != "" {
+			typename.WriteString(strings.ToUpper(w[:1]) + w[1:])
+		}
+	}
+	return map[string]any{
+		"__typename": typename.String(),
+		"issuedAt":   at,
+		"order": map[string]any{
+			"id":     base64.StdEncoding.EncodeToString([]byte("Order:" + uuid)),
+			"number": r.num, "status": status, "chargeStatus": charge, "paymentStatus": payment,
+			"created": at, "updatedAt": at,
+			"userEmail": "jenny.rosen@example.com",
+			"user":      map[string]any{"id": "VXNlcjox", "email": "jenny.rosen@example.com"},
+			"total":     total, "subtotal": money("24.0"), "shippingPrice": money("0.0"),
+			"discounts": []any{},
+			"lines": []any{map[string]any{
+				"id": base64.StdEncoding.EncodeToString([]byte("OrderLine:" + uuid)), "productSku": "HB-MUG-01",
+				"productName": "Mug", "variantName": "", "quantity": 2, "isShippingRequired": true,
+				"unitPrice": money("12.0"),
+			}},
+			"shippingAddress": map[string]any{
+				"firstName": "Jenny", "lastName": "Rosen", "companyName": "", "streetAddress1": "354 Oyster Point Blvd",
+				"streetAddress2": "", "city": "SOUTH SAN FRANCISCO", "countryArea": "CA", "postalCode": "94080",
+				"country": map[string]any{"code": "US"}, "phone": "+16505550100",
+			},
+			"fulfillments": fulfillments,
+			"metadata":     []any{},
 		},
 	}
 }
