@@ -69,6 +69,24 @@ func (k *keyHost) serve(path string, doc []byte) { k.mu.Lock(); k.docs[path] = d
 func (k *keyHost) count(path string) int         { k.mu.Lock(); defer k.mu.Unlock(); return k.hits[path] }
 func (k *keyHost) host() string                  { return strings.TrimPrefix(k.URL, "https://") }
 
+// testCA makes a certificate authority of the test's own: the roots to
+// give a keys.Fetcher (as the system's are given in production), and
+// key hosts whose certificates it signed.
+func testCA(t *testing.T) (*x509.CertPool, func() *keyHost) {
+	t.Helper()
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca := certificate(t, &x509.Certificate{
+		Subject: pkix.Name{CommonName: "hookbridge test CA"}, IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign,
+	}, caKey.Public(), nil, caKey)
+	roots := x509.NewCertPool()
+	roots.AddCert(ca)
+	return roots, func() *keyHost { return newKeyHost(t, ca, caKey) }
+}
+
 // certificate is tmpl for pub, signed by parent's key (self-signed when
 // parent is nil), valid around testNow and now.
 func certificate(t *testing.T, tmpl *x509.Certificate, pub crypto.PublicKey, parent *x509.Certificate, parentKey crypto.Signer) *x509.Certificate {
@@ -139,17 +157,8 @@ func (s payPalSigner) sign(t *testing.T, body []byte, id, webhookID, certURL str
 // platform retries), and a delivery that does not verify with a good key
 // is 401.
 func TestKeysFetchedThroughTheBridge(t *testing.T) {
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca := certificate(t, &x509.Certificate{
-		Subject: pkix.Name{CommonName: "hookbridge test CA"}, IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageCertSign,
-	}, caKey.Public(), nil, caKey)
-	roots := x509.NewCertPool()
-	roots.AddCert(ca)
-	paypalHost, elsewhere := newKeyHost(t, ca, caKey), newKeyHost(t, ca, caKey)
+	roots, newHost := testCA(t)
+	paypalHost, elsewhere := newHost(), newHost()
 
 	const webhookID = "8PT597110X687430LKGECATA"
 	h := newHarnessWith(t, []testSource{{"live", provider.Config{

@@ -1,11 +1,11 @@
 package bridge_test
 
 import (
-	"fmt"
 	"net/http"
-	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/hookbridge/hookbridge/bridge/keys"
 	"github.com/hookbridge/hookbridge/bridge/provider"
 )
 
@@ -19,31 +19,27 @@ const (
 	saleorJWKS = `{"keys": [{"kty": "RSA", "key_ops": ["verify"], "n": "mjTsKENcArpmBM0E74xHAYj3bYJuPMsnBjvPC1sGJKYTvmzn5r74ogouzYSqVJGMZcVCMi6IOyJZXsDWz9YB5bJvOu8rKgzkh2wBgDvYAwnOlaBoMKAQn2dxdeP4D4cTGqFPTh17bTwP9aNyXUs8-RE3U6U28AUywBTHLAiq_NlaUETtHFddB6FTxrMCA_8x9tarSW4-uYP15HgvKRdf5VtG7_RpMRpI2xvYwjVRqhJkcqhWZ_zLWURu0IxH0PuzqeKRP1q95vQvFLk8EIQfQbDHLRctpdkLcOKsbftYgVaLJv9zEivAZMZyJNx-bHhBhVOA9aLmnZizgZuCPfsnhQ", "e": "AQAB", "use": "sig", "kid": "1fa1zmbRz6UnPNLpf11sQZeN_kUAeT5X7opgE9L3iAY", "alg": "RS256"}]}`
 )
 
-// shopKeys serves the shop's JWKS while up, and fails every fetch while
-// down, as an unreachable shop would.
-type shopKeys struct{ up, fetches atomic.Int32 }
-
-func (k *shopKeys) Fetch(r provider.KeyRequest) (any, error) {
-	k.fetches.Add(1)
-	if k.up.Load() == 0 || r.URL != "https://example.com/.well-known/jwks.json" {
-		return nil, fmt.Errorf("GET %s: connection refused: %w", r.URL, provider.ErrKeyUnavailable)
-	}
-	return r.Parse([]byte(saleorJWKS))
-}
-
 // TestSaleorShopKeys: a Saleor delivery is verified with the shop's
-// published key. While the shop's JWKS cannot be had the answer is 503
-// with Retry-After (outcome keys_unavailable) and nothing is stored, so
-// that Saleor retries; once it can, the retry is published, and a second
-// retry is a duplicate of the id derived from the event and the body.
+// published key, fetched by the bridge's fetcher over HTTPS from the
+// shop's host (a local one here, trusted through a test CA). While the
+// shop's JWKS cannot be had the answer is 503 with Retry-After (outcome
+// keys_unavailable) and nothing is stored, so that Saleor retries; once
+// it can, the retry is published, and a second retry is a duplicate of
+// the id derived from the event and the body. A tampered body is 401
+// without a refetch: its kid is known.
 func TestSaleorShopKeys(t *testing.T) {
-	keys := &shopKeys{}
-	h := newHarnessWith(t, []testSource{{"saleor-shop", provider.Config{Kind: "saleor", APIURL: "https://example.com/graphql/", Keys: keys}}})
+	roots, newHost := testCA(t)
+	shop := newHost()
+	apiURL := shop.URL + "/graphql/"
+	// MinRefresh is short so that the retry after the failed fetch
+	// fetches at once; in production a failure is remembered a minute.
+	fetcher := keys.New(keys.Config{RootCAs: roots, MinRefresh: time.Nanosecond})
+	h := newHarnessWith(t, []testSource{{"saleor-shop", provider.Config{Kind: "saleor", APIURL: apiURL, Keys: fetcher}}})
 	hdr := http.Header{
 		"Content-Type":     {"application/json"},
 		"Saleor-Signature": {saleorSig},
-		"Saleor-Api-Url":   {"https://example.com/graphql/"},
-		"Saleor-Domain":    {"example.com"},
+		"Saleor-Api-Url":   {apiURL},
+		"Saleor-Domain":    {shop.host()},
 		"Saleor-Event":     {"order_fully_paid"},
 	}
 	before := h.counter("hookbridge_deliveries_total", "outcome", "keys_unavailable")
@@ -55,7 +51,7 @@ func TestSaleorShopKeys(t *testing.T) {
 		t.Fatalf("counted %v times as keys_unavailable", got)
 	}
 
-	keys.up.Store(1)
+	shop.serve("/.well-known/jwks.json", []byte(saleorJWKS))
 	a = h.post(http.MethodPost, "saleor-shop", []byte(saleorBody), hdr)
 	if a.code != 200 || a.body["status"] != "published" {
 		t.Fatalf("JWKS up: %d %s", a.code, a.raw)
@@ -63,7 +59,7 @@ func TestSaleorShopKeys(t *testing.T) {
 	m := h.last("webhooks.saleor.saleor-shop.order_fully_paid")
 	want := map[string]string{
 		"ce-type":    "com.saleor.order_fully_paid",
-		"ce-source":  "https://example.com/graphql/",
+		"ce-source":  apiURL,
 		"ce-subject": "T3JkZXI6NTdiNTBhNDAtYzRmYi00YjQzLWIxODgtM2JhZmRlMTc3MGQ5",
 		"ce-time":    "2024-01-15T14:40:02.123456Z",
 		// sha256("order_fully_paid\n" + body), first 32 hex digits (Python's hashlib).
@@ -73,12 +69,12 @@ func TestSaleorShopKeys(t *testing.T) {
 	if a = h.post(http.MethodPost, "saleor-shop", []byte(saleorBody), hdr); a.code != 200 || a.body["duplicate"] != true {
 		t.Fatalf("retry: %d %s", a.code, a.raw)
 	}
-	fetched := keys.fetches.Load()
+	fetched := shop.count("/.well-known/jwks.json")
 	tampered := []byte(saleorBody[:len(saleorBody)-2] + ` }}`)
 	if a = h.post(http.MethodPost, "saleor-shop", tampered, hdr); a.code != 401 {
 		t.Fatalf("tampered: %d %s", a.code, a.raw)
 	}
-	if keys.fetches.Load() != fetched+1 {
-		t.Fatalf("a tampered delivery with a known kid looked its key up %d times, want once (no refresh)", keys.fetches.Load()-fetched)
+	if n := shop.count("/.well-known/jwks.json"); n != fetched || fetched != 2 {
+		t.Fatalf("JWKS fetched %d times by the failed and the first good delivery (want 2), then %d more for a tampered one with a known kid (want 0)", fetched, n-fetched)
 	}
 }
