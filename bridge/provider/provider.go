@@ -92,18 +92,20 @@ type scheme interface {
 }
 
 // batchScheme is implemented by the schemes whose one delivery carries
-// several events, each signed on its own inside the body (Adyen).
+// several events: each signed on its own inside the body (Adyen), or a
+// batch signed as a whole (Adobe I/O Events).
 type batchScheme interface {
 	// extractAll reads every event of a verified delivery, in order.
 	extractAll(body []byte, h http.Header) ([]Event, error)
-	// signBody returns body with the signatures the platform writes
-	// inside it, made with the first configured secret.
+	// signBody returns body with what the platform writes inside it
+	// for the receiver: the signatures made with the first configured
+	// secret (adyen), the recipient (adobe).
 	signBody(body []byte) ([]byte, error)
 }
 
 // challengeScheme is implemented by the schemes whose platform checks a
 // destination with a GET handshake before it delivers (Braintree's
-// bt_challenge).
+// bt_challenge, Adobe I/O Events' challenge).
 type challengeScheme interface {
 	// challenge is the answer to a GET with query q, or false when q is
 	// not the platform's handshake.
@@ -132,8 +134,9 @@ func (p *Provider) CEType(eventType string) string {
 //
 // A nil error means the delivery is genuine. Otherwise the error wraps
 // exactly one of ErrMissingSignature, ErrMalformedSignature,
-// ErrBadSignature, ErrStale or ErrPing, and its text names the header at
-// fault but never a secret, a signature value or the body.
+// ErrBadSignature, ErrStale, ErrPing or (for the kinds that fetch their
+// platform's public keys) ErrKeyUnavailable, and its text names the
+// header at fault but never a secret, a signature value or the body.
 //
 // Schemes that sign a timestamp check the MAC before the time: a
 // well-formed signature that no configured secret produced is
@@ -161,8 +164,9 @@ func (p *Provider) Extract(body []byte, h http.Header) (Event, error) {
 
 // ExtractAll reads every event of a delivery that Verify accepted, in the
 // order the delivery has them: one for every kind but adyen, whose
-// deliveries carry a batch of notification items (Extract then reads the
-// first). The errors are Extract's.
+// deliveries carry a batch of notification items, and adobe, whose batch
+// deliveries carry an array of events (Extract then reads the first). The
+// errors are Extract's.
 func (p *Provider) ExtractAll(body []byte, h http.Header) ([]Event, error) {
 	if b, ok := p.scheme.(batchScheme); ok {
 		return b.extractAll(body, h)
@@ -183,7 +187,10 @@ func (p *Provider) Accepted() string { return p.accepted }
 // first configured secret, for the schemes that sign inside the body
 // (adyen: each notification item's additionalData.hmacSignature;
 // braintree: the bt_signature form field beside bt_payload), which
-// re-encode it; for the others it is body itself. Call it before Sign.
+// re-encode it, and addressed to the source for adobe (each event's
+// recipient fields set to the client id, as I/O Events writes them,
+// re-encoding only a body that needs it); for the others it is body
+// itself. Call it before Sign.
 // Used by `hookbridge send` and tests.
 func (p *Provider) SignBody(body []byte) ([]byte, error) {
 	if b, ok := p.scheme.(batchScheme); ok {
@@ -199,7 +206,9 @@ func (p *Provider) SignBody(body []byte) ([]byte, error) {
 // event type, delivery id): that is the caller's to set. Timestamps are
 // whole Unix seconds (Recurly's whole milliseconds), so now must not be
 // before 1970. Ecwid signs two fields of the body (its eventCreated, not
-// now): for ecwid, Sign fails on a body without them. Used by
+// now): for ecwid, Sign fails on a body without them. The kinds that
+// sign with their platform's private key sign with the development key,
+// and fail for a source without development_keys. Used by
 // `hookbridge send` and tests.
 func (p *Provider) Sign(body []byte, h http.Header, now time.Time) error {
 	return p.scheme.sign(body, h, now)
@@ -207,8 +216,9 @@ func (p *Provider) Sign(body []byte, h http.Header, now time.Time) error {
 
 // Challenge is the body (text/plain) that answers a GET with query q
 // to the source's URL, for the platforms that check a destination that
-// way before delivering to it (braintree: ?bt_challenge=...), or false
-// when the provider has no such handshake or q is not one.
+// way before delivering to it (braintree: ?bt_challenge=...; adobe:
+// ?challenge=...), or false when the provider has no such handshake or q
+// is not one.
 func (p *Provider) Challenge(q url.Values) (body []byte, ok bool) {
 	if c, ok := p.scheme.(challengeScheme); ok {
 		return c.challenge(q)
@@ -257,7 +267,7 @@ type Config struct {
 	// one exactly Tolerance away is accepted. Zero means DefaultTolerance;
 	// negative is an error. Ignored by schemes that sign no timestamp
 	// (shopify, woocommerce, github, hmac, razorpay, square, adyen,
-	// shopware, chargebee, lemonsqueezy, mollie, braintree). Ecwid applies it to the
+	// shopware, chargebee, lemonsqueezy, mollie, braintree, adobe). Ecwid applies it to the
 	// body's signed eventCreated, and zero means EcwidDefaultTolerance
 	// there.
 	Tolerance time.Duration `yaml:"tolerance"`
@@ -300,7 +310,10 @@ type Config struct {
 	// delivery, so a delivery meant for another subscription fails.
 	WebhookID string `yaml:"webhook_id"`
 	// ClientID is, for adobe (required), the client id (API key) of the
-	// project's credential: every event's recipient_client_id must be it.
+	// project's credential: every event must name it as its recipient
+	// (recipientclientid, and recipient_client_id while Adobe still writes
+	// it), since Adobe signs every registration's events with the same
+	// keys.
 	ClientID string `yaml:"client_id"`
 	// APIURL is, for saleor (required), the shop's GraphQL API URL as
 	// Saleor sends it in Saleor-Api-Url ("https://shop.example/graphql/");
@@ -356,7 +369,7 @@ type HMACConfig struct {
 func Kinds() []string {
 	return []string{"shopify", "woocommerce", "stripe", "standardwebhooks", "github", "hmac",
 		"paddle", "recurly", "razorpay", "square", "adyen", "bigcommerce", "shopware", "chargebee",
-		"lemonsqueezy", "mollie", "ecwid", "braintree"}
+		"lemonsqueezy", "mollie", "ecwid", "braintree", "adobe"}
 }
 
 // New builds the provider described by cfg. Errors name the field at fault
@@ -392,7 +405,6 @@ func New(cfg Config) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	_ = keys // for paypal, adobe and saleor
 	switch {
 	case cfg.SecretEncoding != "" && cfg.Kind != "standardwebhooks":
 		return nil, errors.New("secret_encoding: only for standardwebhooks")
@@ -462,6 +474,8 @@ func New(cfg Config) (*Provider, error) {
 		prefix = "com.braintree."
 		s, err = newBraintree(cfg.Secrets)
 	// The kinds that fetch their platform's public keys (keys.go).
+	case "adobe":
+		prefix, s = adobeTypePrefix, newAdobe(cfg.ClientID, keys)
 	default:
 		return nil, unknownKind(cfg.Kind)
 	}

@@ -21,6 +21,7 @@ var sentinels = []error{
 	provider.ErrStale,
 	provider.ErrUnusable,
 	provider.ErrPing,
+	provider.ErrKeyUnavailable,
 }
 
 // at is a clock stopped at the Unix second sec.
@@ -198,9 +199,14 @@ type kindCase struct {
 	header   http.Header // headers Extract needs beside the signed ones
 	cfg      func(secrets ...string) provider.Config
 	// signsFields: the scheme signs fields of the body (adyen's items,
-	// ecwid's eventCreated and eventId), so only a body of the platform's
-	// shape can be signed.
+	// ecwid's eventCreated and eventId) or verifies them (adobe's
+	// recipient), so only a body of the platform's shape can be signed.
 	signsFields bool
+	// keys: the kind verifies with its platform's public keys and takes
+	// no secrets; cfg builds a source with development keys, which signs
+	// with the one published key, so the secret rotation tests do not
+	// apply (its own tests rotate its keys).
+	keys bool
 }
 
 // swOld and swNew are Standard Webhooks secrets: "whsec_" + base64 key.
@@ -310,6 +316,13 @@ func kindCases() []kindCase {
 			kind: "braintree", old: "bt_public:old_private", new: "bt_public:new_private", cfg: plain("braintree"), signsFields: true,
 			body: []byte("bt_payload=" + url.QueryEscape(btPayload)),
 		},
+		{
+			kind: "adobe", signsFields: true, keys: true,
+			cfg: func(...string) provider.Config {
+				return provider.Config{Kind: "adobe", ClientID: adobeCommerceClientID, DevelopmentKeys: true, Now: at(signedAt)}
+			},
+			body: []byte(adobeCommerceBody),
+		},
 	}
 }
 
@@ -397,6 +410,7 @@ func TestSignSetsOnlySignatureHeaders(t *testing.T) {
 		"mollie":           {"X-Mollie-Signature"},
 		"ecwid":            {"X-Ecwid-Webhook-Signature"},
 		"braintree":        nil, // it signs inside the body
+		"adobe":            {"X-Adobe-Digital-Signature-1", "X-Adobe-Digital-Signature-2", "X-Adobe-Public-Key1-Path", "X-Adobe-Public-Key2-Path"},
 	}
 	for _, kc := range kindCases() {
 		t.Run(kc.kind, func(t *testing.T) {
@@ -426,6 +440,9 @@ func TestSignSetsOnlySignatureHeaders(t *testing.T) {
 // third does not.
 func TestSecretRotation(t *testing.T) {
 	for _, kc := range kindCases() {
+		if kc.keys {
+			continue
+		}
 		t.Run(kc.kind, func(t *testing.T) {
 			third := kc.cfg(kc.old).Secrets[0] + "x"
 			if kc.kind == "standardwebhooks" {
@@ -464,6 +481,9 @@ func TestSecretRotation(t *testing.T) {
 // verifier that knows only that one accepts.
 func TestSignUsesFirstSecret(t *testing.T) {
 	for _, kc := range kindCases() {
+		if kc.keys {
+			continue
+		}
 		t.Run(kc.kind, func(t *testing.T) {
 			h := http.Header{}
 			body, err := signAt(mustNew(t, kc.cfg(kc.new, kc.old)), kc.body, h)
