@@ -57,6 +57,10 @@ func testSources() []testSource {
 		{"lemon", provider.Config{Kind: "lemonsqueezy", Secrets: []string{"lemonsqueezy-test-secret"}}},
 		{"mollie", provider.Config{Kind: "mollie", Secrets: []string{"mollie-test-secret"}}},
 		{"ecwid", provider.Config{Kind: "ecwid", Secrets: []string{"ecwid-test-client-secret"}}},
+		// Adobe signs with its own keys: the test source trusts the
+		// development key, and its client id is the one of the real
+		// delivery in testdata/golden/adobe.in.
+		{"adobe", provider.Config{Kind: "adobe", ClientID: "ca7b36f23be94dcb9d2ebb97f0276e3f", DevelopmentKeys: true}},
 	}
 }
 
@@ -250,6 +254,7 @@ var signatureHeaders = map[string][]string{
 	"lemonsqueezy":     {"X-Signature"},
 	"mollie":           {"X-Mollie-Signature"},
 	"ecwid":            {"X-Ecwid-Webhook-Signature"},
+	"adobe":            {"X-Adobe-Digital-Signature-1", "X-Adobe-Digital-Signature-2"},
 }
 
 // tampered is a delivery changed the way its scheme catches: one more byte
@@ -291,6 +296,11 @@ func (h *harness) unusable(source string) ([]byte, http.Header) {
 		body = []byte(`{"object":"event","data":{}}`)
 	case "ecwid":
 		body = fmt.Appendf(nil, `{"eventId":"unusable1","eventCreated":%d}`, testNow.Unix())
+	case "adobe":
+		// Addressed to the source, so that it verifies, but no event.
+		if body, err = p.SignBody([]byte(`{"data":{}}`)); err != nil {
+			h.t.Fatal(err)
+		}
 	}
 	if err := p.Sign(body, hdr, testNow); err != nil {
 		h.t.Fatal(err)
