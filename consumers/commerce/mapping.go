@@ -65,6 +65,8 @@ func mappingFor(provider string) mapping {
 		return mapLemonSqueezy
 	case "mollie":
 		return mapMollie
+	case "adobe":
+		return mapAdobe
 	}
 	return nil
 }
