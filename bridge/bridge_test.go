@@ -61,6 +61,10 @@ func testSources() []testSource {
 		// Saleor signs with the shop's private key: the harness trusts the
 		// development key, the only one anything but Saleor can sign with.
 		{"saleor", provider.Config{Kind: "saleor", APIURL: "https://shop.example.test/graphql/", DevelopmentKeys: true}},
+		// Adobe signs with its own keys: the test source trusts the
+		// development key, and its client id is the one of the real
+		// delivery in testdata/golden/adobe.in.
+		{"adobe", provider.Config{Kind: "adobe", ClientID: "ca7b36f23be94dcb9d2ebb97f0276e3f", DevelopmentKeys: true}},
 	}
 }
 
@@ -256,6 +260,7 @@ var signatureHeaders = map[string][]string{
 	"ecwid":            {"X-Ecwid-Webhook-Signature"},
 	"paypal":           {"Paypal-Transmission-Sig"},
 	"saleor":           {"Saleor-Signature"},
+	"adobe":            {"X-Adobe-Digital-Signature-1", "X-Adobe-Digital-Signature-2"},
 }
 
 // tampered is a delivery changed the way its scheme catches: one more byte
@@ -299,6 +304,11 @@ func (h *harness) unusable(source string) ([]byte, http.Header) {
 		body = fmt.Appendf(nil, `{"eventId":"unusable1","eventCreated":%d}`, testNow.Unix())
 	case "saleor":
 		hdr.Del("Saleor-Event")
+	case "adobe":
+		// Addressed to the source, so that it verifies, but no event.
+		if body, err = p.SignBody([]byte(`{"data":{}}`)); err != nil {
+			h.t.Fatal(err)
+		}
 	}
 	if err := p.Sign(body, hdr, testNow); err != nil {
 		h.t.Fatal(err)

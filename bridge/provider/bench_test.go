@@ -99,5 +99,5 @@ func BenchmarkExtract(b *testing.B) {
 
 func ExampleKinds() {
 	fmt.Println(provider.Kinds())
-	// Output: [shopify woocommerce stripe standardwebhooks github hmac paddle recurly razorpay square adyen bigcommerce shopware chargebee lemonsqueezy mollie ecwid braintree paypal saleor]
+	// Output: [shopify woocommerce stripe standardwebhooks github hmac paddle recurly razorpay square adyen bigcommerce shopware chargebee lemonsqueezy mollie ecwid braintree paypal saleor adobe]
 }

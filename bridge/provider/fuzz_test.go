@@ -1,6 +1,7 @@
 package provider_test
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/rsa"
 	"crypto/sha1"
@@ -15,6 +16,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -244,6 +246,7 @@ var fuzzHeaders = map[string]struct{ verify, extract []string }{
 	"braintree":        {nil, nil}, // all in the body
 	"paypal":           {[]string{"PAYPAL-TRANSMISSION-SIG", "PAYPAL-TRANSMISSION-ID", "PAYPAL-TRANSMISSION-TIME"}, nil},
 	"saleor":           {[]string{"Saleor-Signature", "Saleor-Api-Url"}, []string{"Saleor-Event"}},
+	"adobe":            {[]string{"X-Adobe-Digital-Signature-1", "X-Adobe-Public-Key1-Path", "X-Adobe-Digital-Signature-2"}, []string{"X-Adobe-Event-Id", "X-Adobe-Event-Code"}},
 }
 
 // fuzzProviders builds every kind once, with the old secret of its
@@ -956,3 +959,217 @@ func FuzzPayPalCertDocument(f *testing.F) {
 type fetcherFunc func(provider.KeyRequest) (any, error)
 
 func (f fetcherFunc) Fetch(r provider.KeyRequest) (any, error) { return f(r) }
+
+// adobePathOracle is FuzzAdobeSignatureHeaders' reading of a clean key
+// path.
+var adobePathOracle = regexp.MustCompile(`^(/[A-Za-z0-9._~-]+)+$`)
+
+func adobeCleanPath(p string) bool {
+	return len(p) <= 256 && adobePathOracle.MatchString(p) &&
+		!slices.ContainsFunc(strings.Split(p, "/"), func(s string) bool { return s == "." || s == ".." })
+}
+
+// adobeAddressed is an oracle of the recipient check, by encoding/json
+// into a map (which keeps the last of a repeated key, where the provider
+// refuses it): every event of the body names the client id, and none
+// another.
+func adobeAddressed(body []byte, clientID string) bool {
+	var doc any
+	if json.Unmarshal(body, &doc) != nil {
+		return false
+	}
+	events := []any{doc}
+	if batch, ok := doc.([]any); ok {
+		events = batch
+	}
+	if len(events) == 0 {
+		return false
+	}
+	for _, ev := range events {
+		m, ok := ev.(map[string]any)
+		if !ok {
+			return false
+		}
+		named := false
+		for _, field := range []string{"recipientclientid", "recipient_client_id"} {
+			if v, ok := m[field]; ok {
+				if v != clientID {
+					return false
+				}
+				named = true
+			}
+		}
+		if !named {
+			return false
+		}
+	}
+	return true
+}
+
+// FuzzAdobeSignatureHeaders fuzzes the four signature headers of an adobe
+// delivery and its body, against key A served at its path. The oracle:
+// with no signature the answer is ErrMissingSignature; an accepted
+// delivery has a pair whose path is clean and names key A and whose
+// signature is the (unique, canonical) base64 of key A's signature of the
+// body, and a body addressed to the client id; the genuine body with such
+// a pair is accepted; and no unclean path is ever fetched.
+func FuzzAdobeSignatureHeaders(f *testing.F) {
+	k := adobeKeys()[0]
+	body := []byte(adobeCommerceBody)
+	good := adobeSig(f, k, body)
+	f.Add(body, good, adobePathA, "", "")
+	f.Add(body, "", "", good, adobePathA)
+	f.Add(body, good, adobePathB, good, adobePathA)
+	f.Add(body, good, "/prod/../"+adobePathA[1:], good, "//"+adobeHost+adobePathA)
+	f.Add(body, adobeVectorShortSig, adobePathA, good+"=", adobePathA+"?x")
+	f.Add([]byte(adobeVectorBody), adobeVectorSig, "/prod/keys/gone.pem", good, adobePathA)
+	keys := adobeServer(f)
+	p := newAdobe(f, adobeCommerceClientID, keys)
+	f.Fuzz(func(t *testing.T, body []byte, sig1, path1, sig2, path2 string) {
+		before := len(keys.calls())
+		h := http.Header{}
+		fill(h, []string{"X-Adobe-Digital-Signature-1", "X-Adobe-Public-Key1-Path", "X-Adobe-Digital-Signature-2", "X-Adobe-Public-Key2-Path"}, sig1, path1, sig2, path2)
+		err := p.Verify(body, h)
+		checkVerifyErr(t, err)
+		if sig1 == "" && sig2 == "" && !errors.Is(err, provider.ErrMissingSignature) {
+			t.Fatalf("no signature: %v", err)
+		}
+		pairOK := false
+		if sig1 != "" && path1 == adobePathA || sig2 != "" && path2 == adobePathA {
+			want := adobeSig(t, k, body) // signing costs: only when a pair could match
+			pairOK = sig1 == want && path1 == adobePathA || sig2 == want && path2 == adobePathA
+		}
+		if err == nil && (!pairOK || !adobeAddressed(body, adobeCommerceClientID)) {
+			t.Fatalf("accepted %v", h)
+		}
+		if pairOK && string(body) == adobeCommerceBody && err != nil {
+			t.Fatalf("refused the genuine body with a genuine pair: %v", err)
+		}
+		for _, u := range keys.calls()[before:] {
+			path, ok := strings.CutPrefix(u, "https://"+adobeHost)
+			if !ok || !adobeCleanPath(path) {
+				t.Fatalf("fetched %q", u)
+			}
+		}
+	})
+}
+
+// FuzzAdobeBody fuzzes the body of a delivery signed with the development
+// key: Verify answers for the recipients as encoding/json reads them, and
+// ExtractAll reads an id and type for each event, a batch's each with its
+// element as data.
+func FuzzAdobeBody(f *testing.F) {
+	f.Add([]byte(adobeCommerceBody))
+	f.Add([]byte(adobeBatchBody))
+	f.Add([]byte(adobeVectorBody))
+	f.Add([]byte(`[{"eventid":"a","type":"t","recipientclientid":"ca7b36f23be94dcb9d2ebb97f0276e3f"},{"event_id":"b","type":"u","recipient_client_id":"ca7b36f23be94dcb9d2ebb97f0276e3f"}]`))
+	f.Add([]byte(`{"eventid":"a","type":"t","recipientclientid":"ca7b36f23be94dcb9d2ebb97f0276e3f","RecipientClientID":"x"}`))
+	f.Add([]byte(`{"eventid":"a","event_id":"b","type":"com.adobe.","recipientclientid":"\u0063a7b36f23be94dcb9d2ebb97f0276e3f"}`))
+	p := mustNew(f, provider.Config{Kind: "adobe", ClientID: adobeCommerceClientID, DevelopmentKeys: true})
+	f.Fuzz(func(t *testing.T, body []byte) {
+		h := http.Header{}
+		if err := p.Sign(body, h, time.Unix(signedAt, 0)); err != nil {
+			t.Fatal(err)
+		}
+		err := p.Verify(body, h)
+		checkVerifyErr(t, err)
+		if err != nil && !errors.Is(err, provider.ErrBadSignature) {
+			t.Fatalf("signed body: %v", err)
+		}
+		if err == nil && !adobeAddressed(body, adobeCommerceClientID) {
+			t.Fatalf("accepted a body encoding/json reads as not addressed")
+		}
+		events, xerr := p.ExtractAll(body, http.Header{})
+		if xerr != nil {
+			if !errors.Is(xerr, provider.ErrUnusable) || countSentinels(xerr) != 1 {
+				t.Fatalf("ExtractAll error %q, want ErrUnusable only", xerr)
+			}
+			return
+		}
+		batch := bytes.HasPrefix(bytes.TrimLeft(body, " \t\r\n"), []byte("["))
+		for _, e := range events {
+			if e.ID == "" || e.Type == "" {
+				t.Fatalf("event %+v has no id or type", e)
+			}
+			data := body
+			if batch {
+				data = e.Data
+				if e.DataContentType != "application/json" {
+					t.Fatalf("batch event data type %q", e.DataContentType)
+				}
+			} else if e.Data != nil {
+				t.Fatalf("single event with data of its own")
+			}
+			var ev map[string]any
+			if json.Unmarshal(data, &ev) != nil {
+				t.Fatalf("event data %q is not a JSON object", data)
+			}
+			if id, _ := ev["eventid"].(string); id != e.ID {
+				if old, _ := ev["event_id"].(string); id != "" || old != e.ID {
+					t.Fatalf("id %q, encoding/json reads eventid %v, event_id %v", e.ID, ev["eventid"], ev["event_id"])
+				}
+			}
+			if typ, _ := ev["type"].(string); strings.TrimPrefix(typ, "com.adobe.") != e.Type {
+				t.Fatalf("type %q, encoding/json reads %q", e.Type, typ)
+			}
+		}
+	})
+}
+
+// FuzzAdobeKey fuzzes the document served at a key path. The oracle reads
+// it with encoding/pem and crypto/x509 as the provider documents: accepted
+// exactly when it is one PEM PUBLIC KEY block without headers, white space
+// around it aside, holding the key that signed; every refusal is
+// ErrBadSignature.
+func FuzzAdobeKey(f *testing.F) {
+	k := adobeKeys()[0]
+	good := publicPEM(f, &k.PublicKey)
+	f.Add(good)
+	f.Add(" \r\n" + strings.ReplaceAll(good, "\n", "\r\n") + "\n")
+	f.Add(adobeVectorKey)
+	f.Add(adobeVectorBadKey)
+	f.Add(good + good)
+	f.Add(strings.ReplaceAll(good, "PUBLIC KEY", "RSA PUBLIC KEY"))
+	f.Add("<html></html>")
+	body := []byte(adobeCommerceBody)
+	h := header("X-Adobe-Digital-Signature-1", adobeSig(f, k, body), "X-Adobe-Public-Key1-Path", adobePathA)
+	f.Fuzz(func(t *testing.T, doc string) {
+		keys := newKeyServer(map[string]string{"https://" + adobeHost + adobePathA: doc})
+		err := newAdobe(t, adobeCommerceClientID, keys).Verify(body, h)
+		if err != nil && (!errors.Is(err, provider.ErrBadSignature) || countSentinels(err) != 1) {
+			t.Fatalf("Verify = %v, want nil or ErrBadSignature", err)
+		}
+		if err != nil && len(doc) >= 8 && strings.Contains(err.Error(), doc) {
+			t.Fatalf("error %q quotes the document", err)
+		}
+		want := false
+		trimmed := strings.TrimLeft(doc, " \t\r\n")
+		if b, rest := pem.Decode([]byte(trimmed)); strings.HasPrefix(trimmed, "-----BEGIN ") && b != nil &&
+			b.Type == "PUBLIC KEY" && len(b.Headers) == 0 && strings.TrimSpace(string(rest)) == "" {
+			pub, perr := x509.ParsePKIXPublicKey(b.Bytes)
+			want = perr == nil && k.PublicKey.Equal(pub)
+		}
+		if (err == nil) != want {
+			t.Fatalf("Verify = %v, the oracle says accepted = %v", err, want)
+		}
+	})
+}
+
+// FuzzAdobeChallenge: a challenge is answered, with itself, exactly when
+// it is 1 to 128 ASCII letters, digits, '-' and '_'.
+func FuzzAdobeChallenge(f *testing.F) {
+	f.Add("8ec8d794-e0ab-42df-9017-e3dada8e84f7")
+	f.Add("")
+	f.Add("<b>")
+	p := mustNew(f, provider.Config{Kind: "adobe", ClientID: "c"})
+	token := regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+	f.Fuzz(func(t *testing.T, c string) {
+		got, ok := p.Challenge(url.Values{"challenge": {c}})
+		if ok != token.MatchString(c) {
+			t.Fatalf("Challenge(%q) answered = %v", c, ok)
+		}
+		if ok && string(got) != c {
+			t.Fatalf("Challenge(%q) = %q", c, got)
+		}
+	})
+}

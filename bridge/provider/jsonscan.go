@@ -294,6 +294,27 @@ func (s *jsonScanner) digits() bool {
 	return s.i > start
 }
 
+// readArray is the raw text of each element of the JSON array b, in order;
+// false when b is not exactly one JSON array (whitespace around it
+// aside). The whole text is validated as readObject validates it.
+func readArray(b []byte) ([][]byte, bool) {
+	s := jsonScanner{b: b}
+	s.ws()
+	if s.i >= len(b) || b[s.i] != '[' {
+		return nil, false
+	}
+	start := s.i
+	if !s.value(0) {
+		return nil, false
+	}
+	end := s.i
+	s.ws()
+	if s.i != len(b) {
+		return nil, false
+	}
+	return arrayElements(b[start:end])
+}
+
 // arrayElements is the raw text of each element of the JSON array v (raw
 // text already validated as part of its document), in order; false when v
 // is not an array.

@@ -262,6 +262,17 @@ func (s *keyServer) take() []provider.KeyRequest {
 	return reqs
 }
 
+// calls is the URLs looked up so far, in order.
+func (s *keyServer) calls() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	urls := make([]string, len(s.requests))
+	for i, r := range s.requests {
+		urls[i] = r.URL
+	}
+	return urls
+}
+
 // counts is how many lookups were made and how many of them fetched.
 func (s *keyServer) counts() (requests, fetches int) {
 	s.mu.Lock()

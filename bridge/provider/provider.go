@@ -96,18 +96,20 @@ type scheme interface {
 }
 
 // batchScheme is implemented by the schemes whose one delivery carries
-// several events, each signed on its own inside the body (Adyen).
+// several events: each signed on its own inside the body (Adyen), or a
+// batch signed as a whole (Adobe I/O Events).
 type batchScheme interface {
 	// extractAll reads every event of a verified delivery, in order.
 	extractAll(body []byte, h http.Header) ([]Event, error)
-	// signBody returns body with the signatures the platform writes
-	// inside it, made with the first configured secret.
+	// signBody returns body with what the platform writes inside it
+	// for the receiver: the signatures made with the first configured
+	// secret (adyen), the recipient (adobe).
 	signBody(body []byte) ([]byte, error)
 }
 
 // challengeScheme is implemented by the schemes whose platform checks a
 // destination with a GET handshake before it delivers (Braintree's
-// bt_challenge).
+// bt_challenge, Adobe I/O Events' challenge).
 type challengeScheme interface {
 	// challenge is the answer to a GET with query q, or false when q is
 	// not the platform's handshake.
@@ -179,8 +181,9 @@ func (p *Provider) Extract(body []byte, h http.Header) (Event, error) {
 
 // ExtractAll reads every event of a delivery that Verify accepted, in the
 // order the delivery has them: one for every kind but adyen, whose
-// deliveries carry a batch of notification items (Extract then reads the
-// first). The errors are Extract's.
+// deliveries carry a batch of notification items, and adobe, whose batch
+// deliveries carry an array of events (Extract then reads the first). The
+// errors are Extract's.
 func (p *Provider) ExtractAll(body []byte, h http.Header) ([]Event, error) {
 	if b, ok := p.scheme.(batchScheme); ok {
 		return b.extractAll(body, h)
@@ -201,7 +204,10 @@ func (p *Provider) Accepted() string { return p.accepted }
 // first configured secret, for the schemes that sign inside the body
 // (adyen: each notification item's additionalData.hmacSignature;
 // braintree: the bt_signature form field beside bt_payload), which
-// re-encode it; for the others it is body itself. Call it before Sign.
+// re-encode it, and addressed to the source for adobe (each event's
+// recipient fields set to the client id, as I/O Events writes them,
+// re-encoding only a body that needs it); for the others it is body
+// itself. Call it before Sign.
 // Used by `hookbridge send` and tests.
 func (p *Provider) SignBody(body []byte) ([]byte, error) {
 	if b, ok := p.scheme.(batchScheme); ok {
@@ -230,8 +236,9 @@ func (p *Provider) Sign(body []byte, h http.Header, now time.Time) error {
 
 // Challenge is the body (text/plain) that answers a GET with query q
 // to the source's URL, for the platforms that check a destination that
-// way before delivering to it (braintree: ?bt_challenge=...), or false
-// when the provider has no such handshake or q is not one.
+// way before delivering to it (braintree: ?bt_challenge=...; adobe:
+// ?challenge=...), or false when the provider has no such handshake or q
+// is not one.
 func (p *Provider) Challenge(q url.Values) (body []byte, ok bool) {
 	if c, ok := p.scheme.(challengeScheme); ok {
 		return c.challenge(q)
@@ -280,7 +287,7 @@ type Config struct {
 	// one exactly Tolerance away is accepted. Zero means DefaultTolerance;
 	// negative is an error. Ignored by schemes that sign no timestamp
 	// (shopify, woocommerce, github, hmac, razorpay, square, adyen,
-	// shopware, chargebee, lemonsqueezy, mollie, braintree, saleor). Ecwid applies it to the
+	// shopware, chargebee, lemonsqueezy, mollie, braintree, saleor, adobe). Ecwid applies it to the
 	// body's signed eventCreated, and zero means EcwidDefaultTolerance
 	// there; paypal applies it to PAYPAL-TRANSMISSION-TIME, which every
 	// retry signs afresh.
@@ -324,7 +331,10 @@ type Config struct {
 	// delivery, so a delivery meant for another subscription fails.
 	WebhookID string `yaml:"webhook_id"`
 	// ClientID is, for adobe (required), the client id (API key) of the
-	// project's credential: every event's recipient_client_id must be it.
+	// project's credential: every event must name it as its recipient
+	// (recipientclientid, and recipient_client_id while Adobe still writes
+	// it), since Adobe signs every registration's events with the same
+	// keys.
 	ClientID string `yaml:"client_id"`
 	// APIURL is, for saleor (required), the shop's GraphQL API URL as
 	// Saleor sends it in Saleor-Api-Url ("https://shop.example/graphql/",
@@ -381,7 +391,7 @@ type HMACConfig struct {
 func Kinds() []string {
 	return []string{"shopify", "woocommerce", "stripe", "standardwebhooks", "github", "hmac",
 		"paddle", "recurly", "razorpay", "square", "adyen", "bigcommerce", "shopware", "chargebee",
-		"lemonsqueezy", "mollie", "ecwid", "braintree", "paypal", "saleor"}
+		"lemonsqueezy", "mollie", "ecwid", "braintree", "paypal", "saleor", "adobe"}
 }
 
 // New builds the provider described by cfg. Errors name the field at fault
@@ -492,6 +502,8 @@ func New(cfg Config) (*Provider, error) {
 	case "saleor":
 		prefix = "com.saleor."
 		s, err = newSaleor(cfg, keys)
+	case "adobe":
+		prefix, s = adobeTypePrefix, newAdobe(cfg.ClientID, keys)
 	default:
 		return nil, unknownKind(cfg.Kind)
 	}

@@ -332,6 +332,13 @@ func kindCases() []kindCase {
 			body:   []byte(saleorDevBody),
 			header: header("Saleor-Event", "order_created"),
 		},
+		{
+			kind: "adobe", signsFields: true, keyed: true,
+			cfg: func(...string) provider.Config {
+				return provider.Config{Kind: "adobe", ClientID: adobeCommerceClientID, DevelopmentKeys: true, Now: at(signedAt)}
+			},
+			body: []byte(adobeCommerceBody),
+		},
 	}
 }
 
@@ -421,6 +428,7 @@ func TestSignSetsOnlySignatureHeaders(t *testing.T) {
 		"braintree":        nil, // it signs inside the body
 		"paypal":           {"Paypal-Auth-Algo", "Paypal-Cert-Url", "Paypal-Transmission-Id", "Paypal-Transmission-Sig", "Paypal-Transmission-Time"},
 		"saleor":           {"Saleor-Signature", "Saleor-Api-Url", "Saleor-Domain"},
+		"adobe":            {"X-Adobe-Digital-Signature-1", "X-Adobe-Digital-Signature-2", "X-Adobe-Public-Key1-Path", "X-Adobe-Public-Key2-Path"},
 	}
 	for _, kc := range kindCases() {
 		t.Run(kc.kind, func(t *testing.T) {

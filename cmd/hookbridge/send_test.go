@@ -384,3 +384,45 @@ func TestServeAndSendSaleor(t *testing.T) {
 		t.Fatalf("send to a source without development keys: %v, want an error naming development_keys", err)
 	}
 }
+
+// TestServeAndSendAdobe: `send` signs an adobe source's sample event with
+// the development key, addressed to the source's client id as I/O Events
+// addresses it, and the bridge publishes it; a second send of the same
+// event id is a duplicate. A source that fetches Adobe's keys cannot be
+// signed for, and send says why before posting anything.
+func TestServeAndSendAdobe(t *testing.T) {
+	in := serveSources(t, `  - name: commerce
+    provider: adobe
+    client_id: 5f4a2b0c3d1e4f6a8b9c0d1e2f3a4b5c
+    development_keys: true
+  - name: commerce-live
+    provider: adobe
+    client_id: 5f4a2b0c3d1e4f6a8b9c0d1e2f3a4b5c
+`)
+	for _, c := range []struct {
+		event, subject, want string
+	}{
+		{"", "webhooks.adobe.commerce.commerce.observer.sales_order_save_after", `"status":"published"`},
+		{"", "webhooks.adobe.commerce.commerce.observer.sales_order_save_after", `"duplicate":true`},
+		{"com.adobe.commerce.observer.sales_order_invoice_save_after", "webhooks.adobe.commerce.commerce.observer.sales_order_invoice_save_after", `"status":"published"`},
+	} {
+		args := []string{"send", "--config", in.cfgPath, "--id", "evt-" + c.event, "--order", "1001", "commerce"}
+		if c.event != "" {
+			args = append(args, "--event", c.event)
+		}
+		var out bytes.Buffer
+		if err := run(context.Background(), args, noEnv, &out, &out); err != nil {
+			t.Fatalf("send %v: %v\n%s", args, err, out.String())
+		}
+		for _, want := range []string{"200 OK", c.want, c.subject} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("send %v printed %q, want %s in it", args, out.String(), want)
+			}
+		}
+	}
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"send", "--config", in.cfgPath, "commerce-live"}, noEnv, &out, &out)
+	if err == nil || !strings.Contains(err.Error(), "development_keys: true") || strings.Contains(out.String(), "POST") {
+		t.Errorf("send to a source without development keys: %v, %q; want an error naming development_keys and no request", err, out.String())
+	}
+}

@@ -73,6 +73,8 @@ func mappingFor(provider string) mapping {
 		return mapPayPal
 	case "saleor":
 		return mapSaleor
+	case "adobe":
+		return mapAdobe
 	}
 	return nil
 }

@@ -68,7 +68,7 @@ func TestMessageMatchesSDK(t *testing.T) {
 	raws := map[string]func(string, []byte) commerce.Raw{"shopify": shopifyRaw, "woocommerce": wooRaw, "stripe": stripeRaw,
 		"paddle": paddleRaw, "razorpay": razorpayRaw, "square": squareRaw, "adyen": adyenRaw,
 		"bigcommerce": bigCommerceRaw, "shopware": shopwareRaw, "chargebee": chargebeeRaw, "recurly": recurlyRaw,
-		"lemonsqueezy": lemonSqueezyRaw, "mollie": mollieRaw, "braintree": braintreeRaw, "ecwid": ecwidRaw, "paypal": paypalRaw, "saleor": saleorRaw}
+		"lemonsqueezy": lemonSqueezyRaw, "mollie": mollieRaw, "braintree": braintreeRaw, "ecwid": ecwidRaw, "paypal": paypalRaw, "saleor": saleorRaw, "adobe": adobeRaw}
 	modes := []string{commerce.PersonalKeep, commerce.PersonalDrop, commerce.PersonalHash}
 	key := []byte("0123456789abcdef")
 	var compared int

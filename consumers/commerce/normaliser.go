@@ -283,5 +283,5 @@ func (n *Normaliser) raw(ctx context.Context, ev event.Event) (Raw, error) {
 // Providers lists the provider kinds the normaliser maps.
 func Providers() []string {
 	return []string{"shopify", "woocommerce", "stripe", "paddle", "razorpay", "square", "adyen",
-		"bigcommerce", "shopware", "chargebee", "recurly", "lemonsqueezy", "mollie", "braintree", "ecwid", "paypal", "saleor"}
+		"bigcommerce", "shopware", "chargebee", "recurly", "lemonsqueezy", "mollie", "braintree", "ecwid", "paypal", "saleor", "adobe"}
 }

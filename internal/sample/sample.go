@@ -120,6 +120,8 @@ func builder(kind string) func(*request) any {
 		return paypal
 	case "saleor":
 		return saleor
+	case "adobe":
+		return adobe
 	}
 	return nil
 }
@@ -739,6 +741,64 @@ func saleor(r *request) any {
 			},
 			"fulfillments": fulfillments,
 			"metadata":     []any{},
+		},
+	}
+}
+
+// adobe is an Adobe Commerce event as Adobe I/O Events delivers it: a
+// CloudEvent (as commerce-extensibility's debugging tutorial shows one)
+// whose data.value is the saved entity with all its fields. By default an
+// order placed and paid at once (_isNew, total_paid equal to
+// grand_total); com.adobe.commerce.observer.sales_order_invoice_save_after
+// is the order's paid invoice, and
+// com.adobe.commerce.observer.sales_order_creditmemo_save_after a credit
+// memo refunding it. The invoice and the credit memo take the order's id.
+// The event id is id; provider.SignBody addresses the event to the
+// source's client id, as I/O Events addresses each registration's.
+func adobe(r *request) any {
+	eventType := orDefault(r.eventType, "com.adobe.commerce.observer.sales_order_save_after")
+	at := r.now.UTC().Format("2006-01-02 15:04:05")
+	num := json.Number(r.num)
+	h := r.h
+	h.Set("User-Agent", "Adobe/1.0")
+	h.Set("X-Adobe-Event-Id", r.id)
+	h.Set("X-Adobe-Event-Code", eventType)
+	h.Set("X-Adobe-Provider", "hookbridge-dev")
+	h.Set("X-Adobe-Delivery-Id", "delivery-"+r.id)
+	value := map[string]any{
+		"entity_id": num, "increment_id": fmt.Sprintf("%09s", r.num), "order_id": num, "invoice_id": num,
+		"state": 2, "order_currency_code": "USD", "base_currency_code": "USD", "grand_total": "24.0000",
+		"subtotal": "24.0000", "tax_amount": "0.0000", "shipping_amount": "0.0000", "created_at": at, "updated_at": at,
+	}
+	switch {
+	case strings.HasSuffix(eventType, ".observer.sales_order_invoice_save_after"),
+		strings.HasSuffix(eventType, ".observer.sales_order_creditmemo_save_after"):
+		delete(value, "invoice_id")
+		if strings.Contains(eventType, "creditmemo") {
+			value["invoice_id"] = num
+		}
+	default:
+		delete(value, "order_id")
+		delete(value, "invoice_id")
+		value["state"], value["status"] = "processing", "processing"
+		value["total_paid"], value["discount_amount"] = "24.0000", "0.0000"
+		value["customer_email"], value["customer_is_guest"] = "jdoe@example.com", 1
+		value["items"] = []any{map[string]any{
+			"item_id": num, "sku": "HB-MUG-01", "name": "Mug", "product_type": "simple", "qty_ordered": "2.0000", "price": "12.0000",
+		}}
+		value["addresses"] = []any{map[string]any{
+			"address_type": "shipping", "firstname": "Jane", "lastname": "Doe", "street": []any{"123 Oak Ave"},
+			"city": "Purchase", "region": "New York", "region_code": "NY", "postcode": "10577", "country_id": "US",
+		}}
+		value["_isNew"], value["_origData"] = true, []any{}
+	}
+	return map[string]any{
+		"specversion": "1.0", "id": "ce-" + r.id, "source": "urn:uuid:5c8f2d48-a2a7-4d0e-bb49-aabf9a72bd1e",
+		"type": eventType, "datacontenttype": "application/json", "time": r.now.UTC().Format(time.RFC3339),
+		"eventid": r.id, "event_id": r.id,
+		"data": map[string]any{
+			"key": "key-" + r.id, "value": value, "source": "hookbridge-dev.Production",
+			"_metadata": map[string]any{"commerceEdition": "Adobe Commerce", "storeId": "1", "websiteId": "1", "storeGroupId": "1"},
 		},
 	}
 }
