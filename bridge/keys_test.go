@@ -223,3 +223,82 @@ func TestKeysFetchedThroughTheBridge(t *testing.T) {
 		t.Errorf("no delivery logged as keys_unavailable:\n%s", h.logs.String())
 	}
 }
+
+// TestAdobeKeysFetchedThroughTheBridge: an adobe source verifies Adobe
+// I/O Events' two signatures with the PEM keys at their paths on its key
+// host, fetched by the bridge's real fetcher over HTTPS (a test CA in
+// place of the system's roots): a key is fetched once and cached, the
+// second key is fetched only when the first refuses, a rotated key at a
+// new path is fetched once, a key host that fails is 503 with
+// Retry-After, and a body not addressed to the source or not signed by
+// the keys is 401.
+func TestAdobeKeysFetchedThroughTheBridge(t *testing.T) {
+	roots, newHost := testCA(t)
+	adobe := newHost()
+	const clientID = "5f4a2b0c3d1e4f6a8b9c0d1e2f3a4b5c"
+	h := newHarnessWith(t, []testSource{{"aio", provider.Config{
+		Kind: "adobe", ClientID: clientID, KeyHosts: []string{adobe.host()},
+		Keys: keys.New(keys.Config{RootCAs: roots}),
+	}}})
+	keyAt := map[string]*rsa.PrivateKey{}
+	for _, path := range []string{"/prod/keys/pub-key-1.pem", "/prod/keys/pub-key-2.pem", "/prod/keys/pub-key-3.pem"} {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			t.Fatal(err)
+		}
+		der, err := x509.MarshalPKIXPublicKey(k.Public())
+		if err != nil {
+			t.Fatal(err)
+		}
+		keyAt[path] = k
+		adobe.serve(path, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+	}
+	const down = "/prod/keys/pub-key-gone.pem"
+	keyAt[down] = keyAt["/prod/keys/pub-key-1.pem"]
+
+	send := func(id, recipient, path1, path2 string, tamper bool) answer {
+		t.Helper()
+		body := fmt.Appendf(nil, `{"specversion":"1.0","id":"ce-%s","source":"urn:uuid:5c8f2d48-a2a7-4d0e-bb49-aabf9a72bd1e","type":"com.adobe.commerce.observer.sales_order_save_after","time":"2026-11-27T11:59:00Z","eventid":"%s","recipient_client_id":"%s","data":{"value":{"entity_id":"1"}}}`, id, id, recipient)
+		hdr := http.Header{"Content-Type": {"application/json"}}
+		for i, path := range []string{path1, path2} {
+			digest := sha256.Sum256(body)
+			sig, err := rsa.SignPKCS1v15(rand.Reader, keyAt[path], crypto.SHA256, digest[:])
+			if err != nil {
+				t.Fatal(err)
+			}
+			hdr.Set(fmt.Sprintf("X-Adobe-Digital-Signature-%d", i+1), base64.StdEncoding.EncodeToString(sig))
+			hdr.Set(fmt.Sprintf("X-Adobe-Public-Key%d-Path", i+1), path)
+		}
+		if tamper {
+			body = append(body, ' ')
+		}
+		return h.post(http.MethodPost, "aio", body, hdr)
+	}
+	for i, c := range []struct {
+		name              string
+		recipient, p1, p2 string
+		tamper            bool
+		want              int
+	}{
+		{"first delivery: key 1 fetched", clientID, "/prod/keys/pub-key-1.pem", "/prod/keys/pub-key-2.pem", false, 200},
+		{"second delivery: cached", clientID, "/prod/keys/pub-key-1.pem", "/prod/keys/pub-key-2.pem", false, 200},
+		{"rotated: key 3 at a new path", clientID, "/prod/keys/pub-key-3.pem", "/prod/keys/pub-key-1.pem", false, 200},
+		{"the key host fails", clientID, down, down, false, 503},
+		{"addressed to another client", "0000a2b0c3d1e4f6a8b9c0d1e2f3a4b5", "/prod/keys/pub-key-1.pem", "/prod/keys/pub-key-2.pem", false, 401},
+		{"a body the keys did not sign", clientID, "/prod/keys/pub-key-1.pem", "/prod/keys/pub-key-2.pem", true, 401},
+	} {
+		a := send(fmt.Sprint("evt-", i), c.recipient, c.p1, c.p2, c.tamper)
+		if a.code != c.want || (a.header.Get("Retry-After") != "") != (c.want == 503) {
+			t.Errorf("%s: %d (Retry-After %q) %s; want %d", c.name, a.code, a.header.Get("Retry-After"), a.raw, c.want)
+		}
+	}
+	// Key 2 is fetched only for the tampered body, which key 1 refused.
+	for path, want := range map[string]int{"/prod/keys/pub-key-1.pem": 1, "/prod/keys/pub-key-2.pem": 1, "/prod/keys/pub-key-3.pem": 1} {
+		if n := adobe.count(path); n != want {
+			t.Errorf("%s fetched %d times, want %d", path, n, want)
+		}
+	}
+	if n := h.stored(); n != 3 {
+		t.Errorf("%d deliveries stored, want the 3 answered 200", n)
+	}
+}
