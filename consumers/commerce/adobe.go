@@ -79,7 +79,7 @@ func mapAdobe(raw Raw) ([]Canonical, error) {
 		} `json:"data"`
 	}
 	if err := json.Unmarshal(raw.Data, &env); err != nil {
-		return nil, adobeUnusable(name, "not an I/O Events CloudEvent: %s", stripeJSONError(err))
+		return nil, adobeUnusable(name, "not an I/O Events CloudEvent: %s", jsonError(err))
 	}
 	value := bytes.TrimSpace(env.Data.Value)
 	if len(value) == 0 || value[0] != '{' {
@@ -87,7 +87,7 @@ func mapAdobe(raw Raw) ([]Canonical, error) {
 	}
 	var e adobeEntity
 	if err := json.Unmarshal(value, &e); err != nil {
-		return nil, adobeUnusable(name, "data.value: %s", stripeJSONError(err))
+		return nil, adobeUnusable(name, "data.value: %s", jsonError(err))
 	}
 	id := string(cmp.Or(e.EntityID, e.ID))
 	if id == "" {
@@ -207,7 +207,7 @@ func (e *adobeEntity) orig() (adobeOrig, error) {
 	}
 	var o adobeOrig
 	if err := json.Unmarshal(v, &o); err != nil {
-		return nil, fmt.Errorf("_origData: %s", stripeJSONError(err))
+		return nil, fmt.Errorf("_origData: %s", jsonError(err))
 	}
 	return o, nil
 }

@@ -54,7 +54,7 @@ func mapAdyen(raw Raw) ([]Canonical, error) {
 	}
 	var it adyenItem
 	if err := json.Unmarshal(raw.Data, &it); err != nil {
-		return nil, adyenUnusable(code, "not a NotificationRequestItem: %s", stripeJSONError(err))
+		return nil, adyenUnusable(code, "not a NotificationRequestItem: %s", jsonError(err))
 	}
 	if it.PSPReference == "" {
 		return nil, adyenUnusable(code, "no pspReference")
@@ -81,8 +81,8 @@ type adyenItem struct {
 	EventDate         string        `json:"eventDate"`
 	PaymentMethod     string        `json:"paymentMethod"`
 	Amount            *struct {
-		Value    stripeNumber `json:"value"`
-		Currency string       `json:"currency"`
+		Value    jsonNumber `json:"value"`
+		Currency string     `json:"currency"`
 	} `json:"amount"`
 	AdditionalData *struct {
 		ModificationAction string `json:"modification.action"`

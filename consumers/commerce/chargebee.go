@@ -59,7 +59,7 @@ func mapChargebee(raw Raw) ([]Canonical, error) {
 func readChargebeeDelivery(raw Raw, typ string) (chargebeeDelivery, error) {
 	d := chargebeeDelivery{typ: typ, source: raw.Source}
 	var ev struct {
-		OccurredAt stripeNumber `json:"occurred_at"`
+		OccurredAt jsonNumber `json:"occurred_at"`
 		Content    *struct {
 			Transaction *chargebeeTransaction `json:"transaction"`
 			Invoice     *struct {
@@ -68,9 +68,9 @@ func readChargebeeDelivery(raw Raw, typ string) (chargebeeDelivery, error) {
 		} `json:"content"`
 	}
 	if err := json.Unmarshal(raw.Data, &ev); err != nil {
-		return d, d.unusable("not a Chargebee event: %s", stripeJSONError(err))
+		return d, d.unusable("not a Chargebee event: %s", jsonError(err))
 	}
-	at, err := stripeTime(ev.OccurredAt)
+	at, err := unixTime(ev.OccurredAt)
 	if err != nil {
 		return d, d.unusable("occurred_at: %v", err)
 	}
@@ -99,11 +99,11 @@ func (d chargebeeDelivery) canonical(entity, action, subject string, data any) C
 // Chargebee never quotes its numbers, so they are read as Stripe's.
 type chargebeeTransaction struct {
 	ID          platformid.ID `json:"id"`
-	Amount      stripeNumber  `json:"amount"`
+	Amount      jsonNumber    `json:"amount"`
 	Currency    string        `json:"currency_code"`
 	Status      string        `json:"status"` // in_progress, success, voided, failure, timeout, needs_attention
 	Method      string        `json:"payment_method"`
-	Date        stripeNumber  `json:"date"`
+	Date        jsonNumber    `json:"date"`
 	RefundedTxn platformid.ID `json:"refunded_txn_id"`
 }
 
@@ -119,7 +119,7 @@ func (t *chargebeeTransaction) money() (cur string, amount Money, date string, e
 	if amount, err = minorUnits(string(t.Amount), cur, iso4217Decimals(cur)); err != nil {
 		return "", "", "", fmt.Errorf("%s: %w", t.ID, err)
 	}
-	at, err := stripeTime(t.Date)
+	at, err := unixTime(t.Date)
 	if err != nil {
 		return "", "", "", fmt.Errorf("%s: date: %w", t.ID, err)
 	}

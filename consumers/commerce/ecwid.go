@@ -40,7 +40,7 @@ func mapEcwid(raw Raw) ([]Canonical, error) {
 	}
 	var b ecwidBody
 	if err := json.Unmarshal(raw.Data, &b); err != nil {
-		return nil, ecwidUnusable(typ, "not an Ecwid webhook: %s", stripeJSONError(err))
+		return nil, ecwidUnusable(typ, "not an Ecwid webhook: %s", jsonError(err))
 	}
 	id := b.Data.OrderID
 	if id == "" {

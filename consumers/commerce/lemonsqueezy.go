@@ -66,14 +66,14 @@ type lsAttributes struct {
 	CustomerID    platformid.ID `json:"customer_id"`
 	UserEmail     string        `json:"user_email"`
 	Currency      string        `json:"currency"`
-	Subtotal      stripeNumber  `json:"subtotal"`
-	DiscountTotal stripeNumber  `json:"discount_total"`
-	Tax           stripeNumber  `json:"tax"`
-	Total         stripeNumber  `json:"total"`
+	Subtotal      jsonNumber    `json:"subtotal"`
+	DiscountTotal jsonNumber    `json:"discount_total"`
+	Tax           jsonNumber    `json:"tax"`
+	Total         jsonNumber    `json:"total"`
 	Status        string        `json:"status"`
 	FirstItem     *lsOrderItem  `json:"first_order_item"`
-	CreatedAt     shopwareTime  `json:"created_at"`
-	UpdatedAt     shopwareTime  `json:"updated_at"`
+	CreatedAt     rfc3339Time   `json:"created_at"`
+	UpdatedAt     rfc3339Time   `json:"updated_at"`
 }
 
 // lsOrderItem is an order's first item, the only one an order event
@@ -82,8 +82,8 @@ type lsOrderItem struct {
 	ID          platformid.ID `json:"id"`
 	ProductName string        `json:"product_name"`
 	VariantName string        `json:"variant_name"`
-	Price       stripeNumber  `json:"price"`
-	Quantity    stripeNumber  `json:"quantity"`
+	Price       jsonNumber    `json:"price"`
+	Quantity    jsonNumber    `json:"quantity"`
 }
 
 // readLemonSqueezy reads the event's resource.
@@ -96,7 +96,7 @@ func readLemonSqueezy(raw Raw, typ string) (lsDelivery, error) {
 		} `json:"data"`
 	}
 	if err := json.Unmarshal(raw.Data, &ev); err != nil {
-		return d, d.unusable("not a Lemon Squeezy event: %s", stripeJSONError(err))
+		return d, d.unusable("not a Lemon Squeezy event: %s", jsonError(err))
 	}
 	if ev.Data == nil || ev.Data.ID == "" || ev.Data.Attributes == nil {
 		return d, d.unusable("no data.id or data.attributes")
@@ -131,7 +131,7 @@ type lsMoney struct {
 	err error
 }
 
-func (m *lsMoney) read(n stripeNumber, what string) Money {
+func (m *lsMoney) read(n jsonNumber, what string) Money {
 	if m.err != nil {
 		return ""
 	}

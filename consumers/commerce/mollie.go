@@ -29,14 +29,14 @@ func mapMollie(raw Raw) ([]Canonical, error) {
 	}
 	var ev struct {
 		EntityID  platformid.ID `json:"entityId"`
-		CreatedAt shopwareTime  `json:"createdAt"`
+		CreatedAt rfc3339Time   `json:"createdAt"`
 		Embedded  struct {
 			Link   *mollieLink `json:"payment-link"`
 			Entity *mollieLink `json:"entity"`
 		} `json:"_embedded"`
 	}
 	if err := json.Unmarshal(raw.Data, &ev); err != nil {
-		return nil, mollieUnusable(typ, "not a Mollie event: %s", stripeJSONError(err))
+		return nil, mollieUnusable(typ, "not a Mollie event: %s", jsonError(err))
 	}
 	if ev.EntityID == "" {
 		return nil, mollieUnusable(typ, "no entityId")
@@ -61,8 +61,8 @@ func mollieUnusable(typ, format string, args ...any) error {
 type mollieLink struct {
 	ID        platformid.ID `json:"id"`
 	Amount    *mollieAmount `json:"amount"`
-	CreatedAt shopwareTime  `json:"createdAt"`
-	PaidAt    shopwareTime  `json:"paidAt"`
+	CreatedAt rfc3339Time   `json:"createdAt"`
+	PaidAt    rfc3339Time   `json:"paidAt"`
 }
 
 // mollieAmount is Mollie's amount object.

@@ -69,7 +69,7 @@ func readPaddleDelivery(raw Raw, typ string) (paddleDelivery, error) {
 		Data       json.RawMessage `json:"data"`
 	}
 	if err := json.Unmarshal(raw.Data, &ev); err != nil {
-		return d, d.unusable("not a Paddle notification: %s", stripeJSONError(err))
+		return d, d.unusable("not a Paddle notification: %s", jsonError(err))
 	}
 	if len(ev.Data) == 0 || ev.Data[0] != '{' {
 		return d, d.unusable("data is not an object")
@@ -93,7 +93,7 @@ func (d paddleDelivery) canonical(entity, action, subject string, data any) Cano
 // decode reads data into v and checks that the entity has an id.
 func (d paddleDelivery) decode(v any, id *platformid.ID) error {
 	if err := json.Unmarshal(d.data, v); err != nil {
-		return d.unusable("data: %s", stripeJSONError(err))
+		return d.unusable("data: %s", jsonError(err))
 	}
 	if *id == "" {
 		return d.unusable("an entity without an id")

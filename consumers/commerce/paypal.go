@@ -72,11 +72,11 @@ func mapPayPal(raw Raw) ([]Canonical, error) {
 	}
 	d := paypalDelivery{typ: typ, source: raw.Source}
 	var ev struct {
-		CreateTime shopwareTime    `json:"create_time"`
+		CreateTime rfc3339Time     `json:"create_time"`
 		Resource   json.RawMessage `json:"resource"`
 	}
 	if err := json.Unmarshal(raw.Data, &ev); err != nil {
-		return nil, d.unusable("not a PayPal event: %s", stripeJSONError(err))
+		return nil, d.unusable("not a PayPal event: %s", jsonError(err))
 	}
 	if len(ev.Resource) == 0 || ev.Resource[0] != '{' {
 		return nil, d.unusable("resource is not an object")
@@ -99,7 +99,7 @@ func (d paypalDelivery) unusable(format string, args ...any) error {
 // decode reads the resource into v.
 func (d paypalDelivery) decode(resource json.RawMessage, v any) error {
 	if err := json.Unmarshal(resource, v); err != nil {
-		return d.unusable("resource: %s", stripeJSONError(err))
+		return d.unusable("resource: %s", jsonError(err))
 	}
 	return nil
 }
@@ -160,7 +160,7 @@ func (m *paypalMoney) read() (decimal, string, error) {
 
 // paypalTimes writes a resource's create_time and update_time as the
 // model does.
-func paypalTimes(created, updated shopwareTime) (string, string) {
+func paypalTimes(created, updated rfc3339Time) (string, string) {
 	return rfc3339(created.Time), rfc3339(updated.Time)
 }
 
@@ -179,8 +179,8 @@ type paypalOrder struct {
 			} `json:"phone_number"`
 		} `json:"phone"`
 	} `json:"payer"`
-	CreateTime shopwareTime `json:"create_time"`
-	UpdateTime shopwareTime `json:"update_time"`
+	CreateTime rfc3339Time `json:"create_time"`
+	UpdateTime rfc3339Time `json:"update_time"`
 }
 
 // paypalUnit is one purchase unit of an order.
@@ -237,8 +237,8 @@ type paypalCapture struct {
 			OrderID platformid.ID `json:"order_id"`
 		} `json:"related_ids"`
 	} `json:"supplementary_data"`
-	CreateTime shopwareTime `json:"create_time"`
-	UpdateTime shopwareTime `json:"update_time"`
+	CreateTime rfc3339Time `json:"create_time"`
+	UpdateTime rfc3339Time `json:"update_time"`
 }
 
 // when is the capture's last change: its update_time, else its
@@ -497,9 +497,9 @@ func paypalRefundStatus(s string) string {
 func mapPayPalRefund(d paypalDelivery, resource json.RawMessage) ([]Canonical, error) {
 	var r struct {
 		paypalEntity
-		Status      string       `json:"status"`
-		NoteToPayer string       `json:"note_to_payer"`
-		CreateTime  shopwareTime `json:"create_time"`
+		Status      string      `json:"status"`
+		NoteToPayer string      `json:"note_to_payer"`
+		CreateTime  rfc3339Time `json:"create_time"`
 		Links       []struct {
 			Href string `json:"href"`
 			Rel  string `json:"rel"`
@@ -547,8 +547,8 @@ type paypalSale struct {
 	Amount        *paypalAmountV1 `json:"amount"`
 	ParentPayment platformid.ID   `json:"parent_payment"`
 	SaleID        platformid.ID   `json:"sale_id"`
-	CreateTime    shopwareTime    `json:"create_time"`
-	UpdateTime    shopwareTime    `json:"update_time"`
+	CreateTime    rfc3339Time     `json:"create_time"`
+	UpdateTime    rfc3339Time     `json:"update_time"`
 }
 
 func (s *paypalSale) key() platformid.ID              { return s.ID }

@@ -63,7 +63,7 @@ func mapRazorpay(raw Raw) ([]Canonical, error) {
 func readRazorpayDelivery(raw Raw, typ string) (razorpayDelivery, error) {
 	d := razorpayDelivery{typ: typ, source: raw.Source}
 	var ev struct {
-		CreatedAt stripeNumber `json:"created_at"`
+		CreatedAt jsonNumber `json:"created_at"`
 		Payload   *struct {
 			Payment *struct {
 				Entity *razorpayPayment `json:"entity"`
@@ -77,9 +77,9 @@ func readRazorpayDelivery(raw Raw, typ string) (razorpayDelivery, error) {
 		} `json:"payload"`
 	}
 	if err := json.Unmarshal(raw.Data, &ev); err != nil {
-		return d, d.unusable("not a Razorpay event: %s", stripeJSONError(err))
+		return d, d.unusable("not a Razorpay event: %s", jsonError(err))
 	}
-	at, err := stripeTime(ev.CreatedAt)
+	at, err := unixTime(ev.CreatedAt)
 	if err != nil {
 		return d, d.unusable("created_at: %v", err)
 	}
@@ -110,10 +110,10 @@ func (d razorpayDelivery) canonical(entity, action, subject string, data any) Ca
 // quotes its numbers, as Stripe does not, so they are read as Stripe's.
 type razorpayEntity struct {
 	ID        platformid.ID `json:"id"`
-	Amount    stripeNumber  `json:"amount"`
+	Amount    jsonNumber    `json:"amount"`
 	Currency  string        `json:"currency"`
 	Status    string        `json:"status"`
-	CreatedAt stripeNumber  `json:"created_at"`
+	CreatedAt jsonNumber    `json:"created_at"`
 }
 
 // money reads the entity's currency, amount and created time, or says
@@ -128,7 +128,7 @@ func (e razorpayEntity) money() (cur string, amount Money, created string, err e
 	if amount, err = minorUnits(string(e.Amount), cur, iso4217Decimals(cur)); err != nil {
 		return "", "", "", fmt.Errorf("%s: %w", e.ID, err)
 	}
-	t, err := stripeTime(e.CreatedAt)
+	t, err := unixTime(e.CreatedAt)
 	if err != nil {
 		return "", "", "", fmt.Errorf("%s: created_at: %w", e.ID, err)
 	}

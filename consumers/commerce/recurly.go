@@ -61,7 +61,7 @@ func readRecurlyNotification(body []byte) (string, time.Time, error) {
 		EventTime string        `json:"event_time"`
 	}
 	if err := json.Unmarshal(body, &n); err != nil {
-		return "", time.Time{}, fmt.Errorf("not a Recurly notification: %s", stripeJSONError(err))
+		return "", time.Time{}, fmt.Errorf("not a Recurly notification: %s", jsonError(err))
 	}
 	if n.ID == "" {
 		return "", time.Time{}, fmt.Errorf("no id")

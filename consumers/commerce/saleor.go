@@ -60,12 +60,12 @@ func mapSaleor(raw Raw) ([]Canonical, error) {
 		return nil, nil
 	}
 	var p struct {
-		IssuedAt shopwareTime  `json:"issuedAt"`
+		IssuedAt rfc3339Time   `json:"issuedAt"`
 		Order    *saleorOrder  `json:"order"`
 		Orders   []saleorOrder `json:"orders"`
 	}
 	if err := json.Unmarshal(raw.Data, &p); err != nil {
-		return nil, saleorUnusable(event, "not a subscription payload: %s", stripeJSONError(err))
+		return nil, saleorUnusable(event, "not a subscription payload: %s", jsonError(err))
 	}
 	orders := p.Orders
 	if event != "order_bulk_created" {
@@ -138,8 +138,8 @@ type saleorOrder struct {
 	Status            string         `json:"status"`
 	ChargeStatus      string         `json:"chargeStatus"`
 	PaymentStatus     string         `json:"paymentStatus"`
-	Created           shopwareTime   `json:"created"`
-	UpdatedAt         shopwareTime   `json:"updatedAt"`
+	Created           rfc3339Time    `json:"created"`
+	UpdatedAt         rfc3339Time    `json:"updatedAt"`
 	UserEmail         string         `json:"userEmail"`
 	User              *saleorUser    `json:"user"`
 	Total             *saleorTaxed   `json:"total"`

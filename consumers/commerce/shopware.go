@@ -108,8 +108,8 @@ type shopwareOrder struct {
 	Deliveries   []shopwareDelivery    `json:"deliveries"`
 	Transactions []shopwareTransaction `json:"transactions"`
 	State        *shopwareState        `json:"stateMachineState"`
-	CreatedAt    shopwareTime          `json:"createdAt"`
-	UpdatedAt    shopwareTime          `json:"updatedAt"`
+	CreatedAt    rfc3339Time           `json:"createdAt"`
+	UpdatedAt    rfc3339Time           `json:"updatedAt"`
 }
 
 type shopwareLineItem struct {
@@ -129,8 +129,8 @@ type shopwareDelivery struct {
 
 type shopwareTransaction struct {
 	State     *shopwareState `json:"stateMachineState"`
-	CreatedAt shopwareTime   `json:"createdAt"`
-	UpdatedAt shopwareTime   `json:"updatedAt"`
+	CreatedAt rfc3339Time    `json:"createdAt"`
+	UpdatedAt rfc3339Time    `json:"updatedAt"`
 }
 
 // shopwareState is a state machine state; technicalName is its stable
@@ -301,23 +301,4 @@ func negate(d decimal) decimal {
 		return decimal(s)
 	}
 	return "-" + d
-}
-
-// shopwareTime is a time as Shopware's entities write it
-// ("2023-05-04T13:36:26.566+00:00"); null or "" is the zero time.
-type shopwareTime struct{ time.Time }
-
-func (t *shopwareTime) UnmarshalJSON(b []byte) (err error) {
-	t.Time, err = jsonTime(b, "RFC 3339", func(s string) (time.Time, error) {
-		return time.Parse(time.RFC3339Nano, s)
-	})
-	return err
-}
-
-// or is the time, or else when it is zero.
-func (t shopwareTime) or(orElse time.Time) time.Time {
-	if t.IsZero() {
-		return orElse
-	}
-	return t.Time
 }

@@ -45,7 +45,7 @@ func mapSquare(raw Raw) ([]Canonical, error) {
 	d := squareDelivery{typ: strings.TrimPrefix(raw.Type, "com.square."), source: raw.Source}
 	var ev squareEvent
 	if err := json.Unmarshal(raw.Data, &ev); err != nil {
-		return nil, d.unusable("not a Square event: %s", stripeJSONError(err))
+		return nil, d.unusable("not a Square event: %s", jsonError(err))
 	}
 	if ev.Data == nil || ev.Data.Object == nil {
 		return nil, d.unusable("data.object is not an object")
@@ -106,8 +106,8 @@ type squareObject struct {
 
 // squareMoney is Square's Money.
 type squareMoney struct {
-	Amount   stripeNumber `json:"amount"`
-	Currency string       `json:"currency"`
+	Amount   jsonNumber `json:"amount"`
+	Currency string     `json:"currency"`
 }
 
 // read is m as a decimal in major units and its currency; a nil m is no

@@ -91,18 +91,18 @@ func stripeMappingFor(typ string) stripeMapping {
 func readStripeDelivery(raw Raw, typ string) (stripeDelivery, error) {
 	d := stripeDelivery{typ: typ, source: raw.Source}
 	var ev struct {
-		Created stripeNumber `json:"created"`
+		Created jsonNumber `json:"created"`
 		Data    *struct {
 			Object json.RawMessage `json:"object"`
 		} `json:"data"`
 	}
 	if err := json.Unmarshal(raw.Data, &ev); err != nil {
-		return d, d.unusable("not a Stripe event: %s", stripeJSONError(err))
+		return d, d.unusable("not a Stripe event: %s", jsonError(err))
 	}
 	if ev.Data == nil || len(ev.Data.Object) == 0 || ev.Data.Object[0] != '{' {
 		return d, d.unusable("data.object is not an object")
 	}
-	at, err := stripeTime(ev.Created)
+	at, err := unixTime(ev.Created)
 	if err != nil {
 		return d, d.unusable("created: %v", err)
 	}
@@ -118,14 +118,14 @@ func (d stripeDelivery) unusable(format string, args ...any) error {
 type stripeObject struct {
 	ID      platformid.ID `json:"id"`
 	Object  string        `json:"object"` // its kind: checkout.session, refund
-	Created stripeNumber  `json:"created"`
+	Created jsonNumber    `json:"created"`
 }
 
 // decode reads data.object into v, whose stripeObject is head, and checks
 // that it is an object of the kind the event type promises, with an id.
 func (d stripeDelivery) decode(v any, head *stripeObject, kind string) error {
 	if err := json.Unmarshal(d.object, v); err != nil {
-		return d.unusable("data.object: %s", stripeJSONError(err))
+		return d.unusable("data.object: %s", jsonError(err))
 	}
 	return d.check(*head, kind)
 }
@@ -146,7 +146,7 @@ func (o stripeObject) currencyAndCreated(currency string) (cur, created string, 
 	if cur, err = currencyCode(currency); err != nil {
 		return "", "", fmt.Errorf("%s: %w", o.ID, err)
 	}
-	t, err := stripeTime(o.Created)
+	t, err := unixTime(o.Created)
 	if err != nil {
 		return "", "", fmt.Errorf("%s: created: %w", o.ID, err)
 	}
@@ -164,7 +164,7 @@ type stripeAmounts struct {
 	err      error
 }
 
-func (a *stripeAmounts) read(n stripeNumber) Money {
+func (a *stripeAmounts) read(n jsonNumber) Money {
 	m, err := stripeMoney(n, a.currency)
 	if a.err == nil {
 		a.err = err
@@ -175,15 +175,15 @@ func (a *stripeAmounts) read(n stripeNumber) Money {
 // stripeSession is the part of a Checkout Session the mapping reads.
 type stripeSession struct {
 	stripeObject
-	Mode           string       `json:"mode"`
-	PaymentStatus  string       `json:"payment_status"`
-	Currency       string       `json:"currency"`
-	AmountTotal    stripeNumber `json:"amount_total"`
-	AmountSubtotal stripeNumber `json:"amount_subtotal"`
+	Mode           string     `json:"mode"`
+	PaymentStatus  string     `json:"payment_status"`
+	Currency       string     `json:"currency"`
+	AmountTotal    jsonNumber `json:"amount_total"`
+	AmountSubtotal jsonNumber `json:"amount_subtotal"`
 	TotalDetails   *struct {
-		AmountDiscount stripeNumber `json:"amount_discount"`
-		AmountShipping stripeNumber `json:"amount_shipping"`
-		AmountTax      stripeNumber `json:"amount_tax"`
+		AmountDiscount jsonNumber `json:"amount_discount"`
+		AmountShipping jsonNumber `json:"amount_shipping"`
+		AmountTax      jsonNumber `json:"amount_tax"`
 	} `json:"total_details"`
 	Customer        platformid.ID `json:"customer"`
 	CustomerEmail   string        `json:"customer_email"`

@@ -9,7 +9,7 @@ import (
 // a decimal in major units.
 func TestStripeMoney(t *testing.T) {
 	for _, c := range []struct {
-		n        stripeNumber
+		n        jsonNumber
 		currency string
 		want     Money
 		bad      bool
@@ -86,7 +86,7 @@ func TestStripeCurrency(t *testing.T) {
 
 func TestStripeTime(t *testing.T) {
 	for _, c := range []struct {
-		n    stripeNumber
+		n    jsonNumber
 		want string
 		bad  bool
 	}{
@@ -99,9 +99,9 @@ func TestStripeTime(t *testing.T) {
 		{"1679600215.5", "", true},
 		{"1e9", "", true},
 	} {
-		got, err := stripeTime(c.n)
+		got, err := unixTime(c.n)
 		if rfc3339(got) != c.want || (err != nil) != c.bad {
-			t.Errorf("stripeTime(%q) = %s, %v; want %q (error: %t)", c.n, rfc3339(got), err, c.want, c.bad)
+			t.Errorf("unixTime(%q) = %s, %v; want %q (error: %t)", c.n, rfc3339(got), err, c.want, c.bad)
 		}
 	}
 }
@@ -126,12 +126,12 @@ func TestStripeNumber(t *testing.T) {
 		{`[1]`, "", "a JSON array, not an object"},
 	} {
 		var v struct {
-			N stripeNumber `json:"n"`
+			N jsonNumber `json:"n"`
 		}
 		err := json.Unmarshal([]byte(c.body), &v)
 		msg := ""
 		if err != nil {
-			msg = stripeJSONError(err)
+			msg = jsonError(err)
 		}
 		if string(v.N) != c.want || msg != c.err {
 			t.Errorf("%s: %q, %q; want %q, %q", c.body, v.N, msg, c.want, c.err)

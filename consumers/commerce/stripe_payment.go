@@ -5,10 +5,10 @@ import "github.com/hookbridge/hookbridge/internal/platformid"
 // stripePaymentIntent is the part of a PaymentIntent the mapping reads.
 type stripePaymentIntent struct {
 	stripeObject
-	Amount             stripeNumber `json:"amount"`
-	AmountReceived     stripeNumber `json:"amount_received"`
-	Currency           string       `json:"currency"`
-	PaymentMethodTypes []string     `json:"payment_method_types"`
+	Amount             jsonNumber `json:"amount"`
+	AmountReceived     jsonNumber `json:"amount_received"`
+	Currency           string     `json:"currency"`
+	PaymentMethodTypes []string   `json:"payment_method_types"`
 	LastPaymentError   *struct {
 		PaymentMethod *struct {
 			Type string `json:"type"`
@@ -48,7 +48,7 @@ func stripeOnlyMethod(types []string) string {
 // stripeCharge is the part of a Charge the mapping reads.
 type stripeCharge struct {
 	stripeObject
-	Amount               stripeNumber  `json:"amount"`
+	Amount               jsonNumber    `json:"amount"`
 	Currency             string        `json:"currency"`
 	PaymentIntent        platformid.ID `json:"payment_intent"`
 	PaymentMethodDetails *struct {
@@ -79,7 +79,7 @@ func mapStripeCharge(d stripeDelivery) ([]Canonical, error) {
 	return d.payment(ch.stripeObject, ch.Amount, ch.Currency, status, method)
 }
 
-func (d stripeDelivery) payment(o stripeObject, amount stripeNumber, currency, status, method string) ([]Canonical, error) {
+func (d stripeDelivery) payment(o stripeObject, amount jsonNumber, currency, status, method string) ([]Canonical, error) {
 	cur, created, err := o.currencyAndCreated(currency)
 	if err != nil {
 		return nil, d.unusable("%v", err)
@@ -101,7 +101,7 @@ func (d stripeDelivery) payment(o stripeObject, amount stripeNumber, currency, s
 // stripeRefund is the part of a Refund the mapping reads.
 type stripeRefund struct {
 	stripeObject
-	Amount        stripeNumber  `json:"amount"`
+	Amount        jsonNumber    `json:"amount"`
 	Currency      string        `json:"currency"`
 	Status        string        `json:"status"`
 	Reason        string        `json:"reason"`
