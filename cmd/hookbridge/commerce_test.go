@@ -235,6 +235,9 @@ func TestSendEveryPlatformToCommerce(t *testing.T) {
   - {name: mol, provider: mollie, secrets: [dev-mollie-secret]}
   - {name: bt, provider: braintree, secrets: ["dev_public_key:dev-private-key"]}
   - {name: ecw, provider: ecwid, secrets: [dev-ecwid-client-secret]}
+  - {name: pp, provider: paypal, webhook_id: 5GP028458E2496506, development_keys: true}
+  - {name: aio, provider: adobe, client_id: 5f4a2b0c3d1e4f6a8b9c0d1e2f3a4b5c, development_keys: true}
+  - {name: sal, provider: saleor, api_url: "https://shop.example.test/graphql/", development_keys: true}
 `)
 	in = in.withCommerce(t, `{enabled: true}`)
 	var logs logtest.Buffer
@@ -256,7 +259,10 @@ func TestSendEveryPlatformToCommerce(t *testing.T) {
 		{[]string{"lemon"}, []string{"commerce.order.created.lemonsqueezy.lemon", "commerce.order.paid.lemonsqueezy.lemon"}},
 		{[]string{"mol"}, []string{"commerce.order.paid.mollie.mol"}},
 		{[]string{"bt", "--event", "transaction_settled"}, []string{"commerce.payment.succeeded.braintree.bt"}},
-		{[]string{"ecw"}, []string{"commerce.order.created.ecwid.ecw", "commerce.order.paid.ecwid.ecw"}}, // a paid order
+		{[]string{"ecw"}, []string{"commerce.order.created.ecwid.ecw", "commerce.order.paid.ecwid.ecw"}},    // a paid order
+		{[]string{"pp"}, []string{"commerce.payment.succeeded.paypal.pp", "commerce.order.paid.paypal.pp"}}, // a final capture
+		{[]string{"aio"}, []string{"commerce.order.created.adobe.aio", "commerce.order.paid.adobe.aio"}},    // placed and paid
+		{[]string{"sal"}, []string{"commerce.order.created.saleor.sal"}},
 	}
 	want := map[string]int{}
 	for _, c := range cases {
