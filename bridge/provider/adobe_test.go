@@ -17,7 +17,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -115,20 +114,6 @@ const (
 	adobeBatchClientID = "7af7ab96045640b5a6e4724810145eb9"
 )
 
-// adobeKeys are three RSA keys made for the tests: Adobe's two and the
-// one it rotates to.
-var adobeKeys = sync.OnceValue(func() []*rsa.PrivateKey {
-	keys := make([]*rsa.PrivateKey, 3)
-	for i := range keys {
-		k, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			panic(err)
-		}
-		keys[i] = k
-	}
-	return keys
-})
-
 // Where the test keys are served: Adobe's host and paths of its shape.
 const (
 	adobeHost  = "static.adobeioevents.com"
@@ -148,7 +133,7 @@ func publicPEM(t testing.TB, k crypto.PublicKey) string {
 
 // adobeServer serves the three test keys at their paths on Adobe's host.
 func adobeServer(t testing.TB) *keyServer {
-	keys := adobeKeys()
+	keys := testRSAKeys()
 	return newKeyServer(map[string]string{
 		"https://" + adobeHost + adobePathA:    publicPEM(t, &keys[0].PublicKey),
 		"https://" + adobeHost + adobePathB:    publicPEM(t, &keys[1].PublicKey),
@@ -172,7 +157,7 @@ func adobeSig(t testing.TB, k *rsa.PrivateKey, body []byte) string {
 // at path A, signature 2 with key 1 at path B.
 func adobeSigned(t testing.TB, body string) delivery {
 	t.Helper()
-	keys := adobeKeys()
+	keys := testRSAKeys()
 	b := []byte(body)
 	return delivery{body: b, h: header(
 		"X-Adobe-Digital-Signature-1", adobeSig(t, keys[0], b),
@@ -188,7 +173,7 @@ func adobeSigned(t testing.TB, body string) delivery {
 
 // resign signs d's body again with Adobe's two keys.
 func resign(t testing.TB, d *delivery) {
-	keys := adobeKeys()
+	keys := testRSAKeys()
 	d.h.Set("X-Adobe-Digital-Signature-1", adobeSig(t, keys[0], d.body))
 	d.h.Set("X-Adobe-Digital-Signature-2", adobeSig(t, keys[1], d.body))
 }
@@ -280,7 +265,7 @@ func TestAdobeMutations(t *testing.T) {
 		return body(strings.Replace(adobeCommerceBody, old, new, 1))
 	}
 	sig1, sig2 := valid.h.Get("X-Adobe-Digital-Signature-1"), valid.h.Get("X-Adobe-Digital-Signature-2")
-	other := adobeSig(t, adobeKeys()[2], valid.body) // key C's signature of the body
+	other := adobeSig(t, testRSAKeys()[2], valid.body) // key C's signature of the body
 	cases := []mutation{
 		{"genuine", nil, nil},
 		// Either signature is enough (rotation).
@@ -375,7 +360,7 @@ func TestAdobeMutations(t *testing.T) {
 func TestAdobeKeyRotation(t *testing.T) {
 	keys := adobeServer(t)
 	p := newAdobe(t, adobeCommerceClientID, keys)
-	k := adobeKeys()
+	k := testRSAKeys()
 	body := []byte(adobeCommerceBody)
 	steps := []struct {
 		name       string
@@ -419,7 +404,7 @@ func TestAdobeKeyRotation(t *testing.T) {
 // the path, so that a test server can stand in for Adobe's; the fetcher
 // is told every host.
 func TestAdobeKeyHosts(t *testing.T) {
-	k := adobeKeys()
+	k := testRSAKeys()
 	var got []provider.KeyRequest
 	fetcher := fetcherFunc(func(r provider.KeyRequest) (any, error) {
 		got = append(got, r)
@@ -458,7 +443,7 @@ func TestAdobeFetchFailure(t *testing.T) {
 
 // TestAdobeKeyDocuments: what the document at a key path must be.
 func TestAdobeKeyDocuments(t *testing.T) {
-	k := adobeKeys()[0]
+	k := testRSAKeys()[0]
 	good := publicPEM(t, &k.PublicKey)
 	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {

@@ -908,7 +908,7 @@ func FuzzPayPalHeaders(f *testing.F) {
 // certificate block that crypto/x509 reads as a certificate with an RSA
 // key of 2048 bits or more and PayPal's message-verification name.
 func FuzzPayPalCertDocument(f *testing.F) {
-	good := ppCertPEM(f, ppCertSpec{key: ppKeys()[0]})
+	good := ppCertPEM(f, ppCertSpec{key: testRSAKeys()[0]})
 	f.Add([]byte(ppSandboxCert))
 	f.Add([]byte(ppLiveCert))
 	f.Add([]byte(strings.ReplaceAll(ppSandboxCert, "\r\n", "\n")))
@@ -922,7 +922,7 @@ func FuzzPayPalCertDocument(f *testing.F) {
 		parse = r.Parse
 		return nil, provider.ErrKeyUnavailable
 	})
-	d := ppDelivery(ppKeys()[0], ppTestURL("CERT-1"))
+	d := ppDelivery(testRSAKeys()[0], ppTestURL("CERT-1"))
 	if err := ppTestSource(f, capture).Verify(d.body, d.h); !errors.Is(err, provider.ErrKeyUnavailable) || parse == nil {
 		f.Fatalf("no key lookup to take Parse from: %v", err)
 	}
@@ -1014,7 +1014,7 @@ func adobeAddressed(body []byte, clientID string) bool {
 // body, and a body addressed to the client id; the genuine body with such
 // a pair is accepted; and no unclean path is ever fetched.
 func FuzzAdobeSignatureHeaders(f *testing.F) {
-	k := adobeKeys()[0]
+	k := testRSAKeys()[0]
 	body := []byte(adobeCommerceBody)
 	good := adobeSig(f, k, body)
 	f.Add(body, good, adobePathA, "", "")
@@ -1122,7 +1122,7 @@ func FuzzAdobeBody(f *testing.F) {
 // around it aside, holding the key that signed; every refusal is
 // ErrBadSignature.
 func FuzzAdobeKey(f *testing.F) {
-	k := adobeKeys()[0]
+	k := testRSAKeys()[0]
 	good := publicPEM(f, &k.PublicKey)
 	f.Add(good)
 	f.Add(" \r\n" + strings.ReplaceAll(good, "\n", "\r\n") + "\n")

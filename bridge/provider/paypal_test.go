@@ -454,19 +454,6 @@ func TestPayPalClock(t *testing.T) {
 	}
 }
 
-// ppKeys are test RSA keys, made once.
-var ppKeys = sync.OnceValue(func() []*rsa.PrivateKey {
-	keys := make([]*rsa.PrivateKey, 3)
-	for i := range keys {
-		k, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			panic(err)
-		}
-		keys[i] = k
-	}
-	return keys
-})
-
 // ppTestNow is the clock of the tests with generated certificates.
 var ppTestNow = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 
@@ -519,7 +506,7 @@ func ppTestSource(t testing.TB, keys provider.KeyFetcher) *provider.Provider {
 // TestPayPalCertDocuments: what is served at the certificate URL, and
 // whether a delivery signed with the matching key then verifies.
 func TestPayPalCertDocuments(t *testing.T) {
-	k := ppKeys()[0]
+	k := testRSAKeys()[0]
 	good := ppCertPEM(t, ppCertSpec{key: k})
 	small, err := rsa.GenerateKey(rand.Reader, 1024)
 	if err != nil {
@@ -529,7 +516,7 @@ func TestPayPalCertDocuments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	other := ppCertPEM(t, ppCertSpec{key: ppKeys()[1]})
+	other := ppCertPEM(t, ppCertSpec{key: testRSAKeys()[1]})
 	pubDER, _ := x509.MarshalPKIXPublicKey(&k.PublicKey)
 	pubPEM := string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER}))
 	block, _ := pem.Decode([]byte(good))
@@ -579,7 +566,7 @@ func TestPayPalCertDocuments(t *testing.T) {
 // TestPayPalCertURLs: a certificate URL that is not https on PayPal's
 // hosts and certificate path is refused before any lookup.
 func TestPayPalCertURLs(t *testing.T) {
-	k := ppKeys()[0]
+	k := testRSAKeys()[0]
 	for _, u := range []string{
 		"http://api.paypal.com/v1/notifications/certs/CERT-1",
 		"https://api.paypal.com:8443/v1/notifications/certs/CERT-1",
@@ -633,7 +620,7 @@ func TestPayPalCertURLs(t *testing.T) {
 // what its key signed; and a certificate renewed under its URL, which a
 // signature under the new key fetches again once.
 func TestPayPalKeyRotation(t *testing.T) {
-	a, b, c := ppKeys()[0], ppKeys()[1], ppKeys()[2]
+	a, b, c := testRSAKeys()[0], testRSAKeys()[1], testRSAKeys()[2]
 	urlA, urlB := ppTestURL("CERT-a"), ppTestURL("CERT-b")
 	srv := newKeyServer(map[string]string{urlA: ppCertPEM(t, ppCertSpec{key: a}), urlB: ppCertPEM(t, ppCertSpec{key: b})})
 	p := ppTestSource(t, srv)
@@ -679,7 +666,7 @@ func TestPayPalKeyRotation(t *testing.T) {
 // TestPayPalKeyUnavailable: a key that cannot be had is
 // ErrKeyUnavailable, whatever the signature, so that PayPal retries.
 func TestPayPalKeyUnavailable(t *testing.T) {
-	k := ppKeys()[0]
+	k := testRSAKeys()[0]
 	url := ppTestURL("CERT-1")
 	d := ppDelivery(k, url)
 	srv := newKeyServer(map[string]string{url: ppCertPEM(t, ppCertSpec{key: k})})
@@ -694,7 +681,7 @@ func TestPayPalKeyUnavailable(t *testing.T) {
 	p := ppTestSource(t, srv)
 	checkSentinel(t, p.Verify(d.body, d.h), nil)
 	srv.down = true
-	d = ppDelivery(ppKeys()[1], url)
+	d = ppDelivery(testRSAKeys()[1], url)
 	checkSentinel(t, p.Verify(d.body, d.h), provider.ErrKeyUnavailable)
 	// Headers at fault are found before any lookup.
 	d.h.Del("PAYPAL-AUTH-ALGO")

@@ -103,10 +103,11 @@ func jwkOf(k *rsa.PublicKey, kid string) string {
 
 func jwks(keys ...string) string { return `{"keys": [` + strings.Join(keys, ", ") + `]}` }
 
-// testRSAKeys are generated once per test binary: 2048-bit generation
-// costs a good part of a second.
+// testRSAKeys are three RSA keys for the tests of the kinds that sign
+// with one (a platform's two and the one it rotates to), generated once
+// per test binary: 2048-bit generation costs a good part of a second.
 var testRSAKeys = sync.OnceValue(func() []*rsa.PrivateKey {
-	keys := make([]*rsa.PrivateKey, 2)
+	keys := make([]*rsa.PrivateKey, 3)
 	for i := range keys {
 		k, err := rsa.GenerateKey(rand.Reader, 2048)
 		if err != nil {
