@@ -180,6 +180,11 @@ func (s *server) answer(w http.ResponseWriter, r *http.Request, rt *route, err e
 	if err != nil {
 		attrs = append(attrs, slog.String("error", err.Error()))
 	}
+	if s.tracer != nil {
+		if sc := trace.SpanContextFromContext(r.Context()); sc.IsValid() {
+			attrs = append(attrs, slog.String("trace_id", sc.TraceID().String()), slog.String("span_id", sc.SpanID().String()))
+		}
+	}
 	s.log.LogAttrs(r.Context(), level, "delivery", attrs...)
 
 	switch {

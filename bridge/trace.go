@@ -30,6 +30,9 @@ import (
 //   - traceparent (and tracestate): the per-hop context, the publish span,
 //     which a consumer continues from.
 //
+// The delivery's log line names its span (trace_id, span_id), so a log
+// search leads to the trace and back.
+//
 // With tracing off neither header is written, not even for a sender's
 // traceparent: the bridge then does nothing it would not do without
 // tracing.

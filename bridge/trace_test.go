@@ -154,6 +154,10 @@ func TestTraceDelivery(t *testing.T) {
 		"hookbridge.duplicate":       "false",
 	})
 
+	if l := h.logs.String(); !strings.Contains(l, `"trace_id":"`+inboundTrace+`","span_id":"`+srv.SpanContext.SpanID().String()+`"`) {
+		t.Errorf("the delivery's log line does not name its span: %s", l)
+	}
+
 	sampled := func(s tracetest.SpanStub) string {
 		return "00-" + inboundTrace + "-" + s.SpanContext.SpanID().String() + "-01"
 	}
@@ -219,6 +223,9 @@ func TestTraceOff(t *testing.T) {
 		t.Fatalf("status %d: %s", a.code, a.raw)
 	}
 	msg := h.lastStored()
+	if strings.Contains(h.logs.String(), "trace_id") {
+		t.Errorf("a log line names a trace with tracing off")
+	}
 	for _, name := range []string{"traceparent", "ce-traceparent", "Traceparent"} {
 		if v := msg.Header.Get(name); v != "" {
 			t.Errorf("message header %s = %q with tracing off", name, v)
