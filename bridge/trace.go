@@ -173,8 +173,8 @@ func (s *server) startPublish(ctx context.Context, msg *nats.Msg) (context.Conte
 }
 
 // endPublish records the PubAck, or the failure, and ends the span.
-// A PubAck from the wrong stream is the caller's to judge: it fails the
-// delivery, not this publish.
+// A PubAck from another stream than the bridge's comes as err, as it fails
+// the delivery.
 func endPublish(span trace.Span, ack *jetstream.PubAck, err error) {
 	if err != nil {
 		span.SetAttributes(semconv.ErrorTypeKey.String(string(outcomeUnavailable)))
