@@ -3,6 +3,7 @@ package tracing_test
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,6 +14,8 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace/noop"
 	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/hookbridge/hookbridge/internal/tracing"
@@ -231,5 +234,68 @@ func TestStartExportsOnShutdown(t *testing.T) {
 	}
 	if service != "bridge-test" {
 		t.Errorf("service.name = %q", service)
+	}
+}
+
+// grpcReceiver is an OTLP/gRPC trace service that keeps the names of the
+// spans it is sent and the metadata of the last export.
+type grpcReceiver struct {
+	coltrace.UnimplementedTraceServiceServer
+	mu    sync.Mutex
+	names []string
+	auth  []string
+}
+
+func (g *grpcReceiver) Export(ctx context.Context, req *coltrace.ExportTraceServiceRequest) (*coltrace.ExportTraceServiceResponse, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	md, _ := metadata.FromIncomingContext(ctx)
+	g.auth = md.Get("authorization")
+	for _, rs := range req.GetResourceSpans() {
+		for _, ss := range rs.GetScopeSpans() {
+			for _, s := range ss.GetSpans() {
+				g.names = append(g.names, s.GetName())
+			}
+		}
+	}
+	return &coltrace.ExportTraceServiceResponse{}, nil
+}
+
+// TestStartExportsOverGRPC: OTEL_EXPORTER_OTLP_PROTOCOL=grpc exports to an
+// OTLP/gRPC server at the endpoint, with the configured headers as metadata.
+func TestStartExportsOverGRPC(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recv := &grpcReceiver{}
+	srv := grpc.NewServer()
+	coltrace.RegisterTraceServiceServer(srv, recv)
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Stop()
+
+	c, err := tracing.FromEnv(envOf(map[string]string{
+		"OTEL_EXPORTER_OTLP_ENDPOINT": "http://" + ln.Addr().String(),
+		"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
+		"OTEL_EXPORTER_OTLP_HEADERS":  "authorization=Bearer%20g",
+	}), "hookbridge")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp, shutdown, err := tracing.Start(t.Context(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, span := tp.Tracer("test").Start(context.Background(), "over-grpc")
+	span.End()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	recv.mu.Lock()
+	defer recv.mu.Unlock()
+	if len(recv.names) != 1 || recv.names[0] != "over-grpc" || len(recv.auth) != 1 || recv.auth[0] != "Bearer g" {
+		t.Errorf("received spans %v with authorization %v", recv.names, recv.auth)
 	}
 }
