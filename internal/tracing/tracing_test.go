@@ -194,25 +194,11 @@ func TestStartExportsOnShutdown(t *testing.T) {
 	}))
 	defer recv.Close()
 
-	c, err := tracing.FromEnv(envOf(map[string]string{
+	exportOne(t, map[string]string{
 		"OTEL_EXPORTER_OTLP_ENDPOINT": recv.URL,
 		"OTEL_EXPORTER_OTLP_HEADERS":  "Authorization=Bearer%20t0ken",
 		"OTEL_SERVICE_NAME":           "bridge-test",
-	}), "hookbridge")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tp, shutdown, err := tracing.Start(t.Context(), c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, span := tp.Tracer("test").Start(context.Background(), "one")
-	span.End()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := shutdown(ctx); err != nil {
-		t.Fatal(err)
-	}
+	}, "one")
 
 	mu.Lock()
 	defer mu.Unlock()
@@ -274,11 +260,23 @@ func TestStartExportsOverGRPC(t *testing.T) {
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Stop()
 
-	c, err := tracing.FromEnv(envOf(map[string]string{
+	exportOne(t, map[string]string{
 		"OTEL_EXPORTER_OTLP_ENDPOINT": "http://" + ln.Addr().String(),
 		"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
 		"OTEL_EXPORTER_OTLP_HEADERS":  "authorization=Bearer%20g",
-	}), "hookbridge")
+	}, "over-grpc")
+	recv.mu.Lock()
+	defer recv.mu.Unlock()
+	if len(recv.names) != 1 || recv.names[0] != "over-grpc" || len(recv.auth) != 1 || recv.auth[0] != "Bearer g" {
+		t.Errorf("received spans %v with authorization %v", recv.names, recv.auth)
+	}
+}
+
+// exportOne starts tracing as env says, ends one span named name and shuts
+// tracing down, which exports it.
+func exportOne(t *testing.T, env map[string]string, name string) {
+	t.Helper()
+	c, err := tracing.FromEnv(envOf(env), "hookbridge")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,16 +284,11 @@ func TestStartExportsOverGRPC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, span := tp.Tracer("test").Start(context.Background(), "over-grpc")
+	_, span := tp.Tracer("test").Start(context.Background(), name)
 	span.End()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := shutdown(ctx); err != nil {
 		t.Fatal(err)
-	}
-	recv.mu.Lock()
-	defer recv.mu.Unlock()
-	if len(recv.names) != 1 || recv.names[0] != "over-grpc" || len(recv.auth) != 1 || recv.auth[0] != "Bearer g" {
-		t.Errorf("received spans %v with authorization %v", recv.names, recv.auth)
 	}
 }
