@@ -2,7 +2,9 @@ package bridge_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"syscall"
@@ -11,11 +13,13 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hookbridge/hookbridge/bridge"
 	"github.com/hookbridge/hookbridge/bridge/provider"
 	"github.com/hookbridge/hookbridge/internal/natsserver"
 	"github.com/hookbridge/hookbridge/internal/sample"
+	"github.com/hookbridge/hookbridge/internal/tracing"
 )
 
 // BenchmarkDelivery is the whole delivery path in one process, per
@@ -29,6 +33,40 @@ import (
 //
 //	go test ./bridge -run '^$' -bench Delivery -benchtime 20000x -cpuprofile cpu.out
 func BenchmarkDelivery(b *testing.B) {
+	benchDelivery(b, nil)
+}
+
+// BenchmarkDeliveryTraced is BenchmarkDelivery with every delivery traced
+// and exported over OTLP/HTTP to a receiver in the process, which reads
+// and drops each export: the bridge's cost of tracing, the spans, their
+// batching, encoding and sending, shows against BenchmarkDelivery's in
+// the same run.
+//
+//	go test ./bridge -run '^$' -bench 'Delivery(Traced)?$' -benchtime 20000x
+func BenchmarkDeliveryTraced(b *testing.B) {
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/x-protobuf")
+	}))
+	defer recv.Close()
+	env := map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": recv.URL, "OTEL_TRACES_SAMPLER": "always_on"}
+	c, err := tracing.FromEnv(func(k string) string { return env[k] }, "hookbridge-bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	tp, shutdown, err := tracing.Start(b.Context(), c)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() {
+		if err := shutdown(context.Background()); err != nil {
+			b.Error(err)
+		}
+	}()
+	benchDelivery(b, tp)
+}
+
+func benchDelivery(b *testing.B, tp trace.TracerProvider) {
 	ns, err := natsserver.Start(natsserver.Config{Listen: "127.0.0.1:0", StoreDir: b.TempDir()}, nil)
 	if err != nil {
 		b.Fatal(err)
@@ -52,7 +90,7 @@ func BenchmarkDelivery(b *testing.B) {
 		}
 		sources = append(sources, bridge.Source{Name: m.name, Provider: p})
 	}
-	h, err := bridge.NewServer(bridge.Config{Failures: new(bridge.LastFailure)}, sources, js, nil, nil)
+	h, err := bridge.NewServer(bridge.Config{Failures: new(bridge.LastFailure), TracerProvider: tp}, sources, js, nil, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/hookbridge/hookbridge/bridge/provider"
 	"github.com/hookbridge/hookbridge/internal/config"
 	"github.com/hookbridge/hookbridge/internal/wire"
@@ -37,6 +39,10 @@ type Config struct {
 	// Failures, if not nil, remembers the last delivery that could not be
 	// stored, for readiness to report (see LastFailure).
 	Failures *LastFailure
+	// TracerProvider, if not nil and not the no-op provider, traces every
+	// delivery and writes trace context onto the messages it publishes
+	// (see trace.go). Off, the delivery path does none of it.
+	TracerProvider trace.TracerProvider
 }
 
 // Limits bound the bodies deliveries hold. The yaml tags are their keys in

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/nats-io/nats.go"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hookbridge/hookbridge/bridge/provider"
 )
@@ -32,9 +33,16 @@ type deliveryLog struct {
 func (s *server) handleDelivery(w http.ResponseWriter, r *http.Request) {
 	s.metrics.inflight.Inc()
 	defer s.metrics.inflight.Dec()
+	var span trace.Span
+	if s.tracer != nil {
+		r, span = s.startDelivery(r)
+	}
 	rt, dl, held, err := s.deliver(r)
 	defer s.budget.release(held)
 	s.answer(w, r, rt, err, dl)
+	if span != nil {
+		endDelivery(span, rt, dl, err)
+	}
 }
 
 // deliver takes one delivery as far as it goes: it returns at the first
@@ -51,7 +59,7 @@ func (s *server) deliver(r *http.Request) (rt *route, dl deliveryLog, held int64
 	if err != nil {
 		return rt, dl, 0, err
 	}
-	if err := rt.Provider.Verify(body, r.Header); err != nil {
+	if err := s.verify(r.Context(), rt, body, r.Header); err != nil {
 		return rt, dl, held, err
 	}
 	events, err := rt.Provider.ExtractAll(body, r.Header)
@@ -70,6 +78,9 @@ func (s *server) deliver(r *http.Request) (rt *route, dl deliveryLog, held int64
 		})
 		if err != nil {
 			return rt, dl, held, err
+		}
+		if s.tracer != nil {
+			stampOrigin(r.Context(), msgs[i])
 		}
 	}
 	dl.id, dl.events = events[0].ID, len(events)
@@ -91,13 +102,20 @@ func (s *server) publish(rctx context.Context, msgs []*nats.Msg) (seq uint64, du
 	defer cancel()
 	duplicate = true
 	for _, msg := range msgs {
+		pubCtx, span := ctx, trace.Span(nil)
+		if s.tracer != nil {
+			pubCtx, span = s.startPublish(ctx, msg)
+		}
 		pubStart := time.Now()
-		ack, err := s.pub.PublishMsg(ctx, msg) // msg carries its Nats-Msg-Id
+		ack, err := s.pub.PublishMsg(pubCtx, msg) // msg carries its Nats-Msg-Id
 		s.metrics.publishSeconds.Observe(time.Since(pubStart).Seconds())
 		if err == nil && ack.Stream != s.cfg.Stream {
 			// Another stream captured the subject: the message is not where
 			// consumers look for it, so the sender must not be told it is stored.
 			err = fmt.Errorf("stored in stream %s, not %s: check for overlapping stream subjects", ack.Stream, s.cfg.Stream)
+		}
+		if span != nil {
+			endPublish(span, ack, err)
 		}
 		if err != nil {
 			err = fmt.Errorf("%w: %w", ErrUnavailable, err)
@@ -113,11 +131,8 @@ func (s *server) publish(rctx context.Context, msgs []*nats.Msg) (seq uint64, du
 // answer is the one place that answers a request, logs it and counts it,
 // as outcomeRules says for err; rt is nil when no source was resolved.
 func (s *server) answer(w http.ResponseWriter, r *http.Request, rt *route, err error, dl deliveryLog) {
-	rule := ruleFor(err)
-	code, out := rule.status, rule.outcome
-	if out == outcomePublished && dl.duplicate {
-		out = outcomeDuplicate
-	}
+	rule, out := result(err, dl)
+	code := rule.status
 	srcName, kind := "_unknown", ""
 	if rt != nil {
 		srcName, kind = rt.Name, rt.Provider.Kind()
@@ -164,6 +179,11 @@ func (s *server) answer(w http.ResponseWriter, r *http.Request, rt *route, err e
 	}
 	if err != nil {
 		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	if s.tracer != nil {
+		if sc := trace.SpanContextFromContext(r.Context()); sc.IsValid() {
+			attrs = append(attrs, slog.String("trace_id", sc.TraceID().String()), slog.String("span_id", sc.SpanID().String()))
+		}
 	}
 	s.log.LogAttrs(r.Context(), level, "delivery", attrs...)
 

@@ -103,6 +103,16 @@ func ruleFor(err error) *outcomeRule {
 	return &outcomeRules[len(outcomeRules)-1]
 }
 
+// result is the rule for err and the outcome it gives dl: a stored
+// delivery is a duplicate when JetStream said so of all its messages.
+func result(err error, dl deliveryLog) (*outcomeRule, outcome) {
+	rule := ruleFor(err)
+	if rule.outcome == outcomePublished && dl.duplicate {
+		return rule, outcomeDuplicate
+	}
+	return rule, rule.outcome
+}
+
 // public is the text the sender sees for err under r. Broker details stay
 // in the log.
 func (r *outcomeRule) public(err error) string {

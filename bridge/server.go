@@ -9,6 +9,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Publisher is what the bridge needs of JetStream: a publish that returns
@@ -27,6 +28,8 @@ type server struct {
 	log     *slog.Logger
 	metrics *Metrics
 	budget  *bodyBudget
+	// tracer is nil when tracing is off.
+	tracer trace.Tracer
 }
 
 // route is one source with its precomputed subject base
@@ -59,7 +62,8 @@ func NewServer(cfg Config, sources []Source, pub Publisher, log *slog.Logger, me
 		metrics = NewMetrics(nil)
 	}
 	s := &server{cfg: cfg, sources: make(map[string]*route, len(sources)), pub: pub, log: log, metrics: metrics,
-		budget: &bodyBudget{limit: cfg.MaxBodyBytesInFlight, gauge: metrics.bodyBytes}}
+		budget: &bodyBudget{limit: cfg.MaxBodyBytesInFlight, gauge: metrics.bodyBytes},
+		tracer: tracerOf(cfg.TracerProvider)}
 	for _, src := range sources {
 		s.sources[src.Name] = &route{
 			Source:      src,

@@ -78,9 +78,15 @@ sources:
 // run's error.
 func (in instance) start(t *testing.T, logs io.Writer) (cancel func(), wait func() error) {
 	t.Helper()
+	return in.startEnv(t, logs, noEnv)
+}
+
+// startEnv is start with the environment getenv gives.
+func (in instance) startEnv(t *testing.T, logs io.Writer, getenv func(string) string) (cancel func(), wait func() error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"--config", in.cfgPath}, noEnv, logs, logs) }()
+	go func() { done <- run(ctx, []string{"--config", in.cfgPath}, getenv, logs, logs) }()
 	natstest.Eventually(t, natstest.Within(startupWait), "/readyz 200", func() bool {
 		select {
 		case err := <-done:

@@ -20,6 +20,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hookbridge/hookbridge/bridge"
 	"github.com/hookbridge/hookbridge/bridge/keys"
@@ -27,6 +28,7 @@ import (
 	"github.com/hookbridge/hookbridge/cmd/internal/settings"
 	"github.com/hookbridge/hookbridge/internal/config"
 	"github.com/hookbridge/hookbridge/internal/natsserver"
+	"github.com/hookbridge/hookbridge/internal/tracing"
 )
 
 // startupWait bounds how long start-up waits for NATS and the stream.
@@ -40,7 +42,9 @@ const headerRoom = 16 << 10
 // it) until ctx is cancelled, then shuts down in order: readiness goes 503,
 // the listener stops accepting, in-flight deliveries finish (bounded by
 // http.shutdown_grace), the normaliser lets its handlers finish, then the
-// NATS connection closes and the embedded server stops.
+// NATS connection closes and the embedded server stops; last, the spans
+// still buffered are exported (tracing is on only when the OTEL_* variables
+// ask for it, see internal/tracing).
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -78,12 +82,42 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	warnUnsignedBodies(log, sources)
 	warnDevelopmentKeys(log, sources)
-	return serveWith(ctx, cfg, sources, log)
+	tp, stopTracing, err := startTracing(ctx, getenv, log)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
+	return serveWith(ctx, cfg, sources, tp, log)
+}
+
+// tracingFlush bounds the export of the spans still buffered at exit.
+const tracingFlush = 5 * time.Second
+
+// startTracing starts tracing as the OTEL_* variables say (off unless they
+// ask for it). stop exports what is still buffered, within tracingFlush:
+// call it after the last delivery has ended.
+func startTracing(ctx context.Context, getenv func(string) string, log *slog.Logger) (trace.TracerProvider, func(), error) {
+	tc, err := tracing.FromEnv(getenv, "hookbridge")
+	if err != nil {
+		return nil, nil, err
+	}
+	tp, shutdown, err := tracing.Start(ctx, tc)
+	if err != nil {
+		return nil, nil, err
+	}
+	log.Info("tracing", tc.Describe()...)
+	return tp, func() {
+		flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), tracingFlush)
+		defer cancel()
+		if err := shutdown(flushCtx); err != nil {
+			log.Warn("spans not exported at shutdown", "error", err)
+		}
+	}, nil
 }
 
 // serveWith runs the bridge for a loaded config. Each step undoes itself
 // (deferred) in the reverse order of set-up.
-func serveWith(ctx context.Context, cfg *settings.Config, sources []bridge.Source, log *slog.Logger) error {
+func serveWith(ctx context.Context, cfg *settings.Config, sources []bridge.Source, tp trace.TracerProvider, log *slog.Logger) error {
 	// Bind before any side effect (the embedded server, its store, the
 	// stream): a port that is taken stops start-up here, with nothing done.
 	hookLn, adminLn, err := listen(cfg)
@@ -109,7 +143,7 @@ func serveWith(ctx context.Context, cfg *settings.Config, sources []bridge.Sourc
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	h, err := newHandlers(cfg, sources, js, b.nc, readiness, reg, log)
+	h, err := newHandlers(cfg, sources, js, b.nc, readiness, reg, tp, log)
 	if err != nil {
 		return err
 	}
@@ -205,7 +239,7 @@ type handlers struct {
 
 // newHandlers builds the webhook handler and the admin endpoints, whose
 // readiness turns 503 as soon as the bridge starts draining.
-func newHandlers(cfg *settings.Config, sources []bridge.Source, js jetstream.JetStream, nc *nats.Conn, readiness bridge.Readiness, reg *prometheus.Registry, log *slog.Logger) (*handlers, error) {
+func newHandlers(cfg *settings.Config, sources []bridge.Source, js jetstream.JetStream, nc *nats.Conn, readiness bridge.Readiness, reg *prometheus.Registry, tp trace.TracerProvider, log *slog.Logger) (*handlers, error) {
 	limits := cfg.HTTP.Limits
 	if limit := nc.MaxPayload() - headerRoom; limits.MaxBodyBytes > limit {
 		log.Warn("http.max_body_bytes is above what the nats server accepts; lowering it",
@@ -218,6 +252,7 @@ func newHandlers(cfg *settings.Config, sources []bridge.Source, js jetstream.Jet
 		Limits:         limits,
 		PublishTimeout: cfg.NATS.PublishTimeout,
 		Failures:       readiness.Failures,
+		TracerProvider: tp,
 	}, sources, js, log, bridge.NewMetrics(reg))
 	if err != nil {
 		return nil, err

@@ -1,0 +1,208 @@
+package bridge
+
+import (
+	"context"
+	"net"
+	"net/http"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	semconv "go.opentelemetry.io/otel/semconv/v1.41.0"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+)
+
+// Tracing follows a delivery in three spans: the server span of the
+// request ("POST /webhooks/{source}", the child of the sender's W3C
+// traceparent when it sends one), a "verify" span for the provider's
+// verification, and a producer span per message published ("publish
+// <stream>"). None of them carries a secret, a signature or a body: the
+// outcome and the reason of a failure are the names the metrics use.
+//
+// Each published message carries two contexts:
+//   - ce-traceparent (and ce-tracestate): the CloudEvents distributed
+//     tracing extension, set once here at ingest to the delivery's server
+//     span, where the event started; nothing downstream rewrites it. An
+//     event whose provider already gives a traceparent extension keeps it.
+//   - traceparent (and tracestate): the per-hop context, the publish span,
+//     which a consumer continues from.
+//
+// The delivery's log line names its span (trace_id, span_id), so a log
+// search leads to the trace and back.
+//
+// With tracing off neither header is written, not even for a sender's
+// traceparent: the bridge then does nothing it would not do without
+// tracing.
+
+// tracerName is the instrumentation scope of the bridge's spans.
+const tracerName = "github.com/hookbridge/hookbridge/bridge"
+
+// deliveryRoute is the route of the delivery handler, as http.route.
+const deliveryRoute = "/webhooks/{source}"
+
+// Attributes of hookbridge's own; the rest are semantic conventions.
+const (
+	attrSource    = attribute.Key("hookbridge.source")
+	attrProvider  = attribute.Key("hookbridge.provider")
+	attrOutcome   = attribute.Key("hookbridge.outcome")
+	attrReason    = attribute.Key("hookbridge.verification.failure")
+	attrEvents    = attribute.Key("hookbridge.events")
+	attrSequence  = attribute.Key("hookbridge.stream.sequence")
+	attrDuplicate = attribute.Key("hookbridge.duplicate")
+)
+
+// hdrCETrace is the CloudEvents tracing extension's header: the W3C
+// traceparent with the "ce-" prefix of binary mode.
+const hdrCETrace = "ce-traceparent"
+
+// traceContext reads and writes W3C trace context, whatever propagator the
+// program may have installed globally: the wire contract is W3C.
+var traceContext propagation.TraceContext
+
+// tracerOf is the bridge's tracer, or nil when tp is nil or the no-op
+// provider: every tracing step is then skipped, so that tracing off costs
+// no allocation on the delivery path.
+func tracerOf(tp trace.TracerProvider) trace.Tracer {
+	if tp == nil {
+		return nil
+	}
+	if _, ok := tp.(noop.TracerProvider); ok {
+		return nil
+	}
+	return tp.Tracer(tracerName, trace.WithSchemaURL(semconv.SchemaURL))
+}
+
+// startDelivery starts the server span of a delivery, the child of the
+// sender's traceparent if it sent a valid one, and returns r carrying it.
+// The query string is left out: it may carry a token.
+func (s *server) startDelivery(r *http.Request) (*http.Request, trace.Span) {
+	ctx := traceContext.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	attrs := []attribute.KeyValue{
+		semconv.HTTPRequestMethodPost, semconv.HTTPRoute(deliveryRoute),
+		semconv.URLPath(r.URL.Path), semconv.URLScheme(scheme),
+	}
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		attrs = append(attrs, semconv.ClientAddress(host))
+	}
+	if ua := r.UserAgent(); ua != "" {
+		attrs = append(attrs, semconv.UserAgentOriginal(ua))
+	}
+	ctx, span := s.tracer.Start(ctx, http.MethodPost+" "+deliveryRoute,
+		trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
+	return r.WithContext(ctx), span
+}
+
+// endDelivery records how the delivery ended, as answer decided it, and
+// ends its span. As for any server span, only a 5xx is an error.
+func endDelivery(span trace.Span, rt *route, dl deliveryLog, err error) {
+	rule, out := result(err, dl)
+	span.SetAttributes(semconv.HTTPResponseStatusCode(rule.status), attrOutcome.String(string(out)))
+	if rt != nil {
+		span.SetAttributes(attrSource.String(rt.Name), attrProvider.String(rt.Provider.Kind()))
+	}
+	if dl.id != "" {
+		span.SetAttributes(semconv.CloudEventsEventID(dl.id), semconv.CloudEventsEventType(dl.ceType))
+	}
+	if dl.events > 1 {
+		span.SetAttributes(attrEvents.Int(dl.events))
+	}
+	if rule.reason != "" {
+		span.SetAttributes(attrReason.String(rule.reason))
+	}
+	if rule.status >= 400 {
+		span.SetAttributes(semconv.ErrorTypeKey.String(string(out)))
+	}
+	if rule.status >= 500 {
+		// The sentinel's words only: the whole error may name broker
+		// internals or, for an unusable payload, a value of the body.
+		span.SetStatus(codes.Error, rule.err.Error())
+	}
+	span.End()
+}
+
+// verify is the provider's verification, in a span of its own when tracing
+// is on: it may wait for a platform's keys.
+func (s *server) verify(ctx context.Context, rt *route, body []byte, h http.Header) error {
+	if s.tracer == nil {
+		return rt.Provider.Verify(body, h)
+	}
+	_, span := s.tracer.Start(ctx, "verify", trace.WithAttributes(attrProvider.String(rt.Provider.Kind())))
+	err := rt.Provider.Verify(body, h)
+	if err != nil {
+		rule := ruleFor(err)
+		span.SetAttributes(semconv.ErrorTypeKey.String(string(rule.outcome)))
+		if rule.reason != "" {
+			span.SetAttributes(attrReason.String(rule.reason))
+		}
+		span.SetStatus(codes.Error, rule.err.Error())
+	}
+	span.End()
+	return err
+}
+
+// stampOrigin sets the CloudEvents tracing extension of msg to the
+// delivery's span in ctx, unless the event already carries one.
+func stampOrigin(ctx context.Context, msg *nats.Msg) {
+	if msg.Header.Get(hdrCETrace) != "" {
+		return
+	}
+	traceContext.Inject(ctx, natsCarrier{msg.Header, "ce-"})
+}
+
+// startPublish starts the producer span of one message and writes its
+// context into the message's traceparent header.
+func (s *server) startPublish(ctx context.Context, msg *nats.Msg) (context.Context, trace.Span) {
+	ctx, span := s.tracer.Start(ctx, "publish "+s.cfg.Stream, trace.WithSpanKind(trace.SpanKindProducer), trace.WithAttributes(
+		semconv.MessagingSystemKey.String("nats"),
+		semconv.MessagingOperationTypeSend,
+		semconv.MessagingOperationName("publish"),
+		semconv.MessagingDestinationName(msg.Subject),
+		semconv.MessagingMessageID(msg.Header.Get(jetstream.MsgIDHeader)),
+		semconv.MessagingMessageBodySize(len(msg.Data)),
+		semconv.CloudEventsEventID(msg.Header.Get(hdrID)),
+	))
+	traceContext.Inject(ctx, natsCarrier{msg.Header, ""})
+	return ctx, span
+}
+
+// endPublish records the PubAck, or the failure, and ends the span.
+// A PubAck from another stream than the bridge's comes as err, as it fails
+// the delivery.
+func endPublish(span trace.Span, ack *jetstream.PubAck, err error) {
+	if err != nil {
+		span.SetAttributes(semconv.ErrorTypeKey.String(string(outcomeUnavailable)))
+		span.SetStatus(codes.Error, ErrUnavailable.Error())
+	} else {
+		span.SetAttributes(attrSequence.Int64(int64(ack.Sequence)), attrDuplicate.Bool(ack.Duplicate))
+	}
+	span.End()
+}
+
+// natsCarrier reads and writes trace context in NATS headers, whose names
+// are case-sensitive (propagation.HeaderCarrier would canonicalise them
+// to "Traceparent"), under prefix.
+type natsCarrier struct {
+	h      nats.Header
+	prefix string
+}
+
+var _ propagation.TextMapCarrier = natsCarrier{}
+
+func (c natsCarrier) Get(key string) string { return c.h.Get(c.prefix + key) }
+func (c natsCarrier) Set(key, value string) { c.h[c.prefix+key] = []string{value} }
+func (c natsCarrier) Keys() []string {
+	keys := make([]string, 0, len(c.h))
+	for k := range c.h {
+		if len(k) > len(c.prefix) && k[:len(c.prefix)] == c.prefix {
+			keys = append(keys, k[len(c.prefix):])
+		}
+	}
+	return keys
+}

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"bytes"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/hookbridge/hookbridge/bridge/provider"
+	"github.com/hookbridge/hookbridge/internal/logtest"
+	"github.com/hookbridge/hookbridge/internal/natstest"
+	"github.com/hookbridge/hookbridge/internal/sample"
+)
+
+// otlpReceiver is an OTLP/HTTP trace receiver: it keeps every span posted
+// to /v1/traces, with its service.name.
+type otlpReceiver struct {
+	mu      sync.Mutex
+	spans   []*tracepb.Span
+	service string
+}
+
+func (o *otlpReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	req := new(coltrace.ExportTraceServiceRequest)
+	if r.URL.Path != "/v1/traces" || proto.Unmarshal(body, req) != nil {
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, rs := range req.GetResourceSpans() {
+		for _, a := range rs.GetResource().GetAttributes() {
+			if a.GetKey() == "service.name" {
+				o.service = a.GetValue().GetStringValue()
+			}
+		}
+		for _, ss := range rs.GetScopeSpans() {
+			o.spans = append(o.spans, ss.GetSpans()...)
+		}
+	}
+	w.Header().Set("Content-Type", "application/x-protobuf")
+}
+
+// TestServeTraces: with an OTLP endpoint in the environment, a delivery
+// that carries a traceparent is exported as a server span below it, by the
+// time run has returned, and its stored message carries the trace.
+func TestServeTraces(t *testing.T) {
+	recv := &otlpReceiver{}
+	collector := httptest.NewServer(recv)
+	defer collector.Close()
+	env := map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": collector.URL, "OTEL_SERVICE_NAME": "bridge-under-test"}
+
+	in := newInstance(t)
+	var logs logtest.Buffer
+	cancel, wait := in.startEnv(t, &logs, func(k string) string { return env[k] })
+	defer cancel()
+
+	p, err := provider.New(provider.Config{Kind: "shopify", Secrets: []string{"dev-secret"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	body, hdr, err := sample.Delivery("shopify", sample.Locators{}, "", "traced-run-1", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Sign(body, hdr, now); err != nil {
+		t.Fatal(err)
+	}
+	const traceID, parentID = "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331"
+	hdr.Set("Traceparent", "00-"+traceID+"-"+parentID+"-01")
+	req, _ := http.NewRequest(http.MethodPost, "http://"+in.hook+"/webhooks/shop", bytes.NewReader(body))
+	req.Header = hdr
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("delivery: %d", resp.StatusCode)
+	}
+
+	nc, err := nats.Connect("nats://" + in.nats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	stream, err := js.Stream(t.Context(), "WEBHOOKS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := stream.GetMsg(t.Context(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc.Close()
+
+	cancel()
+	if err := wait(); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	recv.mu.Lock()
+	defer recv.mu.Unlock()
+	var server, publish *tracepb.Span
+	for _, s := range recv.spans {
+		switch s.GetKind() {
+		case tracepb.Span_SPAN_KIND_SERVER:
+			server = s
+		case tracepb.Span_SPAN_KIND_PRODUCER:
+			publish = s
+		}
+	}
+	if server == nil || publish == nil {
+		t.Fatalf("exported %d spans, want a server and a producer span by the time run returns", len(recv.spans))
+	}
+	if hex.EncodeToString(server.GetTraceId()) != traceID || hex.EncodeToString(server.GetParentSpanId()) != parentID {
+		t.Errorf("server span is not below the sender's traceparent")
+	}
+	if recv.service != "bridge-under-test" {
+		t.Errorf("service.name = %q", recv.service)
+	}
+	wantTP := "00-" + traceID + "-" + hex.EncodeToString(server.GetSpanId()) + "-01"
+	if got := msg.Header.Get("ce-traceparent"); got != wantTP {
+		t.Errorf("ce-traceparent = %q, want %q", got, wantTP)
+	}
+	wantTP = "00-" + traceID + "-" + hex.EncodeToString(publish.GetSpanId()) + "-01"
+	if got := msg.Header.Get("traceparent"); got != wantTP {
+		t.Errorf("traceparent = %q, want %q", got, wantTP)
+	}
+}
+
+// TestServeTracingSettingsFail: a tracing variable that cannot be followed
+// stops start-up before anything is started, naming the variable and not
+// a header's value.
+func TestServeTracingSettingsFail(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "js")
+	path := writeConfig(t, natstest.FreeAddr(t), natstest.FreeAddr(t), natstest.FreeAddr(t), store)
+	env := map[string]string{
+		"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318",
+		"OTEL_TRACES_SAMPLER":         "sometimes",
+		"OTEL_EXPORTER_OTLP_HEADERS":  "Authorization=%zzs3cret",
+	}
+	err, logs := startFails(t, path, store, func(k string) string { return env[k] })
+	for _, want := range []string{"OTEL_TRACES_SAMPLER", "OTEL_EXPORTER_OTLP_HEADERS"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %s", err, want)
+		}
+	}
+	if strings.Contains(err.Error()+logs, "s3cret") {
+		t.Errorf("a header's value was shown: %q", err)
+	}
+}
