@@ -10,6 +10,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Dead letters: where they are kept (DeadLetterStreamConfig), what they
@@ -86,7 +87,15 @@ func (w *worker) writeDeadLetter(ctx context.Context, msg jetstream.Msg, md *jet
 	// One id per delivered message, so that writing it again (its term was
 	// lost) is deduplicated by the stream.
 	id := fmt.Sprintf("%s:%s:%d", cfg.Name, md.Stream, md.Sequence.Stream)
-	if _, err := w.js.PublishMsg(pubCtx, dl, jetstream.WithMsgID(id)); err != nil {
+	var span trace.Span
+	if w.tracer != nil {
+		span = w.startDeadLetter(ctx, dl, id)
+	}
+	pa, err := w.js.PublishMsg(pubCtx, dl, jetstream.WithMsgID(id))
+	if span != nil {
+		endPublish(span, pa, err)
+	}
+	if err != nil {
 		log.Error("dead letter not stored; the message will be redelivered", "consumer", cfg.Name, "seq", md.Sequence.Stream, "error", err)
 		_ = msg.NakWithDelay(d.delay)
 		return
@@ -126,9 +135,11 @@ func deadLetterMsg(subject, consumer string, msg jetstream.Msg, md *jetstream.Ms
 // and removes each from the dead-letter stream once the original stream has
 // acknowledged the copy. It returns how many it re-published.
 //
-// The copy carries the original CloudEvent headers and body and a new
-// Nats-Msg-Id ("redrive:<stream>:<seq>"), so it is stored again even inside
-// the duplicate window. Every consumer whose filter matches the subject sees
+// The copy carries the original CloudEvent headers and body (its
+// traceparent and ce-traceparent among them, so a redriven message
+// continues the trace it started in) and a new Nats-Msg-Id
+// ("redrive:<stream>:<seq>"), so it is stored again even inside the
+// duplicate window. Every consumer whose filter matches the subject sees
 // it again, not only the one that failed; handlers are idempotent by the
 // CloudEvent id, so those that already processed it change nothing.
 func Redrive(ctx context.Context, js jetstream.JetStream, dlStream, consumer string) (int, error) {
