@@ -10,7 +10,6 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"go.opentelemetry.io/otel/trace"
 )
 
 // Dead letters: where they are kept (DeadLetterStreamConfig), what they
@@ -87,14 +86,10 @@ func (w *worker) writeDeadLetter(ctx context.Context, msg jetstream.Msg, md *jet
 	// One id per delivered message, so that writing it again (its term was
 	// lost) is deduplicated by the stream.
 	id := fmt.Sprintf("%s:%s:%d", cfg.Name, md.Stream, md.Sequence.Stream)
-	var span trace.Span
-	if w.tracer != nil {
-		span = w.startDeadLetter(ctx, dl, id)
-	}
-	pa, err := w.js.PublishMsg(pubCtx, dl, jetstream.WithMsgID(id))
-	if span != nil {
-		endPublish(span, pa, err)
-	}
+	dl.Header.Set(jetstream.MsgIDHeader, id)
+	span := deadLetterTrace(ctx, cfg.DeadLetterStream, dl)
+	pa, err := w.js.PublishMsg(pubCtx, dl)
+	EndPublish(span, pa, err)
 	if err != nil {
 		log.Error("dead letter not stored; the message will be redelivered", "consumer", cfg.Name, "seq", md.Sequence.Stream, "error", err)
 		_ = msg.NakWithDelay(d.delay)

@@ -105,30 +105,61 @@ func recordSettle(span trace.Span, d decision) {
 	}
 }
 
-// startDeadLetter starts the producer span of the dead letter dl, below the
-// delivery's span in ctx, and gives dl this span's context when the
-// message came without one.
-func (w *worker) startDeadLetter(ctx context.Context, dl *nats.Msg, id string) trace.Span {
-	ctx, span := w.tracer.Start(ctx, "publish "+w.cfg.DeadLetterStream, trace.WithSpanKind(trace.SpanKindProducer), trace.WithAttributes(
-		semconv.MessagingSystemKey.String("nats"),
-		semconv.MessagingOperationTypeSend,
-		semconv.MessagingOperationName("publish"),
-		semconv.MessagingDestinationName(dl.Subject),
-		semconv.MessagingMessageID(id),
-	))
-	if dl.Header.Get(wire.HeaderTraceParent) == "" {
-		traceContext.Inject(ctx, wire.TraceCarrier{Header: dl.Header})
+// StartPublish starts, below the span in ctx (a Handler's consumer span),
+// the producer span "publish <stream>" of msg, and writes its context into
+// msg's traceparent header: the next consumer continues from it. End it
+// with EndPublish. Without a span in ctx (tracing off) it does nothing,
+// allocates nothing, and returns ctx and a span that records nothing. A
+// handler that publishes what it derives, as the normaliser does, calls it
+// so that one trace runs on.
+func StartPublish(ctx context.Context, stream string, msg *nats.Msg) (context.Context, trace.Span) {
+	ctx, span := startPublish(ctx, stream, msg)
+	if span.SpanContext().IsValid() {
+		traceContext.Inject(ctx, wire.TraceCarrier{Header: msg.Header})
 	}
-	return span
+	return ctx, span
 }
 
-// endPublish ends a producer span with the PubAck's sequence or the error.
-func endPublish(span trace.Span, ack *jetstream.PubAck, err error) {
+// startPublish is StartPublish without writing the header.
+func startPublish(ctx context.Context, stream string, msg *nats.Msg) (context.Context, trace.Span) {
+	parent := trace.SpanFromContext(ctx)
+	if !parent.SpanContext().IsValid() {
+		return ctx, parent
+	}
+	return parent.TracerProvider().Tracer(tracerName, trace.WithSchemaURL(semconv.SchemaURL)).Start(ctx, "publish "+stream,
+		trace.WithSpanKind(trace.SpanKindProducer), trace.WithAttributes(
+			semconv.MessagingSystemKey.String("nats"),
+			semconv.MessagingOperationTypeSend,
+			semconv.MessagingOperationName("publish"),
+			semconv.MessagingDestinationName(msg.Subject),
+			semconv.MessagingMessageID(msg.Header.Get(jetstream.MsgIDHeader)),
+			semconv.MessagingMessageBodySize(len(msg.Data)),
+		))
+}
+
+// EndPublish records the PubAck's sequence, or that the publish failed,
+// and ends span.
+func EndPublish(span trace.Span, ack *jetstream.PubAck, err error) {
+	if !span.IsRecording() {
+		span.End()
+		return
+	}
 	if err != nil {
 		span.SetAttributes(semconv.ErrorTypeKey.String("publish"))
-		span.SetStatus(codes.Error, "dead letter not stored")
+		span.SetStatus(codes.Error, "not stored")
 	} else {
 		span.SetAttributes(attrSequence.Int64(int64(ack.Sequence)))
 	}
 	span.End()
+}
+
+// deadLetterTrace starts the producer span of the dead letter dl, below
+// the delivery's span in ctx. dl keeps the message's own traceparent; one
+// that came without gets this span's.
+func deadLetterTrace(ctx context.Context, stream string, dl *nats.Msg) trace.Span {
+	ctx, span := startPublish(ctx, stream, dl)
+	if dl.Header.Get(wire.HeaderTraceParent) == "" && span.SpanContext().IsValid() {
+		traceContext.Inject(ctx, wire.TraceCarrier{Header: dl.Header})
+	}
+	return span
 }
