@@ -136,7 +136,9 @@ func deadLetterMsg(subject, consumer string, msg jetstream.Msg, md *jetstream.Ms
 // ("redrive:<stream>:<seq>"), so it is stored again even inside the
 // duplicate window. Every consumer whose filter matches the subject sees
 // it again, not only the one that failed; handlers are idempotent by the
-// CloudEvent id, so those that already processed it change nothing.
+// CloudEvent id, so those that already processed it change nothing. When
+// ctx carries a span, each re-publish is a producer span below it, linked
+// to the message's first publish.
 func Redrive(ctx context.Context, js jetstream.JetStream, dlStream, consumer string) (int, error) {
 	if dlStream == "" {
 		dlStream = DefaultDeadLetterStream
@@ -170,7 +172,11 @@ func Redrive(ctx context.Context, js jetstream.JetStream, dlStream, consumer str
 			return n, err
 		}
 		id := fmt.Sprintf("redrive:%s:%d", dlStream, md.Sequence.Stream)
-		if _, err := js.PublishMsg(ctx, out, jetstream.WithMsgID(id)); err != nil {
+		out.Header.Set(jetstream.MsgIDHeader, id)
+		pubCtx, span := redriveTrace(ctx, msg.Headers().Get(HeaderStream), out)
+		pa, err := js.PublishMsg(pubCtx, out)
+		EndPublish(span, pa, err)
+		if err != nil {
 			return n, fmt.Errorf("re-publishing dead letter %d to %s: %w", md.Sequence.Stream, out.Subject, err)
 		}
 		if err := s.DeleteMsg(ctx, md.Sequence.Stream); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {

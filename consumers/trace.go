@@ -120,14 +120,15 @@ func StartPublish(ctx context.Context, stream string, msg *nats.Msg) (context.Co
 	return ctx, span
 }
 
-// startPublish is StartPublish without writing the header.
-func startPublish(ctx context.Context, stream string, msg *nats.Msg) (context.Context, trace.Span) {
+// startPublish is StartPublish without writing the header; links are
+// added to the span.
+func startPublish(ctx context.Context, stream string, msg *nats.Msg, links ...trace.Link) (context.Context, trace.Span) {
 	parent := trace.SpanFromContext(ctx)
 	if !parent.SpanContext().IsValid() {
 		return ctx, parent
 	}
 	return parent.TracerProvider().Tracer(tracerName, trace.WithSchemaURL(semconv.SchemaURL)).Start(ctx, "publish "+stream,
-		trace.WithSpanKind(trace.SpanKindProducer), trace.WithAttributes(
+		trace.WithSpanKind(trace.SpanKindProducer), trace.WithLinks(links...), trace.WithAttributes(
 			semconv.MessagingSystemKey.String("nats"),
 			semconv.MessagingOperationTypeSend,
 			semconv.MessagingOperationName("publish"),
@@ -162,4 +163,20 @@ func deadLetterTrace(ctx context.Context, stream string, dl *nats.Msg) trace.Spa
 		traceContext.Inject(ctx, wire.TraceCarrier{Header: dl.Header})
 	}
 	return span
+}
+
+// redriveTrace starts, below the span in ctx (Redrive's caller's), the
+// producer span of re-publishing out to stream, linked to the context of
+// the message's first publish, which out keeps as its traceparent: the
+// redriven delivery continues the trace it started in, and the redrive
+// shows in the caller's trace. Without a span in ctx it does nothing.
+func redriveTrace(ctx context.Context, stream string, out *nats.Msg) (context.Context, trace.Span) {
+	if !trace.SpanFromContext(ctx).SpanContext().IsValid() {
+		return startPublish(ctx, stream, out)
+	}
+	orig := trace.SpanContextFromContext(traceContext.Extract(context.Background(), wire.TraceCarrier{Header: out.Header}))
+	if !orig.IsValid() {
+		return startPublish(ctx, stream, out)
+	}
+	return startPublish(ctx, stream, out, trace.Link{SpanContext: orig})
 }

@@ -149,7 +149,7 @@ func TestTraceRetried(t *testing.T) {
 
 func TestTraceDeadLetteredAndRedriven(t *testing.T) {
 	e := newEnv(t)
-	cfg, exp, _ := tracedConfig("traced")
+	cfg, exp, tp := tracedConfig("traced")
 	e.run(cfg, func(context.Context, event.Event) error {
 		return consumers.Permanent(errors.New("unknown sku"))
 	})
@@ -171,9 +171,15 @@ func TestTraceDeadLetteredAndRedriven(t *testing.T) {
 		t.Fatalf("dead letter's traceparent: %v, want the original %s", dls, header)
 	}
 
-	n, err := consumers.Redrive(context.Background(), e.js, "", "traced")
+	redriveCtx, redrive := tp.Tracer("operator").Start(context.Background(), "redrive")
+	n, err := consumers.Redrive(redriveCtx, e.js, "", "traced")
+	redrive.End()
 	if err != nil || n != 1 {
 		t.Fatalf("Redrive: %d, %v", n, err)
+	}
+	rePub := ended(t, exp, "publish WEBHOOKS", 1)[0]
+	if rePub.Parent.SpanID() != redrive.SpanContext().SpanID() || len(rePub.Links) != 1 || rePub.Links[0].SpanContext.SpanID() != pub.SpanID() {
+		t.Errorf("redrive's publish: parent %v links %v, want below the caller's span, linked to the original publish", rePub.Parent, rePub.Links)
 	}
 	s, err := e.js.Stream(context.Background(), "WEBHOOKS")
 	if err != nil {
