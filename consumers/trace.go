@@ -31,6 +31,9 @@ import (
 // own traceparent (Redrive puts it back, so a redriven message continues
 // the trace where it started); one that had none gets its publish span's.
 //
+// The library's log lines about a delivery (a retry, a dead letter, an ack
+// not confirmed) carry trace_id and span_id when it is traced.
+//
 // Without a provider, or with the no-op one, nothing is traced and nothing
 // is allocated for it.
 
@@ -179,4 +182,13 @@ func redriveTrace(ctx context.Context, stream string, out *nats.Msg) (context.Co
 		return startPublish(ctx, stream, out)
 	}
 	return startPublish(ctx, stream, out, trace.Link{SpanContext: orig})
+}
+
+// logTrace is the trace_id and span_id of the span in ctx, for a log line
+// that leads to the trace; none when there is no span (tracing off).
+func logTrace(ctx context.Context, args ...any) []any {
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+		return append(args, "trace_id", sc.TraceID().String(), "span_id", sc.SpanID().String())
+	}
+	return args
 }

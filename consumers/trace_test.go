@@ -3,6 +3,8 @@ package consumers_test
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -14,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hookbridge/hookbridge/consumers"
+	"github.com/hookbridge/hookbridge/internal/logtest"
 	"github.com/hookbridge/hookbridge/internal/natstest"
 )
 
@@ -128,6 +131,8 @@ func TestTraceHandled(t *testing.T) {
 func TestTraceRetried(t *testing.T) {
 	e := newEnv(t)
 	cfg, exp, _ := tracedConfig("traced")
+	var logs logtest.Buffer
+	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	var calls atomic.Int32
 	e.run(cfg, func(context.Context, event.Event) error {
 		if calls.Add(1) == 1 {
@@ -144,6 +149,10 @@ func TestTraceRetried(t *testing.T) {
 	}
 	if spans[0].Status.Description != "retry: warehouse busy" {
 		t.Errorf("status %q", spans[0].Status.Description)
+	}
+	want := "trace_id=" + pub.TraceID().String() + " span_id=" + spans[0].SpanContext.SpanID().String()
+	if !strings.Contains(logs.String(), want) {
+		t.Errorf("the retry's log line does not name its span (%s):\n%s", want, logs.String())
 	}
 }
 
