@@ -109,7 +109,8 @@ func recordSettle(span trace.Span, d decision) {
 }
 
 // StartPublish starts, below the span in ctx (a Handler's consumer span),
-// the producer span "publish <stream>" of msg, and writes its context into
+// the producer span "publish <stream>" of msg ("publish" when stream is
+// not known, ""), and writes its context into
 // msg's traceparent header: the next consumer continues from it. End it
 // with EndPublish. Without a span in ctx (tracing off) it does nothing,
 // allocates nothing, and returns ctx and a span that records nothing. A
@@ -130,7 +131,11 @@ func startPublish(ctx context.Context, stream string, msg *nats.Msg, links ...tr
 	if !parent.SpanContext().IsValid() {
 		return ctx, parent
 	}
-	return parent.TracerProvider().Tracer(tracerName, trace.WithSchemaURL(semconv.SchemaURL)).Start(ctx, "publish "+stream,
+	name := "publish"
+	if stream != "" {
+		name += " " + stream
+	}
+	return parent.TracerProvider().Tracer(tracerName, trace.WithSchemaURL(semconv.SchemaURL)).Start(ctx, name,
 		trace.WithSpanKind(trace.SpanKindProducer), trace.WithLinks(links...), trace.WithAttributes(
 			semconv.MessagingSystemKey.String("nats"),
 			semconv.MessagingOperationTypeSend,

@@ -114,10 +114,13 @@ func wantProcess(t *testing.T, s tracetest.SpanStub, pub trace.SpanContext, n in
 func TestTraceHandled(t *testing.T) {
 	e := newEnv(t)
 	cfg, exp, tp := tracedConfig("traced")
-	e.run(cfg, func(ctx context.Context, _ event.Event) error {
+	e.run(cfg, func(ctx context.Context, ev event.Event) error {
 		_, span := tp.Tracer("team").Start(ctx, "team work")
 		span.End()
-		return nil
+		derived := ev.Clone()
+		derived.SetID("derived-1")
+		_, err := consumers.PublishEvent(ctx, e.js, "webhooks.derived.acme.done", derived)
+		return err
 	})
 	pub, _ := e.publishTraced("webhooks.shopify.acme.orders.create", "ev-1")
 	proc := ended(t, exp, "process WEBHOOKS", 1)[0]
@@ -125,6 +128,22 @@ func TestTraceHandled(t *testing.T) {
 	team := ended(t, exp, "team work", 1)[0]
 	if team.Parent.SpanID() != proc.SpanContext.SpanID() || team.SpanContext.TraceID() != pub.TraceID() {
 		t.Errorf("the handler's span is not the child of the consumer span: parent %v", team.Parent)
+	}
+	// What the handler publishes continues the trace from a producer span below.
+	derived := ended(t, exp, "publish", 1)[0]
+	if derived.Parent.SpanID() != proc.SpanContext.SpanID() || derived.SpanKind != trace.SpanKindProducer {
+		t.Errorf("the handler's publish: parent %v kind %v", derived.Parent, derived.SpanKind)
+	}
+	s, err := e.js.Stream(context.Background(), "WEBHOOKS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.GetLastMsgForSubject(context.Background(), "webhooks.derived.acme.done")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "00-" + pub.TraceID().String() + "-" + derived.SpanContext.SpanID().String() + "-01"; m.Header.Get("traceparent") != want {
+		t.Errorf("the derived event's traceparent %q, want %q", m.Header.Get("traceparent"), want)
 	}
 }
 
