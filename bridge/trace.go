@@ -13,6 +13,8 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.41.0"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/hookbridge/hookbridge/internal/wire"
 )
 
 // Tracing follows a delivery in three spans: the server span of the
@@ -153,7 +155,7 @@ func stampOrigin(ctx context.Context, msg *nats.Msg) {
 	if msg.Header.Get(hdrCETrace) != "" {
 		return
 	}
-	traceContext.Inject(ctx, natsCarrier{msg.Header, "ce-"})
+	traceContext.Inject(ctx, wire.TraceCarrier{Header: msg.Header, Prefix: wire.HeaderPrefix})
 }
 
 // startPublish starts the producer span of one message and writes its
@@ -168,7 +170,7 @@ func (s *server) startPublish(ctx context.Context, msg *nats.Msg) (context.Conte
 		semconv.MessagingMessageBodySize(len(msg.Data)),
 		semconv.CloudEventsEventID(msg.Header.Get(hdrID)),
 	))
-	traceContext.Inject(ctx, natsCarrier{msg.Header, ""})
+	traceContext.Inject(ctx, wire.TraceCarrier{Header: msg.Header})
 	return ctx, span
 }
 
@@ -185,24 +187,4 @@ func endPublish(span trace.Span, ack *jetstream.PubAck, err error) {
 	span.End()
 }
 
-// natsCarrier reads and writes trace context in NATS headers, whose names
-// are case-sensitive (propagation.HeaderCarrier would canonicalise them
-// to "Traceparent"), under prefix.
-type natsCarrier struct {
-	h      nats.Header
-	prefix string
-}
-
-var _ propagation.TextMapCarrier = natsCarrier{}
-
-func (c natsCarrier) Get(key string) string { return c.h.Get(c.prefix + key) }
-func (c natsCarrier) Set(key, value string) { c.h[c.prefix+key] = []string{value} }
-func (c natsCarrier) Keys() []string {
-	keys := make([]string, 0, len(c.h))
-	for k := range c.h {
-		if len(k) > len(c.prefix) && k[:len(c.prefix)] == c.prefix {
-			keys = append(keys, k[len(c.prefix):])
-		}
-	}
-	return keys
-}
+var _ propagation.TextMapCarrier = wire.TraceCarrier{}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hookbridge/hookbridge/internal/wire"
 )
@@ -66,6 +67,10 @@ type Config struct {
 	Logger *slog.Logger
 	// Metrics defaults to unregistered metrics.
 	Metrics *Metrics
+	// TracerProvider, when set (and not the no-op provider), runs each
+	// delivery in a consumer span that continues the message's
+	// traceparent (see trace.go); nil traces nothing, at no cost.
+	TracerProvider trace.TracerProvider
 }
 
 // Defaults for Config's zero fields.

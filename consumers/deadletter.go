@@ -86,7 +86,11 @@ func (w *worker) writeDeadLetter(ctx context.Context, msg jetstream.Msg, md *jet
 	// One id per delivered message, so that writing it again (its term was
 	// lost) is deduplicated by the stream.
 	id := fmt.Sprintf("%s:%s:%d", cfg.Name, md.Stream, md.Sequence.Stream)
-	if _, err := w.js.PublishMsg(pubCtx, dl, jetstream.WithMsgID(id)); err != nil {
+	dl.Header.Set(jetstream.MsgIDHeader, id)
+	span := deadLetterTrace(ctx, cfg.DeadLetterStream, dl)
+	pa, err := w.js.PublishMsg(pubCtx, dl)
+	EndPublish(span, pa, err)
+	if err != nil {
 		log.Error("dead letter not stored; the message will be redelivered", "consumer", cfg.Name, "seq", md.Sequence.Stream, "error", err)
 		_ = msg.NakWithDelay(d.delay)
 		return
@@ -95,8 +99,8 @@ func (w *worker) writeDeadLetter(ctx context.Context, msg jetstream.Msg, md *jet
 		log.Warn("terminating a dead-lettered message failed; it may be dead-lettered again (deduplicated)", "consumer", cfg.Name, "error", err)
 	}
 	cfg.Metrics.deadLettered.WithLabelValues(cfg.Name, d.reason).Inc()
-	log.Error("message dead-lettered", "consumer", cfg.Name, "seq", md.Sequence.Stream, "subject", msg.Subject(),
-		"dead_letter_subject", cfg.DeadLetterSubject, "reason", text, "deliveries", md.NumDelivered)
+	log.Error("message dead-lettered", logTrace(ctx, "consumer", cfg.Name, "seq", md.Sequence.Stream, "subject", msg.Subject(),
+		"dead_letter_subject", cfg.DeadLetterSubject, "reason", text, "deliveries", md.NumDelivered)...)
 }
 
 // deadLetterMsg is the dead letter of msg on subject: its headers and body,
@@ -126,11 +130,15 @@ func deadLetterMsg(subject, consumer string, msg jetstream.Msg, md *jetstream.Ms
 // and removes each from the dead-letter stream once the original stream has
 // acknowledged the copy. It returns how many it re-published.
 //
-// The copy carries the original CloudEvent headers and body and a new
-// Nats-Msg-Id ("redrive:<stream>:<seq>"), so it is stored again even inside
-// the duplicate window. Every consumer whose filter matches the subject sees
+// The copy carries the original CloudEvent headers and body (its
+// traceparent and ce-traceparent among them, so a redriven message
+// continues the trace it started in) and a new Nats-Msg-Id
+// ("redrive:<stream>:<seq>"), so it is stored again even inside the
+// duplicate window. Every consumer whose filter matches the subject sees
 // it again, not only the one that failed; handlers are idempotent by the
-// CloudEvent id, so those that already processed it change nothing.
+// CloudEvent id, so those that already processed it change nothing. When
+// ctx carries a span, each re-publish is a producer span below it, linked
+// to the message's first publish.
 func Redrive(ctx context.Context, js jetstream.JetStream, dlStream, consumer string) (int, error) {
 	if dlStream == "" {
 		dlStream = DefaultDeadLetterStream
@@ -164,7 +172,11 @@ func Redrive(ctx context.Context, js jetstream.JetStream, dlStream, consumer str
 			return n, err
 		}
 		id := fmt.Sprintf("redrive:%s:%d", dlStream, md.Sequence.Stream)
-		if _, err := js.PublishMsg(ctx, out, jetstream.WithMsgID(id)); err != nil {
+		out.Header.Set(jetstream.MsgIDHeader, id)
+		pubCtx, span := redriveTrace(ctx, msg.Headers().Get(HeaderStream), out)
+		pa, err := js.PublishMsg(pubCtx, out)
+		EndPublish(span, pa, err)
+		if err != nil {
 			return n, fmt.Errorf("re-publishing dead letter %d to %s: %w", md.Sequence.Stream, out.Subject, err)
 		}
 		if err := s.DeleteMsg(ctx, md.Sequence.Stream); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {

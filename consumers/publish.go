@@ -21,7 +21,9 @@ type Publisher interface {
 // PublishEvent publishes ev in CloudEvents binary mode (the same wire format
 // hookbridge uses) on subject, with the event's id as Nats-Msg-Id so that
 // publishing the same event twice stores it once. It returns after the
-// stream's PubAck.
+// stream's PubAck. Called from a traced Handler, the publish is a producer
+// span below the handler's and the message's traceparent its context
+// (see StartPublish), so the event's consumers continue the trace.
 func PublishEvent(ctx context.Context, js Publisher, subject string, ev event.Event) (*jetstream.PubAck, error) {
 	if err := ev.Validate(); err != nil {
 		return nil, fmt.Errorf("invalid event: %w", err)
@@ -30,7 +32,11 @@ func PublishEvent(ctx context.Context, js Publisher, subject string, ev event.Ev
 	if err != nil {
 		return nil, err
 	}
-	return js.PublishMsg(ctx, msg, jetstream.WithMsgID(ev.ID()))
+	msg.Header.Set(jetstream.MsgIDHeader, ev.ID())
+	ctx, span := StartPublish(ctx, "", msg)
+	ack, err := js.PublishMsg(ctx, msg)
+	EndPublish(span, ack, err)
+	return ack, err
 }
 
 // EncodeEvent returns ev as a NATS message in CloudEvents binary mode.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cloudevents/sdk-go/v2/event"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Handler processes one event. Returning nil acknowledges the message (the
@@ -49,7 +50,7 @@ func Run(ctx context.Context, js jetstream.JetStream, cfg Config, h Handler) err
 	cfg.Logger.Info("consumer running", "consumer", cfg.Name, "stream", cfg.Stream,
 		"filter_subjects", cfg.FilterSubjects, "concurrency", cfg.Concurrency)
 
-	w := &worker{cfg: cfg, js: js, h: h}
+	w := &worker{cfg: cfg, js: js, h: h, tracer: tracerOf(cfg.TracerProvider)}
 	// Handlers outlive ctx by up to the grace period.
 	handlerCtx, cancelHandlers := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelHandlers()
@@ -88,6 +89,8 @@ type worker struct {
 	cfg Config
 	js  jetstream.JetStream
 	h   Handler
+	// tracer is nil when tracing is off.
+	tracer trace.Tracer
 }
 
 // fetch hands the messages of iter to handlers (each counted in wg), at most
@@ -169,8 +172,17 @@ func (w *worker) process(ctx context.Context, msg jetstream.Msg) {
 	}
 	n := int(md.NumDelivered)
 	ctx = withDelivery(ctx, Delivery{Subject: msg.Subject(), Stream: md.Stream, Sequence: md.Sequence.Stream, NumDelivered: n})
+	if w.tracer == nil {
+		ev, err := w.attempt(ctx, msg, n)
+		w.apply(ctx, msg, md, ev, settle(n, err, w.cfg.MaxDeliver, w.cfg.Backoff))
+		return
+	}
+	ctx, span := w.startProcess(ctx, msg, md)
+	defer span.End()
 	ev, err := w.attempt(ctx, msg, n)
-	w.apply(ctx, msg, md, ev, settle(n, err, w.cfg.MaxDeliver, w.cfg.Backoff))
+	d := settle(n, err, w.cfg.MaxDeliver, w.cfg.Backoff)
+	recordSettle(span, d)
+	w.apply(ctx, msg, md, ev, d)
 }
 
 // attempt decodes the n-th delivery of msg and runs the handler on it, kept
@@ -200,13 +212,14 @@ func (w *worker) apply(ctx context.Context, msg jetstream.Msg, md *jetstream.Msg
 	case ack:
 		if err := w.ack(ctx, msg); err != nil {
 			// The server will redeliver; the handler's effect is idempotent.
-			log.Warn("ack not confirmed; the message will be redelivered", "consumer", cfg.Name, "seq", md.Sequence.Stream, "error", err)
+			log.Warn("ack not confirmed; the message will be redelivered", logTrace(ctx, "consumer", cfg.Name, "seq", md.Sequence.Stream, "error", err)...)
+			trace.SpanFromContext(ctx).AddEvent("ack not confirmed")
 			return
 		}
 		cfg.Metrics.processed.WithLabelValues(cfg.Name).Inc()
 	case retry:
-		log.Warn("handler failed; will retry", "consumer", cfg.Name, "seq", md.Sequence.Stream,
-			"id", ev.ID(), "type", ev.Type(), "delivery", int(md.NumDelivered), "retry_in", d.delay.String(), "error", d.cause)
+		log.Warn("handler failed; will retry", logTrace(ctx, "consumer", cfg.Name, "seq", md.Sequence.Stream,
+			"id", ev.ID(), "type", ev.Type(), "delivery", int(md.NumDelivered), "retry_in", d.delay.String(), "error", d.cause)...)
 		if err := msg.NakWithDelay(d.delay); err != nil {
 			log.Warn("nak failed; the ack wait will redeliver", "consumer", cfg.Name, "error", err)
 		}

@@ -1,5 +1,6 @@
 // Command deadletters lists and re-publishes the dead letters of hookbridge
-// consumers.
+// consumers. It traces a redrive as the OTEL_* variables say (see
+// internal/tracing; off unless they ask).
 //
 //	deadletters [--nats URL] list [CONSUMER]
 //	deadletters [--nats URL] redrive CONSUMER
@@ -11,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -19,8 +21,11 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 
 	"github.com/hookbridge/hookbridge/consumers"
+	"github.com/hookbridge/hookbridge/internal/tracing"
 )
 
 func main() {
@@ -31,6 +36,9 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// tracerName is the instrumentation scope of the program's own span.
+const tracerName = "github.com/hookbridge/hookbridge/cmd/deadletters"
 
 const usage = `Usage:
   deadletters [flags] list [CONSUMER]    show dead letters (all consumers, or one)
@@ -55,6 +63,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fs.Usage()
 		return errors.New("missing command")
 	}
+	tp, stopTracing, err := tracing.StartFromEnv(ctx, getenv, "hookbridge-deadletters", slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
 	nc, err := nats.Connect(*url, nats.Timeout(5*time.Second))
 	if err != nil {
 		return fmt.Errorf("connecting to %s: %w", *url, err)
@@ -72,7 +85,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return list(ctx, js, *stream, filter, stdout)
 	case cmd == "redrive" && len(rest) == 1:
+		// One span for the run; each re-publish is a span below it, linked
+		// to the message's first publish (see consumers.Redrive).
+		ctx, span := tp.Tracer(tracerName).Start(ctx, "redrive "+rest[0])
+		defer span.End()
 		n, err := consumers.Redrive(ctx, js, *stream, rest[0])
+		span.SetAttributes(attribute.Int("hookbridge.redriven", n))
+		if err != nil {
+			span.SetStatus(codes.Error, "redrive stopped")
+		}
 		fmt.Fprintf(stdout, "re-published %d dead letters of %s\n", n, rest[0])
 		return err
 	default:

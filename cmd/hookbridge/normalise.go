@@ -13,10 +13,12 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hookbridge/hookbridge/cmd/internal/settings"
 	"github.com/hookbridge/hookbridge/consumers/commerce"
 	"github.com/hookbridge/hookbridge/internal/config"
+	"github.com/hookbridge/hookbridge/internal/tracing"
 )
 
 // normalise runs the commerce normaliser alone, apart from any bridge, so
@@ -48,6 +50,11 @@ func normalise(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
+	tp, stopTracing, err := tracing.StartFromEnv(ctx, getenv, "hookbridge-normaliser", log)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
 	nc, err := nats.Connect(url, append(natsOptions(log), nats.Name("hookbridge-normaliser"), nats.RetryOnFailedConnect(true))...)
 	if err != nil {
 		return fmt.Errorf("connecting to nats: %w", err)
@@ -57,7 +64,7 @@ func normalise(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	n, err := commerce.New(js, normaliserConfig(cfg, log, nil))
+	n, err := commerce.New(js, normaliserConfig(cfg, log, nil, tp))
 	if err != nil {
 		return err
 	}
@@ -93,19 +100,19 @@ func setUpWithin(ctx context.Context, bound time.Duration, setUp func(context.Co
 }
 
 // normaliserConfig is the normaliser's config for the bridge's stream.
-func normaliserConfig(cfg *settings.Config, log *slog.Logger, reg prometheus.Registerer) commerce.Config {
+func normaliserConfig(cfg *settings.Config, log *slog.Logger, reg prometheus.Registerer, tp trace.TracerProvider) commerce.Config {
 	nc := cfg.Commerce.Config
 	sc := cfg.NATS.Stream
 	nc.InStream, nc.InPrefix, nc.Replicas, nc.Duplicates = sc.Name, sc.SubjectPrefix, sc.Replicas, sc.Duplicates
-	nc.Logger, nc.Registerer = log.With("component", "commerce"), reg
+	nc.Logger, nc.Registerer, nc.TracerProvider = log.With("component", "commerce"), reg, tp
 	return nc
 }
 
 // startNormaliser sets up the COMMERCE stream (a failure stops start-up)
 // and runs the normaliser beside the bridge until the returned stop, which
 // lets its handlers in flight finish: call it before the connection closes.
-func startNormaliser(ctx context.Context, cfg *settings.Config, js jetstream.JetStream, reg prometheus.Registerer, log *slog.Logger) (stop func(), err error) {
-	n, err := commerce.New(js, normaliserConfig(cfg, log, reg))
+func startNormaliser(ctx context.Context, cfg *settings.Config, js jetstream.JetStream, reg prometheus.Registerer, tp trace.TracerProvider, log *slog.Logger) (stop func(), err error) {
+	n, err := commerce.New(js, normaliserConfig(cfg, log, reg, tp))
 	if err != nil {
 		return nil, err
 	}

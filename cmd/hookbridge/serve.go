@@ -82,37 +82,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	warnUnsignedBodies(log, sources)
 	warnDevelopmentKeys(log, sources)
-	tp, stopTracing, err := startTracing(ctx, getenv, log)
+	tp, stopTracing, err := tracing.StartFromEnv(ctx, getenv, "hookbridge", log)
 	if err != nil {
 		return err
 	}
 	defer stopTracing()
 	return serveWith(ctx, cfg, sources, tp, log)
-}
-
-// tracingFlush bounds the export of the spans still buffered at exit.
-const tracingFlush = 5 * time.Second
-
-// startTracing starts tracing as the OTEL_* variables say (off unless they
-// ask for it). stop exports what is still buffered, within tracingFlush:
-// call it after the last delivery has ended.
-func startTracing(ctx context.Context, getenv func(string) string, log *slog.Logger) (trace.TracerProvider, func(), error) {
-	tc, err := tracing.FromEnv(getenv, "hookbridge")
-	if err != nil {
-		return nil, nil, err
-	}
-	tp, shutdown, err := tracing.Start(ctx, tc)
-	if err != nil {
-		return nil, nil, err
-	}
-	log.Info("tracing", tc.Describe()...)
-	return tp, func() {
-		flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), tracingFlush)
-		defer cancel()
-		if err := shutdown(flushCtx); err != nil {
-			log.Warn("spans not exported at shutdown", "error", err)
-		}
-	}, nil
 }
 
 // serveWith runs the bridge for a loaded config. Each step undoes itself
@@ -148,7 +123,7 @@ func serveWith(ctx context.Context, cfg *settings.Config, sources []bridge.Sourc
 		return err
 	}
 	if cfg.Commerce.Enabled {
-		stop, err := startNormaliser(ctx, cfg, js, reg, log)
+		stop, err := startNormaliser(ctx, cfg, js, reg, tp, log)
 		if err != nil {
 			return err
 		}

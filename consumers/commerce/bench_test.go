@@ -6,9 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
 	"github.com/hookbridge/hookbridge/consumers/commerce"
 	"github.com/hookbridge/hookbridge/internal/sample"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // benchCases are one platform fixture each, of the kinds a shop sends most:
@@ -108,7 +111,18 @@ func benchEncode(b *testing.B, encode func(commerce.Raw, commerce.Canonical) err
 // normaliser with the default config turns them all into canonical events:
 // fetch, decode, map, publish and PubAck, ack. raw/s is what it gets
 // through, to set beside the bridge's deliveries/s.
-func BenchmarkNormaliser(b *testing.B) {
+func BenchmarkNormaliser(b *testing.B) { benchNormaliser(b, commerce.Config{}) }
+
+// BenchmarkNormaliserTraced is BenchmarkNormaliser traced, every trace
+// sampled, the spans batched to an exporter that drops them: the cost of
+// tracing in the process, without the export's network.
+func BenchmarkNormaliserTraced(b *testing.B) {
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(tracetest.NewNoopExporter()), sdktrace.WithSampler(sdktrace.AlwaysSample()))
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+	benchNormaliser(b, commerce.Config{TracerProvider: tp})
+}
+
+func benchNormaliser(b *testing.B, cfg commerce.Config) {
 	js := startWebhooks(b)
 	ctx := b.Context()
 	kinds := []struct{ provider, source, typ, event string }{
@@ -137,7 +151,7 @@ func BenchmarkNormaliser(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	n, err := commerce.New(js, commerce.Config{})
+	n, err := commerce.New(js, cfg)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -109,6 +109,8 @@ type canonicalEvent struct {
 	time        time.Time
 	dataSchema  string
 	rawID       string
+	traceParent string // the raw event's, unchanged ("" for none)
+	traceState  string
 	data        []byte // the JSON of Canonical.Data
 }
 
@@ -133,6 +135,8 @@ func newCanonicalEvent(raw Raw, c Canonical) (canonicalEvent, error) {
 		time:        t.UTC(),
 		dataSchema:  DataSchema(c.Entity),
 		rawID:       raw.ID,
+		traceParent: raw.TraceParent,
+		traceState:  raw.TraceState,
 		data:        data,
 	}, nil
 }
@@ -151,6 +155,12 @@ func Event(raw Raw, c Canonical) (event.Event, string, error) {
 	ev.SetTime(ce.time)
 	ev.SetDataSchema(ce.dataSchema)
 	ev.SetExtension(ExtRawID, ce.rawID)
+	if ce.traceParent != "" {
+		ev.SetExtension(extTraceParent, ce.traceParent)
+		if ce.traceState != "" {
+			ev.SetExtension(extTraceState, ce.traceState)
+		}
+	}
 	if err := ev.SetData(event.ApplicationJSON, json.RawMessage(ce.data)); err != nil {
 		return event.Event{}, "", err
 	}

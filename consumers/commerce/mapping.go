@@ -15,6 +15,10 @@ type Raw struct {
 	Subject  string    // the CloudEvent subject, when the bridge read one
 	Time     time.Time // the CloudEvent time
 	Data     []byte    // the platform's body
+	// TraceParent and TraceState are the raw event's CloudEvents
+	// distributed tracing extension, where the delivery's trace started
+	// (set once, at ingest): every canonical event carries them unchanged.
+	TraceParent, TraceState string
 }
 
 // Canonical is one canonical event a raw event means.

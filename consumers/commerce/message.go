@@ -16,6 +16,14 @@ import (
 // hdrRawID is the header of the rawid extension.
 const hdrRawID = wire.HeaderPrefix + ExtRawID
 
+// The CloudEvents distributed tracing extension, and its headers.
+const (
+	extTraceParent = wire.HeaderTraceParent
+	extTraceState  = wire.HeaderTraceState
+	hdrTraceParent = wire.HeaderPrefix + extTraceParent
+	hdrTraceState  = wire.HeaderPrefix + extTraceState
+)
+
 // errNoSource is why a raw event whose source is no URI reference, or a
 // blank one, gives no canonical event: sdk-go refuses the event too.
 var errNoSource = errors.New("the raw event's source is not a URI reference")
@@ -40,7 +48,7 @@ func message(raw Raw, c Canonical, source string) (*nats.Msg, error) {
 		at = ce.time.Format(time.RFC3339Nano)
 	}
 	// One backing array for all header values.
-	vals := [...]string{"1.0", ce.id, ce.id, source, ce.typ, "application/json", ce.dataSchema, ce.rawID, subject, at}
+	vals := [...]string{"1.0", ce.id, ce.id, source, ce.typ, "application/json", ce.dataSchema, ce.rawID, subject, at, ce.traceParent, ce.traceState}
 	hdr := make(nats.Header, len(vals))
 	hdr[wire.HeaderSpecVersion] = vals[0:1:1]
 	hdr[wire.HeaderID] = vals[1:2:2]
@@ -55,6 +63,12 @@ func message(raw Raw, c Canonical, source string) (*nats.Msg, error) {
 	}
 	if at != "" {
 		hdr[wire.HeaderTime] = vals[9:10:10]
+	}
+	if ce.traceParent != "" {
+		hdr[hdrTraceParent] = vals[10:11:11]
+		if ce.traceState != "" {
+			hdr[hdrTraceState] = vals[11:12:12]
+		}
 	}
 	return &nats.Msg{Subject: ce.natsSubject, Header: hdr, Data: ce.data}, nil
 }

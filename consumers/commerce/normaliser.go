@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hookbridge/hookbridge/consumers"
 	"github.com/hookbridge/hookbridge/internal/config"
@@ -46,6 +47,9 @@ type Config struct {
 	Logger *slog.Logger `yaml:"-"`
 	// Registerer, when set, registers the normaliser's and its consumer's metrics.
 	Registerer prometheus.Registerer `yaml:"-"`
+	// TracerProvider, when set, traces the normaliser (see Handle); nil
+	// traces nothing.
+	TracerProvider trace.TracerProvider `yaml:"-"`
 }
 
 // Check reports every problem of the fields a config file sets, naming each
@@ -140,7 +144,7 @@ func (n *Normaliser) ConsumerConfig() consumers.Config {
 	return consumers.Config{
 		Stream: n.cfg.InStream, Name: n.cfg.Name, FilterSubjects: filters,
 		Concurrency: n.cfg.Concurrency, MaxBytesInFlight: maxBytesInFlight, AckWithoutConfirmation: true,
-		Logger: n.cfg.Logger, Metrics: n.metrics,
+		Logger: n.cfg.Logger, Metrics: n.metrics, TracerProvider: n.cfg.TracerProvider,
 	}
 }
 
@@ -165,6 +169,12 @@ func (n *Normaliser) Run(ctx context.Context) error {
 // event means and returns after the last PubAck. A payload of a mapped type
 // that cannot be mapped is Permanent (dead-lettered with the reason); a
 // publish that fails is retried.
+//
+// Traced, each canonical event's publish is a producer span below the
+// raw event's consumer span, and its traceparent header that span's
+// context: the canonical events' consumers continue the delivery's trace.
+// Their ce-traceparent is the raw event's, unchanged: the extension says
+// where the event started, at ingest.
 func (n *Normaliser) Handle(ctx context.Context, ev event.Event) error {
 	raw, err := n.raw(ctx, ev)
 	if err != nil {
@@ -179,7 +189,10 @@ func (n *Normaliser) Handle(ctx context.Context, ev event.Event) error {
 		return nil
 	}
 	for _, m := range msgs {
-		if _, err := n.js.PublishMsg(ctx, m); err != nil {
+		pubCtx, span := consumers.StartPublish(ctx, n.cfg.OutStream, m)
+		pa, err := n.js.PublishMsg(pubCtx, m)
+		consumers.EndPublish(span, pa, err)
+		if err != nil {
 			return fmt.Errorf("publishing %s: %w", m.Subject, err)
 		}
 		n.events.WithLabelValues(raw.Provider, "published").Inc()
@@ -277,7 +290,14 @@ func (n *Normaliser) raw(ctx context.Context, ev event.Event) (Raw, error) {
 	return Raw{
 		Provider: provider, Source: source, ID: ev.ID(), Type: ev.Type(), EvSource: ev.Source(),
 		Subject: ev.Subject(), Time: ev.Time(), Data: ev.Data(),
+		TraceParent: extension(ev, extTraceParent), TraceState: extension(ev, extTraceState),
 	}, nil
+}
+
+// extension is ev's extension name as a string, "" when it has none.
+func extension(ev event.Event, name string) string {
+	s, _ := ev.Extensions()[name].(string)
+	return s
 }
 
 // Providers lists the provider kinds the normaliser maps.

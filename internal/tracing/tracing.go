@@ -21,6 +21,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strconv"
 	"strings"
@@ -290,4 +291,32 @@ func firstOf(vs ...string) string {
 		}
 	}
 	return ""
+}
+
+// FlushTimeout bounds the export of the spans still buffered when a
+// program stops.
+const FlushTimeout = 5 * time.Second
+
+// StartFromEnv is how every hookbridge program starts tracing: FromEnv
+// (service is the default service.name), Start, and a log line saying how
+// (never the headers). stop exports what is still buffered, within
+// FlushTimeout even if ctx is already cancelled: call it once, after the
+// last span has ended. An error names the variable that cannot be followed.
+func StartFromEnv(ctx context.Context, getenv func(string) string, service string, log *slog.Logger) (tp trace.TracerProvider, stop func(), err error) {
+	tc, err := FromEnv(getenv, service)
+	if err != nil {
+		return nil, nil, err
+	}
+	tp, shutdown, err := Start(ctx, tc)
+	if err != nil {
+		return nil, nil, err
+	}
+	log.Info("tracing", tc.Describe()...)
+	return tp, func() {
+		flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), FlushTimeout)
+		defer cancel()
+		if err := shutdown(flushCtx); err != nil {
+			log.Warn("spans not exported at shutdown", "error", err)
+		}
+	}, nil
 }

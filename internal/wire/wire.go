@@ -28,3 +28,45 @@ const (
 	HeaderDataContentType = HeaderPrefix + "datacontenttype"
 	HeaderDataSchema      = HeaderPrefix + "dataschema"
 )
+
+// Trace context on the wire: HeaderTraceParent (and HeaderTraceState) is
+// the per-hop W3C context of the publish that stored the message, which a
+// consumer continues from; the CloudEvents tracing extension
+// (HeaderPrefix+"traceparent") is where the event started, set once at
+// ingest and never rewritten.
+const (
+	HeaderTraceParent = "traceparent"
+	HeaderTraceState  = "tracestate"
+)
+
+// TraceCarrier reads and writes W3C trace context in NATS headers (a
+// nats.Header is a map[string][]string), under Prefix: "" for the per-hop
+// context, HeaderPrefix for the CloudEvents extension. It is an OpenTelemetry
+// propagation.TextMapCarrier. NATS header names are case-sensitive, which
+// propagation.HeaderCarrier ignores: it would write "Traceparent".
+type TraceCarrier struct {
+	Header map[string][]string
+	Prefix string
+}
+
+// Get returns the first value of the prefixed key, or "".
+func (c TraceCarrier) Get(key string) string {
+	if vs := c.Header[c.Prefix+key]; len(vs) > 0 {
+		return vs[0]
+	}
+	return ""
+}
+
+// Set replaces the prefixed key's values with value.
+func (c TraceCarrier) Set(key, value string) { c.Header[c.Prefix+key] = []string{value} }
+
+// Keys lists the keys under Prefix, without it.
+func (c TraceCarrier) Keys() []string {
+	keys := make([]string, 0, len(c.Header))
+	for k := range c.Header {
+		if len(k) > len(c.Prefix) && k[:len(c.Prefix)] == c.Prefix {
+			keys = append(keys, k[len(c.Prefix):])
+		}
+	}
+	return keys
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hookbridge/hookbridge/cmd/internal/healthcheck"
 	"github.com/hookbridge/hookbridge/consumers"
+	"github.com/hookbridge/hookbridge/internal/tracing"
 )
 
 // defaultNATS is the broker `go run ./cmd/hookbridge` embeds, where a sample
@@ -53,7 +54,8 @@ type Domain struct {
 	// Read serves the sample's ReadPaths.
 	Read http.Handler
 	// Consumer and Handle run with consumers.Run; Main sets Concurrency
-	// from --concurrency and fills in Logger and Metrics.
+	// from --concurrency and TracerProvider, and fills in Logger and
+	// Metrics.
 	Consumer consumers.Config
 	Handle   consumers.Handler
 }
@@ -65,7 +67,9 @@ type shared struct {
 }
 
 // Main is a sample program's whole run, given the process's context,
-// arguments, environment and streams. It returns nil for --help, and after
+// arguments, environment and streams. It traces as the OTEL_* variables
+// say (see internal/tracing; off unless they ask), as service.name
+// "hookbridge-<Name>" unless OTEL_SERVICE_NAME says otherwise. It returns nil for --help, and after
 // ctx is cancelled and the handlers in flight have finished.
 func Main(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, s Sample) error {
 	env := strings.ToUpper(s.Name)
@@ -86,6 +90,12 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(stdout, nil))
+	tp, stopTracing, err := tracing.StartFromEnv(ctx, getenv, "hookbridge-"+s.Name, log)
+	if err != nil {
+		return err
+	}
+	// Deferred first, so it runs last: after the handlers and the connection.
+	defer stopTracing()
 
 	nc, js, err := connect(opts.nats, s.Name, log)
 	if err != nil {
@@ -100,6 +110,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 		return err
 	}
 	d.Consumer.Concurrency = opts.concurrency
+	d.Consumer.TracerProvider = tp
 	return serve(ctx, js, s, opts.listen, d, log)
 }
 
