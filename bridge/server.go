@@ -30,6 +30,8 @@ type server struct {
 	budget  *bodyBudget
 	// tracer is nil when tracing is off.
 	tracer trace.Tracer
+	// publishSpan is the name of the producer spans, "publish <stream>".
+	publishSpan string
 }
 
 // route is one source with its precomputed subject base
@@ -39,6 +41,9 @@ type route struct {
 	subjectBase string
 	// The counters of the two outcomes almost every delivery has.
 	published, duplicate prometheus.Counter
+	// spans holds what every span of the route's deliveries carries, built
+	// once.
+	spans routeSpans
 }
 
 // NewServer returns the webhook handler: POST /webhooks/{source}. Every
@@ -63,9 +68,10 @@ func NewServer(cfg Config, sources []Source, pub Publisher, log *slog.Logger, me
 	}
 	s := &server{cfg: cfg, sources: make(map[string]*route, len(sources)), pub: pub, log: log, metrics: metrics,
 		budget: &bodyBudget{limit: cfg.MaxBodyBytesInFlight, gauge: metrics.bodyBytes},
-		tracer: tracerOf(cfg.TracerProvider)}
+		tracer: tracerOf(cfg.TracerProvider), publishSpan: "publish " + cfg.Stream}
 	for _, src := range sources {
 		s.sources[src.Name] = &route{
+			spans:       routeSpansOf(src),
 			Source:      src,
 			subjectBase: cfg.SubjectPrefix + "." + src.Provider.Kind() + "." + src.Name,
 			published:   metrics.deliveries.WithLabelValues(src.Name, src.Provider.Kind(), string(outcomePublished)),

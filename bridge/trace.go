@@ -56,6 +56,33 @@ const (
 	attrDuplicate = attribute.Key("hookbridge.duplicate")
 )
 
+// Span names, options and attributes that never change, built once.
+const deliverySpan = http.MethodPost + " " + deliveryRoute
+
+var (
+	serverKind       = trace.WithSpanKind(trace.SpanKindServer)
+	producerKind     = trace.WithSpanKind(trace.SpanKindProducer)
+	httpRoute        = semconv.HTTPRoute(deliveryRoute)
+	messagingNATS    = semconv.MessagingSystemKey.String("nats")
+	operationPublish = semconv.MessagingOperationName("publish")
+)
+
+// routeSpans is what the spans of a route's deliveries carry whatever the
+// delivery: the server span's source and provider, the verify span's
+// options.
+type routeSpans struct {
+	attrs  [2]attribute.KeyValue
+	verify []trace.SpanStartOption
+}
+
+func routeSpansOf(src Source) routeSpans {
+	provider := attrProvider.String(src.Provider.Kind())
+	return routeSpans{
+		attrs:  [2]attribute.KeyValue{attrSource.String(src.Name), provider},
+		verify: []trace.SpanStartOption{trace.WithAttributes(provider)},
+	}
+}
+
 // hdrCETrace is the CloudEvents tracing extension's header: the W3C
 // traceparent with the "ce-" prefix of binary mode.
 const hdrCETrace = "ce-traceparent"
@@ -82,22 +109,19 @@ func tracerOf(tp trace.TracerProvider) trace.Tracer {
 // The query string is left out: it may carry a token.
 func (s *server) startDelivery(r *http.Request) (*http.Request, trace.Span) {
 	ctx := traceContext.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
-	scheme := "http"
+	scheme := semconv.URLScheme("http")
 	if r.TLS != nil {
-		scheme = "https"
+		scheme = semconv.URLScheme("https")
 	}
-	attrs := []attribute.KeyValue{
-		semconv.HTTPRequestMethodPost, semconv.HTTPRoute(deliveryRoute),
-		semconv.URLPath(r.URL.Path), semconv.URLScheme(scheme),
-	}
+	attrs := make([]attribute.KeyValue, 0, 6)
+	attrs = append(attrs, semconv.HTTPRequestMethodPost, httpRoute, semconv.URLPath(r.URL.Path), scheme)
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		attrs = append(attrs, semconv.ClientAddress(host))
 	}
 	if ua := r.UserAgent(); ua != "" {
 		attrs = append(attrs, semconv.UserAgentOriginal(ua))
 	}
-	ctx, span := s.tracer.Start(ctx, http.MethodPost+" "+deliveryRoute,
-		trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
+	ctx, span := s.tracer.Start(ctx, deliverySpan, serverKind, trace.WithAttributes(attrs...))
 	return r.WithContext(ctx), span
 }
 
@@ -105,22 +129,25 @@ func (s *server) startDelivery(r *http.Request) (*http.Request, trace.Span) {
 // ends its span. As for any server span, only a 5xx is an error.
 func endDelivery(span trace.Span, rt *route, dl deliveryLog, err error) {
 	rule, out := result(err, dl)
-	span.SetAttributes(semconv.HTTPResponseStatusCode(rule.status), attrOutcome.String(string(out)))
+	// One SetAttributes: each call costs the span a copy of its attributes.
+	var buf [10]attribute.KeyValue
+	attrs := append(buf[:0], semconv.HTTPResponseStatusCode(rule.status), attrOutcome.String(string(out)))
 	if rt != nil {
-		span.SetAttributes(attrSource.String(rt.Name), attrProvider.String(rt.Provider.Kind()))
+		attrs = append(attrs, rt.spans.attrs[:]...)
 	}
 	if dl.id != "" {
-		span.SetAttributes(semconv.CloudEventsEventID(dl.id), semconv.CloudEventsEventType(dl.ceType))
+		attrs = append(attrs, semconv.CloudEventsEventID(dl.id), semconv.CloudEventsEventType(dl.ceType))
 	}
 	if dl.events > 1 {
-		span.SetAttributes(attrEvents.Int(dl.events))
+		attrs = append(attrs, attrEvents.Int(dl.events))
 	}
 	if rule.reason != "" {
-		span.SetAttributes(attrReason.String(rule.reason))
+		attrs = append(attrs, attrReason.String(rule.reason))
 	}
 	if rule.status >= 400 {
-		span.SetAttributes(semconv.ErrorTypeKey.String(string(out)))
+		attrs = append(attrs, semconv.ErrorTypeKey.String(string(out)))
 	}
+	span.SetAttributes(attrs...)
 	if rule.status >= 500 {
 		// The sentinel's words only: the whole error may name broker
 		// internals or, for an unusable payload, a value of the body.
@@ -135,7 +162,7 @@ func (s *server) verify(ctx context.Context, rt *route, body []byte, h http.Head
 	if s.tracer == nil {
 		return rt.Provider.Verify(body, h)
 	}
-	_, span := s.tracer.Start(ctx, "verify", trace.WithAttributes(attrProvider.String(rt.Provider.Kind())))
+	_, span := s.tracer.Start(ctx, "verify", rt.spans.verify...)
 	err := rt.Provider.Verify(body, h)
 	if err != nil {
 		rule := ruleFor(err)
@@ -161,10 +188,8 @@ func stampOrigin(ctx context.Context, msg *nats.Msg) {
 // startPublish starts the producer span of one message and writes its
 // context into the message's traceparent header.
 func (s *server) startPublish(ctx context.Context, msg *nats.Msg) (context.Context, trace.Span) {
-	ctx, span := s.tracer.Start(ctx, "publish "+s.cfg.Stream, trace.WithSpanKind(trace.SpanKindProducer), trace.WithAttributes(
-		semconv.MessagingSystemKey.String("nats"),
-		semconv.MessagingOperationTypeSend,
-		semconv.MessagingOperationName("publish"),
+	ctx, span := s.tracer.Start(ctx, s.publishSpan, producerKind, trace.WithAttributes(
+		messagingNATS, semconv.MessagingOperationTypeSend, operationPublish,
 		semconv.MessagingDestinationName(msg.Subject),
 		semconv.MessagingMessageID(msg.Header.Get(jetstream.MsgIDHeader)),
 		semconv.MessagingMessageBodySize(len(msg.Data)),
