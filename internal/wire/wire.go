@@ -51,14 +51,28 @@ type TraceCarrier struct {
 
 // Get returns the first value of the prefixed key, or "".
 func (c TraceCarrier) Get(key string) string {
-	if vs := c.Header[c.Prefix+key]; len(vs) > 0 {
+	if vs := c.Header[c.key(key)]; len(vs) > 0 {
 		return vs[0]
 	}
 	return ""
 }
 
 // Set replaces the prefixed key's values with value.
-func (c TraceCarrier) Set(key, value string) { c.Header[c.Prefix+key] = []string{value} }
+func (c TraceCarrier) Set(key, value string) { c.Header[c.key(key)] = []string{value} }
+
+// key is the header name of key under Prefix. The W3C names under
+// HeaderPrefix are constants: every ingested event writes them.
+func (c TraceCarrier) key(key string) string {
+	switch {
+	case c.Prefix == "":
+		return key
+	case c.Prefix == HeaderPrefix && key == "traceparent":
+		return HeaderPrefix + "traceparent"
+	case c.Prefix == HeaderPrefix && key == "tracestate":
+		return HeaderPrefix + "tracestate"
+	}
+	return c.Prefix + key
+}
 
 // Keys lists the keys under Prefix, without it.
 func (c TraceCarrier) Keys() []string {
