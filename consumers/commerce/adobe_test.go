@@ -22,14 +22,6 @@ func adobeRaw(typ string, body []byte) commerce.Raw {
 	}
 }
 
-// TestAdobeGolden maps each fixture in testdata/adobe and compares the
-// canonical events with its golden file (see checkGolden).
-func TestAdobeGolden(t *testing.T) {
-	for name, body := range fixtures(t, "adobe") {
-		t.Run(name, func(t *testing.T) { checkGolden(t, "adobe", name, adobeRaw(fixtureType(name), body)) })
-	}
-}
-
 // adobeValue edits the entity (data.value) of an Adobe fixture.
 func adobeValue(edit func(v map[string]any)) func(map[string]any) {
 	return func(m map[string]any) { edit(m["data"].(map[string]any)["value"].(map[string]any)) }

@@ -22,14 +22,6 @@ func bigCommerceRaw(scope string, body []byte) commerce.Raw {
 	}
 }
 
-// TestBigCommerceGolden maps every fixture in testdata/bigcommerce and
-// compares the canonical events with its golden file (see checkGolden).
-func TestBigCommerceGolden(t *testing.T) {
-	for name, body := range fixtures(t, "bigcommerce") {
-		t.Run(name, func(t *testing.T) { checkGolden(t, "bigcommerce", name, bigCommerceRaw(fixtureType(name), body)) })
-	}
-}
-
 // bigCommerceStatusBody is a statusUpdated body for order 250 from prev
 // to next ("" leaves the key out).
 func bigCommerceStatusBody(prev, next string) []byte {

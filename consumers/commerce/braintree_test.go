@@ -25,14 +25,6 @@ func braintreeRaw(kind string, body []byte) commerce.Raw {
 	}
 }
 
-// TestBraintreeGolden maps each fixture in testdata/braintree and compares
-// the canonical events with its golden file (see checkGolden).
-func TestBraintreeGolden(t *testing.T) {
-	for name, body := range fixtures(t, "braintree") {
-		t.Run(name, func(t *testing.T) { checkGolden(t, "braintree", name, braintreeRaw(fixtureType(name), body)) })
-	}
-}
-
 // btFixture is testdata/braintree/<name>.xml with each pair of edits
 // (old, new) applied; old must occur in it exactly once.
 func btFixture(t *testing.T, name string, edits ...string) []byte {

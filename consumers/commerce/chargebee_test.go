@@ -21,14 +21,6 @@ func chargebeeRaw(typ string, body []byte) commerce.Raw {
 	}
 }
 
-// TestChargebeeGolden maps each fixture in testdata/chargebee and compares
-// the canonical events with its golden file (see checkGolden).
-func TestChargebeeGolden(t *testing.T) {
-	for name, body := range fixtures(t, "chargebee") {
-		t.Run(name, func(t *testing.T) { checkGolden(t, "chargebee", name, chargebeeRaw(fixtureType(name), body)) })
-	}
-}
-
 // chargebeeTxn edits content.transaction of an event.
 func chargebeeTxn(edit func(e map[string]any)) func(map[string]any) {
 	return func(m map[string]any) {

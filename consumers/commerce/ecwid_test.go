@@ -33,14 +33,6 @@ func ecwidRaw(typ string, body []byte) commerce.Raw {
 	}
 }
 
-// TestEcwidGolden maps every fixture in testdata/ecwid and compares the
-// canonical events with its golden file (see checkGolden).
-func TestEcwidGolden(t *testing.T) {
-	for name, body := range fixtures(t, "ecwid") {
-		t.Run(name, func(t *testing.T) { checkGolden(t, "ecwid", name, ecwidRaw(fixtureType(name), body)) })
-	}
-}
-
 // ecwidStatusBody is an Ecwid webhook of type typ for order XJ12H with the
 // four statuses given ("" leaves the key out).
 func ecwidStatusBody(typ, oldPay, newPay, oldFul, newFul string) []byte {

@@ -239,3 +239,33 @@ func idOnlyOrderActions(t *testing.T, evs []commerce.Canonical, id, status, plat
 	}
 	return actions
 }
+
+// rawOf is how platform's fixtures are read as raw events from WEBHOOKS
+// (each platform's <platform>Raw). A mapped platform missing here fails
+// the test, rather than going untested.
+func rawOf(t testing.TB, platform string) func(string, []byte) commerce.Raw {
+	t.Helper()
+	raw, ok := map[string]func(string, []byte) commerce.Raw{
+		"shopify": shopifyRaw, "woocommerce": wooRaw, "stripe": stripeRaw,
+		"paddle": paddleRaw, "razorpay": razorpayRaw, "square": squareRaw, "adyen": adyenRaw,
+		"bigcommerce": bigCommerceRaw, "shopware": shopwareRaw, "chargebee": chargebeeRaw, "recurly": recurlyRaw,
+		"lemonsqueezy": lemonSqueezyRaw, "mollie": mollieRaw, "braintree": braintreeRaw, "ecwid": ecwidRaw,
+		"paypal": paypalRaw, "saleor": saleorRaw, "adobe": adobeRaw,
+	}[platform]
+	if !ok {
+		t.Fatalf("no raw reader for platform %q: add its <platform>Raw to rawOf", platform)
+	}
+	return raw
+}
+
+// TestGoldenEveryPlatform maps each fixture in testdata/<platform>, for
+// every platform the normaliser maps, and compares the canonical events
+// with its golden file (see checkGolden).
+func TestGoldenEveryPlatform(t *testing.T) {
+	for _, platform := range commerce.Providers() {
+		raw := rawOf(t, platform)
+		for name, body := range fixtures(t, platform) {
+			t.Run(platform+"/"+name, func(t *testing.T) { checkGolden(t, platform, name, raw(fixtureType(name), body)) })
+		}
+	}
+}

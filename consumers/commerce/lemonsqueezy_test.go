@@ -20,14 +20,6 @@ func lemonSqueezyRaw(typ string, body []byte) commerce.Raw {
 	}
 }
 
-// TestLemonSqueezyGolden maps each fixture in testdata/lemonsqueezy and
-// compares the canonical events with its golden file (see checkGolden).
-func TestLemonSqueezyGolden(t *testing.T) {
-	for name, body := range fixtures(t, "lemonsqueezy") {
-		t.Run(name, func(t *testing.T) { checkGolden(t, "lemonsqueezy", name, lemonSqueezyRaw(fixtureType(name), body)) })
-	}
-}
-
 // lsAttrs edits data.attributes of an event.
 func lsAttrs(edit func(a map[string]any)) func(map[string]any) {
 	return func(m map[string]any) { edit(m["data"].(map[string]any)["attributes"].(map[string]any)) }

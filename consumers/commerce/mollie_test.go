@@ -21,14 +21,6 @@ func mollieRaw(typ string, body []byte) commerce.Raw {
 	}
 }
 
-// TestMollieGolden maps each fixture in testdata/mollie and compares the
-// canonical events with its golden file (see checkGolden).
-func TestMollieGolden(t *testing.T) {
-	for name, body := range fixtures(t, "mollie") {
-		t.Run(name, func(t *testing.T) { checkGolden(t, "mollie", name, mollieRaw(fixtureType(name), body)) })
-	}
-}
-
 // mollieLink edits the embedded payment link of an event.
 func mollieLink(edit func(l map[string]any)) func(map[string]any) {
 	return func(m map[string]any) { edit(m["_embedded"].(map[string]any)["payment-link"].(map[string]any)) }

@@ -19,14 +19,6 @@ func paddleRaw(typ string, body []byte) commerce.Raw {
 	}
 }
 
-// TestPaddleGolden maps each fixture in testdata/paddle and compares the
-// canonical events with its golden file (see checkGolden).
-func TestPaddleGolden(t *testing.T) {
-	for name, body := range fixtures(t, "paddle") {
-		t.Run(name, func(t *testing.T) { checkGolden(t, "paddle", name, paddleRaw(fixtureType(name), body)) })
-	}
-}
-
 // paddleData edits the data object of a notification.
 func paddleData(edit func(data map[string]any)) func(map[string]any) {
 	return func(m map[string]any) { edit(m["data"].(map[string]any)) }

@@ -20,14 +20,6 @@ func paypalRaw(typ string, body []byte) commerce.Raw {
 	}
 }
 
-// TestPayPalGolden maps each fixture in testdata/paypal and compares the
-// canonical events with its golden file (see checkGolden).
-func TestPayPalGolden(t *testing.T) {
-	for name, body := range fixtures(t, "paypal") {
-		t.Run(name, func(t *testing.T) { checkGolden(t, "paypal", name, paypalRaw(fixtureType(name), body)) })
-	}
-}
-
 // ppMap maps fixture, edited, under type typ.
 func ppMap(t *testing.T, typ, fixture string, edit func(map[string]any)) ([]commerce.Canonical, error) {
 	t.Helper()

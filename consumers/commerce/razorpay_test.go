@@ -19,14 +19,6 @@ func razorpayRaw(typ string, body []byte) commerce.Raw {
 	}
 }
 
-// TestRazorpayGolden maps each fixture in testdata/razorpay and compares
-// the canonical events with its golden file (see checkGolden).
-func TestRazorpayGolden(t *testing.T) {
-	for name, body := range fixtures(t, "razorpay") {
-		t.Run(name, func(t *testing.T) { checkGolden(t, "razorpay", name, razorpayRaw(fixtureType(name), body)) })
-	}
-}
-
 // razorpayEntity edits payload.<name>.entity of an event.
 func razorpayEntity(name string, edit func(e map[string]any)) func(map[string]any) {
 	return func(m map[string]any) {

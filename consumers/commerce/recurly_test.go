@@ -21,14 +21,6 @@ func recurlyRaw(typ string, body []byte) commerce.Raw {
 	}
 }
 
-// TestRecurlyGolden maps each fixture in testdata/recurly and compares the
-// canonical events with its golden file (see checkGolden).
-func TestRecurlyGolden(t *testing.T) {
-	for name, body := range fixtures(t, "recurly") {
-		t.Run(name, func(t *testing.T) { checkGolden(t, "recurly", name, recurlyRaw(fixtureType(name), body)) })
-	}
-}
-
 // recurlyNotification is the docs' payment notification as Recurly would
 // send it for typ: the same ids, its event_type that of typ.
 func recurlyNotification(t *testing.T, typ string, edit func(map[string]any)) []byte {

@@ -27,14 +27,6 @@ func saleorRaw(typ string, body []byte) commerce.Raw {
 	}
 }
 
-// TestSaleorGolden maps each fixture in testdata/saleor and compares the
-// canonical events with its golden file (see checkGolden).
-func TestSaleorGolden(t *testing.T) {
-	for name, body := range fixtures(t, "saleor") {
-		t.Run(name, func(t *testing.T) { checkGolden(t, "saleor", name, saleorRaw(fixtureType(name), body)) })
-	}
-}
-
 // saleorOrder edits the order of an event.
 func saleorOrder(edit func(o map[string]any)) func(map[string]any) {
 	return func(m map[string]any) { edit(m["order"].(map[string]any)) }

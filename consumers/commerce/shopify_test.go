@@ -38,15 +38,6 @@ func shopifyPayload(tb testing.TB, name string, edit func(map[string]any)) []byt
 	return editedFixture(tb, "shopify", name, edit)
 }
 
-// TestShopifyGolden maps each of Shopify's documented payloads and compares
-// the canonical events with its golden file (see checkGolden): the spec of
-// the mapping, reviewed against the payload by eye.
-func TestShopifyGolden(t *testing.T) {
-	for name, body := range fixtures(t, "shopify") {
-		t.Run(name, func(t *testing.T) { checkGolden(t, "shopify", name, shopifyRaw(fixtureType(name), body)) })
-	}
-}
-
 // TestShopifyTopics: each mapped topic means its one canonical event, and
 // the topics that mean none of them are skipped, not refused.
 func TestShopifyTopics(t *testing.T) {

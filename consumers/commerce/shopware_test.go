@@ -24,14 +24,6 @@ func shopwareRaw(event string, body []byte) commerce.Raw {
 	}
 }
 
-// TestShopwareGolden maps every fixture in testdata/shopware and compares
-// the canonical events with its golden file (see checkGolden).
-func TestShopwareGolden(t *testing.T) {
-	for name, body := range fixtures(t, "shopware") {
-		t.Run(name, func(t *testing.T) { checkGolden(t, "shopware", name, shopwareRaw(fixtureType(name), body)) })
-	}
-}
-
 // shopwarePlaced is the placed order's fixture with each old replaced by
 // its new once.
 func shopwarePlaced(t *testing.T, replace ...string) []byte {

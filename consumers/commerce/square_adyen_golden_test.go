@@ -1,7 +1,6 @@
 package commerce_test
 
 import (
-	"testing"
 	"time"
 
 	"github.com/hookbridge/hookbridge/consumers/commerce"
@@ -22,16 +21,5 @@ func adyenRaw(code string, item []byte) commerce.Raw {
 	return commerce.Raw{
 		Provider: "adyen", Source: "acme-psp", ID: "adyen-golden:" + code, Type: "com.adyen." + code,
 		EvSource: "MagentoMerchantTest2", Time: time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC), Data: item,
-	}
-}
-
-// TestSquareAdyenGolden maps each fixture in testdata/square and
-// testdata/adyen and compares the canonical events with its golden file
-// (see checkGolden).
-func TestSquareAdyenGolden(t *testing.T) {
-	for platform, raw := range map[string]func(string, []byte) commerce.Raw{"square": squareRaw, "adyen": adyenRaw} {
-		for name, body := range fixtures(t, platform) {
-			t.Run(platform+"/"+name, func(t *testing.T) { checkGolden(t, platform, name, raw(fixtureType(name), body)) })
-		}
 	}
 }

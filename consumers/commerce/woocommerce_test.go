@@ -29,14 +29,6 @@ func wooRaw(topic string, body []byte) commerce.Raw {
 	}
 }
 
-// TestWooCommerceGolden maps every fixture in testdata/woocommerce and
-// compares the canonical events with its golden file (see checkGolden).
-func TestWooCommerceGolden(t *testing.T) {
-	for name, body := range fixtures(t, "woocommerce") {
-		t.Run(name, func(t *testing.T) { checkGolden(t, "woocommerce", name, wooRaw(fixtureType(name), body)) })
-	}
-}
-
 // wooDelete in a wooOrder mutation removes the key.
 type wooDeleteKey struct{}
 
