@@ -2,66 +2,29 @@ package main
 
 import (
 	"bytes"
-	"encoding/hex"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/hookbridge/hookbridge/bridge/provider"
 	"github.com/hookbridge/hookbridge/internal/logtest"
 	"github.com/hookbridge/hookbridge/internal/natstest"
+	"github.com/hookbridge/hookbridge/internal/otlptest"
 	"github.com/hookbridge/hookbridge/internal/sample"
 )
-
-// otlpReceiver is an OTLP/HTTP trace receiver: it keeps every span posted
-// to /v1/traces, with its service.name.
-type otlpReceiver struct {
-	mu      sync.Mutex
-	spans   []*tracepb.Span
-	service string
-}
-
-func (o *otlpReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	req := new(coltrace.ExportTraceServiceRequest)
-	if r.URL.Path != "/v1/traces" || proto.Unmarshal(body, req) != nil {
-		http.Error(w, "bad request", http.StatusBadRequest)
-		return
-	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	for _, rs := range req.GetResourceSpans() {
-		for _, a := range rs.GetResource().GetAttributes() {
-			if a.GetKey() == "service.name" {
-				o.service = a.GetValue().GetStringValue()
-			}
-		}
-		for _, ss := range rs.GetScopeSpans() {
-			o.spans = append(o.spans, ss.GetSpans()...)
-		}
-	}
-	w.Header().Set("Content-Type", "application/x-protobuf")
-}
 
 // TestServeTraces: with an OTLP endpoint in the environment, a delivery
 // that carries a traceparent is exported as a server span below it, by the
 // time run has returned, and its stored message carries the trace.
 func TestServeTraces(t *testing.T) {
-	recv := &otlpReceiver{}
-	collector := httptest.NewServer(recv)
-	defer collector.Close()
-	env := map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": collector.URL, "OTEL_SERVICE_NAME": "bridge-under-test"}
+	recv, endpoint := otlptest.Start(t)
+	env := map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, "OTEL_SERVICE_NAME": "bridge-under-test"}
 
 	in := newInstance(t)
 	var logs logtest.Buffer
@@ -113,10 +76,9 @@ func TestServeTraces(t *testing.T) {
 	if err := wait(); err != nil {
 		t.Fatalf("run: %v", err)
 	}
-	recv.mu.Lock()
-	defer recv.mu.Unlock()
-	var server, publish *tracepb.Span
-	for _, s := range recv.spans {
+	var server, publish otlptest.Span
+	spans := recv.Spans()
+	for _, s := range spans {
 		switch s.GetKind() {
 		case tracepb.Span_SPAN_KIND_SERVER:
 			server = s
@@ -124,20 +86,20 @@ func TestServeTraces(t *testing.T) {
 			publish = s
 		}
 	}
-	if server == nil || publish == nil {
-		t.Fatalf("exported %d spans, want a server and a producer span by the time run returns", len(recv.spans))
+	if server.Span == nil || publish.Span == nil {
+		t.Fatalf("exported %d spans, want a server and a producer span by the time run returns", len(spans))
 	}
-	if hex.EncodeToString(server.GetTraceId()) != traceID || hex.EncodeToString(server.GetParentSpanId()) != parentID {
+	if server.TraceID() != traceID || server.ParentID() != parentID {
 		t.Errorf("server span is not below the sender's traceparent")
 	}
-	if recv.service != "bridge-under-test" {
-		t.Errorf("service.name = %q", recv.service)
+	if server.Service != "bridge-under-test" {
+		t.Errorf("service.name = %q", server.Service)
 	}
-	wantTP := "00-" + traceID + "-" + hex.EncodeToString(server.GetSpanId()) + "-01"
+	wantTP := "00-" + traceID + "-" + server.SpanID() + "-01"
 	if got := msg.Header.Get("ce-traceparent"); got != wantTP {
 		t.Errorf("ce-traceparent = %q, want %q", got, wantTP)
 	}
-	wantTP = "00-" + traceID + "-" + hex.EncodeToString(publish.GetSpanId()) + "-01"
+	wantTP = "00-" + traceID + "-" + publish.SpanID() + "-01"
 	if got := msg.Header.Get("traceparent"); got != wantTP {
 		t.Errorf("traceparent = %q, want %q", got, wantTP)
 	}
