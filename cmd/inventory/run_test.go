@@ -5,24 +5,27 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
 	"github.com/nats-io/nats.go/jetstream"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 
-	"github.com/hookbridge/hookbridge/cmd/internal/service"
+	"github.com/hookbridge/hookbridge/cmd/internal/service/servicetest"
 	"github.com/hookbridge/hookbridge/consumers"
 	"github.com/hookbridge/hookbridge/consumers/commerce"
 	"github.com/hookbridge/hookbridge/consumers/commerce/commercetest"
 	"github.com/hookbridge/hookbridge/consumers/inventory"
 	"github.com/hookbridge/hookbridge/internal/logtest"
 	"github.com/hookbridge/hookbridge/internal/natstest"
+	"github.com/hookbridge/hookbridge/internal/otlptest"
 	"github.com/hookbridge/hookbridge/internal/sample"
 )
 
@@ -93,36 +96,12 @@ func TestReadSeed(t *testing.T) {
 // order that inventory cannot account for goes to its dead letters. Then
 // it stops the program.
 func TestRun(t *testing.T) {
-	ns := natstest.Start(t)
-	_, js := ns.Connect(t)
+	url, js := servicetest.Broker(t)
 	ctx := t.Context()
-	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "WEBHOOKS", Subjects: []string{"webhooks.>"}}); err != nil {
-		t.Fatal(err)
-	}
 
-	runCtx, stop := context.WithCancel(ctx)
-	defer stop()
 	var stdout logtest.Buffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(runCtx, []string{"--nats", "nats://" + ns.Listen, "--listen", "127.0.0.1:0",
-			"--seed", "HB-MUG-01=100", "--concurrency", "2"}, noEnv, &stdout, io.Discard)
-	}()
-
-	addrRe := regexp.MustCompile(`"read":"http://([^"/]+)/stock"`)
-	var base string
-	natstest.Eventually(t, natstest.Within(service.SetupWait), "the listening line", func() bool {
-		select {
-		case err := <-done:
-			t.Fatalf("run returned early: %v\n%s", err, stdout.String())
-		default:
-		}
-		m := addrRe.FindStringSubmatch(stdout.String())
-		if m != nil {
-			base = "http://" + m[1]
-		}
-		return m != nil
-	})
+	base, stop := servicetest.Start(t, run, []string{"--nats", url, "--listen", "127.0.0.1:0",
+		"--seed", "HB-MUG-01=100", "--concurrency", "2"}, noEnv, &stdout)
 	stock := func(sku string) (inventory.Stock, int) {
 		t.Helper()
 		resp, err := http.Get(base + "/stock/" + sku)
@@ -192,14 +171,6 @@ func TestRun(t *testing.T) {
 	}
 
 	stop()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run after cancel: %v", err)
-		}
-	case <-time.After(natstest.Within(consumers.DefaultShutdownGrace)): // handlers' grace, then the read path's
-		t.Fatal("run did not return after cancel")
-	}
 	if resp, err := http.Get(base + "/healthz"); err == nil {
 		resp.Body.Close()
 		t.Error("the read path still serves after shutdown")
@@ -237,4 +208,51 @@ func settled(ctx context.Context, js jetstream.JetStream, stream, name string) b
 	}
 	info, err := c.Info(ctx)
 	return err == nil && info.NumPending == 0 && info.NumAckPending == 0
+}
+
+// TestRunTracesOverOTLP runs the program with OTEL_EXPORTER_OTLP_ENDPOINT
+// at an OTLP receiver, behind a traced normaliser: by the time it has
+// returned, it has exported, as hookbridge-inventory, a consumer span for
+// each order below the normaliser's publish of it; the order that
+// oversells is acknowledged and its backorder's publish is a span below;
+// the order it cannot account for is dead-lettered, its dead letter's
+// publish a span below.
+func TestRunTracesOverOTLP(t *testing.T) {
+	url, js := servicetest.Broker(t)
+	ctx := t.Context()
+	recv, stop := servicetest.StartTraced(t, run, []string{"--nats", url, "--listen", "127.0.0.1:0", "--seed", "HB-MUG-01=1"})
+	norm := servicetest.TracedNormaliser(t, js)
+
+	body, hdr, err := sample.Delivery("shopify", sample.Locators{}, "", "traced-1", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	shop := hdr.Get("X-Shopify-Shop-Domain")
+	publishRaw(t, js, "traced-1", shop, body)
+	publishRaw(t, js, "traced-bad", shop, []byte(`{"id":4243,"currency":"USD","line_items":[{"sku":"HB-MUG-01","quantity":9000000000}]}`))
+	natstest.Eventually(t, natstest.Patience, "both orders settled", func() bool {
+		return settled(ctx, js, "WEBHOOKS", commerce.DefaultName) && settled(ctx, js, commerce.Stream, "inventory")
+	})
+	stop()
+
+	spans := recv.Spans()
+	settles := map[string]otlptest.Span{}
+	for _, s := range servicetest.CheckTrace(t, spans, norm.GetSpans(), "inventory") {
+		v, _ := s.Attr("hookbridge.settle")
+		settles[v] = s
+	}
+	if len(settles) != 2 || settles["ack"].Span == nil || settles["dead_letter"].Span == nil {
+		t.Fatalf("consumer spans settled %v, want one ack and one dead_letter", slices.Collect(maps.Keys(settles)))
+	}
+	backorder := otlptest.ChildOf(t, spans, settles["ack"], "publish")
+	if got, _ := backorder.Attr("messaging.destination.name"); got != inventory.BackorderSubjectPrefix+"HB-MUG-01" {
+		t.Errorf("backorder published on %q", got)
+	}
+	if got, _ := settles["dead_letter"].Attr("hookbridge.dead_letter.reason"); got != "permanent" {
+		t.Errorf("dead-letter reason = %q, want permanent", got)
+	}
+	dl := otlptest.ChildOf(t, spans, settles["dead_letter"], "publish "+consumers.DefaultDeadLetterStream)
+	if got, _ := dl.Attr("messaging.destination.name"); got != consumers.DeadLetterSubject("inventory") || dl.GetKind() != tracepb.Span_SPAN_KIND_PRODUCER {
+		t.Errorf("dead letter published on %q, kind %v", got, dl.GetKind())
+	}
 }

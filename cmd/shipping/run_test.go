@@ -2,44 +2,25 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
-	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/hookbridge/hookbridge/cmd/internal/service"
+	"github.com/hookbridge/hookbridge/cmd/internal/service/servicetest"
 	"github.com/hookbridge/hookbridge/consumers"
 	"github.com/hookbridge/hookbridge/consumers/commerce"
 	"github.com/hookbridge/hookbridge/consumers/commerce/commercetest"
 	"github.com/hookbridge/hookbridge/consumers/shipping"
+	"github.com/hookbridge/hookbridge/internal/logtest"
 	"github.com/hookbridge/hookbridge/internal/natstest"
+	"github.com/hookbridge/hookbridge/internal/otlptest"
 )
-
-// syncBuffer is a bytes.Buffer the program and the test may share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func noEnv(string) string { return "" }
 
@@ -77,56 +58,17 @@ func TestRunFlags(t *testing.T) {
 // order.paid on COMMERCE, and the program turns that into a shipment read
 // back over HTTP; then it stops.
 func TestRun(t *testing.T) {
-	ns := natstest.Start(t)
-	_, js := ns.Connect(t)
+	url, js := servicetest.Broker(t)
 	ctx := t.Context()
-	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "WEBHOOKS", Subjects: []string{"webhooks.>"}}); err != nil {
-		t.Fatal(err)
-	}
 
-	runCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	var stdout syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(runCtx, []string{"--nats", "nats://" + ns.Listen, "--listen", "127.0.0.1:0", "--concurrency", "2"}, noEnv, &stdout, io.Discard)
-	}()
-
-	addrRe := regexp.MustCompile(`"read":"http://([^"/]+)/shipments"`)
-	var base string
-	natstest.Eventually(t, natstest.Within(service.SetupWait), "the listening line", func() bool {
-		select {
-		case err := <-done:
-			t.Fatalf("run returned early: %v\n%s", err, stdout.String())
-		default:
-		}
-		m := addrRe.FindStringSubmatch(stdout.String())
-		if m != nil {
-			base = "http://" + m[1]
-		}
-		return m != nil
-	})
+	var stdout logtest.Buffer
+	base, stop := servicetest.Start(t, run, []string{"--nats", url, "--listen", "127.0.0.1:0", "--concurrency", "2"}, noEnv, &stdout)
 
 	// The program started before any normaliser (it creates COMMERCE
 	// itself); one starts now.
 	commercetest.RunNormaliser(t, js, commerce.Config{})
 
-	// What the bridge stores for `hookbridge send acme-shop --event orders/paid`.
-	ev := event.New()
-	ev.SetID("paid-1")
-	ev.SetType("com.shopify.orders.paid")
-	ev.SetSource("hookbridge-dev.myshopify.com")
-	ev.SetSubject("1000000000000042")
-	ev.SetTime(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
-	_ = ev.SetData(event.ApplicationJSON, []byte(`{"id":1000000000000042,"currency":"USD","line_items":[{"sku":"HB-MUG-01","quantity":2,"price":"12.00","name":"Mug"}]}`))
-	msg, err := consumers.EncodeEvent(ctx, "webhooks.shopify.acme-shop.orders.paid", ev)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := js.PublishMsg(ctx, msg, jetstream.WithMsgID("acme-shop:paid-1")); err != nil {
-		t.Fatal(err)
-	}
-	key, _ := shipping.Key("shopify", "hookbridge-dev.myshopify.com", "1000000000000042")
+	key := publishPaid(t, js)
 	var sh shipping.Shipment
 	natstest.Eventually(t, natstest.Patience, "the shipment", func() bool {
 		resp, err := http.Get(base + "/shipments/" + key)
@@ -162,16 +104,78 @@ func TestRun(t *testing.T) {
 	}
 
 	stop()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run after cancel: %v", err)
-		}
-	case <-time.After(natstest.Within(consumers.DefaultShutdownGrace)): // handlers' grace, then the read path's
-		t.Fatal("run did not return after cancel")
-	}
 	if resp, err := http.Get(base + "/healthz"); err == nil {
 		resp.Body.Close()
 		t.Error("the read path still serves after shutdown")
+	}
+}
+
+// publishPaid stores what the bridge stores for `hookbridge send acme-shop
+// --event orders/paid` on WEBHOOKS, and returns the key of the order's
+// shipment.
+func publishPaid(t *testing.T, js jetstream.JetStream) string {
+	t.Helper()
+	const shop, order = "hookbridge-dev.myshopify.com", "1000000000000042"
+	ev := event.New()
+	ev.SetID("paid-1")
+	ev.SetType("com.shopify.orders.paid")
+	ev.SetSource(shop)
+	ev.SetSubject(order)
+	ev.SetTime(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
+	_ = ev.SetData(event.ApplicationJSON, []byte(`{"id":`+order+`,"currency":"USD","line_items":[{"sku":"HB-MUG-01","quantity":2,"price":"12.00","name":"Mug"}]}`))
+	msg, err := consumers.EncodeEvent(t.Context(), "webhooks.shopify.acme-shop.orders.paid", ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.PublishMsg(t.Context(), msg, jetstream.WithMsgID("acme-shop:paid-1")); err != nil {
+		t.Fatal(err)
+	}
+	key, err := shipping.Key("shopify", shop, order)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
+}
+
+// TestRunTracesOverOTLP runs the program with OTEL_EXPORTER_OTLP_ENDPOINT
+// at an OTLP receiver, behind a traced normaliser: by the time it has
+// returned, it has exported, as hookbridge-shipping, the consumer span of
+// the paid order below the normaliser's publish of it, acknowledged, with
+// the publish of shipment.created below it; the stored shipment.created
+// carries that publish as its traceparent, so its consumers continue the
+// trace.
+func TestRunTracesOverOTLP(t *testing.T) {
+	url, js := servicetest.Broker(t)
+	ctx := t.Context()
+	recv, stop := servicetest.StartTraced(t, run, []string{"--nats", url, "--listen", "127.0.0.1:0"})
+	norm := servicetest.TracedNormaliser(t, js)
+
+	key := publishPaid(t, js)
+	const subject = "shipping.shipment.created.shopify"
+	var created *jetstream.RawStreamMsg
+	natstest.Eventually(t, natstest.Patience, "the shipment.created event", func() bool {
+		s, err := js.Stream(ctx, "SHIPPING")
+		if err != nil {
+			return false
+		}
+		created, err = s.GetLastMsgForSubject(ctx, subject)
+		return err == nil && created.Header.Get("ce-subject") == key
+	})
+	stop()
+
+	spans := recv.Spans()
+	procs := servicetest.CheckTrace(t, spans, norm.GetSpans(), "shipping")
+	if len(procs) != 1 {
+		t.Fatalf("%d consumer spans, want the paid order's", len(procs))
+	}
+	if got, _ := procs[0].Attr("hookbridge.settle"); got != "ack" {
+		t.Errorf("settle = %q, want ack", got)
+	}
+	pub := otlptest.ChildOf(t, spans, procs[0], "publish")
+	if got, _ := pub.Attr("messaging.destination.name"); got != subject {
+		t.Errorf("shipment.created published on %q", got)
+	}
+	if got, want := created.Header.Get("traceparent"), "00-"+pub.TraceID()+"-"+pub.SpanID()+"-01"; got != want {
+		t.Errorf("shipment.created traceparent = %q, want %q", got, want)
 	}
 }

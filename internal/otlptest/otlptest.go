@@ -122,3 +122,16 @@ func (r *Receiver) Named(name string) []Span {
 	}
 	return out
 }
+
+// ChildOf is parent's child named name among spans, in parent's trace;
+// the test fails without one.
+func ChildOf(t testing.TB, spans []Span, parent Span, name string) Span {
+	t.Helper()
+	for _, s := range spans {
+		if s.GetName() == name && s.ParentID() == parent.SpanID() && s.TraceID() == parent.TraceID() {
+			return s
+		}
+	}
+	t.Fatalf("no %q span below %q", name, parent.GetName())
+	return Span{}
+}
