@@ -57,12 +57,16 @@ func TestTraceChain(t *testing.T) {
 	}
 }
 
-// retryDelay is the inventory consumer's back-off in
-// TestTraceChainRetryAndDeadLetter: short, so that the test does not wait
-// long, and long enough that the test brings the missing stream back
-// before the first redelivery, in all but a stalled run (which the test
-// allows for: MaxDeliver leaves four retries).
-const retryDelay = 300 * time.Millisecond
+// retryDelay and retries are the inventory consumer's back-off and
+// MaxDeliver in TestTraceChainRetryAndDeadLetter: a short delay, so that
+// the test does not wait long, which is usually enough for the test to
+// bring the missing stream back before the first redelivery; and enough
+// deliveries that a run stalled for seconds on a busy machine still ends
+// in a retry that succeeds rather than in a dead letter.
+const (
+	retryDelay = 300 * time.Millisecond
+	retries    = 20
+)
 
 // TestTraceChainRetryAndDeadLetter follows deliveries behind serve
 // (exported over OTLP) into the inventory sample's own consumer and
@@ -99,7 +103,7 @@ func TestTraceChainRetryAndDeadLetter(t *testing.T) {
 	exp := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
 	cfg := inventory.ConsumerConfig()
-	cfg.TracerProvider, cfg.Backoff = tp, []time.Duration{retryDelay}
+	cfg.TracerProvider, cfg.Backoff, cfg.MaxDeliver = tp, []time.Duration{retryDelay}, retries
 	stopSample := runConsumer(t, js, cfg, svc.Handle)
 
 	sendOrder(t, in, "retry-1", "orders/create")
@@ -167,7 +171,7 @@ func TestTraceChainRetryAndDeadLetter(t *testing.T) {
 		if acked.Parent.SpanID() != failed.Parent.SpanID() || attrOf(acked, "hookbridge.stream.sequence") != attrOf(failed, "hookbridge.stream.sequence") {
 			t.Errorf("the acknowledged delivery is not the failed message's redelivery")
 		}
-		if n, _ := strconv.Atoi(attrOf(acked, "hookbridge.delivery.count")); n < 2 || n > consumers.DefaultMaxDeliver {
+		if n, _ := strconv.Atoi(attrOf(acked, "hookbridge.delivery.count")); n < 2 || n > retries {
 			t.Errorf("acknowledged at delivery %d, want a retry", n)
 		}
 		backorder := childOf(t, exp, acked, "publish")
