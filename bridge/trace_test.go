@@ -242,13 +242,7 @@ func TestTraceVerifyKeys(t *testing.T) {
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
 	t.Cleanup(func() { _ = tp.Shutdown(t.Context()) })
 	h := newHarnessWith(t, []testSource{{"saleor-shop", provider.Config{Kind: "saleor", APIURL: apiURL, Keys: fetcher}}}, withTracerProvider(tp))
-	hdr := http.Header{
-		"Content-Type":     {"application/json"},
-		"Saleor-Signature": {saleorSig},
-		"Saleor-Api-Url":   {apiURL},
-		"Saleor-Domain":    {shop.host()},
-		"Saleor-Event":     {"order_fully_paid"},
-	}
+	hdr := saleorHeader(apiURL, shop.host())
 	for _, step := range []struct {
 		name   string
 		serve  bool
