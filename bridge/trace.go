@@ -163,6 +163,10 @@ func (s *server) startDelivery(r *http.Request) (*http.Request, trace.Span) {
 // endDelivery records how the delivery ended, as answer decided it, and
 // ends its span. As for any server span, only a 5xx is an error.
 func endDelivery(span trace.Span, rt *route, dl deliveryLog, err error) {
+	if !span.IsRecording() { // sampled out: nothing would be kept
+		span.End()
+		return
+	}
 	rule, out := result(err, dl)
 	// One SetAttributes: each call costs the span a copy of its attributes.
 	var buf [10]attribute.KeyValue
@@ -239,26 +243,43 @@ func stampOrigin(ctx context.Context, msg *nats.Msg) {
 }
 
 // startPublish starts the producer span of one message and writes its
-// context into the message's traceparent header.
+// context into the message's traceparent header. The attributes go to the
+// sampler when the delivery's span records, else only to a span that
+// records all the same: a sampled-out delivery does not build them.
 func (s *server) startPublish(ctx context.Context, msg *nats.Msg) (context.Context, trace.Span) {
-	ctx, span := s.tracer.Start(ctx, s.publishSpan, producerKind, trace.WithAttributes(
+	if !trace.SpanFromContext(ctx).IsRecording() {
+		ctx, span := s.tracer.Start(ctx, s.publishSpan, producerKind)
+		if span.IsRecording() {
+			span.SetAttributes(publishAttrs(msg)...)
+		}
+		traceContext.Inject(ctx, wire.TraceCarrier{Header: msg.Header})
+		return ctx, span
+	}
+	ctx, span := s.tracer.Start(ctx, s.publishSpan, producerKind, trace.WithAttributes(publishAttrs(msg)...))
+	traceContext.Inject(ctx, wire.TraceCarrier{Header: msg.Header})
+	return ctx, span
+}
+
+// publishAttrs are the messaging conventions' attributes of msg's publish.
+func publishAttrs(msg *nats.Msg) []attribute.KeyValue {
+	return []attribute.KeyValue{
 		messagingNATS, semconv.MessagingOperationTypeSend, operationPublish,
 		semconv.MessagingDestinationName(msg.Subject),
 		semconv.MessagingMessageID(msg.Header.Get(jetstream.MsgIDHeader)),
 		semconv.CloudEventsEventID(msg.Header.Get(hdrID)),
-	))
-	traceContext.Inject(ctx, wire.TraceCarrier{Header: msg.Header})
-	return ctx, span
+	}
 }
 
 // endPublish records the PubAck, or the failure, and ends the span.
 // A PubAck from another stream than the bridge's comes as err, as it fails
 // the delivery.
 func endPublish(span trace.Span, ack *jetstream.PubAck, err error) {
-	if err != nil {
+	switch {
+	case !span.IsRecording():
+	case err != nil:
 		span.SetAttributes(semconv.ErrorTypeKey.String(string(outcomeUnavailable)))
 		span.SetStatus(codes.Error, ErrUnavailable.Error())
-	} else {
+	default:
 		span.SetAttributes(attrSequence.Int64(int64(ack.Sequence)), attrDuplicate.Bool(ack.Duplicate))
 	}
 	span.End()
