@@ -270,6 +270,36 @@ func TestTraceVerifyKeys(t *testing.T) {
 	}
 }
 
+// TestTraceSampledOut: a delivery the sampler drops records no span, but
+// its message still carries the context, unsampled, for a consumer to
+// continue, and its log line still names it.
+func TestTraceSampledOut(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp), sdktrace.WithSampler(sdktrace.NeverSample()))
+	t.Cleanup(func() { _ = tp.Shutdown(t.Context()) })
+	h := newHarness(t, withTracerProvider(tp))
+	body, hdr := h.delivery("shop", "", "sampled-out-1")
+	if a := h.post(http.MethodPost, "shop", body, hdr); a.code != 200 {
+		t.Fatalf("status %d: %s", a.code, a.raw)
+	}
+	msg := h.lastStored()
+	origin, hop := msg.Header.Get("ce-traceparent"), msg.Header.Get("traceparent")
+	for name, v := range map[string]string{"ce-traceparent": origin, "traceparent": hop} {
+		if len(v) != 55 || !strings.HasSuffix(v, "-00") {
+			t.Errorf("message header %s = %q, want an unsampled W3C traceparent", name, v)
+		}
+	}
+	if origin[:35] != hop[:35] || origin == hop {
+		t.Errorf("ce-traceparent %s and traceparent %s: want one trace, two spans", origin, hop)
+	}
+	if l := h.logs.String(); !strings.Contains(l, `"trace_id":"`+origin[3:35]+`"`) {
+		t.Errorf("the log line does not name the delivery's trace: %s", l)
+	}
+	if spans := exp.GetSpans(); len(spans) != 0 {
+		t.Errorf("spans %v recorded for a sampled-out delivery", names(spans))
+	}
+}
+
 // TestTraceOff: the no-op provider is tracing off: a sender's traceparent
 // is not carried onto the message.
 func TestTraceOff(t *testing.T) {
