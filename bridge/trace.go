@@ -22,12 +22,12 @@ import (
 // /webhooks/{source}", the child of the sender's W3C traceparent when it
 // sends one) and a producer span per message published ("publish
 // <stream>"). The provider's verification is a "verify" event on the
-// server span: it takes microseconds, and a span of its own cost a traced
-// delivery more than a tenth of its CPU. Only the kinds that may wait for
-// their platform's keys over the network (Provider.FetchesKeys) verify in
-// a "verify" span, where the wait shows. None of them carries a secret, a
-// signature or a body: the outcome and the reason of a failure are the
-// names the metrics use.
+// server span: it takes microseconds, and a span of its own cost every
+// traced delivery 18 allocations, a tenth of all that tracing added. Only
+// the kinds that may wait for their platform's keys over the network
+// (Provider.FetchesKeys) verify in a "verify" span, where the wait shows.
+// None of them carries a secret, a signature or a body: the outcome and
+// the reason of a failure are the names the metrics use.
 //
 // Each published message carries two contexts:
 //   - ce-traceparent (and ce-tracestate): the CloudEvents distributed
