@@ -44,12 +44,24 @@ func BenchmarkDelivery(b *testing.B) {
 //
 //	go test ./bridge -run '^$' -bench 'Delivery(Traced)?$' -benchtime 20000x
 func BenchmarkDeliveryTraced(b *testing.B) {
+	benchTraced(b, "always_on", "")
+}
+
+// BenchmarkDeliverySampled is BenchmarkDeliveryTraced with one delivery
+// in ten sampled (parentbased_traceidratio 0.1): the nine others still
+// carry a trace context onto their messages and their log line, which is
+// what sampling cannot take away.
+func BenchmarkDeliverySampled(b *testing.B) {
+	benchTraced(b, "parentbased_traceidratio", "0.1")
+}
+
+func benchTraced(b *testing.B, sampler, arg string) {
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/x-protobuf")
 	}))
 	defer recv.Close()
-	env := map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": recv.URL, "OTEL_TRACES_SAMPLER": "always_on"}
+	env := map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": recv.URL, "OTEL_TRACES_SAMPLER": sampler, "OTEL_TRACES_SAMPLER_ARG": arg}
 	c, err := tracing.FromEnv(func(k string) string { return env[k] }, "hookbridge-bench")
 	if err != nil {
 		b.Fatal(err)

@@ -103,7 +103,7 @@ func (s *server) message(rt *route, d delivery) (*nats.Msg, error) {
 
 	// One backing array for all header values.
 	vals := [8]string{"1.0", ev.ID, src, ceType, t.UTC().Format(time.RFC3339Nano), rt.Name + ":" + ev.ID, ev.Subject, contentType}
-	hdr := make(nats.Header, 8)
+	hdr := make(nats.Header, 8+s.traceHeaders)
 	hdr[hdrSpecVersion] = vals[0:1:1]
 	hdr[hdrID] = vals[1:2:2]
 	hdr[hdrSource] = vals[2:3:3]

@@ -19,6 +19,18 @@ const (
 	saleorJWKS = `{"keys": [{"kty": "RSA", "key_ops": ["verify"], "n": "mjTsKENcArpmBM0E74xHAYj3bYJuPMsnBjvPC1sGJKYTvmzn5r74ogouzYSqVJGMZcVCMi6IOyJZXsDWz9YB5bJvOu8rKgzkh2wBgDvYAwnOlaBoMKAQn2dxdeP4D4cTGqFPTh17bTwP9aNyXUs8-RE3U6U28AUywBTHLAiq_NlaUETtHFddB6FTxrMCA_8x9tarSW4-uYP15HgvKRdf5VtG7_RpMRpI2xvYwjVRqhJkcqhWZ_zLWURu0IxH0PuzqeKRP1q95vQvFLk8EIQfQbDHLRctpdkLcOKsbftYgVaLJv9zEivAZMZyJNx-bHhBhVOA9aLmnZizgZuCPfsnhQ", "e": "AQAB", "use": "sig", "kid": "1fa1zmbRz6UnPNLpf11sQZeN_kUAeT5X7opgE9L3iAY", "alg": "RS256"}]}`
 )
 
+// saleorHeader is what Saleor sends with saleorBody from the shop at
+// apiURL on host.
+func saleorHeader(apiURL, host string) http.Header {
+	return http.Header{
+		"Content-Type":     {"application/json"},
+		"Saleor-Signature": {saleorSig},
+		"Saleor-Api-Url":   {apiURL},
+		"Saleor-Domain":    {host},
+		"Saleor-Event":     {"order_fully_paid"},
+	}
+}
+
 // TestSaleorShopKeys: a Saleor delivery is verified with the shop's
 // published key, fetched by the bridge's fetcher over HTTPS from the
 // shop's host (a local one here, trusted through a test CA). While the
@@ -35,13 +47,7 @@ func TestSaleorShopKeys(t *testing.T) {
 	// fetches at once; in production a failure is remembered a minute.
 	fetcher := keys.New(keys.Config{RootCAs: roots, MinRefresh: time.Nanosecond})
 	h := newHarnessWith(t, []testSource{{"saleor-shop", provider.Config{Kind: "saleor", APIURL: apiURL, Keys: fetcher}}})
-	hdr := http.Header{
-		"Content-Type":     {"application/json"},
-		"Saleor-Signature": {saleorSig},
-		"Saleor-Api-Url":   {apiURL},
-		"Saleor-Domain":    {shop.host()},
-		"Saleor-Event":     {"order_fully_paid"},
-	}
+	hdr := saleorHeader(apiURL, shop.host())
 	before := h.counter("hookbridge_deliveries_total", "outcome", "keys_unavailable")
 	a := h.post(http.MethodPost, "saleor-shop", []byte(saleorBody), hdr)
 	if a.code != 503 || a.header.Get("Retry-After") == "" || h.stored() != 0 {

@@ -32,6 +32,9 @@ type server struct {
 	tracer trace.Tracer
 	// publishSpan is the name of the producer spans, "publish <stream>".
 	publishSpan string
+	// traceHeaders is how many trace headers a message gets beside the
+	// CloudEvent's eight: sized for them, its header map does not grow.
+	traceHeaders int
 }
 
 // route is one source with its precomputed subject base
@@ -69,6 +72,9 @@ func NewServer(cfg Config, sources []Source, pub Publisher, log *slog.Logger, me
 	s := &server{cfg: cfg, sources: make(map[string]*route, len(sources)), pub: pub, log: log, metrics: metrics,
 		budget: &bodyBudget{limit: cfg.MaxBodyBytesInFlight, gauge: metrics.bodyBytes},
 		tracer: tracerOf(cfg.TracerProvider), publishSpan: "publish " + cfg.Stream}
+	if s.tracer != nil {
+		s.traceHeaders = 2 // traceparent and ce-traceparent; tracestate only when sent
+	}
 	for _, src := range sources {
 		s.sources[src.Name] = &route{
 			spans:       routeSpansOf(src),

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -14,6 +15,8 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/hookbridge/hookbridge/bridge"
+	"github.com/hookbridge/hookbridge/bridge/keys"
+	"github.com/hookbridge/hookbridge/bridge/provider"
 	"github.com/hookbridge/hookbridge/internal/natstest"
 )
 
@@ -99,9 +102,9 @@ func only(t *testing.T, spans tracetest.SpanStubs, name string) tracetest.SpanSt
 }
 
 // TestTraceDelivery: a stored delivery is a server span parented on the
-// sender's traceparent, with a verify and a publish span below it; the
-// message carries the delivery's span as ce-traceparent and the publish
-// span as traceparent.
+// sender's traceparent, with a verify event and a publish span below it;
+// the message carries the delivery's span as ce-traceparent and the
+// publish span as traceparent.
 func TestTraceDelivery(t *testing.T) {
 	h, exp := tracedHarness(t)
 	body, hdr := h.delivery("shop", "", "traced-1")
@@ -131,15 +134,15 @@ func TestTraceDelivery(t *testing.T) {
 		"cloudevents.event_type":    msg.Header.Get("ce-type"),
 	})
 
-	verify := only(t, spans, "verify")
-	pub := only(t, spans, "publish WEBHOOKS")
-	for _, child := range []tracetest.SpanStub{verify, pub} {
-		if child.Parent.SpanID() != srv.SpanContext.SpanID() || child.SpanContext.TraceID() != srv.SpanContext.TraceID() {
-			t.Errorf("%s is not a child of the delivery's span", child.Name)
-		}
+	if ev := verifyEvent(t, srv); len(ev.Attributes) != 0 {
+		t.Errorf("verify event of a good signature: %v", ev.Attributes)
 	}
-	if verify.Status.Code != codes.Unset {
-		t.Errorf("verify status %v", verify.Status)
+	pub := only(t, spans, "publish WEBHOOKS")
+	if pub.Parent.SpanID() != srv.SpanContext.SpanID() || pub.SpanContext.TraceID() != srv.SpanContext.TraceID() {
+		t.Errorf("%s is not a child of the delivery's span", pub.Name)
+	}
+	if len(spans) != 2 {
+		t.Errorf("spans %v, want the delivery and its publish", names(spans))
 	}
 	if pub.SpanKind != trace.SpanKindProducer {
 		t.Errorf("publish span kind %v", pub.SpanKind)
@@ -173,8 +176,8 @@ func TestTraceDelivery(t *testing.T) {
 
 // TestTraceDeliveryFailure: a bad signature ends the delivery's span with
 // the outcome and the reason, as a 4xx (not an error of the server), the
-// verify span as an error, and publishes nothing; no span shows the body
-// or the signature.
+// verify event with the same, and publishes nothing; no span shows the
+// body or the signature.
 func TestTraceDeliveryFailure(t *testing.T) {
 	h, exp := tracedHarness(t)
 	body, hdr := h.delivery("shop", "", "traced-bad")
@@ -195,13 +198,12 @@ func TestTraceDeliveryFailure(t *testing.T) {
 	if srv.Status.Code != codes.Unset {
 		t.Errorf("server span status %v; a 4xx is the sender's failure", srv.Status)
 	}
-	verify := only(t, spans, "verify")
-	if verify.Status.Code != codes.Error {
-		t.Errorf("verify status %v, want Error", verify.Status)
-	}
-	wantAttrs(t, verify, map[string]string{"hookbridge.verification.failure": "mismatch"})
-	if len(spans) != 2 {
-		t.Errorf("spans %v, want the delivery and verify only", names(spans))
+	ev := verifyEvent(t, srv)
+	wantAttrs(t, tracetest.SpanStub{Name: "verify event", Attributes: ev.Attributes}, map[string]string{
+		"error.type": "unauthorized", "hookbridge.verification.failure": "mismatch",
+	})
+	if len(spans) != 1 {
+		t.Errorf("spans %v, want the delivery's only", names(spans))
 	}
 	sig := hdr.Get("X-Shopify-Hmac-Sha256")
 	for _, s := range spans {
@@ -210,6 +212,91 @@ func TestTraceDeliveryFailure(t *testing.T) {
 				t.Errorf("%s: %s shows the signature or the body", s.Name, kv.Key)
 			}
 		}
+	}
+}
+
+// verifyEvent is the one "verify" event of the delivery's span s.
+func verifyEvent(t *testing.T, s tracetest.SpanStub) sdktrace.Event {
+	t.Helper()
+	var found []sdktrace.Event
+	for _, e := range s.Events {
+		if e.Name == "verify" {
+			found = append(found, e)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("%d verify events on %s, want 1: %v", len(found), s.Name, s.Events)
+	}
+	return found[0]
+}
+
+// TestTraceVerifyKeys: a provider that may wait for its platform's keys
+// verifies in a span of its own below the delivery's, where the wait
+// shows: an error while the keys cannot be had, and no verify event.
+func TestTraceVerifyKeys(t *testing.T) {
+	roots, newHost := testCA(t)
+	shop := newHost()
+	apiURL := shop.URL + "/graphql/"
+	fetcher := keys.New(keys.Config{RootCAs: roots, MinRefresh: time.Nanosecond})
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+	t.Cleanup(func() { _ = tp.Shutdown(t.Context()) })
+	h := newHarnessWith(t, []testSource{{"saleor-shop", provider.Config{Kind: "saleor", APIURL: apiURL, Keys: fetcher}}}, withTracerProvider(tp))
+	hdr := saleorHeader(apiURL, shop.host())
+	for _, step := range []struct {
+		name   string
+		serve  bool
+		status int
+		code   codes.Code
+	}{{"keys unavailable", false, 503, codes.Error}, {"keys served", true, 200, codes.Unset}} {
+		exp.Reset()
+		if step.serve {
+			shop.serve("/.well-known/jwks.json", []byte(saleorJWKS))
+		}
+		if a := h.post(http.MethodPost, "saleor-shop", []byte(saleorBody), hdr); a.code != step.status {
+			t.Fatalf("%s: status %d: %s", step.name, a.code, a.raw)
+		}
+		srv, spans := serverSpan(t, exp)
+		verify := only(t, spans, "verify")
+		if verify.Parent.SpanID() != srv.SpanContext.SpanID() || verify.Status.Code != step.code {
+			t.Errorf("%s: verify span parent %s status %v, want %s and %v", step.name, verify.Parent.SpanID(), verify.Status, srv.SpanContext.SpanID(), step.code)
+		}
+		wantAttrs(t, verify, map[string]string{"hookbridge.provider": "saleor"})
+		for _, e := range srv.Events {
+			if e.Name == "verify" {
+				t.Errorf("%s: a verify event beside the verify span", step.name)
+			}
+		}
+	}
+}
+
+// TestTraceSampledOut: a delivery the sampler drops records no span, but
+// its message still carries the context, unsampled, for a consumer to
+// continue, and its log line still names it.
+func TestTraceSampledOut(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp), sdktrace.WithSampler(sdktrace.NeverSample()))
+	t.Cleanup(func() { _ = tp.Shutdown(t.Context()) })
+	h := newHarness(t, withTracerProvider(tp))
+	body, hdr := h.delivery("shop", "", "sampled-out-1")
+	if a := h.post(http.MethodPost, "shop", body, hdr); a.code != 200 {
+		t.Fatalf("status %d: %s", a.code, a.raw)
+	}
+	msg := h.lastStored()
+	origin, hop := msg.Header.Get("ce-traceparent"), msg.Header.Get("traceparent")
+	for name, v := range map[string]string{"ce-traceparent": origin, "traceparent": hop} {
+		if len(v) != 55 || !strings.HasSuffix(v, "-00") {
+			t.Errorf("message header %s = %q, want an unsampled W3C traceparent", name, v)
+		}
+	}
+	if origin[:35] != hop[:35] || origin == hop {
+		t.Errorf("ce-traceparent %s and traceparent %s: want one trace, two spans", origin, hop)
+	}
+	if l := h.logs.String(); !strings.Contains(l, `"trace_id":"`+origin[3:35]+`"`) {
+		t.Errorf("the log line does not name the delivery's trace: %s", l)
+	}
+	if spans := exp.GetSpans(); len(spans) != 0 {
+		t.Errorf("spans %v recorded for a sampled-out delivery", names(spans))
 	}
 }
 

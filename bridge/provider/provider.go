@@ -132,6 +132,12 @@ func (p *Provider) SignsBody() bool { return !p.bodyUnsigned }
 // tolerance of its transmission time.
 func (p *Provider) SignsBodyWeakly() bool { return p.weakBody }
 
+// FetchesKeys reports whether Verify may wait for its platform's public
+// keys, fetched over the network through the KeyFetcher (paypal, adobe and
+// saleor, unless they trust the development key): every other kind
+// verifies from memory in microseconds.
+func (p *Provider) FetchesKeys() bool { return fetchesKeys(p.kind) && !p.devKeys }
+
 // TrustsDevelopmentKey reports whether the provider verifies with the
 // published DevelopmentKeyPEM in place of its platform's keys
 // (Config.DevelopmentKeys): anybody can forge its deliveries.

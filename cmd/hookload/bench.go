@@ -42,6 +42,10 @@ Measures, one after another and with the same load tool and deliveries:
   b-sync, c-sync, d-sync: the same with an fsync before every PubAck
   n       (only with --only) d with the commerce normaliser running in it: its canonical
           events/s over the same window, its backlog at the window's end and its drain time
+  c-traced, d-traced (only with --only) c and d traced, every delivery sampled, exporting
+          over OTLP/HTTP to hookload otlp-receiver, a child whose CPU is counted apart
+  c-sampled, d-sampled (only with --only) the same with 1 delivery in 10 sampled
+          (parentbased_traceidratio 0.1)
 Run it from the hookbridge checkout: it builds nats-server and ./cmd/hookbridge.
 
 Flags:`
@@ -210,8 +214,8 @@ func (b *benchRun) stopAll() {
 	b.children = nil
 }
 
-func (b *benchRun) start(name, bin string, args ...string) (*child, error) {
-	c, err := startChild(name, b.f.logDir, bin, args...)
+func (b *benchRun) start(name string, env []string, bin string, args ...string) (*child, error) {
+	c, err := startChild(name, b.f.logDir, env, bin, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,6 +35,8 @@ type benchRow struct {
 	check      *checkReport
 	stored     string       // raw variants: what the stream holds
 	norm       *normFigures // the normaliser's round, when the variant runs it
+	answered   uint64       // requests answered, warm-up included
+	otlp       *otlpStats   // what the trace receiver got, when the variant traces
 	notes      []string
 	err        error
 }
@@ -59,6 +62,11 @@ type procMeter struct {
 
 func (m *procMeter) add(label string, c *child) {
 	m.procs, m.labels = append(m.procs, c), append(m.labels, label)
+}
+
+// child is the process added as label.
+func (m *procMeter) child(label string) *child {
+	return m.procs[slices.Index(m.labels, label)]
 }
 
 // snapshot reads the counters as the window starts.
@@ -121,8 +129,10 @@ func (b *benchRun) measureHTTP(ctx context.Context, row *benchRow, p benchPorts,
 	r := lr.main
 	row.requests, row.elapsed, row.rate, row.lat = r.Requests, r.Elapsed, r.rate(), r.Latency
 	row.status, row.unexpected = statusLine(r.Status), r.Unexpected
+	row.answered = r.Requests
 	if lr.warm != nil {
 		row.unexpected += lr.warm.Unexpected
+		row.answered += lr.warm.Requests
 	}
 	if r.Dials != uint64(rc.Conns) {
 		row.notes = append(row.notes, fmt.Sprintf("%d connections dialled for %d workers", r.Dials, rc.Conns))

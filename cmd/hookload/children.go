@@ -30,7 +30,9 @@ type child struct {
 	err     error // set before done closes
 }
 
-func startChild(name, logDir, bin string, args ...string) (*child, error) {
+// startChild starts bin with the bench's environment, env added (a later
+// value of a variable wins).
+func startChild(name, logDir string, env []string, bin string, args ...string) (*child, error) {
 	logPath := filepath.Join(logDir, name+".log")
 	f, err := os.Create(logPath)
 	if err != nil {
@@ -38,6 +40,9 @@ func startChild(name, logDir, bin string, args ...string) (*child, error) {
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = f, f
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		f.Close()

@@ -4,6 +4,7 @@
 //	hookload [load] [flags]          N keep-alive connections for T seconds or M requests
 //	hookload bench [flags]           plain net/http vs raw JetStream vs hookbridge, one run
 //	hookload plain-server [flags]    the plain net/http endpoint the bench measures against
+//	hookload otlp-receiver [flags]   the trace receiver of the bench's traced variants
 //
 // Run "hookload help" for the flags of each.
 package main

@@ -23,11 +23,16 @@ func plainServer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", *listen)
+	return serveUntil(ctx, *listen, newPlainServer(), stdout)
+}
+
+// serveUntil serves srv on listen, prints "listening on http://ADDR" once
+// it accepts connections, and shuts it down when ctx is cancelled.
+func serveUntil(ctx context.Context, listen string, srv *http.Server, stdout io.Writer) error {
+	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return err
 	}
-	srv := newPlainServer()
 	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -13,6 +13,7 @@ const usage = `Usage:
   hookload [load] [flags]          drive a bridge (or --target) with signed deliveries, then check the stream
   hookload bench [flags]           the side-by-side benchmark: plain net/http, raw JetStream, hookbridge
   hookload plain-server [flags]    a plain net/http endpoint that reads the body and answers 200
+  hookload otlp-receiver [flags]   an OTLP/HTTP trace receiver that counts spans and drops them
   hookload help                    show this help
 
 Run "hookload load -h", "hookload bench -h" or "hookload plain-server -h" for the flags.
@@ -33,6 +34,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = bench(ctx, args, getenv, stdout, stderr)
 	case "plain-server":
 		err = plainServer(ctx, args, stdout, stderr)
+	case "otlp-receiver":
+		err = otlpReceiver(ctx, args, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -240,6 +240,7 @@ func (b *benchRun) printSummary(w io.Writer) {
 	fmt.Fprintln(w, "summary (ratios are within this run)")
 	printAligned(w, head, rows)
 	printNormaliser(w, ss, false)
+	printTracing(w, ss, false)
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "targets")
 	printAligned(w, []string{"target", "measured", "met"}, b.targets(ss))
@@ -254,6 +255,7 @@ func (b *benchRun) printMarkdown(w io.Writer) {
 	head, rows := b.summaryTable(ss)
 	printMarkdownTable(w, head, rows)
 	printNormaliser(w, ss, true)
+	printTracing(w, ss, true)
 	fmt.Fprintln(w)
 	printMarkdownTable(w, []string{"target", "measured", "met"}, b.targets(ss))
 	rounds := ""

@@ -25,23 +25,30 @@ type variant struct {
 	kind     variantKind
 	sync     bool // fsync before the PubAck
 	commerce bool // the bridge runs the commerce normaliser beside it
+	// trace, when set, traces the bridge, exporting to a receiver the
+	// bench runs (see tracebench.go).
+	trace *traceSetting
 }
 
 // variants run in this order, one after another.
 var variants = []variant{
-	{"a", "plain net/http", kindPlain, false, false},
-	{"b", "raw JetStream publish", kindRaw, false, false},
-	{"c", "hookbridge + external nats-server", kindExternal, false, false},
-	{"d", "hookbridge, embedded nats", kindEmbedded, false, false},
-	{"b-sync", "raw JetStream publish, fsync", kindRaw, true, false},
-	{"c-sync", "hookbridge + external nats-server, fsync", kindExternal, true, false},
-	{"d-sync", "hookbridge, embedded nats, fsync", kindEmbedded, true, false},
+	{"a", "plain net/http", kindPlain, false, false, nil},
+	{"b", "raw JetStream publish", kindRaw, false, false, nil},
+	{"c", "hookbridge + external nats-server", kindExternal, false, false, nil},
+	{"d", "hookbridge, embedded nats", kindEmbedded, false, false, nil},
+	{"b-sync", "raw JetStream publish, fsync", kindRaw, true, false, nil},
+	{"c-sync", "hookbridge + external nats-server, fsync", kindExternal, true, false, nil},
+	{"d-sync", "hookbridge, embedded nats, fsync", kindEmbedded, true, false, nil},
 }
 
 // optInVariants run only when --only names them, so that the default
 // bench measures what it always has.
 var optInVariants = []variant{
-	{"n", "hookbridge, embedded nats, with the normaliser", kindEmbedded, false, true},
+	{"n", "hookbridge, embedded nats, with the normaliser", kindEmbedded, false, true, nil},
+	{"c-traced", "c, traced: every delivery sampled", kindExternal, false, false, &traceSetting{"c", "always_on", ""}},
+	{"d-traced", "d, traced: every delivery sampled", kindEmbedded, false, false, &traceSetting{"d", "always_on", ""}},
+	{"c-sampled", "c, traced: 1 delivery in 10 sampled", kindExternal, false, false, &traceSetting{"c", "parentbased_traceidratio", "0.1"}},
+	{"d-sampled", "d, traced: 1 delivery in 10 sampled", kindEmbedded, false, false, &traceSetting{"d", "parentbased_traceidratio", "0.1"}},
 }
 
 func selectVariants(only string) ([]variant, error) {
@@ -73,18 +80,20 @@ func selectVariants(only string) ([]variant, error) {
 	return out, nil
 }
 
-// benchPorts are one variant's loopback ports.
-type benchPorts struct{ http, admin, nats int }
+// benchPorts are one variant's loopback ports; otlp is the trace
+// receiver's, used by a traced variant only.
+type benchPorts struct{ http, admin, nats, otlp int }
 
 // natsURL is where the variant's broker listens, external or embedded.
 func (p benchPorts) natsURL() string { return fmt.Sprintf("nats://127.0.0.1:%d", p.nats) }
 
 func newPorts() (benchPorts, error) {
 	var p benchPorts
-	var errs [3]error
+	var errs [4]error
 	p.http, errs[0] = freePort()
 	p.admin, errs[1] = freePort()
 	p.nats, errs[2] = freePort()
+	p.otlp, errs[3] = freePort()
 	return p, errors.Join(errs[:]...)
 }
 
@@ -151,6 +160,9 @@ func (b *benchRun) runVariant(ctx context.Context, v variant, dir string) *bench
 	} else {
 		b.measureHTTP(ctx, row, p, meter)
 	}
+	if v.trace != nil && row.err == nil {
+		b.settleTraces(ctx, row, p, meter.child("hookbridge"))
+	}
 	if row.err == nil {
 		b.printRow(row)
 	}
@@ -176,6 +188,13 @@ func (b *benchRun) startVariant(ctx context.Context, v variant, dir string, p be
 		}
 		meter.add("plain-server", c)
 	case kindExternal, kindEmbedded:
+		if v.trace != nil {
+			rc, err := b.startReceiver(ctx, v, p)
+			if err != nil {
+				return nil, err
+			}
+			meter.add("otlp-receiver", rc)
+		}
 		hb, err := b.startHookbridge(ctx, v, dir, p)
 		if err != nil {
 			return nil, err
@@ -192,7 +211,7 @@ func (b *benchRun) startNats(ctx context.Context, v variant, dir string, p bench
 	if err := os.WriteFile(conf, []byte(natsServerConfig(p.nats, filepath.Join(dir, "nats"), v.sync)), 0o600); err != nil {
 		return nil, err
 	}
-	ns, err := b.start(v.key+"-nats-server", b.natsBin, "-c", conf)
+	ns, err := b.start(v.key+"-nats-server", nil, b.natsBin, "-c", conf)
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +222,7 @@ func (b *benchRun) startNats(ctx context.Context, v variant, dir string, p bench
 // startPlain starts this program as the plain net/http server.
 func (b *benchRun) startPlain(ctx context.Context, v variant, p benchPorts) (*child, error) {
 	addr := fmt.Sprintf("127.0.0.1:%d", p.http)
-	c, err := b.start(v.key+"-plain-server", b.self, "plain-server", "--listen", addr)
+	c, err := b.start(v.key+"-plain-server", nil, b.self, "plain-server", "--listen", addr)
 	if err != nil {
 		return nil, err
 	}
@@ -226,7 +245,7 @@ func (b *benchRun) startHookbridge(ctx context.Context, v variant, dir string, p
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		return nil, err
 	}
-	hb, err := b.start(v.key+"-hookbridge", b.hbBin, "--config", cfgPath)
+	hb, err := b.start(v.key+"-hookbridge", traceEnv(v, p), b.hbBin, "--config", cfgPath)
 	if err != nil {
 		return nil, err
 	}

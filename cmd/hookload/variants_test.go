@@ -18,7 +18,7 @@ import (
 func TestBenchConfigs(t *testing.T) {
 	dir := t.TempDir()
 	for _, url := range []string{"", "nats://127.0.0.1:4222"} {
-		cfg, err := settings.Parse([]byte(benchConfig(benchPorts{8080, 9090, 4222}, url, dir, true, "info")), dir, noEnv)
+		cfg, err := settings.Parse([]byte(benchConfig(benchPorts{8080, 9090, 4222, 4318}, url, dir, true, "info")), dir, noEnv)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -56,7 +56,7 @@ func TestSelectVariants(t *testing.T) {
 		return strings.Join(ks, ",")
 	}
 	for only, want := range map[string]string{"": "a,b,c,d,b-sync,c-sync,d-sync", " ": "a,b,c,d,b-sync,c-sync,d-sync",
-		"d, a": "a,d", "c-sync,b,b": "b,c-sync"} {
+		"d, a": "a,d", "c-sync,b,b": "b,c-sync", "d-traced,c,d,c-traced": "c,d,c-traced,d-traced", "d-sampled": "d-sampled"} {
 		vs, err := selectVariants(only)
 		if err != nil || keys(vs) != want {
 			t.Errorf("--only %q: %s %v, want %s", only, keys(vs), err, want)
