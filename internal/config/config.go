@@ -70,6 +70,14 @@ func IgnoreUnknownKeys() Option {
 	return func(d *decoder) { d.ignoreUnknown = true }
 }
 
+// IgnoreOtherSections makes top-level keys that into has no field for pass silently, unread and
+// unexpanded, while the sections it reads stay strict: for a program that shares one section of
+// another's file (the tracing section, say), where a misspelt key in that section is still an
+// error. Duplicate keys are errors as with IgnoreUnknownKeys.
+func IgnoreOtherSections() Option {
+	return func(d *decoder) { d.ignoreOthers = true }
+}
+
 // Load reads the config file at path, expands environment variables in its values and decodes
 // it into into, which must be a pointer to a struct: its yaml tags name the keys, a field tagged
 // `yaml:",inline"` lends its keys to the mapping that holds it, and `yaml:"-"` is never read.

@@ -138,6 +138,19 @@ func TestIgnoreUnknownKeys(t *testing.T) {
 	}
 }
 
+// TestIgnoreOtherSections: other sections pass unread; the ones read stay strict.
+func TestIgnoreOtherSections(t *testing.T) {
+	var got file
+	_, err := config.Parse([]byte("log: {level: \"${UNSET}\"}\nnats: {url: nats://a}\n"), nil, &got, config.IgnoreOtherSections())
+	if err != nil || got.NATS.URL != "nats://a" {
+		t.Errorf("Parse = %v, nats.url %q", err, got.NATS.URL)
+	}
+	_, err = config.Parse([]byte("log: x\nnats: {ulr: nats://a}\n"), nil, &got, config.IgnoreOtherSections())
+	if err == nil || err.Error() != `line 2: unknown key "ulr" in nats (did you mean "url"?)` {
+		t.Errorf("a misspelt key in a section read: %v", err)
+	}
+}
+
 func TestNotAStruct(t *testing.T) {
 	var m map[string]string
 	for _, into := range []any{nil, file{}, &m, (*file)(nil)} {

@@ -33,6 +33,7 @@ type decoder struct {
 	file          string // for messages; "" when parsing bytes without a file name
 	getenv        func(string) string
 	ignoreUnknown bool
+	ignoreOthers  bool // unknown top-level keys only
 	fallbacks     []Fallback
 	errs          []error
 	// written holds the values that used ${VAR} (path -> the text as written: never to be
@@ -329,7 +330,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		seen[name] = k.Line
 		idx, ok := fields.index[name]
 		switch {
-		case !ok && d.ignoreUnknown:
+		case !ok && (d.ignoreUnknown || d.ignoreOthers && path == ""):
 			continue
 		case !ok:
 			d.errorf(k, "", "unknown key %q %s%s", name, where(path), suggest(name, fields.order))
