@@ -165,21 +165,7 @@ func TestNormaliseTracesFromConfigFile(t *testing.T) {
 	var logs logtest.Buffer
 	cancel, wait := in.startEnv(t, &logs, func(k string) string { return off[k] })
 	defer func() { cancel(); _ = wait() }()
-	var out bytes.Buffer
-	if err := run(context.Background(), []string{"send", "--config", in.cfgPath, "--event", "orders/create", "--order", "1002", "shop"}, noEnv, &out, &out); err != nil {
-		t.Fatalf("send: %v\n%s", err, out.String())
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	var nlogs logtest.Buffer
-	go func() {
-		done <- run(ctx, []string{"normalise", "--config", in.cfgPath, "--nats", "nats://" + in.nats}, noEnv, &nlogs, &nlogs)
-	}()
-	canonical(t, in.nats, 1)
-	stop()
-	if err := <-done; err != nil {
-		t.Fatalf("normalise: %v\n%s", err, nlogs.String())
-	}
+	normaliseOne(t, in)
 	proc, pub := recv.Named("process WEBHOOKS"), recv.Named("publish COMMERCE")
 	if len(proc) == 0 || len(pub) == 0 || proc[0].Service != "hookbridge-normaliser" {
 		t.Errorf("exported %d spans; want the normaliser's, as hookbridge-normaliser", len(recv.Spans()))
