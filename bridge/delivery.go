@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hookbridge/hookbridge/bridge/provider"
+	"github.com/hookbridge/hookbridge/internal/tracelog"
 )
 
 // deliveryLog carries what the outcome log line reports; never a body,
@@ -181,9 +182,7 @@ func (s *server) answer(w http.ResponseWriter, r *http.Request, rt *route, err e
 		attrs = append(attrs, slog.String("error", err.Error()))
 	}
 	if s.tracer != nil {
-		if sc := trace.SpanContextFromContext(r.Context()); sc.IsValid() {
-			attrs = append(attrs, slog.String("trace_id", sc.TraceID().String()), slog.String("span_id", sc.SpanID().String()))
-		}
+		attrs = tracelog.Append(r.Context(), attrs)
 	}
 	s.log.LogAttrs(r.Context(), level, "delivery", attrs...)
 

@@ -63,7 +63,9 @@ type Config struct {
 	// ShutdownGrace bounds how long in-flight handlers may finish after the
 	// context is cancelled; default DefaultShutdownGrace.
 	ShutdownGrace time.Duration
-	// Logger defaults to a discarding logger.
+	// Logger defaults to a discarding logger. The library wraps its
+	// handler with LogHandler, so that its lines about a delivery carry
+	// trace_id and span_id when it is traced.
 	Logger *slog.Logger
 	// Metrics defaults to unregistered metrics.
 	Metrics *Metrics
@@ -117,6 +119,9 @@ func (c *Config) setDefaults() {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	// The library's lines about a delivery are logged with its ctx: they
+	// name its span.
+	c.Logger = slog.New(LogHandler(c.Logger.Handler()))
 	if c.Metrics == nil {
 		c.Metrics = NewMetrics(nil)
 	}

@@ -99,8 +99,8 @@ func (w *worker) writeDeadLetter(ctx context.Context, msg jetstream.Msg, md *jet
 		log.Warn("terminating a dead-lettered message failed; it may be dead-lettered again (deduplicated)", "consumer", cfg.Name, "error", err)
 	}
 	cfg.Metrics.deadLettered.WithLabelValues(cfg.Name, d.reason).Inc()
-	log.Error("message dead-lettered", logTrace(ctx, "consumer", cfg.Name, "seq", md.Sequence.Stream, "subject", msg.Subject(),
-		"dead_letter_subject", cfg.DeadLetterSubject, "reason", text, "deliveries", md.NumDelivered)...)
+	log.ErrorContext(ctx, "message dead-lettered", "consumer", cfg.Name, "seq", md.Sequence.Stream, "subject", msg.Subject(),
+		"dead_letter_subject", cfg.DeadLetterSubject, "reason", text, "deliveries", md.NumDelivered)
 }
 
 // deadLetterMsg is the dead letter of msg on subject: its headers and body,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"log/slog"
 	"os"
 	"time"
 
@@ -69,4 +70,17 @@ func exampleBridge() (string, func()) {
 		log.Fatal(err)
 	}
 	return ns.ClientURL(), func() { ns.Shutdown(); ns.WaitForShutdown(); os.RemoveAll(dir) }
+}
+
+// A handler's own log lines lead to its trace: log with the handler's ctx
+// through a logger on LogHandler, and each line carries the trace_id and
+// span_id of the delivery's consumer span (nothing when tracing is off).
+func ExampleLogHandler() {
+	logger := slog.New(consumers.LogHandler(slog.NewJSONHandler(os.Stdout, nil)))
+	handle := func(ctx context.Context, ev event.Event) error {
+		logger.InfoContext(ctx, "stock reserved", "id", ev.ID())
+		return nil
+	}
+	_ = consumers.Config{Stream: "COMMERCE", Name: "stock", Logger: logger}
+	_ = consumers.Handler(handle)
 }

@@ -212,14 +212,14 @@ func (w *worker) apply(ctx context.Context, msg jetstream.Msg, md *jetstream.Msg
 	case ack:
 		if err := w.ack(ctx, msg); err != nil {
 			// The server will redeliver; the handler's effect is idempotent.
-			log.Warn("ack not confirmed; the message will be redelivered", logTrace(ctx, "consumer", cfg.Name, "seq", md.Sequence.Stream, "error", err)...)
+			log.WarnContext(ctx, "ack not confirmed; the message will be redelivered", "consumer", cfg.Name, "seq", md.Sequence.Stream, "error", err)
 			trace.SpanFromContext(ctx).AddEvent("ack not confirmed")
 			return
 		}
 		cfg.Metrics.processed.WithLabelValues(cfg.Name).Inc()
 	case retry:
-		log.Warn("handler failed; will retry", logTrace(ctx, "consumer", cfg.Name, "seq", md.Sequence.Stream,
-			"id", ev.ID(), "type", ev.Type(), "delivery", int(md.NumDelivered), "retry_in", d.delay.String(), "error", d.cause)...)
+		log.WarnContext(ctx, "handler failed; will retry", "consumer", cfg.Name, "seq", md.Sequence.Stream,
+			"id", ev.ID(), "type", ev.Type(), "delivery", int(md.NumDelivered), "retry_in", d.delay.String(), "error", d.cause)
 		if err := msg.NakWithDelay(d.delay); err != nil {
 			log.Warn("nak failed; the ack wait will redeliver", "consumer", cfg.Name, "error", err)
 		}

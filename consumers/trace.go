@@ -2,6 +2,7 @@ package consumers
 
 import (
 	"context"
+	"log/slog"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -12,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
+	"github.com/hookbridge/hookbridge/internal/tracelog"
 	"github.com/hookbridge/hookbridge/internal/wire"
 )
 
@@ -32,7 +34,8 @@ import (
 // the trace where it started); one that had none gets its publish span's.
 //
 // The library's log lines about a delivery (a retry, a dead letter, an ack
-// not confirmed) carry trace_id and span_id when it is traced.
+// not confirmed) carry trace_id and span_id when it is traced, and so do a
+// handler's own when it logs with its ctx through LogHandler.
 //
 // Without a provider, or with the no-op one, nothing is traced and nothing
 // is allocated for it.
@@ -189,11 +192,13 @@ func redriveTrace(ctx context.Context, stream string, out *nats.Msg) (context.Co
 	return startPublish(ctx, stream, out, trace.Link{SpanContext: orig})
 }
 
-// logTrace is the trace_id and span_id of the span in ctx, for a log line
-// that leads to the trace; none when there is no span (tracing off).
-func logTrace(ctx context.Context, args ...any) []any {
-	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
-		return append(args, "trace_id", sc.TraceID().String(), "span_id", sc.SpanID().String())
-	}
-	return args
+// LogHandler wraps h so that a line logged with a context that holds a
+// span gets the span's trace_id and span_id: a Handler that logs with its
+// ctx (log.InfoContext(ctx, ...)) through a logger on this handler writes
+// lines that lead to its delivery's trace, and to its own spans', which
+// nest below it. Lines without a span, as every line is when tracing is
+// off, pass as they are. Wrapping twice adds the ids once. It is safe for
+// concurrent use when h is.
+func LogHandler(h slog.Handler) slog.Handler {
+	return tracelog.Handler(h)
 }

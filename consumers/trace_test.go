@@ -242,3 +242,36 @@ func TestTraceOffWithNoopProvider(t *testing.T) {
 		t.Error("with tracing off the handler's ctx carries a span")
 	}
 }
+
+// TestLogHandler: a handler that logs with its ctx through LogHandler
+// writes lines naming its consumer span; untraced, the same line has no
+// ids. Wrapping twice names the span once.
+func TestLogHandler(t *testing.T) {
+	for _, traced := range []bool{true, false} {
+		e := newEnv(t)
+		cfg, exp, _ := tracedConfig("logged")
+		if !traced {
+			cfg.TracerProvider = nil
+		}
+		var logs logtest.Buffer
+		log := slog.New(consumers.LogHandler(consumers.LogHandler(slog.NewTextHandler(&logs, nil)))).With("team", "stock")
+		e.run(cfg, func(ctx context.Context, ev event.Event) error {
+			log.InfoContext(ctx, "reserved", "id", ev.ID())
+			return nil
+		})
+		e.publishTraced("webhooks.shopify.acme.orders.create", "ev-1")
+		natstest.Eventually(t, natstest.Patience, "the handler's line", func() bool { return strings.Contains(logs.String(), "reserved") })
+		line := logs.String()
+		if !traced {
+			if strings.Contains(line, "trace_id") || strings.Contains(line, "span_id") {
+				t.Errorf("untraced, the line names a span: %s", line)
+			}
+			continue
+		}
+		proc := ended(t, exp, "process WEBHOOKS", 1)[0]
+		want := "team=stock id=ev-1 trace_id=" + proc.SpanContext.TraceID().String() + " span_id=" + proc.SpanContext.SpanID().String() + "\n"
+		if !strings.HasSuffix(line, want) || strings.Count(line, "trace_id") != 1 {
+			t.Errorf("line %q, want it to end with %q, once", line, want)
+		}
+	}
+}

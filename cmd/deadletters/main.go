@@ -1,9 +1,10 @@
 // Command deadletters lists and re-publishes the dead letters of hookbridge
-// consumers. It traces a redrive as the OTEL_* variables say (see
+// consumers. It traces a redrive as the tracing section of the --config file
+// and the OTEL_* variables say, a set variable winning over its key (see
 // internal/tracing; off unless they ask).
 //
-//	deadletters [--nats URL] list [CONSUMER]
-//	deadletters [--nats URL] redrive CONSUMER
+//	deadletters [--nats URL] [--config FILE] list [CONSUMER]
+//	deadletters [--nats URL] [--config FILE] redrive CONSUMER
 package main
 
 import (
@@ -53,6 +54,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
 	url := fs.String("nats", envOr(getenv, "DEADLETTERS_NATS_URL", "nats://127.0.0.1:4222"), "NATS server URL ($DEADLETTERS_NATS_URL)")
 	stream := fs.String("stream", consumers.DefaultDeadLetterStream, "dead-letter stream")
+	cfgPath := fs.String("config", getenv("DEADLETTERS_CONFIG"), "hookbridge config file whose tracing section to follow; its other sections are not read ($DEADLETTERS_CONFIG)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -63,7 +65,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fs.Usage()
 		return errors.New("missing command")
 	}
-	tp, stopTracing, err := tracing.StartFromEnv(ctx, getenv, "hookbridge-deadletters", slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	traceFile, err := tracing.LoadSettings(*cfgPath, getenv)
+	if err != nil {
+		return fmt.Errorf("--config: %w", err)
+	}
+	log := slog.New(consumers.LogHandler(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	tp, stopTracing, err := tracing.StartFrom(ctx, traceFile, getenv, "hookbridge-deadletters", log)
 	if err != nil {
 		return err
 	}

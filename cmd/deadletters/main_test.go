@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -131,5 +134,40 @@ func TestRedriveTracesOverOTLP(t *testing.T) {
 	}
 	if got := m.Header.Get("traceparent"); got != origTraceParent {
 		t.Errorf("redriven traceparent = %q, want the first publish's %q", got, origTraceParent)
+	}
+}
+
+// TestRedriveTracesFromConfigFile: deadletters given a config file (here by
+// DEADLETTERS_CONFIG, the default of --config) follows its tracing section
+// alone, the file's other sections unread: the redrive's span reaches the
+// file's endpoint; a bad key there stops it before NATS is dialled.
+func TestRedriveTracesFromConfigFile(t *testing.T) {
+	url, _ := withDeadLetter(t)
+	recv, endpoint := otlptest.Start(t)
+	path := filepath.Join(t.TempDir(), "hookbridge.yaml")
+	if err := os.WriteFile(path, []byte(fmt.Sprintf("sources: []\ntracing: {endpoint: %q}\n", endpoint)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	getenv := func(k string) string {
+		if k == "DEADLETTERS_CONFIG" {
+			return path
+		}
+		return ""
+	}
+	var out bytes.Buffer
+	if err := run(t.Context(), []string{"--nats", url, "redrive", "inventory"}, getenv, &out, &out); err != nil {
+		t.Fatalf("redrive: %v\n%s", err, out.String())
+	}
+	if redrive := recv.Named("redrive inventory"); len(redrive) != 1 || redrive[0].Service != "hookbridge-deadletters" {
+		t.Errorf("redrive spans %v, want one of hookbridge-deadletters", redrive)
+	}
+
+	if err := os.WriteFile(path, []byte("tracing: {sampler: [x]}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	noEnv := func(string) string { return "" }
+	err := run(t.Context(), []string{"--nats", "nats://127.0.0.1:1", "--config", path, "list"}, noEnv, &out, &out)
+	if err == nil || !strings.Contains(err.Error(), "--config: ") || !strings.Contains(err.Error(), "tracing.sampler: expected a string") {
+		t.Errorf("bad tracing section: %v", err)
 	}
 }

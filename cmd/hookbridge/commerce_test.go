@@ -146,6 +146,17 @@ func TestNormaliseAlone(t *testing.T) {
 	var logs logtest.Buffer
 	cancel, wait := in.start(t, &logs)
 	defer func() { cancel(); _ = wait() }()
+	msgs := normaliseOne(t, in)
+	if msgs[0].Subject() != "commerce.order.created.shopify.shop" {
+		t.Errorf("canonical event on %s", msgs[0].Subject())
+	}
+}
+
+// normaliseOne sends one order to in's running bridge, runs `hookbridge
+// normalise` apart until its canonical event is stored, stops it, and
+// returns that event.
+func normaliseOne(t *testing.T, in instance) []jetstream.Msg {
+	t.Helper()
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"send", "--config", in.cfgPath, "--event", "orders/create", "--order", "1002", "shop"}, noEnv, &out, &out); err != nil {
 		t.Fatalf("send: %v\n%s", err, out.String())
@@ -157,9 +168,6 @@ func TestNormaliseAlone(t *testing.T) {
 		done <- run(ctx, []string{"normalise", "--config", in.cfgPath, "--nats", "nats://" + in.nats}, noEnv, &nlogs, &nlogs)
 	}()
 	msgs := canonical(t, in.nats, 1)
-	if msgs[0].Subject() != "commerce.order.created.shopify.shop" {
-		t.Errorf("canonical event on %s", msgs[0].Subject())
-	}
 	stop()
 	select {
 	case err := <-done:
@@ -169,6 +177,7 @@ func TestNormaliseAlone(t *testing.T) {
 	case <-time.After(natstest.Within(consumers.DefaultShutdownGrace)):
 		t.Fatal("normalise did not return after cancel")
 	}
+	return msgs
 }
 
 // An order from each platform walks through as the README shows it:

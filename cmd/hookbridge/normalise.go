@@ -23,8 +23,8 @@ import (
 
 // normalise runs the commerce normaliser alone, apart from any bridge, so
 // that it scales and restarts on its own: the config file gives the raw
-// stream, its subject prefix and the commerce section; --nats, else
-// nats.url, names the server. It stops when ctx is cancelled, after the
+// stream, its subject prefix, the commerce and the tracing sections; --nats,
+// else nats.url, names the server. It stops when ctx is cancelled, after the
 // events in flight.
 func normalise(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("normalise", flag.ContinueOnError)
@@ -50,7 +50,7 @@ func normalise(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	tp, stopTracing, err := tracing.StartFromEnv(ctx, getenv, "hookbridge-normaliser", log)
+	tp, stopTracing, err := tracing.StartFrom(ctx, cfg.Tracing, getenv, "hookbridge-normaliser", log)
 	if err != nil {
 		return err
 	}

@@ -43,8 +43,8 @@ const headerRoom = 16 << 10
 // the listener stops accepting, in-flight deliveries finish (bounded by
 // http.shutdown_grace), the normaliser lets its handlers finish, then the
 // NATS connection closes and the embedded server stops; last, the spans
-// still buffered are exported (tracing is on only when the OTEL_* variables
-// ask for it, see internal/tracing).
+// still buffered are exported (tracing is on only when the config's tracing
+// section or the OTEL_* variables ask for it, see internal/tracing).
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -82,7 +82,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	warnUnsignedBodies(log, sources)
 	warnDevelopmentKeys(log, sources)
-	tp, stopTracing, err := tracing.StartFromEnv(ctx, getenv, "hookbridge", log)
+	tp, stopTracing, err := tracing.StartFrom(ctx, cfg.Tracing, getenv, "hookbridge", log)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -124,5 +126,51 @@ func TestServeTracingSettingsFail(t *testing.T) {
 	}
 	if strings.Contains(err.Error()+logs, "s3cret") {
 		t.Errorf("a header's value was shown: %q", err)
+	}
+}
+
+// TestServeTracesFromConfigFile: the config's tracing section alone turns
+// tracing on: its endpoint receives the bridge's spans, as its
+// service_name; the delivery's log line names its span.
+func TestServeTracesFromConfigFile(t *testing.T) {
+	recv, endpoint := otlptest.Start(t)
+	in := newInstance(t).appendConfig(t, fmt.Sprintf("tracing: {endpoint: %q, service_name: bridge-from-file, headers: {X-Tenant: acme}}\n", endpoint))
+	var logs logtest.Buffer
+	cancel, wait := in.startEnv(t, &logs, noEnv)
+	defer cancel()
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"send", "--config", in.cfgPath, "--event", "orders/create", "--order", "1002", "shop"}, noEnv, &out, &out); err != nil {
+		t.Fatalf("send: %v\n%s", err, out.String())
+	}
+	cancel()
+	if err := wait(); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	server := recv.Named("POST /webhooks/{source}")
+	if len(server) != 1 || server[0].Service != "bridge-from-file" {
+		t.Fatalf("exported %d spans, want the delivery's server span as the file's service_name", len(recv.Spans()))
+	}
+	if want := `trace_id=` + server[0].TraceID() + ` span_id=` + server[0].SpanID(); !strings.Contains(logs.String(), want) {
+		t.Errorf("no delivery line with %s:\n%s", want, logs.String())
+	}
+}
+
+// TestNormaliseTracesFromConfigFile: hookbridge normalise follows the same
+// tracing section, while a set variable wins over it: the serve beside it
+// is told OTEL_TRACES_EXPORTER=none and exports nothing.
+func TestNormaliseTracesFromConfigFile(t *testing.T) {
+	recv, endpoint := otlptest.Start(t)
+	in := newInstance(t).appendConfig(t, fmt.Sprintf("tracing: {endpoint: %q}\n", endpoint))
+	off := map[string]string{"OTEL_TRACES_EXPORTER": "none"}
+	var logs logtest.Buffer
+	cancel, wait := in.startEnv(t, &logs, func(k string) string { return off[k] })
+	defer func() { cancel(); _ = wait() }()
+	normaliseOne(t, in)
+	proc, pub := recv.Named("process WEBHOOKS"), recv.Named("publish COMMERCE")
+	if len(proc) == 0 || len(pub) == 0 || proc[0].Service != "hookbridge-normaliser" {
+		t.Errorf("exported %d spans; want the normaliser's, as hookbridge-normaliser", len(recv.Spans()))
+	}
+	if len(recv.Named("POST /webhooks/{source}")) > 0 {
+		t.Errorf("serve exported spans although OTEL_TRACES_EXPORTER=none")
 	}
 }

@@ -36,7 +36,7 @@ func TestRunFlags(t *testing.T) {
 	if err := run(t.Context(), []string{"--help"}, noEnv, io.Discard, &stderr); err != nil {
 		t.Errorf("--help: %v", err)
 	}
-	for _, f := range []string{"-nats", "INVENTORY_NATS_URL", "-stock", "-seed", "-listen", "-concurrency"} {
+	for _, f := range []string{"-nats", "INVENTORY_NATS_URL", "-config", "INVENTORY_CONFIG", "-stock", "-seed", "-listen", "-concurrency"} {
 		if !strings.Contains(stderr.String(), f) {
 			t.Errorf("usage does not mention %s:\n%s", f, stderr.String())
 		}

@@ -59,7 +59,7 @@ func (s *Service) flushBackorder(ctx context.Context, k string, rec orderRecord,
 		return fmt.Errorf("publishing backorder of %q: %w", sku, err)
 	}
 	if !ack.Duplicate {
-		s.log.Warn("backorder", "sku", sku, "order_key", k, "platform", rec.Platform, "source", rec.Source,
+		s.log.WarnContext(ctx, "backorder", "sku", sku, "order_key", k, "platform", rec.Platform, "source", rec.Source,
 			"order_id", rec.OrderID, "backordered", b.Backordered, "available", b.Available, "seq", ack.Sequence)
 	}
 	_, err = s.updateSKU(ctx, sku, func(v *skuValue, _ bool) bool {

@@ -143,13 +143,13 @@ func (s *Service) Handle(ctx context.Context, ev event.Event) error {
 		return consumers.Permanent(fmt.Errorf("%w: %s %s: %v", ErrBadPayload, ev.Type(), ev.ID(), err))
 	}
 	if eff == ignore {
-		s.log.Debug("ignored", "type", ev.Type(), "id", ev.ID())
+		s.log.DebugContext(ctx, "ignored", "type", ev.Type(), "id", ev.ID())
 		return nil
 	}
 	log := s.log.With("action", eff.String(), "platform", o.platform, "source", o.source,
 		"order_id", o.id, "order_key", o.key, "ce_id", ev.ID())
 	if skipped > 0 {
-		log.Warn("line items without sku or quantity skipped", "skipped", skipped)
+		log.WarnContext(ctx, "line items without sku or quantity skipped", "skipped", skipped)
 	}
 	if eff == reserve {
 		err = s.reserve(ctx, o)
@@ -159,6 +159,6 @@ func (s *Service) Handle(ctx context.Context, ev event.Event) error {
 	if err != nil {
 		return fmt.Errorf("%s order %s of %s: %w", eff, o.id, o.source, err)
 	}
-	log.Info("applied", "skus", len(o.lines))
+	log.InfoContext(ctx, "applied", "skus", len(o.lines))
 	return nil
 }

@@ -154,7 +154,7 @@ func (s *Service) Handle(ctx context.Context, ev event.Event) error {
 		return consumers.Permanent(fmt.Errorf("event %s (%s): %w", ev.ID(), ev.Type(), err))
 	}
 	if ignore != "" {
-		s.log.Info("event ignored", "id", ev.ID(), "type", ev.Type(), "source", ev.Source(), "reason", ignore)
+		s.log.InfoContext(ctx, "event ignored", "id", ev.ID(), "type", ev.Type(), "source", ev.Source(), "reason", ignore)
 		return nil
 	}
 	for range maxAttempts {
@@ -191,7 +191,7 @@ func (s *Service) transition(ctx context.Context, o order) (*record, uint64, err
 		return nil, 0, err
 	}
 	if note != "" {
-		s.log.Warn("transition refused", "key", o.key, "status", cur.Status, "event", o.action.String(), "id", o.eventID, "reason", note)
+		s.log.WarnContext(ctx, "transition refused", "key", o.key, "status", cur.Status, "event", o.action.String(), "id", o.eventID, "reason", note)
 	}
 	if !changed {
 		return cur, rev, nil
@@ -211,7 +211,7 @@ func (s *Service) transition(ctx context.Context, o order) (*record, uint64, err
 	if err != nil {
 		return nil, 0, fmt.Errorf("shipment %s: writing: %w", o.key, err)
 	}
-	s.log.Info("shipment "+string(next.Status), "key", o.key, "event", o.action.String(), "id", o.eventID, "revision", rev)
+	s.log.InfoContext(ctx, "shipment "+string(next.Status), "key", o.key, "event", o.action.String(), "id", o.eventID, "revision", rev)
 	return &next, rev, nil
 }
 
@@ -235,7 +235,7 @@ func (s *Service) flush(ctx context.Context, rec *record, rev uint64) error {
 			return fmt.Errorf("shipment %s: publishing %s: %w", rec.Key, oe.Kind, err)
 		}
 		if !ack.Duplicate {
-			s.log.Info("shipping event published", "key", rec.Key, "type", ev.Type(), "subject", subject, "seq", ack.Sequence)
+			s.log.InfoContext(ctx, "shipping event published", "key", rec.Key, "type", ev.Type(), "subject", subject, "seq", ack.Sequence)
 		}
 	}
 	done := *rec

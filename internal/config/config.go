@@ -70,10 +70,19 @@ func IgnoreUnknownKeys() Option {
 	return func(d *decoder) { d.ignoreUnknown = true }
 }
 
+// IgnoreOtherSections makes top-level keys that into has no field for pass silently, unread and
+// unexpanded, while the sections it reads stay strict: for a program that shares one section of
+// another's file (the tracing section, say), where a misspelt key in that section is still an
+// error. Duplicate keys are errors as with IgnoreUnknownKeys.
+func IgnoreOtherSections() Option {
+	return func(d *decoder) { d.ignoreOthers = true }
+}
+
 // Load reads the config file at path, expands environment variables in its values and decodes
 // it into into, which must be a pointer to a struct: its yaml tags name the keys, a field tagged
 // `yaml:",inline"` lends its keys to the mapping that holds it, and `yaml:"-"` is never read.
-// Strings, whole numbers, booleans, time.Duration, lists and nested structs are understood.
+// Strings, whole numbers, booleans, time.Duration, lists, nested structs and maps with string
+// keys (whose keys are the file's: path.key names a value) are understood.
 //
 // Variables come from getenv only (pass os.Getenv in production); a nil getenv means none is
 // set. In values, ${VAR} is replaced by VAR's value and is an error when VAR is unset or empty;

@@ -84,6 +84,42 @@ servers:
 	}
 }
 
+func TestMap(t *testing.T) {
+	type withMap struct {
+		Headers map[string]string `yaml:"headers"`
+	}
+	data := "headers:\n  Authorization: \"Bearer ${TOKEN}\"\n  X-Team: payments\n"
+	var got withMap
+	f, err := config.Parse([]byte(data), getenvFrom(map[string]string{"TOKEN": "s3cret"}), &got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]string{"Authorization": "Bearer s3cret", "X-Team": "payments"}; fmt.Sprint(got.Headers) != fmt.Sprint(want) {
+		t.Errorf("headers = %v, want %v", got.Headers, want)
+	}
+	// A value that used ${VAR} is known by its path, so that no message shows it.
+	if !f.FromEnv("headers.Authorization") || f.FromEnv("headers.X-Team") {
+		t.Errorf("FromEnv: Authorization %v, X-Team %v", f.FromEnv("headers.Authorization"), f.FromEnv("headers.X-Team"))
+	}
+	if s := f.Show("headers.Authorization", got.Headers["Authorization"]); strings.Contains(s, "s3cret") {
+		t.Errorf("Show = %s", s)
+	}
+
+	for _, tc := range []struct{ data, want string }{
+		{"headers: [a]", "line 1: headers: expected a mapping, found a list"},
+		{"headers: {a: [b]}", "line 1: headers.a: expected a string, found a list"},
+		{"headers: {a: x, a: y}", `line 1: duplicate key "a" in headers (first at line 1)`},
+		{"headers: {\"\": x}", "line 1: headers: a key must be a plain, non-empty name"},
+		{"headers: {a: \"${UNSET}\"}", "line 1: headers.a: environment variable UNSET is not set"},
+	} {
+		var into withMap
+		f, err := config.Parse([]byte(tc.data), nil, &into)
+		if f == nil || err == nil || err.Error() != tc.want {
+			t.Errorf("Parse(%q) = %v; want %q", tc.data, err, tc.want)
+		}
+	}
+}
+
 func TestIgnoreUnknownKeys(t *testing.T) {
 	data := "log: {level: \"${UNSET}\"}\nservers: [{name: a, stream: \"${S:-dev}\", tolerance: x}]\n"
 	var got file
@@ -99,6 +135,19 @@ func TestIgnoreUnknownKeys(t *testing.T) {
 	}
 	if _, err := config.Parse([]byte(data), nil, &got); err == nil || !strings.Contains(err.Error(), `unknown key "log"`) {
 		t.Errorf("without the option: %v", err)
+	}
+}
+
+// TestIgnoreOtherSections: other sections pass unread; the ones read stay strict.
+func TestIgnoreOtherSections(t *testing.T) {
+	var got file
+	_, err := config.Parse([]byte("log: {level: \"${UNSET}\"}\nnats: {url: nats://a}\n"), nil, &got, config.IgnoreOtherSections())
+	if err != nil || got.NATS.URL != "nats://a" {
+		t.Errorf("Parse = %v, nats.url %q", err, got.NATS.URL)
+	}
+	_, err = config.Parse([]byte("log: x\nnats: {ulr: nats://a}\n"), nil, &got, config.IgnoreOtherSections())
+	if err == nil || err.Error() != `line 2: unknown key "ulr" in nats (did you mean "url"?)` {
+		t.Errorf("a misspelt key in a section read: %v", err)
 	}
 }
 

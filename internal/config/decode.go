@@ -33,6 +33,7 @@ type decoder struct {
 	file          string // for messages; "" when parsing bytes without a file name
 	getenv        func(string) string
 	ignoreUnknown bool
+	ignoreOthers  bool // unknown top-level keys only
 	fallbacks     []Fallback
 	errs          []error
 	// written holds the values that used ${VAR} (path -> the text as written: never to be
@@ -121,6 +122,8 @@ func (d *decoder) decodeValue(n *yaml.Node, v reflect.Value, path string) {
 		d.decodeStruct(n, v, path)
 	case reflect.Slice:
 		d.decodeSlice(n, v, path)
+	case reflect.Map:
+		d.decodeMap(n, v, path)
 	case reflect.String:
 		if s, ok := d.scalar(n, path, "a string"); ok {
 			v.SetString(s)
@@ -250,6 +253,41 @@ func (d *decoder) decodeSlice(n *yaml.Node, v reflect.Value, path string) {
 	v.Set(s)
 }
 
+// decodeMap decodes a mapping whose keys are the file's own (HTTP headers, resource attributes)
+// into a map with string keys. Keys are taken as written, never expanded, like every key; a
+// value is at path.key.
+func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, path string) {
+	if isNull(n) {
+		return
+	}
+	if v.Type().Key().Kind() != reflect.String {
+		d.errorf(n, path, "internal error: cannot decode into %s", v.Type())
+		return
+	}
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, path, "expected a mapping, found %s", kindName(n))
+		return
+	}
+	m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
+	seen := make(map[string]int, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode || isMergeKey(k) || k.Value == "" {
+			d.errorf(k, path, "a key must be a plain, non-empty name")
+			continue
+		}
+		if first, dup := seen[k.Value]; dup {
+			d.errorf(k, "", "duplicate key %q %s (first at line %d)", k.Value, where(path), first)
+			continue
+		}
+		seen[k.Value] = k.Line
+		elem := reflect.New(v.Type().Elem()).Elem()
+		d.decodeValue(val, elem, join(path, k.Value))
+		m.SetMapIndex(reflect.ValueOf(k.Value).Convert(v.Type().Key()), elem)
+	}
+	v.Set(m)
+}
+
 func isMergeKey(k *yaml.Node) bool {
 	return k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge"
 }
@@ -292,7 +330,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		seen[name] = k.Line
 		idx, ok := fields.index[name]
 		switch {
-		case !ok && d.ignoreUnknown:
+		case !ok && (d.ignoreUnknown || d.ignoreOthers && path == ""):
 			continue
 		case !ok:
 			d.errorf(k, "", "unknown key %q %s%s", name, where(path), suggest(name, fields.order))

@@ -1,12 +1,14 @@
 // Package tracing sets up OpenTelemetry tracing for hookbridge's programs
-// from the standard OTEL_* environment variables.
+// from the standard OTEL_* environment variables and the tracing section of
+// the config file (Settings), a set variable winning over the file's key.
 //
 // Tracing is off unless asked for, and off costs nothing: Start then
 // returns a no-op TracerProvider, which the bridge recognises and skips
 // entirely. It is on when OTEL_TRACES_EXPORTER is "otlp", or when it is
 // unset and an OTLP endpoint is (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or
 // OTEL_EXPORTER_OTLP_ENDPOINT). OTEL_SDK_DISABLED=true and
-// OTEL_TRACES_EXPORTER=none turn it off whatever else is set. This departs
+// OTEL_TRACES_EXPORTER=none turn it off whatever else is set. The file's
+// keys say the same (exporter, endpoint, ...; see Settings). This departs
 // from the specification, whose default exporter is otlp: a bridge that
 // nobody asked to trace must not try to reach a collector.
 //
@@ -19,12 +21,8 @@ package tracing
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
-	"strconv"
-	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -43,7 +41,8 @@ const (
 	ProtocolGRPC = "grpc"
 )
 
-// Config is how a program traces, as the OTEL_* variables say (FromEnv).
+// Config is how a program traces, as the OTEL_* variables and the file say
+// (FromSettings).
 type Config struct {
 	// Enabled turns tracing on; the rest matters only then.
 	Enabled bool
@@ -68,54 +67,10 @@ type Config struct {
 	Resource []attribute.KeyValue
 }
 
-// FromEnv reads the OTEL_* variables through getenv. service is the
-// service.name used when neither OTEL_SERVICE_NAME nor a service.name in
-// OTEL_RESOURCE_ATTRIBUTES gives one. Every problem is reported, naming the
-// variable (never a header's value).
+// FromEnv reads the OTEL_* variables through getenv: FromSettings without
+// a file.
 func FromEnv(getenv func(string) string, service string) (Config, error) {
-	var c Config
-	env := func(k string) string { return strings.TrimSpace(getenv(k)) }
-	tracesEndpoint, endpoint := env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"), env("OTEL_EXPORTER_OTLP_ENDPOINT")
-	switch exp := strings.ToLower(env("OTEL_TRACES_EXPORTER")); {
-	case strings.EqualFold(env("OTEL_SDK_DISABLED"), "true"), exp == "none":
-		return c, nil
-	case exp == "otlp":
-		c.Enabled = true
-	case exp == "":
-		c.Enabled = tracesEndpoint != "" || endpoint != ""
-	default:
-		return c, fmt.Errorf("OTEL_TRACES_EXPORTER: %q is not supported (otlp or none)", exp)
-	}
-	if !c.Enabled {
-		return c, nil
-	}
-	var errs []error
-	c.Protocol = firstOf(env("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"), env("OTEL_EXPORTER_OTLP_PROTOCOL"), ProtocolHTTP)
-	if c.Protocol != ProtocolHTTP && c.Protocol != ProtocolGRPC {
-		errs = append(errs, fmt.Errorf("OTEL_EXPORTER_OTLP_PROTOCOL: %q is not supported (%s or %s)", c.Protocol, ProtocolHTTP, ProtocolGRPC))
-	}
-	c.Endpoint, errs = endpointOf(c.Protocol, tracesEndpoint, endpoint, errs)
-	c.Headers, errs = headersOf(firstOf(env("OTEL_EXPORTER_OTLP_TRACES_HEADERS"), env("OTEL_EXPORTER_OTLP_HEADERS")), errs)
-	if v := firstOf(env("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"), env("OTEL_EXPORTER_OTLP_TIMEOUT")); v != "" {
-		ms, err := strconv.ParseUint(v, 10, 32)
-		if err != nil || ms == 0 {
-			errs = append(errs, fmt.Errorf("OTEL_EXPORTER_OTLP_TIMEOUT: %q is not a positive number of milliseconds", v))
-		}
-		c.Timeout = time.Duration(ms) * time.Millisecond
-	}
-	switch v := firstOf(env("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION"), env("OTEL_EXPORTER_OTLP_COMPRESSION")); v {
-	case "gzip":
-		c.Gzip = true
-	case "", "none":
-	default:
-		errs = append(errs, fmt.Errorf("OTEL_EXPORTER_OTLP_COMPRESSION: %q is not supported (gzip or none)", v))
-	}
-	var err error
-	if c.Sampler, err = samplerOf(env("OTEL_TRACES_SAMPLER"), env("OTEL_TRACES_SAMPLER_ARG")); err != nil {
-		errs = append(errs, err)
-	}
-	c.Resource, errs = resourceOf(env("OTEL_RESOURCE_ATTRIBUTES"), firstOf(env("OTEL_SERVICE_NAME")), service, errs)
-	return c, errors.Join(errs...)
+	return FromSettings(Settings{}, nil, getenv, service)
 }
 
 // Start returns the TracerProvider c describes, and the shutdown that
@@ -178,112 +133,6 @@ func (c Config) Describe() []any {
 	return []any{"enabled", true, "endpoint", c.Endpoint, "protocol", c.Protocol, "sampler", sampler}
 }
 
-// endpointOf is the exporter's URL. The signal's own variable is the whole
-// URL; the general one is a base to which http/protobuf adds "v1/traces".
-// Neither set (OTEL_TRACES_EXPORTER=otlp alone): the local default.
-func endpointOf(protocol, traces, base string, errs []error) (string, []error) {
-	name, v := "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", traces
-	if v == "" {
-		name, v = "OTEL_EXPORTER_OTLP_ENDPOINT", base
-	}
-	if v == "" {
-		name, v = "", "http://localhost:4318"
-		if protocol == ProtocolGRPC {
-			v = "http://localhost:4317"
-		}
-	}
-	u, err := url.Parse(v)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", append(errs, fmt.Errorf("%s: %q is not an http:// or https:// URL", name, v))
-	}
-	if protocol == ProtocolHTTP && traces == "" {
-		u.Path = strings.TrimSuffix(u.Path, "/") + "/v1/traces"
-	}
-	return u.String(), errs
-}
-
-// pairsOf reads the "key=value,key2=value2" lists of name, values
-// percent-encoded, in order. A bad entry is reported by its key alone: a
-// header's value may be a credential.
-func pairsOf(name, v string, errs []error) ([][2]string, []error) {
-	var kvs [][2]string
-	for _, kv := range strings.Split(v, ",") {
-		if strings.TrimSpace(kv) == "" {
-			continue
-		}
-		k, val, ok := strings.Cut(kv, "=")
-		k = strings.TrimSpace(k)
-		dec, err := url.PathUnescape(strings.TrimSpace(val))
-		if !ok || k == "" || err != nil {
-			errs = append(errs, fmt.Errorf("%s: the entry for %q is not key=percent-encoded-value", name, k))
-			continue
-		}
-		kvs = append(kvs, [2]string{k, dec})
-	}
-	return kvs, errs
-}
-
-// headersOf is OTEL_EXPORTER_OTLP_HEADERS (or the signal's own).
-func headersOf(v string, errs []error) (map[string]string, []error) {
-	kvs, errs := pairsOf("OTEL_EXPORTER_OTLP_HEADERS", v, errs)
-	h := make(map[string]string, len(kvs))
-	for _, kv := range kvs {
-		h[kv[0]] = kv[1]
-	}
-	return h, errs
-}
-
-// resourceOf is OTEL_RESOURCE_ATTRIBUTES with service.name from
-// OTEL_SERVICE_NAME, else from the attributes, else service.
-func resourceOf(attrs, serviceName, service string, errs []error) ([]attribute.KeyValue, []error) {
-	pairs, errs := pairsOf("OTEL_RESOURCE_ATTRIBUTES", attrs, errs)
-	var kvs []attribute.KeyValue
-	for _, kv := range pairs {
-		if kv[0] == string(semconv.ServiceNameKey) {
-			service = firstOf(serviceName, kv[1])
-			continue
-		}
-		kvs = append(kvs, attribute.String(kv[0], kv[1]))
-	}
-	return append(kvs, semconv.ServiceName(firstOf(serviceName, service))), errs
-}
-
-// samplerOf is the sampler OTEL_TRACES_SAMPLER names, read as the SDK reads
-// it; nil when unset.
-func samplerOf(name, arg string) (sdktrace.Sampler, error) {
-	ratio := func() (sdktrace.Sampler, error) {
-		if arg == "" {
-			return sdktrace.TraceIDRatioBased(1), nil
-		}
-		r, err := strconv.ParseFloat(arg, 64)
-		if err != nil || r < 0 || r > 1 {
-			return nil, fmt.Errorf("OTEL_TRACES_SAMPLER_ARG: %q is not a ratio between 0 and 1", arg)
-		}
-		return sdktrace.TraceIDRatioBased(r), nil
-	}
-	switch strings.ToLower(name) {
-	case "":
-		return nil, nil
-	case "always_on":
-		return sdktrace.AlwaysSample(), nil
-	case "always_off":
-		return sdktrace.NeverSample(), nil
-	case "traceidratio":
-		return ratio()
-	case "parentbased_always_on":
-		return sdktrace.ParentBased(sdktrace.AlwaysSample()), nil
-	case "parentbased_always_off":
-		return sdktrace.ParentBased(sdktrace.NeverSample()), nil
-	case "parentbased_traceidratio":
-		s, err := ratio()
-		if err != nil {
-			return nil, err
-		}
-		return sdktrace.ParentBased(s), nil
-	}
-	return nil, fmt.Errorf("OTEL_TRACES_SAMPLER: %q is not supported", name)
-}
-
 func firstOf(vs ...string) string {
 	for _, v := range vs {
 		if v != "" {
@@ -297,13 +146,15 @@ func firstOf(vs ...string) string {
 // program stops.
 const FlushTimeout = 5 * time.Second
 
-// StartFromEnv is how every hookbridge program starts tracing: FromEnv
-// (service is the default service.name), Start, and a log line saying how
-// (never the headers). stop exports what is still buffered, within
-// FlushTimeout even if ctx is already cancelled: call it once, after the
-// last span has ended. An error names the variable that cannot be followed.
-func StartFromEnv(ctx context.Context, getenv func(string) string, service string, log *slog.Logger) (tp trace.TracerProvider, stop func(), err error) {
-	tc, err := FromEnv(getenv, service)
+// StartFrom is how every hookbridge program starts tracing: FromSettings
+// (file is the config file's tracing section, the zero Settings when the
+// program has none; service is the default service.name), Start, and a log
+// line saying how (never the headers). stop exports what is still buffered,
+// within FlushTimeout even if ctx is already cancelled: call it once, after
+// the last span has ended. An error names the variable or the key that
+// cannot be followed.
+func StartFrom(ctx context.Context, file Settings, getenv func(string) string, service string, log *slog.Logger) (tp trace.TracerProvider, stop func(), err error) {
+	tc, err := FromSettings(file, nil, getenv, service)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -28,7 +28,8 @@ type Sample struct {
 	// Name names the program ("inventory"): its flag set, logs and NATS
 	// connection, and, upper-cased, its environment variables <NAME>_LISTEN
 	// (the default of --listen, and what `healthcheck` probes) and
-	// <NAME>_NATS_URL (the default of --nats).
+	// <NAME>_NATS_URL (the default of --nats) and <NAME>_CONFIG (the default
+	// of --config).
 	Name string
 	// DefaultListen is the default of --listen when <NAME>_LISTEN is empty.
 	DefaultListen string
@@ -62,15 +63,18 @@ type Domain struct {
 
 // shared holds the flags every sample takes.
 type shared struct {
-	nats, listen string
-	concurrency  int
+	nats, listen, config string
+	concurrency          int
 }
 
 // Main is a sample program's whole run, given the process's context,
-// arguments, environment and streams. It traces as the OTEL_* variables
-// say (see internal/tracing; off unless they ask), as service.name
-// "hookbridge-<Name>" unless OTEL_SERVICE_NAME says otherwise. It returns nil for --help, and after
-// ctx is cancelled and the handlers in flight have finished.
+// arguments, environment and streams. It traces as the tracing section of
+// the --config file and the OTEL_* variables say, a set variable winning
+// over its key (see internal/tracing; off unless they ask), as service.name
+// "hookbridge-<Name>" unless they say otherwise. Its logger adds trace_id
+// and span_id to the lines a handler logs with its ctx (consumers.LogHandler).
+// It returns nil for --help, and after ctx is cancelled and the handlers in
+// flight have finished.
 func Main(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, s Sample) error {
 	env := strings.ToUpper(s.Name)
 	listenDefault := getenv(env + "_LISTEN")
@@ -89,8 +93,12 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 		}
 		return err
 	}
-	log := slog.New(slog.NewJSONHandler(stdout, nil))
-	tp, stopTracing, err := tracing.StartFromEnv(ctx, getenv, "hookbridge-"+s.Name, log)
+	traceFile, err := tracing.LoadSettings(opts.config, getenv)
+	if err != nil {
+		return fmt.Errorf("--config: %w", err)
+	}
+	log := slog.New(consumers.LogHandler(slog.NewJSONHandler(stdout, nil)))
+	tp, stopTracing, err := tracing.StartFrom(ctx, traceFile, getenv, "hookbridge-"+s.Name, log)
 	if err != nil {
 		return err
 	}
@@ -130,6 +138,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer, s Sample
 	}
 	fs.StringVar(&o.listen, "listen", listenDefault, "(env "+env+"_LISTEN) address of the read path: "+s.ReadHelp+", /healthz, /metrics")
 	fs.IntVar(&o.concurrency, "concurrency", 4, "webhook events handled at once")
+	fs.StringVar(&o.config, "config", getenv(env+"_CONFIG"), "(env "+env+"_CONFIG) hookbridge config file whose tracing section to follow; its other sections are not read")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}

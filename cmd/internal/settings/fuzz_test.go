@@ -25,6 +25,9 @@ func FuzzParse(f *testing.F) {
 		"#\n-\n{",
 		"http: {listen: \"${LEAK}\"}\nnats: {replicas: ${LEAK}, stream: \"${LEAK}\"}\nsources: [{name: \"${LEAK}\", provider: \"${LEAK}\", secrets: [\"${LEAK}\"]}]",
 		"log: {level: \"x${LEAK}\"}\nsources: [{name: a, provider: p, secrets: [s], tolerance: \"${LEAK:-1m}\", secret_files: [\"${LEAK}\"]}]",
+		"tracing: {endpoint: http://c:4318, headers: {Authorization: \"Bearer ${S}\"}, resource_attributes: {a.b: c}, sampler: traceidratio, sampler_arg: 0.5, timeout: 2s}",
+		"tracing: {endpoint: \"${LEAK}\", headers: {\"${LEAK}\": \"${LEAK}\", a: [b]}, timeout: \"${LEAK}\", sampler: \"${LEAK}\", exporter: \"${LEAK:-otlp}\"}",
+		"tracing: {headers: {a: 1, a: 2}, resource_attributes: [x]}",
 	} {
 		f.Add([]byte(s))
 	}

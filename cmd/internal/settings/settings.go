@@ -22,6 +22,7 @@ import (
 	"slices"
 
 	"github.com/hookbridge/hookbridge/internal/config"
+	"github.com/hookbridge/hookbridge/internal/tracing"
 )
 
 // Config is the whole configuration. Hand each component only its own part.
@@ -33,6 +34,9 @@ type Config struct {
 	Sources []Source `yaml:"sources"`
 	// Commerce is the normaliser serve runs beside the bridge.
 	Commerce Commerce `yaml:"commerce"`
+	// Tracing is internal/tracing's own part, which every hookbridge program reads (the
+	// samples and deadletters read it alone): the OTEL_* variables win over it, key by key.
+	Tracing tracing.Settings `yaml:"tracing"`
 
 	// Fallbacks lists every ${VAR:-default} expansion that used its default because VAR was
 	// unset or empty, in file order, so that the caller can warn about (for example) a
@@ -50,7 +54,8 @@ type Config struct {
 // set. See config.Load for ${VAR}, ${VAR:-default} and $$. An expansion to the empty string
 // leaves a field at its default, and drops a secret from the list (so "${NEXT_SECRET:-}" can
 // stand for an optional second secret during rotation). HOOKBRIDGE_LOG_LEVEL, when set,
-// overrides log.level.
+// overrides log.level; the OTEL_* variables that are set override the tracing keys (checked
+// here together, so that a bad value stops start-up before anything is done).
 //
 // The error reports every problem found, each with the file and line or the config path: a
 // value that cannot be decoded does not hide the problems of the others. It never contains a
@@ -94,6 +99,9 @@ func (c *Config) settle(f *config.Fields, err error, dir string, getenv func(str
 		s.Secrets = slices.DeleteFunc(s.Secrets, func(secret string) bool { return secret == "" })
 	}
 	errs = append(errs, unjoin(c.validate(f, checks))...)
+	if !f.Bad("tracing") {
+		errs = append(errs, unjoin(c.Tracing.Check(f.At("tracing"), getenv))...)
+	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}

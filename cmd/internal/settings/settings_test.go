@@ -340,7 +340,7 @@ func TestDecodeErrors(t *testing.T) {
 		{
 			name: "top level is a list",
 			data: "- log\n- http\n",
-			want: []string{"hookbridge.yaml:1: expected a mapping of sections (log, http, admin, nats, sources, commerce) at the top level, found a list"},
+			want: []string{"hookbridge.yaml:1: expected a mapping of sections (log, http, admin, nats, sources, commerce, tracing) at the top level, found a list"},
 		},
 		{
 			name: "all decode problems at once",
@@ -1031,5 +1031,49 @@ func TestExampleConfigRunsTheNormaliser(t *testing.T) {
 		if cfg.Commerce.Enabled != want {
 			t.Errorf("HOOKBRIDGE_COMMERCE=%q: commerce.enabled %v, want %v", env, cfg.Commerce.Enabled, want)
 		}
+	}
+}
+
+// The tracing section is internal/tracing's, checked in the one report with
+// the OTEL_* variables laid over it: a variable that is set wins over its
+// key, and a bad value is named by its key (or variable), never a header's.
+func TestTracingSection(t *testing.T) {
+	section := "tracing:\n  endpoint: http://collector:4318\n  headers: {Authorization: \"Bearer ${OTLP_TOKEN}\"}\n  sampler: always_on\n"
+	env := baseEnv()
+	env["OTLP_TOKEN"] = "t0ken"
+	cfg, _, err := loadYAML(t, fixture+section, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Tracing.Endpoint != "http://collector:4318" || cfg.Tracing.Headers["Authorization"] != "Bearer t0ken" {
+		t.Errorf("tracing = endpoint %q, %d headers", cfg.Tracing.Endpoint, len(cfg.Tracing.Headers))
+	}
+
+	for _, tc := range []struct{ name, section, envKey, envValue, want string }{
+		{"bad key", "tracing: {endpoint: http://c:4318, sampler: sometimes}", "", "", `tracing.sampler: "sometimes" is not supported`},
+		{"bad line", "tracing: {endpoint: http://c:4318, timeout: soon}", "", "", `hookbridge.yaml:37: tracing.timeout: "soon" is not a duration`},
+		{"bad variable over a good key", "tracing: {endpoint: http://c:4318, sampler: always_on}", "OTEL_TRACES_SAMPLER", "t0ken", `OTEL_TRACES_SAMPLER: its value is not supported`},
+		{"header variable", "tracing: {endpoint: http://c:4318}", "OTEL_EXPORTER_OTLP_HEADERS", "Authorization=t0ken%zz", `OTEL_EXPORTER_OTLP_HEADERS: the entry for "Authorization"`},
+		{"header from a variable", "tracing: {endpoint: \"${OTLP_TOKEN}\", headers: {Authorization: \"${OTLP_TOKEN}\"}}", "", "", `tracing.endpoint: the value of ${OTLP_TOKEN} is not`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := baseEnv()
+			env["OTLP_TOKEN"] = "t0ken"
+			if tc.envKey != "" {
+				env[tc.envKey] = tc.envValue
+			}
+			_, _, err := loadYAML(t, fixture+tc.section+"\n", env)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want one containing %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "t0ken") {
+				t.Errorf("the error shows a credential: %v", err)
+			}
+		})
+	}
+	// A variable that is set wins: a file otherwise fine is not rejected
+	// for what the variable turns off.
+	if _, _, err := loadYAML(t, fixture+"tracing: {endpoint: http://c:4318, sampler: sometimes}\n", map[string]string{"PARTNER_SECRET": partnerSecret, "OTEL_SDK_DISABLED": "true"}); err != nil {
+		t.Errorf("OTEL_SDK_DISABLED=true: %v", err)
 	}
 }

@@ -23,6 +23,7 @@ const envSecret = "Zq s3cret.*VALUE"
 
 // leaves lists the config path of every value the file can hold, from the yaml tags, so that a
 // field added later is covered without touching this test. A list stands for its first item.
+// A map, for one entry.
 func leaves(t reflect.Type, path string) []string {
 	switch {
 	case t == reflect.TypeFor[config.Fallback]() || t == reflect.TypeFor[config.Expansion]():
@@ -48,6 +49,9 @@ func leaves(t reflect.Type, path string) []string {
 		return out
 	case t.Kind() == reflect.Slice:
 		return leaves(t.Elem(), path+"[0]")
+	case t.Kind() == reflect.Map:
+		// A map stands for one entry, under a key of the file's own.
+		return leaves(t.Elem(), path+".name")
 	}
 	return []string{path}
 }
