@@ -120,7 +120,7 @@ func TestOTLPReceiver(t *testing.T) {
 // startTracing starts tracing as a hookbridge child with env would.
 func startTracing(t *testing.T, env []string) (trace.TracerProvider, func()) {
 	t.Helper()
-	tp, stop, err := tracing.StartFromEnv(t.Context(), envList(env), "hookbridge", slog.New(slog.DiscardHandler))
+	tp, stop, err := tracing.StartFrom(t.Context(), tracing.Settings{}, envList(env), "hookbridge", slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
