@@ -1,11 +1,21 @@
 package bridge
 
 import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/hookbridge/hookbridge/bridge/provider"
 	"github.com/hookbridge/hookbridge/internal/sample"
+	"github.com/hookbridge/hookbridge/internal/tracing"
+	"github.com/hookbridge/hookbridge/internal/wire"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // BenchmarkSubject: building a subject from an untrusted event type.
@@ -47,4 +57,72 @@ func BenchmarkEncode(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkTracingAlone is the bridge's tracing of one delivery without
+// the delivery: the server span with its attributes, the verify event, both
+// trace headers, the publish span and its PubAck attributes, every span
+// sampled and exported over OTLP/HTTP to a receiver in the process that
+// drops each export, as in BenchmarkDeliveryTraced. Run beside
+// BenchmarkDelivery, its cpu-ns/op over BenchmarkDelivery's is the least
+// that tracing every delivery can cost with the OpenTelemetry SDK, however
+// the rest of the bridge is written:
+//
+//	go test ./bridge -run '^$' -bench 'Delivery$|TracingAlone' -benchtime 20000x -count 3
+func BenchmarkTracingAlone(b *testing.B) {
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/x-protobuf")
+	}))
+	defer recv.Close()
+	env := map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": recv.URL, "OTEL_TRACES_SAMPLER": "always_on"}
+	c, err := tracing.FromEnv(func(k string) string { return env[k] }, "hookbridge-bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	tp, shutdown, err := tracing.Start(b.Context(), c)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() {
+		if err := shutdown(context.Background()); err != nil {
+			b.Error(err)
+		}
+	}()
+	p, err := provider.New(provider.Config{Kind: "shopify", Secrets: []string{"s"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	src := Source{Name: "acme-shop", Provider: p}
+	s := &server{tracer: tracerOf(tp), publishSpan: "publish WEBHOOKS"}
+	rt := &route{Source: src, spans: routeSpansOf(src)}
+	req := httptest.NewRequest(http.MethodPost, "/webhooks/acme-shop", nil)
+	req.Header.Set("User-Agent", "Shopify-Captain-Hook")
+	msg := &nats.Msg{Subject: "webhooks.shopify.acme-shop.orders.create", Header: nats.Header{
+		jetstream.MsgIDHeader: {"b0a6f3a8-1d2e-4c1b-9a57-5c2f7d0e9b11"}, hdrID: {"b0a6f3a8-1d2e-4c1b-9a57-5c2f7d0e9b11"},
+	}}
+	ack := &jetstream.PubAck{Stream: "WEBHOOKS", Sequence: 1}
+	dl := deliveryLog{id: msg.Header.Get(hdrID), ceType: "com.shopify.orders.create", subject: msg.Subject, seq: 1, events: 1}
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := processCPU()
+	for range b.N {
+		r, span := s.startDelivery(req)
+		trace.SpanFromContext(r.Context()).AddEvent("verify")
+		delete(msg.Header, wire.HeaderPrefix+"traceparent")
+		stampOrigin(r.Context(), msg)
+		_, pub := s.startPublish(r.Context(), msg)
+		endPublish(pub, ack, nil)
+		endDelivery(span, rt, dl, nil)
+	}
+	b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+}
+
+// processCPU is this process's user+system CPU time.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
