@@ -1,17 +1,15 @@
 package bridge
 
 import (
-	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/hookbridge/hookbridge/bridge/provider"
+	"github.com/hookbridge/hookbridge/internal/cputime"
+	"github.com/hookbridge/hookbridge/internal/otlptest"
 	"github.com/hookbridge/hookbridge/internal/sample"
-	"github.com/hookbridge/hookbridge/internal/tracing"
 	"github.com/hookbridge/hookbridge/internal/wire"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -70,25 +68,7 @@ func BenchmarkEncode(b *testing.B) {
 //
 //	go test ./bridge -run '^$' -bench 'Delivery$|TracingAlone' -benchtime 20000x -count 3
 func BenchmarkTracingAlone(b *testing.B) {
-	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		w.Header().Set("Content-Type", "application/x-protobuf")
-	}))
-	defer recv.Close()
-	env := map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": recv.URL, "OTEL_TRACES_SAMPLER": "always_on"}
-	c, err := tracing.FromEnv(func(k string) string { return env[k] }, "hookbridge-bench")
-	if err != nil {
-		b.Fatal(err)
-	}
-	tp, shutdown, err := tracing.Start(b.Context(), c)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer func() {
-		if err := shutdown(context.Background()); err != nil {
-			b.Error(err)
-		}
-	}()
+	tp := otlptest.Discarding(b, "always_on", "")
 	p, err := provider.New(provider.Config{Kind: "shopify", Secrets: []string{"s"}})
 	if err != nil {
 		b.Fatal(err)
@@ -105,7 +85,7 @@ func BenchmarkTracingAlone(b *testing.B) {
 	dl := deliveryLog{id: msg.Header.Get(hdrID), ceType: "com.shopify.orders.create", subject: msg.Subject, seq: 1, events: 1}
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu := processCPU()
+	cpu := cputime.Self()
 	for range b.N {
 		r, span := s.startDelivery(req)
 		trace.SpanFromContext(r.Context()).AddEvent("verify")
@@ -115,14 +95,5 @@ func BenchmarkTracingAlone(b *testing.B) {
 		endPublish(pub, ack, nil)
 		endDelivery(span, rt, dl, nil)
 	}
-	b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
-}
-
-// processCPU is this process's user+system CPU time.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(float64(cputime.Self()-cpu)/float64(b.N), "cpu-ns/op")
 }

@@ -2,12 +2,9 @@ package bridge_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"syscall"
 	"testing"
 	"time"
 
@@ -17,9 +14,10 @@ import (
 
 	"github.com/hookbridge/hookbridge/bridge"
 	"github.com/hookbridge/hookbridge/bridge/provider"
+	"github.com/hookbridge/hookbridge/internal/cputime"
 	"github.com/hookbridge/hookbridge/internal/natsserver"
+	"github.com/hookbridge/hookbridge/internal/otlptest"
 	"github.com/hookbridge/hookbridge/internal/sample"
-	"github.com/hookbridge/hookbridge/internal/tracing"
 )
 
 // BenchmarkDelivery is the whole delivery path in one process, per
@@ -56,26 +54,7 @@ func BenchmarkDeliverySampled(b *testing.B) {
 }
 
 func benchTraced(b *testing.B, sampler, arg string) {
-	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		w.Header().Set("Content-Type", "application/x-protobuf")
-	}))
-	defer recv.Close()
-	env := map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": recv.URL, "OTEL_TRACES_SAMPLER": sampler, "OTEL_TRACES_SAMPLER_ARG": arg}
-	c, err := tracing.FromEnv(func(k string) string { return env[k] }, "hookbridge-bench")
-	if err != nil {
-		b.Fatal(err)
-	}
-	tp, shutdown, err := tracing.Start(b.Context(), c)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer func() {
-		if err := shutdown(context.Background()); err != nil {
-			b.Error(err)
-		}
-	}()
-	benchDelivery(b, tp)
+	benchDelivery(b, otlptest.Discarding(b, sampler, arg))
 }
 
 func benchDelivery(b *testing.B, tp trace.TracerProvider) {
@@ -130,7 +109,7 @@ func benchDelivery(b *testing.B, tp trace.TracerProvider) {
 			target := "/webhooks/" + src.Name
 			b.ReportAllocs()
 			b.ResetTimer()
-			cpu := processCPU()
+			cpu := cputime.Self()
 			for i := range b.N {
 				r := httptest.NewRequest(http.MethodPost, target, bytes.NewReader(reqs[i].body))
 				r.Header = reqs[i].hdr
@@ -140,16 +119,7 @@ func benchDelivery(b *testing.B, tp trace.TracerProvider) {
 					b.Fatalf("status %d: %s", w.Code, w.Body)
 				}
 			}
-			b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(cputime.Self()-cpu)/float64(b.N), "cpu-ns/op")
 		})
 	}
-}
-
-// processCPU is this process's user+system CPU time.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/hookbridge/hookbridge/bridge"
+	"github.com/hookbridge/hookbridge/internal/cputime"
 )
 
 // procFigures is one process's share of a measured window.
@@ -76,12 +77,12 @@ func (m *procMeter) snapshot() {
 		cpu, _ := procCPU(c.pid())
 		m.before = append(m.before, cpu)
 	}
-	m.self = selfCPU()
+	m.self = cputime.Self()
 }
 
 // collect adds each process's share of the window, hookload last, to row.
 func (m *procMeter) collect(row *benchRow) {
-	selfAfter := selfCPU()
+	selfAfter := cputime.Self()
 	for i, c := range m.procs {
 		cpu, err := procCPU(c.pid())
 		if err != nil {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/hookbridge/hookbridge/bridge"
 	"github.com/hookbridge/hookbridge/cmd/internal/settings"
+	"github.com/hookbridge/hookbridge/internal/cputime"
 	"github.com/hookbridge/hookbridge/internal/natstest"
 )
 
@@ -211,7 +212,7 @@ func TestParseMix(t *testing.T) {
 func TestProcCounters(t *testing.T) {
 	// Burn a little CPU: /proc counts in 10ms ticks.
 	busy := 0
-	for i := 0; i < 1e10 && selfCPU() < 50*time.Millisecond; i++ {
+	for i := 0; i < 1e10 && cputime.Self() < 50*time.Millisecond; i++ {
 		for j := range 10_000 {
 			busy += j % 7
 		}
@@ -223,7 +224,7 @@ func TestProcCounters(t *testing.T) {
 	if rss, err := peakRSS(os.Getpid()); err != nil || rss < 1<<20 {
 		t.Errorf("peakRSS = %v, %v", rss, err)
 	}
-	if selfCPU() <= 0 {
+	if cputime.Self() <= 0 {
 		t.Error("selfCPU")
 	}
 }

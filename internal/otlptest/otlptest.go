@@ -5,6 +5,7 @@
 package otlptest
 
 import (
+	"context"
 	"encoding/hex"
 	"io"
 	"net/http"
@@ -13,6 +14,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/hookbridge/hookbridge/internal/tracing"
+	"go.opentelemetry.io/otel/trace"
 	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
@@ -134,4 +137,34 @@ func ChildOf(t testing.TB, spans []Span, parent Span, name string) Span {
 	}
 	t.Fatalf("no %q span below %q", name, parent.GetName())
 	return Span{}
+}
+
+// Discarding is a TracerProvider that exports as hookbridge's programs do
+// (tracing.FromEnv and tracing.Start, OTLP/HTTP) to a receiver in the
+// process that reads each export and drops it: the exporting costs what it
+// would against a collector, and nothing is kept. sampler and arg are
+// OTEL_TRACES_SAMPLER and its argument. Everything is shut down when tb's
+// test ends.
+func Discarding(tb testing.TB, sampler, arg string) trace.TracerProvider {
+	tb.Helper()
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/x-protobuf")
+	}))
+	tb.Cleanup(recv.Close)
+	env := map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": recv.URL, "OTEL_TRACES_SAMPLER": sampler, "OTEL_TRACES_SAMPLER_ARG": arg}
+	c, err := tracing.FromEnv(func(k string) string { return env[k] }, "hookbridge-bench")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tp, shutdown, err := tracing.Start(tb.Context(), c)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := shutdown(context.Background()); err != nil {
+			tb.Error(err)
+		}
+	})
+	return tp
 }
