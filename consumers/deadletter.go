@@ -167,40 +167,79 @@ func Redrive(ctx context.Context, js jetstream.JetStream, dlStream, consumer str
 		if err != nil {
 			return n, err
 		}
-		out, err := redriven(msg, md)
-		if err != nil {
+		if err := redriveOne(ctx, js, s, md.Sequence.Stream, msg.Headers(), msg.Data()); err != nil {
 			return n, err
-		}
-		id := fmt.Sprintf("redrive:%s:%d", dlStream, md.Sequence.Stream)
-		out.Header.Set(jetstream.MsgIDHeader, id)
-		pubCtx, span := redriveTrace(ctx, msg.Headers().Get(HeaderStream), out)
-		pa, err := js.PublishMsg(pubCtx, out)
-		EndPublish(span, pa, err)
-		if err != nil {
-			return n, fmt.Errorf("re-publishing dead letter %d to %s: %w", md.Sequence.Stream, out.Subject, err)
-		}
-		if err := s.DeleteMsg(ctx, md.Sequence.Stream); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
-			return n, fmt.Errorf("removing dead letter %d: %w", md.Sequence.Stream, err)
 		}
 		n++
 	}
 	return n, nil
 }
 
-// redriven is the dead letter msg as it first came: on its original subject,
-// without the dead-letter headers or its old Nats-Msg-Id.
-func redriven(msg jetstream.Msg, md *jetstream.MsgMetadata) (*nats.Msg, error) {
-	orig := msg.Headers().Get(HeaderOriginalSubject)
+// ErrNotDeadLetterOf is returned by RedriveOne for a sequence that holds a
+// dead letter of another consumer.
+var ErrNotDeadLetterOf = errors.New("not a dead letter of this consumer")
+
+// RedriveOne does what Redrive does for one dead letter of consumer: the one
+// stored at seq in dlStream. It re-publishes it to the subject it came from
+// and removes it once the original stream has acknowledged the copy. A seq
+// that holds no message is jetstream.ErrMsgNotFound; one that holds another
+// consumer's dead letter is ErrNotDeadLetterOf, and nothing is re-published.
+func RedriveOne(ctx context.Context, js jetstream.JetStream, dlStream, consumer string, seq uint64) error {
+	if dlStream == "" {
+		dlStream = DefaultDeadLetterStream
+	}
+	s, err := js.Stream(ctx, dlStream)
+	if err != nil {
+		return fmt.Errorf("dead-letter stream %s: %w", dlStream, err)
+	}
+	m, err := s.GetMsg(ctx, seq)
+	if err != nil {
+		return fmt.Errorf("dead letter %d: %w", seq, err)
+	}
+	if m.Subject != DeadLetterSubject(consumer) {
+		return fmt.Errorf("dead letter %d (%s): %w %s", seq, m.Subject, ErrNotDeadLetterOf, consumer)
+	}
+	return redriveOne(ctx, js, s, seq, m.Header, m.Data)
+}
+
+// redriveOne re-publishes the dead letter stored at seq in s (its headers h
+// and body data) to its original subject under the id
+// "redrive:<stream>:<seq>", then removes it from s: the one path Redrive
+// and RedriveOne share.
+func redriveOne(ctx context.Context, js jetstream.JetStream, s jetstream.Stream, seq uint64, h nats.Header, data []byte) error {
+	out, err := redriven(seq, h, data)
+	if err != nil {
+		return err
+	}
+	id := fmt.Sprintf("redrive:%s:%d", s.CachedInfo().Config.Name, seq)
+	out.Header.Set(jetstream.MsgIDHeader, id)
+	pubCtx, span := redriveTrace(ctx, h.Get(HeaderStream), out)
+	pa, err := js.PublishMsg(pubCtx, out)
+	EndPublish(span, pa, err)
+	if err != nil {
+		return fmt.Errorf("re-publishing dead letter %d to %s: %w", seq, out.Subject, err)
+	}
+	if err := s.DeleteMsg(ctx, seq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+		return fmt.Errorf("removing dead letter %d: %w", seq, err)
+	}
+	return nil
+}
+
+// redriven is the dead letter stored at seq (headers h, body data) as it
+// first came: on its original subject, without the dead-letter headers or
+// its old Nats-Msg-Id.
+func redriven(seq uint64, h nats.Header, data []byte) (*nats.Msg, error) {
+	orig := h.Get(HeaderOriginalSubject)
 	if orig == "" {
-		return nil, fmt.Errorf("dead letter %d has no %s header", md.Sequence.Stream, HeaderOriginalSubject)
+		return nil, fmt.Errorf("dead letter %d has no %s header", seq, HeaderOriginalSubject)
 	}
 	out := nats.NewMsg(orig)
-	for k, vs := range msg.Headers() {
+	for k, vs := range h {
 		if strings.HasPrefix(k, headerPrefix) || k == jetstream.MsgIDHeader {
 			continue
 		}
 		out.Header[k] = vs
 	}
-	out.Data = msg.Data()
+	out.Data = data
 	return out, nil
 }

@@ -3,6 +3,8 @@ package consumers_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -129,5 +131,67 @@ func TestRedrive(t *testing.T) {
 	})
 	if dl := e.deadLetters("deadletter.redrive"); len(dl) != 0 {
 		t.Errorf("%d dead letters left after the redrive", len(dl))
+	}
+}
+
+func TestRedriveOne(t *testing.T) {
+	e := newEnv(t)
+	var fixed atomic.Bool
+	var handled sync.Map
+	e.run(baseConfig("redrive-one"), func(_ context.Context, ev event.Event) error {
+		if !fixed.Load() {
+			return consumers.Permanent(errors.New("bug"))
+		}
+		handled.Store(ev.ID(), true)
+		return nil
+	})
+	e.publish("webhooks.shopify.acme.orders.create", "one1")
+	e.publish("webhooks.shopify.acme.orders.paid", "one2")
+	natstest.Eventually(t, natstest.Patience, "two dead letters", func() bool { return len(e.deadLetters("deadletter.redrive-one")) == 2 })
+	dls := e.deadLetters("deadletter.redrive-one")
+	var seq uint64
+	for _, m := range dls {
+		if m.Header.Get("ce-id") == "one2" {
+			seq = m.Sequence
+		}
+	}
+
+	ctx := context.Background()
+	if err := consumers.RedriveOne(ctx, e.js, "", "someone-else", seq); !errors.Is(err, consumers.ErrNotDeadLetterOf) {
+		t.Errorf("RedriveOne of another consumer's dead letter = %v, want ErrNotDeadLetterOf", err)
+	}
+	if err := consumers.RedriveOne(ctx, e.js, "", "redrive-one", 999); !errors.Is(err, jetstream.ErrMsgNotFound) {
+		t.Errorf("RedriveOne of a missing sequence = %v, want ErrMsgNotFound", err)
+	}
+	fixed.Store(true)
+	if err := consumers.RedriveOne(ctx, e.js, "", "redrive-one", seq); err != nil {
+		t.Fatalf("RedriveOne: %v", err)
+	}
+	natstest.Eventually(t, natstest.Patience, "the redriven one handled", func() bool {
+		_, ok := handled.Load("one2")
+		return ok
+	})
+	left := e.deadLetters("deadletter.redrive-one")
+	if len(left) != 1 || left[0].Header.Get("ce-id") != "one1" {
+		t.Fatalf("dead letters left: %d, want only one1's", len(left))
+	}
+	if _, ok := handled.Load("one1"); ok {
+		t.Error("the dead letter not redriven was handled")
+	}
+	s, err := e.js.Stream(ctx, "WEBHOOKS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy, err := s.GetLastMsgForSubject(ctx, "webhooks.shopify.acme.orders.paid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := copy.Header.Get(jetstream.MsgIDHeader); got != fmt.Sprintf("redrive:%s:%d", consumers.DefaultDeadLetterStream, seq) {
+		t.Errorf("redriven Nats-Msg-Id %q", got)
+	}
+	for k := range copy.Header {
+		if strings.HasPrefix(k, "Hookbridge-") {
+			t.Errorf("redriven copy keeps the dead-letter header %s", k)
+		}
 	}
 }
