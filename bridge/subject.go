@@ -75,3 +75,20 @@ func validPrefix(p string) bool {
 	}
 	return true
 }
+
+// TypeSubject is the subject tokens of a platform event type as the bridge
+// publishes them, joined by '.' ("orders/create" -> "orders.create"), or ""
+// when none is left. Readers that filter the stream by event type (the
+// console) use it, so that their filter and the published subject are made
+// by the same rule.
+func TypeSubject(eventType string) string {
+	b, n := appendTypeTokens(nil, eventType)
+	if n == 0 {
+		return ""
+	}
+	return string(b[1:])
+}
+
+// ValidToken reports whether s is one subject token as hookbridge publishes
+// them, [a-z0-9_-]+: what a source or provider name must be.
+func ValidToken(s string) bool { return validToken(s) }

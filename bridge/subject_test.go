@@ -91,3 +91,17 @@ func TestValidToken(t *testing.T) {
 		}
 	}
 }
+
+func TestTypeSubject(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"orders/create", "orders.create"},
+		{"Order.Created", "order.created"},
+		{"orders.>", "orders._"},
+		{"/.", ""},
+		{"", ""},
+	} {
+		if got := TypeSubject(c.in); got != c.want {
+			t.Errorf("TypeSubject(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

@@ -129,10 +129,14 @@ func (c *Config) setDefaults() {
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
+// ValidName reports whether name can name a consumer: [A-Za-z0-9_-]+, which
+// also makes its dead-letter subject one token longer than the prefix.
+func ValidName(name string) bool { return nameRE.MatchString(name) }
+
 // Validate reports a Config that cannot work.
 func (c Config) Validate() error {
 	var errs []error
-	if !nameRE.MatchString(c.Name) {
+	if !ValidName(c.Name) {
 		errs = append(errs, fmt.Errorf("name %q: want [A-Za-z0-9_-]+", c.Name))
 	}
 	if len(c.FilterSubjects) == 0 {
