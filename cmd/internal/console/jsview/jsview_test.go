@@ -25,12 +25,16 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	ns := natstest.Start(t)
 	_, js := ns.Connect(t)
-	if _, err := js.CreateStream(context.Background(), jetstream.StreamConfig{
-		Name: "WEBHOOKS", Subjects: []string{"webhooks.>"}, Storage: jetstream.FileStorage, Duplicates: time.Hour,
-	}); err != nil {
+	if _, err := js.CreateStream(context.Background(), jetstreamConfig()); err != nil {
 		t.Fatal(err)
 	}
 	return &env{t: t, js: js}
+}
+
+// jetstreamConfig is a WEBHOOKS stream as the bridge's, in what the
+// console reads.
+func jetstreamConfig() jetstream.StreamConfig {
+	return jetstream.StreamConfig{Name: "WEBHOOKS", Subjects: []string{"webhooks.>"}, Storage: jetstream.FileStorage, Duplicates: time.Hour}
 }
 
 // publish stores a CloudEvent in binary mode on subject, as the bridge
