@@ -109,6 +109,21 @@ func (in instance) startEnv(t *testing.T, logs io.Writer, getenv func(string) st
 	}
 }
 
+// serveUntilEnd runs the bridge until the test ends, when run must return
+// nil; it returns the logs.
+func (in instance) serveUntilEnd(t *testing.T) *logtest.Buffer {
+	t.Helper()
+	logs := new(logtest.Buffer)
+	cancel, wait := in.start(t, logs)
+	t.Cleanup(func() {
+		cancel()
+		if err := wait(); err != nil {
+			t.Errorf("run: %v", err)
+		}
+	})
+	return logs
+}
+
 func noEnv(string) string { return "" }
 
 func status(addr, path string) int {
