@@ -59,7 +59,7 @@ func TestConsoleOverviewInBrowser(t *testing.T) {
 // asks for them.
 func TestConsoleLeavesProbesAlone(t *testing.T) {
 	in := newInstance(t)
-	protect(t, in, "console-token-value")
+	editAdmin(t, in, `console: {token: "console-token-value"}`)
 	logs := in.serveUntilEnd(t)
 	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/metrics": 200, "/": 401, "/static/console.css": 401} {
 		if got := status(in.admin, path); got != want {
@@ -84,8 +84,8 @@ func TestConsoleLeavesProbesAlone(t *testing.T) {
 	}
 }
 
-// protect gives in's console a token, on its admin line.
-func protect(t *testing.T, in instance, token string) {
+// editAdmin adds settings to in's admin section.
+func editAdmin(t *testing.T, in instance, settings string) {
 	t.Helper()
 	cfg, err := os.ReadFile(in.cfgPath)
 	if err != nil {
@@ -95,8 +95,21 @@ func protect(t *testing.T, in instance, token string) {
 	if !bytes.Contains(cfg, []byte(line)) {
 		t.Fatalf("the config has no %s", line)
 	}
-	cfg = bytes.Replace(cfg, []byte(line), fmt.Appendf(nil, "admin: {listen: %q, console: {token: %q}}", in.admin, token), 1)
+	cfg = bytes.Replace(cfg, []byte(line), fmt.Appendf(nil, "admin: {listen: %q, %s}", in.admin, settings), 1)
 	if err := os.WriteFile(in.cfgPath, cfg, 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestConsoleSwitchedOff: with admin.console.enabled false the admin
+// listener serves its three paths and nothing else.
+func TestConsoleSwitchedOff(t *testing.T) {
+	in := newInstance(t)
+	editAdmin(t, in, "console: {enabled: false}")
+	in.serveUntilEnd(t)
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/metrics": 200, "/": 404, "/static/console.css": 404} {
+		if got := status(in.admin, path); got != want {
+			t.Errorf("%s: %d, want %d", path, got, want)
+		}
 	}
 }

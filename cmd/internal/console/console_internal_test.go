@@ -103,6 +103,8 @@ func TestOverview(t *testing.T) {
 		`id="stream-WEBHOOKS"`, `<dd class="num">1 – 1</dd>`, `<dd>2m0s</dd>`,
 		`id="stream-MISSING"`, "stream not found",
 		"Not ready:</strong> stream WEBHOOKS: nats: timeout",
+		"Last delivery stored:</strong> ",
+		"Last failure to store:</strong> none since start.",
 		`<polyline class="o-published"`,
 	} {
 		if !strings.Contains(body, want) {

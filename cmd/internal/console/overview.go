@@ -20,7 +20,9 @@ type overviewData struct {
 	Ready       string
 	LastFailure failureView
 	CountsError string // the counters could not be read
-	HideBodies  bool
+	// LastStored is when the first stream (the raw one) last stored a message: the last
+	// delivery that succeeded. Zero when unknown or none.
+	LastStored time.Time
 }
 
 type sourceRow struct {
@@ -55,7 +57,7 @@ func (c *Console) overview(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	now := c.cfg.Now()
-	d := overviewData{HideBodies: c.cfg.HideBodies}
+	var d overviewData
 	cur, err := gather(c.cfg.Gatherer)
 	if err != nil {
 		c.cfg.Log.Warn("console: reading the delivery counters", "error", err)
@@ -78,6 +80,9 @@ func (c *Console) overview(w http.ResponseWriter, r *http.Request) {
 	d.Chart = newChart(now, c.history.span, c.history.series(now, cur), d.Outcomes)
 	for _, name := range c.cfg.Streams {
 		d.Streams = append(d.Streams, c.streamState(ctx, name))
+	}
+	if len(d.Streams) > 0 {
+		d.LastStored = d.Streams[0].LastTime
 	}
 	if err := c.cfg.Ready(ctx); err != nil {
 		d.Ready = err.Error()
