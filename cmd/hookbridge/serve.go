@@ -318,8 +318,9 @@ func (h *handlers) serve(ctx context.Context, c settings.HTTP, hookLn, adminLn n
 
 	if h.console != nil {
 		sampling, stopSampling := context.WithCancel(ctx)
-		defer stopSampling()
-		go h.console.Run(sampling)
+		sampled := make(chan struct{})
+		go func() { defer close(sampled); h.console.Run(sampling) }()
+		defer func() { stopSampling(); <-sampled }()
 	}
 	serveErr := make(chan error, 2)
 	go func() { serveErr <- hookSrv.Serve(bridge.GuardFraming(hookSrv, hookLn)) }()
