@@ -86,6 +86,9 @@ func full(info *jetstream.StreamInfo) error {
 // remembers nothing.
 type LastFailure struct {
 	last atomic.Pointer[failure]
+	// seen is the latest failure, kept after a stored delivery clears
+	// last: what an operator looking back at an incident wants to read.
+	seen atomic.Pointer[failure]
 }
 
 type failure struct {
@@ -99,7 +102,9 @@ func (l *LastFailure) record(err error, hold time.Duration) {
 		return
 	}
 	now := time.Now()
-	l.last.Store(&failure{err: err, at: now, until: now.Add(hold)})
+	f := &failure{err: err, at: now, until: now.Add(hold)}
+	l.last.Store(f)
+	l.seen.Store(f)
 }
 
 // stored forgets the last failure. It runs on every stored delivery, so it
@@ -124,4 +129,19 @@ func (l *LastFailure) Err() error {
 		return nil
 	}
 	return fmt.Errorf("the last delivery (%s ago) was not stored: %w", time.Since(f.at).Round(time.Millisecond), f.err)
+}
+
+// Latest returns the latest failure to store a delivery and when it
+// happened, whether or not a delivery was stored since or it has faded;
+// a zero time and nil if none failed (or l is nil). Readiness asks Err;
+// this is for people reading back what happened.
+func (l *LastFailure) Latest() (at time.Time, err error) {
+	if l == nil {
+		return time.Time{}, nil
+	}
+	f := l.seen.Load()
+	if f == nil {
+		return time.Time{}, nil
+	}
+	return f.at, f.err
 }

@@ -140,7 +140,13 @@ func TestLastFailure(t *testing.T) {
 	if err := nilMemory.Err(); err != nil {
 		t.Fatalf("a nil LastFailure reported %v", err)
 	}
+	if at, err := nilMemory.Latest(); !at.IsZero() || err != nil {
+		t.Fatalf("a nil LastFailure's latest is %v at %v", err, at)
+	}
 	failures := new(bridge.LastFailure)
+	if at, err := failures.Latest(); !at.IsZero() || err != nil {
+		t.Fatalf("an empty LastFailure's latest is %v at %v", err, at)
+	}
 	h := newHarness(t, func(cfg *bridge.Config) {
 		cfg.Failures = failures
 		cfg.RetryAfter = time.Second
@@ -173,6 +179,11 @@ func TestLastFailure(t *testing.T) {
 	})
 	if err := failures.Err(); err != nil {
 		t.Fatalf("still remembered after a delivery was stored: %v", err)
+	}
+	// What readiness forgot, the record of the incident keeps.
+	at, err := failures.Latest()
+	if !errors.Is(err, bridge.ErrUnavailable) || at.IsZero() || time.Since(at) < 0 {
+		t.Fatalf("latest failure after a stored delivery: %v at %v, want the failed publish", err, at)
 	}
 }
 

@@ -88,7 +88,7 @@ func StartBridge(ctx context.Context, t testing.TB, nw *testcontainers.DockerNet
 	}
 	yaml := fmt.Sprintf(`log: {level: info, format: json}
 http: {listen: "0.0.0.0:8080", write_timeout: 15s, shutdown_grace: 5s}
-admin: {listen: "0.0.0.0:9090"}
+admin: {listen: "0.0.0.0:9090", console: {token: "integration-console-token"}}
 nats:
   url: %q
   stream: %s

@@ -14,8 +14,6 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-
-	"github.com/hookbridge/hookbridge/internal/logtest"
 )
 
 // natsRecipes returns the nats CLI commands the README gives, in order:
@@ -89,14 +87,7 @@ func TestREADMENatsRecipes(t *testing.T) {
 	}
 
 	in := newInstance(t)
-	var logs logtest.Buffer
-	cancel, wait := in.start(t, &logs)
-	defer func() {
-		cancel()
-		if err := wait(); err != nil {
-			t.Errorf("run: %v", err)
-		}
-	}()
+	in.serveUntilEnd(t)
 	// Enough order events for every recipe that reads several.
 	for i := range 12 {
 		var out bytes.Buffer

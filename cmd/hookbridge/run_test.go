@@ -109,6 +109,21 @@ func (in instance) startEnv(t *testing.T, logs io.Writer, getenv func(string) st
 	}
 }
 
+// serveUntilEnd runs the bridge until the test ends, when run must return
+// nil; it returns the logs.
+func (in instance) serveUntilEnd(t *testing.T) *logtest.Buffer {
+	t.Helper()
+	logs := new(logtest.Buffer)
+	cancel, wait := in.start(t, logs)
+	t.Cleanup(func() {
+		cancel()
+		if err := wait(); err != nil {
+			t.Errorf("run: %v", err)
+		}
+	})
+	return logs
+}
+
 func noEnv(string) string { return "" }
 
 func status(addr, path string) int {
@@ -369,13 +384,14 @@ sources: [{name: shop, provider: shopify, secrets: [s3cret]}]
 }
 
 // writeConfig writes a config for the given listen addresses and store dir (any may be a
-// ${VAR}) and returns its path.
+// ${VAR}) and returns its path. The console has a token, so that an admin
+// address off loopback is accepted.
 func writeConfig(t *testing.T, hook, admin, nats, store string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "hookbridge.yaml")
 	cfg := fmt.Sprintf(`
 http: {listen: %q}
-admin: {listen: %q}
+admin: {listen: %q, console: {token: console-token}}
 nats:
   embedded: {listen: %q, store_dir: %q}
 sources: [{name: shop, provider: shopify, secrets: [s3cret]}]

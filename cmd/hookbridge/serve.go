@@ -24,8 +24,10 @@ import (
 
 	"github.com/hookbridge/hookbridge/bridge"
 	"github.com/hookbridge/hookbridge/bridge/keys"
+	"github.com/hookbridge/hookbridge/cmd/internal/console"
 	"github.com/hookbridge/hookbridge/cmd/internal/logbuf"
 	"github.com/hookbridge/hookbridge/cmd/internal/settings"
+	"github.com/hookbridge/hookbridge/consumers/commerce"
 	"github.com/hookbridge/hookbridge/internal/config"
 	"github.com/hookbridge/hookbridge/internal/natsserver"
 	"github.com/hookbridge/hookbridge/internal/tracing"
@@ -208,12 +210,14 @@ func setUpStream(ctx context.Context, cfg *settings.Config, nc *nats.Conn, log *
 // handlers are what the two HTTP servers serve.
 type handlers struct {
 	hook, admin http.Handler
-	sources     string // for the start-up log: "name (kind), ..."
+	console     *console.Console // nil when admin.console.enabled is false
+	sources     string           // for the start-up log: "name (kind), ..."
 	draining    *atomic.Bool
 }
 
 // newHandlers builds the webhook handler and the admin endpoints, whose
-// readiness turns 503 as soon as the bridge starts draining.
+// readiness turns 503 as soon as the bridge starts draining, with the
+// console at every other path of the admin listener.
 func newHandlers(cfg *settings.Config, sources []bridge.Source, js jetstream.JetStream, nc *nats.Conn, readiness bridge.Readiness, reg *prometheus.Registry, tp trace.TracerProvider, log *slog.Logger) (*handlers, error) {
 	limits := cfg.HTTP.Limits
 	if limit := nc.MaxPayload() - headerRoom; limits.MaxBodyBytes > limit {
@@ -234,18 +238,61 @@ func newHandlers(cfg *settings.Config, sources []bridge.Source, js jetstream.Jet
 	}
 	h := &handlers{hook: hook, draining: new(atomic.Bool)}
 	isReady := bridge.Ready(readiness)
-	h.admin = bridge.NewAdmin(func(ctx context.Context) error {
+	ready := func(ctx context.Context) error {
 		if h.draining.Load() {
 			return errors.New("shutting down")
 		}
 		return isReady(ctx)
-	}, reg)
+	}
+	h.admin = bridge.NewAdmin(ready, reg)
 	names := make([]string, len(sources))
 	for i, s := range sources {
 		names[i] = s.Name + " (" + s.Provider.Kind() + ")"
 	}
 	h.sources = strings.Join(names, ", ")
+	if cfg.Admin.Console.On() {
+		if h.console, err = newConsole(cfg, sources, js, ready, readiness.Failures, reg, log); err != nil {
+			return nil, err
+		}
+		h.admin = adminMux(h.admin, h.console)
+	}
 	return h, nil
+}
+
+// newConsole builds the console from what the bridge already has: its
+// metrics registry, readiness, memory of failures and JetStream.
+func newConsole(cfg *settings.Config, sources []bridge.Source, js jetstream.JetStream, ready bridge.ReadyFunc, failures *bridge.LastFailure, reg prometheus.Gatherer, log *slog.Logger) (*console.Console, error) {
+	c := cfg.Admin.Console
+	streams := []string{cfg.NATS.Stream.Name}
+	if cfg.Commerce.Enabled {
+		streams = append(streams, commerce.Stream)
+	}
+	srcs := make([]console.Source, len(sources))
+	for i, s := range sources {
+		srcs[i] = console.Source{Name: s.Name, Provider: s.Provider.Kind()}
+	}
+	return console.New(console.Config{
+		Sources:    srcs,
+		Gatherer:   reg,
+		Ready:      ready,
+		Failures:   failures,
+		JS:         js,
+		Streams:    streams,
+		Auth:       console.Auth{Token: c.Token, Username: c.Username, Password: c.Password},
+		HideBodies: c.HideBodies,
+		Log:        log.With("component", "console"),
+	})
+}
+
+// adminMux serves admin's three paths as they always were (unauthenticated:
+// orchestrators and Prometheus probe them) and the console at every other.
+func adminMux(admin, c http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	for _, path := range []string{"/healthz", "/readyz", "/metrics"} {
+		mux.Handle(path, admin)
+	}
+	mux.Handle("/", c)
+	return mux
 }
 
 // serve serves h on the two listeners until ctx is cancelled or a server
@@ -266,8 +313,15 @@ func (h *handlers) serve(ctx context.Context, c settings.HTTP, hookLn, adminLn n
 	log.Info("hookbridge listening",
 		"webhooks", "http://"+hookLn.Addr().String()+"/webhooks/{source}",
 		"admin", "http://"+adminLn.Addr().String(),
+		"console", h.console != nil,
 		"sources", h.sources)
 
+	if h.console != nil {
+		sampling, stopSampling := context.WithCancel(ctx)
+		sampled := make(chan struct{})
+		go func() { defer close(sampled); h.console.Run(sampling) }()
+		defer func() { stopSampling(); <-sampled }()
+	}
 	serveErr := make(chan error, 2)
 	go func() { serveErr <- hookSrv.Serve(bridge.GuardFraming(hookSrv, hookLn)) }()
 	go func() { serveErr <- adminSrv.Serve(adminLn) }()

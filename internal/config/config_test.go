@@ -120,6 +120,43 @@ func TestMap(t *testing.T) {
 	}
 }
 
+// TestPointer: a pointer tells a value left out from a zero one; null and an expansion to the
+// empty string leave it nil, as they leave other fields at their zero value, so that the
+// caller's default (such as true) applies.
+func TestPointer(t *testing.T) {
+	type withPointer struct {
+		Enabled *bool `yaml:"enabled"`
+	}
+	env := getenvFrom(map[string]string{"ON": "false"})
+	for _, tc := range []struct {
+		data string
+		want string // "nil", "true" or "false"
+	}{
+		{"{}", "nil"},
+		{"enabled: ~", "nil"},
+		{"enabled: \"${OFF:-}\"", "nil"},
+		{"enabled: false", "false"},
+		{"enabled: true", "true"},
+		{"enabled: \"${ON}\"", "false"},
+	} {
+		var got withPointer
+		if _, err := config.Parse([]byte(tc.data), env, &got); err != nil {
+			t.Fatalf("Parse(%q): %v", tc.data, err)
+		}
+		s := "nil"
+		if got.Enabled != nil {
+			s = fmt.Sprint(*got.Enabled)
+		}
+		if s != tc.want {
+			t.Errorf("Parse(%q): %s, want %s", tc.data, s, tc.want)
+		}
+	}
+	var got withPointer
+	if _, err := config.Parse([]byte("enabled: yes please"), nil, &got); err == nil || err.Error() != `line 1: enabled: "yes please" is not true or false` {
+		t.Errorf("a bad value: %v", err)
+	}
+}
+
 func TestIgnoreUnknownKeys(t *testing.T) {
 	data := "log: {level: \"${UNSET}\"}\nservers: [{name: a, stream: \"${S:-dev}\", tolerance: x}]\n"
 	var got file

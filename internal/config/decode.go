@@ -152,6 +152,8 @@ func (d *decoder) decodeValue(n *yaml.Node, v reflect.Value, path string) {
 		default:
 			d.errorf(n, path, "%s is not true or false", d.show(path, s))
 		}
+	case reflect.Pointer:
+		d.decodePointer(n, v, path)
 	default:
 		// Only reachable for a struct with a field of a type the file cannot hold.
 		d.errorf(n, path, "internal error: cannot decode into %s", v.Type())
@@ -215,6 +217,25 @@ func (d *decoder) scalar(n *yaml.Node, path, want string) (string, bool) {
 		d.fallbacks = append(d.fallbacks, Fallback{Path: path, Var: name})
 	}
 	return s, true
+}
+
+// decodePointer decodes n into a new value for v to point to. A pointer field tells a value
+// left out from a zero one (enabled: false where the default is true): null, and a scalar that
+// expands to the empty string, leave it nil so that the default applies, as they leave other
+// fields at their zero value.
+func (d *decoder) decodePointer(n *yaml.Node, v reflect.Value, path string) {
+	if isNull(n) {
+		return
+	}
+	if n.Kind == yaml.ScalarNode {
+		if s, _, _, err := expand(n.Value, d.getenv); err == nil && s == "" {
+			d.scalar(n, path, "a value") // records the expansion and its fallbacks
+			return
+		}
+	}
+	elem := reflect.New(v.Type().Elem())
+	d.decodeValue(n, elem.Elem(), path)
+	v.Set(elem)
 }
 
 func isNull(n *yaml.Node) bool {

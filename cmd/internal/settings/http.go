@@ -56,19 +56,26 @@ func (h *HTTP) check(f *config.Fields) error {
 	return errors.Join(errs...)
 }
 
-// Admin configures the operations server (/healthz, /readyz, /metrics).
+// Admin configures the operations server (/healthz, /readyz, /metrics) and the console it
+// serves beside them.
 type Admin struct {
-	Listen string `yaml:"listen"` // host:port; default 127.0.0.1:9090
+	Listen  string  `yaml:"listen"` // host:port; default 127.0.0.1:9090
+	Console Console `yaml:"console"`
 }
 
 func (a *Admin) setDefaults() {
 	if a.Listen == "" {
 		a.Listen = DefaultAdminListen
 	}
+	a.Console.setDefaults()
 }
 
 func (a *Admin) check(f *config.Fields) error {
-	return config.CheckListen(f, "listen", a.Listen)
+	err := config.CheckListen(f, "listen", a.Listen)
+	if f.Bad("listen") || err != nil {
+		return errors.Join(err, a.Console.check(f.At("console"), DefaultAdminListen))
+	}
+	return errors.Join(err, a.Console.check(f.At("console"), a.Listen))
 }
 
 func setDuration(d *time.Duration, def time.Duration) {

@@ -90,6 +90,7 @@ func loadYAML(t *testing.T, data string, env map[string]string) (*settings.Confi
 }
 
 func wantFixture() settings.Config {
+	on := true
 	return settings.Config{
 		Log: settings.Log{Level: "info", Format: "json"},
 		HTTP: settings.HTTP{
@@ -101,7 +102,7 @@ func wantFixture() settings.Config {
 			IdleTimeout:       60 * time.Second,
 			ShutdownGrace:     10 * time.Second,
 		},
-		Admin: settings.Admin{Listen: "127.0.0.1:9090"},
+		Admin: settings.Admin{Listen: "127.0.0.1:9090", Console: settings.Console{Enabled: &on}},
 		NATS: settings.NATS{
 			URL:      "",
 			Embedded: natsserver.Config{Listen: "127.0.0.1:4222", StoreDir: "./data/jetstream"},
@@ -178,7 +179,7 @@ func TestEmptySectionsTakeDefaults(t *testing.T) {
 		t.Fatalf("Load: %v", err)
 	}
 	want := wantFixture()
-	if cfg.HTTP != want.HTTP || cfg.NATS != want.NATS || cfg.Log != want.Log || cfg.Admin != want.Admin {
+	if cfg.HTTP != want.HTTP || cfg.NATS != want.NATS || cfg.Log != want.Log || !reflect.DeepEqual(cfg.Admin, want.Admin) {
 		t.Errorf("got %+v, want the defaults", cfg)
 	}
 }

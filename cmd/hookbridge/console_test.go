@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/hookbridge/hookbridge/cmd/internal/console/browsertest"
+	"github.com/hookbridge/hookbridge/internal/natstest"
+)
+
+// TestConsoleOverviewInBrowser: a real bridge serves the console at / of
+// its admin listener; in headless Chromium the overview lists the source
+// with its provider, the stream and readiness, and, without a reload, the
+// source's published count moves after `hookbridge send`.
+func TestConsoleOverviewInBrowser(t *testing.T) {
+	ctx := browsertest.New(t, natstest.Within(startupWait))
+	in := newInstance(t)
+	in.serveUntilEnd(t)
+
+	published := `document.querySelector('[data-count="shop/published"]')`
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate("http://"+in.admin+"/"),
+		chromedp.WaitVisible(`[data-count="shop/published"]`),
+	); err != nil {
+		t.Fatalf("opening the overview: %v", err)
+	}
+	text, err := chromedp.Run(ctx, chromedp.Text(`main`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"shop", "shopify", "WEBHOOKS", "Ready"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the overview lacks %q:\n%s", want, text)
+		}
+	}
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[string](published+".textContent")); err != nil || n != "0" {
+		t.Fatalf("published before any delivery: %q, %v", n, err)
+	}
+
+	sendOrder(t, in, "console-1", "orders/create")
+	// The page brings itself up to date every few seconds; wait on the DOM.
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](published+`.textContent === "1"`, chromedp.WithPollingTimeout(natstest.Patience))); err != nil {
+		t.Fatalf("the published count did not move to 1 without a reload: %v", err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector('#stream-WEBHOOKS').textContent.includes("1 – 1")`, chromedp.WithPollingTimeout(natstest.Patience))); err != nil {
+		t.Errorf("the stream's sequences did not show the stored delivery: %v", err)
+	}
+	browsertest.Screenshots(t, ctx, "overview")
+}
+
+// TestConsoleLeavesProbesAlone: with the console on, /healthz, /readyz and
+// /metrics answer as before, without credentials, while the console itself
+// asks for them.
+func TestConsoleLeavesProbesAlone(t *testing.T) {
+	in := newInstance(t)
+	editAdmin(t, in, `console: {token: "console-token-value"}`)
+	logs := in.serveUntilEnd(t)
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/metrics": 200, "/": 401, "/static/console.css": 401} {
+		if got := status(in.admin, path); got != want {
+			t.Errorf("%s: %d, want %d", path, got, want)
+		}
+	}
+	req, err := http.NewRequest(http.MethodGet, "http://"+in.admin+"/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer console-token-value")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("the console with its token: %d", resp.StatusCode)
+	}
+	if strings.Contains(logs.String(), "console-token-value") {
+		t.Error("the token was logged")
+	}
+}
+
+// editAdmin adds settings to in's admin section.
+func editAdmin(t *testing.T, in instance, settings string) {
+	t.Helper()
+	cfg, err := os.ReadFile(in.cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := fmt.Sprintf("admin: {listen: %q}", in.admin)
+	if !bytes.Contains(cfg, []byte(line)) {
+		t.Fatalf("the config has no %s", line)
+	}
+	cfg = bytes.Replace(cfg, []byte(line), fmt.Appendf(nil, "admin: {listen: %q, %s}", in.admin, settings), 1)
+	if err := os.WriteFile(in.cfgPath, cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestConsoleSwitchedOff: with admin.console.enabled false the admin
+// listener serves its three paths and nothing else.
+func TestConsoleSwitchedOff(t *testing.T) {
+	in := newInstance(t)
+	editAdmin(t, in, "console: {enabled: false}")
+	in.serveUntilEnd(t)
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/metrics": 200, "/": 404, "/static/console.css": 404} {
+		if got := status(in.admin, path); got != want {
+			t.Errorf("%s: %d, want %d", path, got, want)
+		}
+	}
+}
