@@ -138,7 +138,8 @@ func TestConsumersPage(t *testing.T) {
 	// stalled: 2 pending, nothing else.
 	row := body[strings.Index(body, `id="consumer-WEBHOOKS-stalled"`):]
 	row = row[:strings.Index(row, "</tr>")]
-	contains(t, "stalled's row", row, `<td class="num">2</td><td class="num">0</td><td class="num">0</td>`, `<td class="num lag">2</td>`, "<td>never</td>")
+	contains(t, "stalled's row", row, `<td data-label="Pending" class="num">2</td><td data-label="Ack pending" class="num">0</td><td data-label="Redelivered" class="num">0</td>`,
+		`<td data-label="Lag" class="num lag">2</td>`, `<td data-label="Last active">never</td>`)
 }
 
 // TestStuckRule: lag at or above the threshold, or messages waiting with no activity for
