@@ -204,6 +204,7 @@ func TestDeadLetterPages(t *testing.T) {
 		"/deadletters/0":                       404,
 		"/deadletters/99999":                   404,
 		"/deadletters/99999/redrive":           404,
+		"/deadletters/0/redrive":               404,
 		"/deadletters/redrive-all?consumer=a>": 400,
 	} {
 		code, body := f.get(t, path, nil)
@@ -217,7 +218,7 @@ func TestDeadLetterPages(t *testing.T) {
 }
 
 // TestDeadLetterHideBodies: with hide_bodies the dead letter's page says the body is hidden
-// and shows nothing of it, headers kept.
+// and shows nothing of it, headers kept; what the message carries is escaped.
 func TestDeadLetterHideBodies(t *testing.T) {
 	f := newFixture(t, Auth{})
 	c, err := New(Config{Gatherer: prometheus.NewRegistry(), Ready: func(context.Context) error { return nil }, JS: f.js, Streams: []string{"WEBHOOKS"}, HideBodies: true})
@@ -225,12 +226,16 @@ func TestDeadLetterHideBodies(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.c = c
-	seq, _ := poison(t, f.js, "p-1")
-	code, body := f.get(t, "/deadletters/"+strconv.FormatUint(seq["p-1"], 10), nil)
+	const id = "<img src=x onerror=alert(1)>"
+	seq, _ := poison(t, f.js, id)
+	code, body := f.get(t, "/deadletters/"+strconv.FormatUint(seq[id], 10), nil)
 	if code != 200 {
 		t.Fatalf("%d\n%s", code, body)
 	}
-	contains(t, "the dead letter", body, `id="body-hidden"`, "Hookbridge-Dead-Letter-Consumer")
+	contains(t, "the dead letter", body, `id="body-hidden"`, "Hookbridge-Dead-Letter-Consumer", "&lt;img src=x onerror=alert(1)&gt;")
+	if strings.Contains(body, "<img") {
+		t.Error("the event's id reached the page as markup")
+	}
 	if strings.Contains(body, "someone@example.com") || strings.Contains(body, `id="body"`) {
 		t.Error("the body shows with hide_bodies set")
 	}
@@ -267,6 +272,11 @@ func TestRedrive(t *testing.T) {
 	}
 	if n := deadCount(t, f); n != 3 {
 		t.Fatalf("%d dead letters after refused POSTs, want 3", n)
+	}
+	for _, path := range []string{"/deadletters/0/redrive", "/deadletters/x/redrive"} {
+		if w := f.post(t, path, form, true); w.Code != 404 {
+			t.Errorf("POST %s: %d, want 404", path, w.Code)
+		}
 	}
 	if w := f.post(t, "/deadletters/"+one+"/redrive", url.Values{"consumer": {"other"}}, true); w.Code != 404 {
 		t.Errorf("another consumer's: %d, want 404", w.Code)

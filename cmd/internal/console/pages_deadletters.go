@@ -156,7 +156,7 @@ func (c *Console) redrive(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), opsTimeout)
 	defer cancel()
 	seq, err := strconv.ParseUint(r.PathValue("seq"), 10, 64)
-	if err != nil {
+	if err != nil || seq == 0 {
 		http.Error(w, "no dead letter at "+strconv.Quote(r.PathValue("seq")), http.StatusNotFound)
 		return
 	}
