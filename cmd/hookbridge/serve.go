@@ -272,15 +272,16 @@ func newConsole(cfg *settings.Config, sources []bridge.Source, js jetstream.JetS
 		srcs[i] = console.Source{Name: s.Name, Provider: s.Provider.Kind()}
 	}
 	return console.New(console.Config{
-		Sources:    srcs,
-		Gatherer:   reg,
-		Ready:      ready,
-		Failures:   failures,
-		JS:         js,
-		Streams:    streams,
-		Auth:       console.Auth{Token: c.Token, Username: c.Username, Password: c.Password},
-		HideBodies: c.HideBodies,
-		Log:        log.With("component", "console"),
+		Sources:       srcs,
+		Gatherer:      reg,
+		Ready:         ready,
+		Failures:      failures,
+		JS:            js,
+		Streams:       streams,
+		SubjectPrefix: cfg.NATS.Stream.SubjectPrefix,
+		Auth:          console.Auth{Token: c.Token, Username: c.Username, Password: c.Password},
+		HideBodies:    c.HideBodies,
+		Log:           log.With("component", "console"),
 	})
 }
 

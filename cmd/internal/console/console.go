@@ -25,6 +25,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hookbridge/hookbridge/bridge"
+	"github.com/hookbridge/hookbridge/cmd/internal/console/jsview"
 )
 
 //go:embed templates/*.html
@@ -52,6 +53,9 @@ type Config struct {
 	// normaliser runs.
 	JS      jetstream.JetStream
 	Streams []string
+	// SubjectPrefix is the first stream's subject prefix ("" for the bridge's default), which
+	// the Replay page turns a source, provider and type into a subject filter with.
+	SubjectPrefix string
 	// Auth, when it holds credentials, is asked of every page.
 	Auth Auth
 	// HideBodies keeps deliveries' bodies off every page (they can hold personal data).
@@ -71,6 +75,7 @@ type Console struct {
 	pages   map[string]*template.Template
 	csrf    string
 	history *history
+	view    *jsview.View
 }
 
 // page is an entry of the navigation: the pages that exist, in order.
@@ -81,6 +86,9 @@ type page struct {
 // nav lists the pages the console serves; each new page adds itself here.
 var nav = []page{
 	{Path: "/", Title: "Overview"},
+	{Path: "/consumers", Title: "Consumers"},
+	{Path: "/deadletters", Title: "Dead letters"},
+	{Path: "/replay", Title: "Replay"},
 }
 
 // New returns the console for cfg. Call Run to keep the last hour's history.
@@ -102,7 +110,8 @@ func New(cfg Config) (*Console, error) {
 		return nil, err
 	}
 	c := &Console{cfg: cfg, csrf: token, history: newHistory(time.Hour)}
-	if c.pages, err = c.parse("overview"); err != nil {
+	c.view = jsview.New(cfg.JS, jsview.Options{HideBodies: cfg.HideBodies, Now: cfg.Now})
+	if c.pages, err = c.parse("overview", "consumers", "deadletters", "deadletter", "confirm", "replay", "replayed"); err != nil {
 		return nil, err
 	}
 	c.handler = c.cfg.Auth.require(c.routes())
@@ -120,6 +129,7 @@ func (c *Console) routes() http.Handler {
 	static, _ := fs.Sub(staticFS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	mux.HandleFunc("GET /{$}", c.overview)
+	c.opsRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no such page", http.StatusNotFound)
 	})
