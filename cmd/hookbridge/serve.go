@@ -272,15 +272,16 @@ func newConsole(cfg *settings.Config, sources []bridge.Source, js jetstream.JetS
 		srcs[i] = console.Source{Name: s.Name, Provider: s.Provider.Kind()}
 	}
 	return console.New(console.Config{
-		Sources:    srcs,
-		Gatherer:   reg,
-		Ready:      ready,
-		Failures:   failures,
-		JS:         js,
-		Streams:    streams,
-		Auth:       console.Auth{Token: c.Token, Username: c.Username, Password: c.Password},
-		HideBodies: c.HideBodies,
-		Log:        log.With("component", "console"),
+		Sources:       srcs,
+		Gatherer:      reg,
+		Ready:         ready,
+		Failures:      failures,
+		JS:            js,
+		Streams:       streams,
+		SubjectPrefix: cfg.NATS.Stream.SubjectPrefix,
+		Auth:          console.Auth{Token: c.Token, Username: c.Username, Password: c.Password},
+		HideBodies:    c.HideBodies,
+		Log:           log.With("component", "console"),
 	})
 }
 
@@ -310,6 +311,9 @@ func (h *handlers) serve(ctx context.Context, c settings.HTTP, hookLn, adminLn n
 		ErrorLog:          errLog,
 	}
 	adminSrv := &http.Server{Handler: h.admin, ReadHeaderTimeout: 5 * time.Second, ErrorLog: errLog}
+	if h.console != nil {
+		adminSrv.RegisterOnShutdown(h.console.Close) // live views would hold the shutdown for its whole grace
+	}
 	log.Info("hookbridge listening",
 		"webhooks", "http://"+hookLn.Addr().String()+"/webhooks/{source}",
 		"admin", "http://"+adminLn.Addr().String(),

@@ -52,6 +52,8 @@ type Config struct {
 	// normaliser runs.
 	JS      jetstream.JetStream
 	Streams []string
+	// SubjectPrefix is the first token of the webhooks stream's subjects; "" for webhooks.
+	SubjectPrefix string
 	// Auth, when it holds credentials, is asked of every page.
 	Auth Auth
 	// HideBodies keeps deliveries' bodies off every page (they can hold personal data).
@@ -71,6 +73,7 @@ type Console struct {
 	pages   map[string]*template.Template
 	csrf    string
 	history *history
+	dl      deliveries
 }
 
 // page is an entry of the navigation: the pages that exist, in order.
@@ -81,6 +84,7 @@ type page struct {
 // nav lists the pages the console serves; each new page adds itself here.
 var nav = []page{
 	{Path: "/", Title: "Overview"},
+	{Path: "/deliveries", Title: "Deliveries"},
 }
 
 // New returns the console for cfg. Call Run to keep the last hour's history.
@@ -101,8 +105,8 @@ func New(cfg Config) (*Console, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Console{cfg: cfg, csrf: token, history: newHistory(time.Hour)}
-	if c.pages, err = c.parse("overview"); err != nil {
+	c := &Console{cfg: cfg, csrf: token, history: newHistory(time.Hour), dl: newDeliveries(cfg)}
+	if c.pages, err = c.parse("overview", "deliveries", "delivery"); err != nil {
 		return nil, err
 	}
 	c.handler = c.cfg.Auth.require(c.routes())
@@ -120,6 +124,9 @@ func (c *Console) routes() http.Handler {
 	static, _ := fs.Sub(staticFS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	mux.HandleFunc("GET /{$}", c.overview)
+	mux.HandleFunc("GET /deliveries", c.deliveriesPage)
+	mux.HandleFunc("GET /deliveries/live", c.deliveriesLive)
+	mux.HandleFunc("GET /deliveries/{stream}/{seq}", c.deliveryDetail)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no such page", http.StatusNotFound)
 	})
