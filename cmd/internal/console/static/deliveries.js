@@ -27,11 +27,11 @@
     const tr = document.createElement("tr");
     tr.className = "new";
     tr.dataset.seq = String(d.seq);
-    cell(tr, d.time);
     const link = document.createElement("a");
     link.href = "/deliveries/" + encodeURIComponent(d.stream) + "/" + encodeURIComponent(String(d.seq));
     link.textContent = String(d.seq);
     cell(tr, "", "num").appendChild(link);
+    cell(tr, d.time);
     cell(tr, d.source);
     const kind = cell(tr, d.provider);
     const type = document.createElement("small");
