@@ -29,12 +29,7 @@ type deliveriesFixture struct {
 
 func newDeliveriesFixture(t *testing.T, hideBodies bool) *deliveriesFixture {
 	t.Helper()
-	_, js := natstest.Start(t).Connect(t)
-	ctx, cancel := context.WithTimeout(context.Background(), natstest.Patience)
-	defer cancel()
-	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "WEBHOOKS", Subjects: []string{"webhooks.>"}, Duplicates: 2 * time.Minute}); err != nil {
-		t.Fatal(err)
-	}
+	js := startWebhooks(t)
 	c, err := New(Config{
 		Sources:    []Source{{Name: "shop", Provider: "shopify"}, {Name: "pay", Provider: "stripe"}},
 		Gatherer:   prometheus.NewRegistry(),
