@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -408,5 +409,44 @@ func TestDeliveriesLiveClose(t *testing.T) {
 	}
 	if code, _ := f.get("/deliveries"); code != 200 {
 		t.Errorf("the list after Close: %d", code)
+	}
+}
+
+// TestDeliveriesLiveRate: a live view sends at most its bound of deliveries a second and
+// tells the page how many it left out, so that a busy bridge does not flood the page (or
+// spend its machine on it); nothing is lost from the count.
+func TestDeliveriesLiveRate(t *testing.T) {
+	f := newDeliveriesFixture(t, false)
+	f.c.dl.perSecond = 2
+	srv := httptest.NewServer(f.c)
+	t.Cleanup(srv.Close)
+	lc := openLive(t, srv, "/deliveries/live")
+	start := time.Now()
+	const n = 10
+	for i := range n {
+		f.publish("webhooks.shopify.shop.orders.create", fmt.Sprint("o-", i), "com.shopify.orders.create", nil)
+	}
+	published := time.Since(start)
+	delivered, skipped := 0, 0
+	for delivered+skipped < n {
+		switch ev := lc.next(t, "event: "); ev {
+		case "event: delivery":
+			delivered++
+		case "event: skipped":
+			k, err := strconv.Atoi(strings.TrimPrefix(lc.next(t, "data: "), "data: "))
+			if err != nil || k <= 0 {
+				t.Fatalf("skipped %d, %v", k, err)
+			}
+			skipped += k
+		default:
+			t.Fatalf("event %q", ev)
+		}
+	}
+	// Sent while publishing: at most 2 in each second the publishing touched.
+	if windows := int(published/time.Second) + 2; delivered > 2*windows {
+		t.Errorf("%d deliveries sent over %s, want at most 2 a second", delivered, published)
+	}
+	if delivered+skipped != n {
+		t.Errorf("%d sent and %d counted as left out, want %d in all", delivered, skipped, n)
 	}
 }

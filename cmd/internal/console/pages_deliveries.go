@@ -23,11 +23,20 @@ import (
 // MaxLiveViews bounds the live views (server-sent event streams) open at once: each holds an
 // ordered consumer on the server and a goroutine here, and a browser left open in many tabs
 // must not pile them up. One more is refused with 503 until one closes.
-const MaxLiveViews = 16
+//
+// Each live view reads every message its filter selects from its own consumer, so its cost
+// grows with the delivery rate: at thousands of deliveries a second on two cores, eight views
+// took a measurable share of the bridge's throughput, one did not (BENCHMARKS.md).
+const MaxLiveViews = 4
 
 // liveHeartbeat is how often an idle live view sends a comment, so that proxies and load
 // balancers do not close a connection that is quiet between deliveries.
 const liveHeartbeat = 15 * time.Second
+
+// maxLiveEvents is the default bound on the deliveries one live view sends a second: a person reads a few
+// rows a second, not thousands, and every event costs the machine the bridge runs on. The
+// rest are counted and the page is told how many it did not get.
+const maxLiveEvents = 20
 
 // maxLiveRows is how many rows the live page keeps: older ones leave the page (the Older link
 // still reaches them), so that a page left open for a day stays light.
@@ -43,6 +52,7 @@ type deliveries struct {
 	streams   []jsview.Stream
 	live      chan struct{} // a slot per open live view
 	heartbeat time.Duration
+	perSecond int // maxLiveEvents
 	// closing ends every live view when closed (Close): a server's graceful shutdown waits
 	// for its handlers, and a live view never ends by itself.
 	closing   chan struct{}
@@ -56,6 +66,7 @@ func newDeliveries(cfg Config) deliveries {
 		view:      jsview.New(cfg.JS, jsview.Options{HideBodies: cfg.HideBodies}),
 		live:      make(chan struct{}, MaxLiveViews),
 		heartbeat: liveHeartbeat,
+		perSecond: maxLiveEvents,
 		closing:   make(chan struct{}),
 		closeOnce: new(sync.Once),
 	}
@@ -276,6 +287,9 @@ func (c *Console) deliveriesLive(w http.ResponseWriter, r *http.Request) {
 	}
 	beat := time.NewTicker(c.dl.heartbeat)
 	defer beat.Stop()
+	second := time.NewTicker(time.Second)
+	defer second.Stop()
+	sent, skipped := 0, 0
 	for {
 		select {
 		case <-r.Context().Done():
@@ -286,6 +300,11 @@ func (c *Console) deliveriesLive(w http.ResponseWriter, r *http.Request) {
 			if !ok {
 				return // reading failed: the page's EventSource reconnects
 			}
+			if sent >= c.dl.perSecond {
+				skipped++
+				continue
+			}
+			sent++
 			data, err := json.Marshal(newRow(dq.Stream, m))
 			if err != nil {
 				return
@@ -293,6 +312,15 @@ func (c *Console) deliveriesLive(w http.ResponseWriter, r *http.Request) {
 			if _, err := fmt.Fprintf(w, "event: delivery\ndata: %s\n\n", data); err != nil {
 				return
 			}
+		case <-second.C:
+			sent = 0
+			if skipped == 0 {
+				continue
+			}
+			if _, err := fmt.Fprintf(w, "event: skipped\ndata: %d\n\n", skipped); err != nil {
+				return
+			}
+			skipped = 0
 		case <-beat.C:
 			if _, err := fmt.Fprint(w, ": heartbeat\n\n"); err != nil {
 				return

@@ -55,6 +55,9 @@
   const source = new EventSource(table.dataset.live);
   source.addEventListener("open", function () { say("Live: new deliveries appear at the top.", "on"); });
   source.addEventListener("error", function () { say("Live view interrupted: reconnecting…", "off"); });
+  source.addEventListener("skipped", function (ev) {
+    say("Live: " + Number(ev.data) + " more arrived faster than the page shows them; reload to see them all.", "on");
+  });
   source.addEventListener("delivery", function (ev) {
     try { add(JSON.parse(ev.data)); } catch (e) { /* a malformed event is dropped, the next one still shows */ }
   });
