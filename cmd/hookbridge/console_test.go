@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -11,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/hookbridge/hookbridge/cmd/internal/console/browsertest"
+	"github.com/hookbridge/hookbridge/internal/logtest"
 	"github.com/hookbridge/hookbridge/internal/natstest"
 )
 
@@ -111,5 +114,94 @@ func TestConsoleSwitchedOff(t *testing.T) {
 		if got := status(in.admin, path); got != want {
 			t.Errorf("%s: %d, want %d", path, got, want)
 		}
+	}
+}
+
+// TestConsoleDeliveriesInBrowser: in headless Chromium the Deliveries page of a real bridge
+// goes live, a delivery sent with `hookbridge send` appears at its top without a reload, and
+// its detail shows the CloudEvent's attributes, headers and body.
+func TestConsoleDeliveriesInBrowser(t *testing.T) {
+	ctx := browsertest.New(t, natstest.Within(startupWait))
+	in := newInstance(t)
+	in.serveUntilEnd(t)
+
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate("http://"+in.admin+"/deliveries"),
+		chromedp.WaitVisible(`#no-deliveries`),
+	); err != nil {
+		t.Fatalf("opening the deliveries: %v", err)
+	}
+	// The page's live view is open once the server has its consumer: only then send.
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector('#live-status').classList.contains('on')`, chromedp.WithPollingTimeout(natstest.Patience))); err != nil {
+		t.Fatalf("the live view did not open: %v", err)
+	}
+	sendOrder(t, in, "console-live-1", "orders/create")
+	firstRow := `document.querySelector('#deliveries tbody tr')`
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](firstRow+`?.textContent.includes("console-live-1") ?? false`, chromedp.WithPollingTimeout(natstest.Patience))); err != nil {
+		t.Fatalf("the delivery did not appear without a reload: %v", err)
+	}
+	row, err := chromedp.Run(ctx, chromedp.Evaluate[string](firstRow+`.innerText`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"shop", "shopify", "orders.create", "webhooks.shopify.shop.orders.create"} {
+		if !strings.Contains(row, want) {
+			t.Errorf("the live row lacks %q: %s", want, row)
+		}
+	}
+	if hidden, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('#no-deliveries').hidden`)); err != nil || !hidden {
+		t.Errorf("the page still says there are no deliveries (%v)", err)
+	}
+	browsertest.Screenshots(t, ctx, "deliveries")
+
+	if err := chromedp.Do(ctx,
+		chromedp.Click(`#deliveries tbody tr a`),
+		chromedp.WaitVisible(`#attributes`),
+	); err != nil {
+		t.Fatalf("opening the delivery: %v", err)
+	}
+	text, err := chromedp.Run(ctx, chromedp.Text(`main`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"WEBHOOKS #1", "console-live-1", "com.shopify.orders.create", "specversion", "Nats-Msg-Id", "Body"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the detail lacks %q:\n%s", want, text)
+		}
+	}
+	if kind, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#body')?.dataset.kind ?? ""`)); err != nil || kind != "JSON" {
+		t.Errorf("the body is shown as %q, want JSON (%v)", kind, err)
+	}
+	browsertest.Screenshots(t, ctx, "delivery")
+}
+
+// TestConsoleLiveViewLeavesShutdownAlone: a live view left open does not hold the bridge's
+// shutdown for its grace period: the console ends it as the admin listener shuts down.
+func TestConsoleLiveViewLeavesShutdownAlone(t *testing.T) {
+	in := newInstanceWith(t, "shutdown_grace: 2m") // longer than wait allows
+	cancel, wait := in.start(t, new(logtest.Buffer))
+	ctx, stop := context.WithTimeout(context.Background(), natstest.Patience)
+	defer stop()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+in.admin+"/deliveries/live", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	lines := bufio.NewScanner(resp.Body)
+	if !lines.Scan() || resp.StatusCode != 200 {
+		t.Fatalf("the live view did not open: %d %v", resp.StatusCode, lines.Err())
+	}
+	cancel()
+	if err := wait(); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	for lines.Scan() {
+	}
+	if err := lines.Err(); err != nil {
+		t.Errorf("the live view was cut rather than ended: %v", err)
 	}
 }

@@ -311,6 +311,9 @@ func (h *handlers) serve(ctx context.Context, c settings.HTTP, hookLn, adminLn n
 		ErrorLog:          errLog,
 	}
 	adminSrv := &http.Server{Handler: h.admin, ReadHeaderTimeout: 5 * time.Second, ErrorLog: errLog}
+	if h.console != nil {
+		adminSrv.RegisterOnShutdown(h.console.Close) // live views would hold the shutdown for its whole grace
+	}
 	log.Info("hookbridge listening",
 		"webhooks", "http://"+hookLn.Addr().String()+"/webhooks/{source}",
 		"admin", "http://"+adminLn.Addr().String(),

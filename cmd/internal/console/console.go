@@ -53,8 +53,8 @@ type Config struct {
 	// normaliser runs.
 	JS      jetstream.JetStream
 	Streams []string
-	// SubjectPrefix is the first stream's subject prefix ("" for the bridge's default), which
-	// the Replay page turns a source, provider and type into a subject filter with.
+	// SubjectPrefix is the first stream's subject prefix ("" for the bridge's default), from which
+	// the pages turn a source, provider and type into a subject filter.
 	SubjectPrefix string
 	// Auth, when it holds credentials, is asked of every page.
 	Auth Auth
@@ -76,6 +76,7 @@ type Console struct {
 	csrf    string
 	history *history
 	view    *jsview.View
+	dl      deliveries
 }
 
 // page is an entry of the navigation: the pages that exist, in order.
@@ -86,6 +87,7 @@ type page struct {
 // nav lists the pages the console serves; each new page adds itself here.
 var nav = []page{
 	{Path: "/", Title: "Overview"},
+	{Path: "/deliveries", Title: "Deliveries"},
 	{Path: "/consumers", Title: "Consumers"},
 	{Path: "/deadletters", Title: "Dead letters"},
 	{Path: "/replay", Title: "Replay"},
@@ -111,7 +113,8 @@ func New(cfg Config) (*Console, error) {
 	}
 	c := &Console{cfg: cfg, csrf: token, history: newHistory(time.Hour)}
 	c.view = jsview.New(cfg.JS, jsview.Options{HideBodies: cfg.HideBodies, Now: cfg.Now})
-	if c.pages, err = c.parse("overview", "consumers", "deadletters", "deadletter", "confirm", "replay", "replayed"); err != nil {
+	c.dl = newDeliveries(cfg, c.view)
+	if c.pages, err = c.parse("overview", "deliveries", "delivery", "consumers", "deadletters", "deadletter", "confirm", "replay", "replayed"); err != nil {
 		return nil, err
 	}
 	c.handler = c.cfg.Auth.require(c.routes())
@@ -129,6 +132,9 @@ func (c *Console) routes() http.Handler {
 	static, _ := fs.Sub(staticFS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	mux.HandleFunc("GET /{$}", c.overview)
+	mux.HandleFunc("GET /deliveries", c.deliveriesPage)
+	mux.HandleFunc("GET /deliveries/live", c.deliveriesLive)
+	mux.HandleFunc("GET /deliveries/{stream}/{seq}", c.deliveryDetail)
 	c.opsRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no such page", http.StatusNotFound)

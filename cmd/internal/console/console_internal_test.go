@@ -30,12 +30,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, auth Auth) *fixture {
 	t.Helper()
-	_, js := natstest.Start(t).Connect(t)
-	ctx, cancel := context.WithTimeout(context.Background(), natstest.Patience)
-	defer cancel()
-	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "WEBHOOKS", Subjects: []string{"webhooks.>"}, Duplicates: 2 * time.Minute}); err != nil {
-		t.Fatal(err)
-	}
+	js := startWebhooks(t)
 	reg := prometheus.NewRegistry()
 	// The bridge's own series, so that the names and labels read are the ones it writes.
 	bridge.NewMetrics(reg)
@@ -57,6 +52,18 @@ func newFixture(t *testing.T, auth Auth) *fixture {
 	}
 	f.c = c
 	return f
+}
+
+// startWebhooks starts a real server with a WEBHOOKS stream as the bridge's.
+func startWebhooks(t *testing.T) jetstream.JetStream {
+	t.Helper()
+	_, js := natstest.Start(t).Connect(t)
+	ctx, cancel := context.WithTimeout(context.Background(), natstest.Patience)
+	defer cancel()
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "WEBHOOKS", Subjects: []string{"webhooks.>"}, Duplicates: 2 * time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	return js
 }
 
 func (f *fixture) get(t *testing.T, path string, h http.Header) (int, string) {

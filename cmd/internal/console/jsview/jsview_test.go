@@ -280,3 +280,25 @@ func TestLiveDeliversOnlyWhatComesAfter(t *testing.T) {
 		t.Fatal("the live channel stayed open after ctx ended")
 	}
 }
+
+// TestOrigin: the provider and source come from where each stream's layout
+// puts them; a subject of another layout gives neither.
+func TestOrigin(t *testing.T) {
+	for _, c := range []struct {
+		s                     jsview.Stream
+		subject               string
+		wantProvider, wantSrc string
+	}{
+		{jsview.Webhooks("", ""), "webhooks.shopify.acme-shop.orders.create", "shopify", "acme-shop"},
+		{jsview.Webhooks("", "hooks"), "hooks.stripe.pay.charge.succeeded", "stripe", "pay"},
+		{jsview.Webhooks("", "hooks"), "webhooks.stripe.pay.charge", "", ""},
+		{jsview.Webhooks("", ""), "webhooks.shopify", "", ""},
+		{jsview.Commerce(""), "commerce.order.paid.shopify.acme-shop", "shopify", "acme-shop"},
+		{jsview.Commerce(""), "commerce.order.paid.shopify", "", ""},
+	} {
+		p, s := c.s.Origin(c.subject)
+		if p != c.wantProvider || s != c.wantSrc {
+			t.Errorf("%s: provider %q source %q, want %q %q", c.subject, p, s, c.wantProvider, c.wantSrc)
+		}
+	}
+}

@@ -1,0 +1,25 @@
+package jsview
+
+import "strings"
+
+// Origin is the provider and source a subject of s names, read from the
+// subject's layout: <prefix>.<provider>.<source>.<type...> on WEBHOOKS,
+// commerce.<entity>.<action>.<provider>.<source> on COMMERCE. Either is ""
+// when the subject is not of s's layout.
+func (s Stream) Origin(subject string) (provider, source string) {
+	rest, ok := strings.CutPrefix(subject, s.prefix+".")
+	if !ok {
+		return "", ""
+	}
+	tokens := strings.Split(rest, ".")
+	if s.layout == commerceLayout {
+		if len(tokens) != 4 {
+			return "", ""
+		}
+		return tokens[2], tokens[3]
+	}
+	if len(tokens) < 3 {
+		return "", ""
+	}
+	return tokens[0], tokens[1]
+}

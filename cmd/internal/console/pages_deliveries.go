@@ -1,0 +1,470 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/hookbridge/hookbridge/cmd/internal/console/jsview"
+)
+
+// MaxLiveViews bounds the live views (server-sent event streams) open at once: each holds an
+// ordered consumer on the server and a goroutine here, and a browser left open in many tabs
+// must not pile them up. One more is refused with 503 until one closes.
+//
+// Each live view reads every message its filter selects from its own consumer, so its cost
+// grows with the delivery rate: at thousands of deliveries a second on two cores, eight views
+// took a measurable share of the bridge's throughput, one did not (BENCHMARKS.md).
+const MaxLiveViews = 4
+
+// liveHeartbeat is how often an idle live view sends a comment, so that proxies and load
+// balancers do not close a connection that is quiet between deliveries.
+const liveHeartbeat = 15 * time.Second
+
+// maxLiveEvents is the default bound on the deliveries one live view sends a second: a person reads a few
+// rows a second, not thousands, and every event costs the machine the bridge runs on. The
+// rest are counted and the page is told how many it did not get.
+const maxLiveEvents = 20
+
+// maxLiveRows is how many rows the live page keeps: older ones leave the page (the Older link
+// still reaches them), so that a page left open for a day stays light.
+const maxLiveRows = 500
+
+// timeLayout is how the deliveries pages show when a message was stored.
+const timeLayout = "2006-01-02 15:04:05 UTC"
+
+// deliveries is what the Deliveries pages read through: the streams they show, in the
+// order of their tabs, and the bound on live views.
+type deliveries struct {
+	view      *jsview.View
+	streams   []jsview.Stream
+	live      chan struct{} // a slot per open live view
+	heartbeat time.Duration
+	perSecond int // maxLiveEvents
+	// closing ends every live view when closed (Close): a server's graceful shutdown waits
+	// for its handlers, and a live view never ends by itself.
+	closing   chan struct{}
+	closeOnce *sync.Once
+}
+
+// newDeliveries reads cfg.Streams as the bridge lists them: the webhooks stream first, then
+// the normaliser's.
+func newDeliveries(cfg Config, view *jsview.View) deliveries {
+	d := deliveries{
+		view:      view,
+		live:      make(chan struct{}, MaxLiveViews),
+		heartbeat: liveHeartbeat,
+		perSecond: maxLiveEvents,
+		closing:   make(chan struct{}),
+		closeOnce: new(sync.Once),
+	}
+	for i, name := range cfg.Streams {
+		if i == 0 {
+			d.streams = append(d.streams, jsview.Webhooks(name, cfg.SubjectPrefix))
+		} else {
+			d.streams = append(d.streams, jsview.Commerce(name))
+		}
+	}
+	if len(d.streams) == 0 {
+		d.streams = []jsview.Stream{jsview.Webhooks("", cfg.SubjectPrefix)}
+	}
+	return d
+}
+
+// Close ends every open live view and refuses new ones, so that the admin listener's graceful
+// shutdown does not wait out its grace period for pages left open (http.Server's
+// RegisterOnShutdown). The other pages are served as before. Safe to call more than once.
+func (c *Console) Close() {
+	c.dl.closeOnce.Do(func() { close(c.dl.closing) })
+}
+
+// stream is the stream named name, or the first when name is "".
+func (d deliveries) stream(name string) (jsview.Stream, error) {
+	if name == "" {
+		return d.streams[0], nil
+	}
+	for _, s := range d.streams {
+		if s.Name == name {
+			return s, nil
+		}
+	}
+	return jsview.Stream{}, fmt.Errorf("stream %q: not one this console shows (%s)", name, strings.Join(d.names(), ", "))
+}
+
+func (d deliveries) names() []string {
+	names := make([]string, len(d.streams))
+	for i, s := range d.streams {
+		names[i] = s.Name
+	}
+	return names
+}
+
+// deliveryQuery is what a Deliveries URL asks for: a stream, a filter, and the cursor of an
+// older page (0 for the newest).
+type deliveryQuery struct {
+	Stream jsview.Stream
+	Filter jsview.Filter
+	Before uint64
+}
+
+// parseQuery reads q, and says what is wrong with it in words a person can act on.
+func (d deliveries) parseQuery(q url.Values) (deliveryQuery, error) {
+	var dq deliveryQuery
+	s, err := d.stream(q.Get("stream"))
+	if err != nil {
+		return dq, err
+	}
+	dq.Stream = s
+	dq.Filter = jsview.Filter{
+		Source:   strings.TrimSpace(q.Get("source")),
+		Provider: strings.TrimSpace(q.Get("provider")),
+		Type:     strings.TrimSpace(q.Get("type")),
+	}
+	if _, err := s.Subject(dq.Filter); err != nil {
+		return dq, err
+	}
+	if b := q.Get("before"); b != "" {
+		if dq.Before, err = strconv.ParseUint(b, 10, 64); err != nil || dq.Before == 0 {
+			return dq, fmt.Errorf("before %q: want a stream sequence above 0", b)
+		}
+	}
+	return dq, nil
+}
+
+// values is dq as URL query parameters, without the cursor.
+func (dq deliveryQuery) values() url.Values {
+	v := url.Values{"stream": {dq.Stream.Name}}
+	for k, s := range map[string]string{"source": dq.Filter.Source, "provider": dq.Filter.Provider, "type": dq.Filter.Type} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	return v
+}
+
+// deliveryRow is one message in the list, as the page renders it and as a live event carries
+// it to the page's script.
+type deliveryRow struct {
+	Stream   string `json:"stream"`
+	Seq      uint64 `json:"seq"`
+	Time     string `json:"time"`
+	Source   string `json:"source"`
+	Provider string `json:"provider"`
+	Type     string `json:"type"`
+	ID       string `json:"id"`
+	Subject  string `json:"subject"`
+}
+
+func newRow(s jsview.Stream, m jsview.Message) deliveryRow {
+	provider, source := s.Origin(m.Subject)
+	return deliveryRow{
+		Stream: m.Stream, Seq: m.Seq, Time: m.Stored.UTC().Format(timeLayout),
+		Source: source, Provider: provider, Type: m.Event.Type, ID: m.Event.ID, Subject: m.Subject,
+	}
+}
+
+// deliveriesData is the Deliveries page.
+type deliveriesData struct {
+	Streams []string
+	Query   deliveryQuery
+	Sources []Source
+	// Providers are the configured sources' providers, each once, for the filter's hints.
+	Providers []string
+	Error     string
+	Rows      []deliveryRow
+	// Older is the query of the next older page, "" when the stream's start was reached;
+	// OlderBase is the same without the cursor, for the script that moves it.
+	Older, OlderBase string
+	// Newest is the query of the newest page when this one is an older page.
+	Newest string
+	// Live is the event stream's URL on the newest page, "" on an older one.
+	Live    string
+	MaxRows int
+}
+
+// deliveriesPage serves the newest messages of a stream, filtered and paged.
+func (c *Console) deliveriesPage(w http.ResponseWriter, r *http.Request) {
+	d := deliveriesData{Streams: c.dl.names(), Sources: c.cfg.Sources, MaxRows: maxLiveRows}
+	for _, s := range c.cfg.Sources {
+		if !slices.Contains(d.Providers, s.Provider) {
+			d.Providers = append(d.Providers, s.Provider)
+		}
+	}
+	dq, err := c.dl.parseQuery(r.URL.Query())
+	d.Query = dq
+	if dq.Stream.Name == "" {
+		d.Query.Stream = c.dl.streams[0]
+	}
+	if err != nil {
+		d.Error = err.Error()
+		c.renderStatus(w, r, http.StatusBadRequest, "deliveries", "Deliveries", d)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	page, err := c.dl.view.Messages(ctx, dq.Stream, dq.Filter, jsview.DefaultLimit, dq.Before)
+	for _, m := range page.Messages {
+		d.Rows = append(d.Rows, newRow(dq.Stream, m))
+	}
+	status := http.StatusOK
+	switch {
+	case errors.Is(err, jetstream.ErrStreamNotFound):
+		d.Error = "stream " + dq.Stream.Name + " does not exist yet: it is created when its first writer starts"
+		status = http.StatusNotFound
+	case err != nil:
+		c.cfg.Log.Warn("console: reading deliveries", "stream", dq.Stream.Name, "error", err)
+		d.Error = "the stream could not be read: " + err.Error()
+		status = http.StatusServiceUnavailable
+	}
+	q := dq.values()
+	d.OlderBase = "?" + q.Encode()
+	if page.Before > 0 {
+		q.Set("before", strconv.FormatUint(page.Before, 10))
+		d.Older = "?" + q.Encode()
+	}
+	if dq.Before > 0 {
+		d.Newest = d.OlderBase
+	} else if err == nil {
+		d.Live = "/deliveries/live" + d.OlderBase
+	}
+	c.renderStatus(w, r, status, "deliveries", "Deliveries", d)
+}
+
+// deliveriesLive streams, as server-sent events, every message the page's filter selects
+// that is stored after the request arrived, until the client goes. Messages are read from
+// the stream by an ordered consumer of this request's own, so a slow or stuck page slows
+// nothing but itself: never the bridge's deliveries.
+func (c *Console) deliveriesLive(w http.ResponseWriter, r *http.Request) {
+	dq, err := c.dl.parseQuery(r.URL.Query())
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	select {
+	case <-c.dl.closing:
+		http.Error(w, "the bridge is shutting down", http.StatusServiceUnavailable)
+		return
+	default:
+	}
+	select {
+	case c.dl.live <- struct{}{}:
+		defer func() { <-c.dl.live }()
+	default:
+		http.Error(w, fmt.Sprintf("too many live views open (at most %d): close one and reload", MaxLiveViews), http.StatusServiceUnavailable)
+		return
+	}
+	msgs, err := c.dl.view.Live(r.Context(), dq.Stream, dq.Filter)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		http.Error(w, "stream "+dq.Stream.Name+" does not exist yet", http.StatusNotFound)
+		return
+	}
+	if err != nil {
+		c.cfg.Log.Warn("console: opening a live view", "stream", dq.Stream.Name, "error", err)
+		http.Error(w, "the live view could not be opened", http.StatusServiceUnavailable)
+		return
+	}
+	rc := http.NewResponseController(w)
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no") // nginx: pass each event on as it comes
+	w.WriteHeader(http.StatusOK)
+	// The consumer exists now: tell the page, which may then publish or wait.
+	if _, err := fmt.Fprint(w, "retry: 3000\n: live\n\n"); err != nil || rc.Flush() != nil {
+		return
+	}
+	beat := time.NewTicker(c.dl.heartbeat)
+	defer beat.Stop()
+	second := time.NewTicker(time.Second)
+	defer second.Stop()
+	sent, skipped := 0, 0
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-c.dl.closing:
+			return
+		case m, ok := <-msgs:
+			if !ok {
+				return // reading failed: the page's EventSource reconnects
+			}
+			if sent >= c.dl.perSecond {
+				skipped++
+				continue
+			}
+			sent++
+			data, err := json.Marshal(newRow(dq.Stream, m))
+			if err != nil {
+				return
+			}
+			if _, err := fmt.Fprintf(w, "event: delivery\ndata: %s\n\n", data); err != nil {
+				return
+			}
+		case <-second.C:
+			sent = 0
+			if skipped == 0 {
+				continue
+			}
+			if _, err := fmt.Fprintf(w, "event: skipped\ndata: %d\n\n", skipped); err != nil {
+				return
+			}
+			skipped = 0
+		case <-beat.C:
+			if _, err := fmt.Fprint(w, ": heartbeat\n\n"); err != nil {
+				return
+			}
+		}
+		if rc.Flush() != nil {
+			return
+		}
+	}
+}
+
+// attr is a name and value the detail lists.
+type attr struct {
+	Name, Value string
+}
+
+// detailData is one message's page.
+type detailData struct {
+	Row        deliveryRow
+	Attributes []attr
+	Extensions []attr
+	Headers    []attr
+	// BodyHidden: the console is set to keep bodies off its pages.
+	BodyHidden bool
+	BodySize   string
+	// BodyKind is "JSON", "text", "binary" or "empty"; Body is what is shown of it.
+	BodyKind, Body string
+	Back           string
+}
+
+// deliveryDetail serves one message by stream and sequence: its CloudEvent attributes, its
+// extensions, its other headers and its body.
+func (c *Console) deliveryDetail(w http.ResponseWriter, r *http.Request) {
+	s, err := c.dl.stream(r.PathValue("stream"))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusNotFound)
+		return
+	}
+	seq, err := strconv.ParseUint(r.PathValue("seq"), 10, 64)
+	if err != nil || seq == 0 {
+		http.Error(w, fmt.Sprintf("sequence %q: want a stream sequence above 0", r.PathValue("seq")), http.StatusNotFound)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	m, err := c.dl.view.Message(ctx, s, seq)
+	switch {
+	case errors.Is(err, jetstream.ErrMsgNotFound):
+		http.Error(w, fmt.Sprintf("%s holds no message at %d: it was never stored, or was deleted or aged out", s.Name, seq), http.StatusNotFound)
+		return
+	case errors.Is(err, jetstream.ErrStreamNotFound):
+		http.Error(w, "stream "+s.Name+" does not exist yet", http.StatusNotFound)
+		return
+	case err != nil:
+		c.cfg.Log.Warn("console: reading a delivery", "stream", s.Name, "seq", seq, "error", err)
+		http.Error(w, "the message could not be read", http.StatusServiceUnavailable)
+		return
+	}
+	d := detailData{
+		Row:        newRow(s, m),
+		Extensions: sortedAttrs(m.Event.Extensions),
+		BodyHidden: c.cfg.HideBodies,
+		BodySize:   bytesText(uint64(m.BodySize)),
+		Back:       "/deliveries?" + url.Values{"stream": {s.Name}}.Encode(),
+	}
+	e := m.Event
+	for _, a := range []attr{
+		{"id", e.ID}, {"type", e.Type}, {"source", e.Source}, {"subject", e.Subject},
+		{"time", eventTime(e.Time)}, {"specversion", e.SpecVersion},
+		{"datacontenttype", e.DataContentType}, {"dataschema", e.DataSchema},
+	} {
+		if a.Value != "" {
+			d.Attributes = append(d.Attributes, a)
+		}
+	}
+	for k, vs := range m.Header {
+		d.Headers = append(d.Headers, attr{k, strings.Join(vs, ", ")})
+	}
+	slices.SortFunc(d.Headers, func(a, b attr) int { return strings.Compare(a.Name, b.Name) })
+	if !d.BodyHidden {
+		d.BodyKind, d.Body = showBody(m.Body)
+	}
+	c.render(w, r, "delivery", s.Name+" #"+strconv.FormatUint(seq, 10), false, d)
+}
+
+func eventTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+func sortedAttrs(m map[string]string) []attr {
+	out := make([]attr, 0, len(m))
+	for k, v := range m {
+		out = append(out, attr{k, v})
+	}
+	slices.SortFunc(out, func(a, b attr) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// showBody is how a body is shown: JSON indented, other text as it is, and anything else
+// not at all (its size is shown).
+func showBody(b []byte) (kind, text string) {
+	switch {
+	case len(b) == 0:
+		return "empty", ""
+	case json.Valid(b):
+		var out bytes.Buffer
+		if err := json.Indent(&out, b, "", "  "); err == nil {
+			return "JSON", out.String()
+		}
+		return "JSON", string(b)
+	case utf8.Valid(b):
+		return "text", string(b)
+	default:
+		return "binary", ""
+	}
+}
+
+// renderStatus is render with a status other than 200.
+func (c *Console) renderStatus(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
+	if status == http.StatusOK {
+		c.render(w, r, name, title, false, data)
+		return
+	}
+	c.render(&statusWriter{ResponseWriter: w, status: status}, r, name, title, false, data)
+}
+
+// statusWriter sends its status instead of the 200 a page's first write would.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	sent   bool
+}
+
+func (s *statusWriter) WriteHeader(int) {
+	if !s.sent {
+		s.sent = true
+		s.ResponseWriter.WriteHeader(s.status)
+	}
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	s.WriteHeader(s.status)
+	return s.ResponseWriter.Write(b)
+}
