@@ -265,8 +265,11 @@ func (b *benchRun) openConsole(ctx context.Context, v variant, p benchPorts) (*c
 	if err := cv.open(ctx); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(b.out, "console  open: %s reloaded every %s, %d viewer(s) on each of %d live stream(s)\n",
-		strings.Join(cv.pages, " "), cv.every, cv.conns, len(cv.live))
+	live := ""
+	if len(cv.live) > 0 {
+		live = fmt.Sprintf(", %d viewers on each of %s", cv.conns, strings.Join(cv.live, " "))
+	}
+	fmt.Fprintf(b.out, "console  open: %s reloaded every %s%s\n", strings.Join(cv.pages, " "), cv.every, live)
 	return cv, nil
 }
 
