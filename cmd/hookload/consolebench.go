@@ -85,6 +85,7 @@ func newConsoleViewer(base string, pages, live []string, conns int, every time.D
 // connects every live stream, and keeps them all going until stop. It
 // fails when nothing is left to view or a live stream is not one.
 func (cv *consoleViewer) open(ctx context.Context) error {
+	cv.start = time.Now() // the first loads are the viewer's too
 	var pages []string
 	for _, p := range cv.pages {
 		switch code, err := cv.load(ctx, p); {
@@ -103,7 +104,6 @@ func (cv *consoleViewer) open(ctx context.Context) error {
 		return fmt.Errorf("console: none of %s is served at %s", strings.Join(cv.pagesAsked(), ", "), cv.base)
 	}
 	ctx, cv.cancel = context.WithCancel(ctx)
-	cv.start = time.Now()
 	for _, path := range cv.live {
 		for range cv.conns {
 			body, err := cv.connect(ctx, path)
