@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,11 +30,14 @@ type viewSetting struct {
 var consolePages = []string{"/", "/deliveries"}
 
 // consoleLive are the console's server-sent event streams the viewer holds
-// open, each consoleLiveConns times, counting the events that arrive. A
-// stream named here must answer text/event-stream, or the round fails.
-var consoleLive []string
+// open, each consoleLiveConns times, counting the events that arrive: the
+// Deliveries page's live view, unfiltered. A stream the bridge does not
+// serve (404) is left out with a note, as a page is; one it serves must
+// answer text/event-stream, or the round fails.
+var consoleLive = []string{"/deliveries/live"}
 
-// consoleLiveConns is how many viewers hold each live stream open.
+// consoleLiveConns is how many viewers hold each live stream open: two
+// browser tabs, within the console's bound on live views.
 const consoleLiveConns = 2
 
 // viewEvery is how often the viewer reloads its pages.
@@ -100,19 +104,29 @@ func (cv *consoleViewer) open(ctx context.Context) error {
 		}
 	}
 	cv.pages = pages
-	if len(pages) == 0 && len(cv.live) == 0 {
-		return fmt.Errorf("console: none of %s is served at %s", strings.Join(cv.pagesAsked(), ", "), cv.base)
-	}
 	ctx, cv.cancel = context.WithCancel(ctx)
+	var live []string
 	for _, path := range cv.live {
-		for range cv.conns {
+		for i := range cv.conns {
 			body, err := cv.connect(ctx, path)
+			if i == 0 && errors.Is(err, errNotServed) {
+				cv.skipped = append(cv.skipped, fmt.Sprintf("%s: %d, not served", path, http.StatusNotFound))
+				break
+			}
 			if err != nil {
 				cv.stop()
 				return err
 			}
+			if i == 0 {
+				live = append(live, path)
+			}
 			cv.wg.Go(func() { cv.follow(ctx, path, body) })
 		}
+	}
+	cv.live = live
+	if len(pages) == 0 && len(live) == 0 {
+		cv.stop()
+		return fmt.Errorf("console: none of %s is served at %s", strings.Join(cv.asked(), ", "), cv.base)
 	}
 	if len(pages) > 0 {
 		cv.wg.Go(func() { cv.reload(ctx) })
@@ -120,8 +134,10 @@ func (cv *consoleViewer) open(ctx context.Context) error {
 	return nil
 }
 
-func (cv *consoleViewer) pagesAsked() []string {
-	asked := append([]string(nil), cv.pages...)
+// asked is every page and stream the viewer was given: those it views,
+// then those it left out.
+func (cv *consoleViewer) asked() []string {
+	asked := append(slices.Clone(cv.pages), cv.live...)
 	for _, s := range cv.skipped {
 		asked = append(asked, strings.SplitN(s, ":", 2)[0])
 	}
@@ -178,6 +194,9 @@ func (cv *consoleViewer) load(ctx context.Context, path string) (int, error) {
 	return resp.StatusCode, nil
 }
 
+// errNotServed is a live stream the bridge answers 404 for.
+var errNotServed = errors.New("not served")
+
 // connect opens the live stream at path: it must answer 200 with
 // text/event-stream.
 func (cv *consoleViewer) connect(ctx context.Context, path string) (io.ReadCloser, error) {
@@ -189,6 +208,10 @@ func (cv *consoleViewer) connect(ctx context.Context, path string) (io.ReadClose
 	resp, err := cv.stream.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("console: live %s: %w", path, err)
+	}
+	if resp.StatusCode == http.StatusNotFound {
+		resp.Body.Close()
+		return nil, fmt.Errorf("console: live %s: %w", path, errNotServed)
 	}
 	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	if resp.StatusCode != http.StatusOK || mt != "text/event-stream" {
@@ -308,9 +331,9 @@ func printConsole(w io.Writer, ss []*variantSummary, markdown bool) {
 // liveNote says which live streams the viewer holds.
 func liveNote() string {
 	if len(consoleLive) == 0 {
-		return " (the console serves no live stream yet)"
+		return ""
 	}
-	return fmt.Sprintf(" and holds %d connections to each of %s", consoleLiveConns, strings.Join(consoleLive, " and "))
+	return fmt.Sprintf(" and holds %d connections to each live stream of %s it serves", consoleLiveConns, strings.Join(consoleLive, " and "))
 }
 
 func consoleCells(s, base *variantSummary) []string {

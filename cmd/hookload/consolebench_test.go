@@ -146,7 +146,8 @@ func TestConsoleViewerRefuses(t *testing.T) {
 	}{
 		{url, []string{"/nothing", "/none"}, nil, "none of /nothing, /none is served"},
 		{srv.URL, nil, []string{"/"}, `live /: 200 OK, "text/plain": not an event stream`},
-		{url, []string{"/"}, []string{"/live"}, "live /live: 404 Not Found"},
+		{url, []string{"/nothing"}, []string{"/live"}, "none of /nothing, /live is served"},
+		{srv.URL, nil, []string{"/live", "/"}, `live /: 200 OK, "text/plain": not an event stream`},
 	} {
 		cv := newConsoleViewer(tc.base, tc.pages, tc.live, 1, time.Hour)
 		if err := cv.open(t.Context()); err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -155,9 +156,15 @@ func TestConsoleViewerRefuses(t *testing.T) {
 		}
 	}
 
+	cv := newConsoleViewer(url, []string{"/"}, []string{"/live"}, 1, time.Hour)
+	if err := cv.open(t.Context()); err != nil || !slices.Equal(cv.live, nil) || !slices.Equal(cv.skipped, []string{"/live: 404, not served"}) {
+		t.Errorf("a live stream not served: %v; viewing %v, skipped %q", err, cv.live, cv.skipped)
+	}
+	cv.stop()
+
 	var out bytes.Buffer
 	b := &benchRun{out: &out}
-	cv := newConsoleViewer(url, []string{"/"}, nil, 1, time.Hour)
+	cv = newConsoleViewer(url, []string{"/"}, nil, 1, time.Hour)
 	cv.start = time.Now()
 	row := &benchRow{}
 	b.closeConsole(row, cv)
