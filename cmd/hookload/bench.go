@@ -46,6 +46,8 @@ Measures, one after another and with the same load tool and deliveries:
           over OTLP/HTTP to hookload otlp-receiver, a child whose CPU is counted apart
   c-sampled, d-sampled (only with --only) the same with 1 delivery in 10 sampled
           (parentbased_traceidratio 0.1)
+  c-console, d-console (only with --only) c and d while a viewer in hookload keeps the
+          bridge's console open: its pages reloaded every second, its live streams held
 Run it from the hookbridge checkout: it builds nats-server and ./cmd/hookbridge.
 
 Flags:`

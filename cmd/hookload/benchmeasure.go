@@ -38,6 +38,7 @@ type benchRow struct {
 	norm       *normFigures // the normaliser's round, when the variant runs it
 	answered   uint64       // requests answered, warm-up included
 	otlp       *otlpStats   // what the trace receiver got, when the variant traces
+	view       *viewStats   // what the console viewer received, when the variant has one
 	notes      []string
 	err        error
 }

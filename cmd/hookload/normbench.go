@@ -238,18 +238,9 @@ func printNormaliser(w io.Writer, ss []*variantSummary, markdown bool) {
 			rows = append(rows, normCells(s))
 		}
 	}
-	if len(rows) == 0 {
-		return
-	}
-	fmt.Fprintln(w)
-	if markdown {
-		printMarkdownTable(w, head, rows)
-		fmt.Fprintf(w, "\nThe normaliser: deliveries/s, raw events normalised/s (deliveries/s less the backlog's growth) and canonical events/s are medians over rounds within the same window; pending is raw events on %s not yet normalised (num_pending + ack pending of %q) as the window ended; drain is the time from then to none pending; kept up means that backlog was under %s of deliveries and drained; complete means %s then held exactly the canonical events the answered deliveries mean.\n",
-			bridge.DefaultStream, commerce.DefaultName, keepUpLag, commerce.Stream)
-		return
-	}
-	fmt.Fprintln(w, "normaliser (medians over rounds)")
-	printAligned(w, head, rows)
+	printSideTable(w, markdown, "normaliser (medians over rounds)", head, rows,
+		fmt.Sprintf("The normaliser: deliveries/s, raw events normalised/s (deliveries/s less the backlog's growth) and canonical events/s are medians over rounds within the same window; pending is raw events on %s not yet normalised (num_pending + ack pending of %q) as the window ended; drain is the time from then to none pending; kept up means that backlog was under %s of deliveries and drained; complete means %s then held exactly the canonical events the answered deliveries mean.",
+			bridge.DefaultStream, commerce.DefaultName, keepUpLag, commerce.Stream))
 }
 
 // watchNormaliser wraps mc's window hooks to read the normaliser as the

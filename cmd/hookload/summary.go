@@ -225,11 +225,43 @@ func cpuCell(s *variantSummary, label string) string {
 	return ""
 }
 
+// cpuAgainst is label's CPU per request in s and its ratio to base's, the
+// variant s repeats with one thing changed ("" when either is unknown).
+func cpuAgainst(s, base *variantSummary, label string) (cell, ratio string) {
+	per, ok := s.cpuPerReq(label)
+	if !ok || per == 0 {
+		return cpuCell(s, label), ""
+	}
+	if base == nil {
+		return cpuCell(s, label), ""
+	}
+	if b, ok := base.cpuPerReq(label); ok && b > 0 {
+		ratio = fmt.Sprintf("%.2f", per/b)
+	}
+	return cpuCell(s, label), ratio
+}
+
 func rssCell(s *variantSummary, label string) string {
 	if h, ok := s.hwm(label); ok && h > 0 {
 		return fmtMiB(h)
 	}
 	return ""
+}
+
+// printSideTable prints a table beside the summary: as markdown with its
+// note below, or as text under its title; nothing without rows.
+func printSideTable(w io.Writer, markdown bool, title string, head []string, rows [][]string, note string) {
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintln(w)
+	if markdown {
+		printMarkdownTable(w, head, rows)
+		fmt.Fprintln(w, "\n"+note)
+		return
+	}
+	fmt.Fprintln(w, title)
+	printAligned(w, head, rows)
 }
 
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
@@ -241,6 +273,7 @@ func (b *benchRun) printSummary(w io.Writer) {
 	printAligned(w, head, rows)
 	printNormaliser(w, ss, false)
 	printTracing(w, ss, false)
+	printConsole(w, ss, false)
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "targets")
 	printAligned(w, []string{"target", "measured", "met"}, b.targets(ss))
@@ -256,6 +289,7 @@ func (b *benchRun) printMarkdown(w io.Writer) {
 	printMarkdownTable(w, head, rows)
 	printNormaliser(w, ss, true)
 	printTracing(w, ss, true)
+	printConsole(w, ss, true)
 	fmt.Fprintln(w)
 	printMarkdownTable(w, []string{"target", "measured", "met"}, b.targets(ss))
 	rounds := ""

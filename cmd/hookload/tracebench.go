@@ -220,33 +220,13 @@ func printTracing(w io.Writer, ss []*variantSummary, markdown bool) {
 			rows = append(rows, tracingCells(s, find(ss, s.v.trace.base)))
 		}
 	}
-	if len(rows) == 0 {
-		return
-	}
-	fmt.Fprintln(w)
-	if markdown {
-		printMarkdownTable(w, head, rows)
-		fmt.Fprintln(w, "\nTracing on against off: each traced variant beside the untraced one it repeats. The OTLP receiver is a child of its own (hookload otlp-receiver, which counts each export's spans and drops it); its CPU is not in the bridge's. Spans and bytes per delivery are over warm-up and window, after the bridge flushed at its stop.")
-		return
-	}
-	fmt.Fprintln(w, "tracing on against off (ratios within this run)")
-	printAligned(w, head, rows)
+	printSideTable(w, markdown, "tracing on against off (ratios within this run)", head, rows,
+		"Tracing on against off: each traced variant beside the untraced one it repeats. The OTLP receiver is a child of its own (hookload otlp-receiver, which counts each export's spans and drops it); its CPU is not in the bridge's. Spans and bytes per delivery are over warm-up and window, after the bridge flushed at its stop.")
 }
 
 func tracingCells(s, base *variantSummary) []string {
-	cpu := func(label string) (string, string) {
-		per, ok := s.cpuPerReq(label)
-		if !ok || per == 0 {
-			return cpuCell(s, label), ""
-		}
-		ratio := ""
-		if b, ok := base.cpuPerReq(label); base != nil && ok && b > 0 {
-			ratio = fmt.Sprintf("%.2f", per/b)
-		}
-		return cpuCell(s, label), ratio
-	}
-	hbCPU, hbRatio := cpu("hookbridge")
-	nsCPU, nsRatio := cpu("nats-server")
+	hbCPU, hbRatio := cpuAgainst(s, base, "hookbridge")
+	nsCPU, nsRatio := cpuAgainst(s, base, "nats-server")
 	var spans, bytes, answered uint64
 	for _, r := range s.rounds {
 		if r.otlp != nil {

@@ -28,27 +28,32 @@ type variant struct {
 	// trace, when set, traces the bridge, exporting to a receiver the
 	// bench runs (see tracebench.go).
 	trace *traceSetting
+	// view, when set, keeps the bridge's console open and live through the
+	// round (see consolebench.go).
+	view *viewSetting
 }
 
 // variants run in this order, one after another.
 var variants = []variant{
-	{"a", "plain net/http", kindPlain, false, false, nil},
-	{"b", "raw JetStream publish", kindRaw, false, false, nil},
-	{"c", "hookbridge + external nats-server", kindExternal, false, false, nil},
-	{"d", "hookbridge, embedded nats", kindEmbedded, false, false, nil},
-	{"b-sync", "raw JetStream publish, fsync", kindRaw, true, false, nil},
-	{"c-sync", "hookbridge + external nats-server, fsync", kindExternal, true, false, nil},
-	{"d-sync", "hookbridge, embedded nats, fsync", kindEmbedded, true, false, nil},
+	{"a", "plain net/http", kindPlain, false, false, nil, nil},
+	{"b", "raw JetStream publish", kindRaw, false, false, nil, nil},
+	{"c", "hookbridge + external nats-server", kindExternal, false, false, nil, nil},
+	{"d", "hookbridge, embedded nats", kindEmbedded, false, false, nil, nil},
+	{"b-sync", "raw JetStream publish, fsync", kindRaw, true, false, nil, nil},
+	{"c-sync", "hookbridge + external nats-server, fsync", kindExternal, true, false, nil, nil},
+	{"d-sync", "hookbridge, embedded nats, fsync", kindEmbedded, true, false, nil, nil},
 }
 
 // optInVariants run only when --only names them, so that the default
 // bench measures what it always has.
 var optInVariants = []variant{
-	{"n", "hookbridge, embedded nats, with the normaliser", kindEmbedded, false, true, nil},
-	{"c-traced", "c, traced: every delivery sampled", kindExternal, false, false, &traceSetting{"c", "always_on", ""}},
-	{"d-traced", "d, traced: every delivery sampled", kindEmbedded, false, false, &traceSetting{"d", "always_on", ""}},
-	{"c-sampled", "c, traced: 1 delivery in 10 sampled", kindExternal, false, false, &traceSetting{"c", "parentbased_traceidratio", "0.1"}},
-	{"d-sampled", "d, traced: 1 delivery in 10 sampled", kindEmbedded, false, false, &traceSetting{"d", "parentbased_traceidratio", "0.1"}},
+	{"n", "hookbridge, embedded nats, with the normaliser", kindEmbedded, false, true, nil, nil},
+	{"c-traced", "c, traced: every delivery sampled", kindExternal, false, false, &traceSetting{"c", "always_on", ""}, nil},
+	{"d-traced", "d, traced: every delivery sampled", kindEmbedded, false, false, &traceSetting{"d", "always_on", ""}, nil},
+	{"c-sampled", "c, traced: 1 delivery in 10 sampled", kindExternal, false, false, &traceSetting{"c", "parentbased_traceidratio", "0.1"}, nil},
+	{"d-sampled", "d, traced: 1 delivery in 10 sampled", kindEmbedded, false, false, &traceSetting{"d", "parentbased_traceidratio", "0.1"}, nil},
+	{"c-console", "c, with the console open and live", kindExternal, false, false, nil, &viewSetting{"c"}},
+	{"d-console", "d, with the console open and live", kindEmbedded, false, false, nil, &viewSetting{"d"}},
 }
 
 func selectVariants(only string) ([]variant, error) {
@@ -155,10 +160,18 @@ func (b *benchRun) runVariant(ctx context.Context, v variant, dir string) *bench
 		row.err = err
 		return row
 	}
+	viewer, err := b.openConsole(ctx, v, p)
+	if err != nil {
+		row.err = err
+		return row
+	}
 	if v.kind == kindRaw {
 		b.measureRaw(ctx, row, p.natsURL(), meter)
 	} else {
 		b.measureHTTP(ctx, row, p, meter)
+	}
+	if viewer != nil {
+		b.closeConsole(row, viewer)
 	}
 	if v.trace != nil && row.err == nil {
 		b.settleTraces(ctx, row, p, meter.child("hookbridge"))

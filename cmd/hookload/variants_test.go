@@ -56,7 +56,8 @@ func TestSelectVariants(t *testing.T) {
 		return strings.Join(ks, ",")
 	}
 	for only, want := range map[string]string{"": "a,b,c,d,b-sync,c-sync,d-sync", " ": "a,b,c,d,b-sync,c-sync,d-sync",
-		"d, a": "a,d", "c-sync,b,b": "b,c-sync", "d-traced,c,d,c-traced": "c,d,c-traced,d-traced", "d-sampled": "d-sampled"} {
+		"d, a": "a,d", "c-sync,b,b": "b,c-sync", "d-traced,c,d,c-traced": "c,d,c-traced,d-traced", "d-sampled": "d-sampled",
+		"d-console,c-console,d,c": "c,d,c-console,d-console"} {
 		vs, err := selectVariants(only)
 		if err != nil || keys(vs) != want {
 			t.Errorf("--only %q: %s %v, want %s", only, keys(vs), err, want)
