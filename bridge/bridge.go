@@ -39,6 +39,9 @@ type Config struct {
 	// Failures, if not nil, remembers the last delivery that could not be
 	// stored, for readiness to report (see LastFailure).
 	Failures *LastFailure
+	// Activity, if not nil, remembers each source's last success and last
+	// failure (see Activity).
+	Activity *Activity
 	// TracerProvider, if not nil and not the no-op provider, traces every
 	// delivery and writes trace context onto the messages it publishes
 	// (see trace.go). Off, the delivery path does none of it.

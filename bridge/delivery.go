@@ -146,6 +146,9 @@ func (s *server) answer(w http.ResponseWriter, r *http.Request, rt *route, err e
 	default:
 		s.metrics.deliveries.WithLabelValues(srcName, kind, string(out)).Inc()
 	}
+	if rt != nil && rt.activity != nil {
+		rt.activity.record(s.cfg.Now(), rule, out)
+	}
 	if rule.reason != "" {
 		s.metrics.verifyFailures.WithLabelValues(srcName, rule.reason).Inc()
 	}

@@ -47,6 +47,8 @@ type route struct {
 	// spans holds what every span of the route's deliveries carries, built
 	// once.
 	spans routeSpans
+	// activity is the source's record in Config.Activity; nil without one.
+	activity *sourceActivity
 }
 
 // NewServer returns the webhook handler: POST /webhooks/{source}. Every
@@ -82,6 +84,7 @@ func NewServer(cfg Config, sources []Source, pub Publisher, log *slog.Logger, me
 			subjectBase: cfg.SubjectPrefix + "." + src.Provider.Kind() + "." + src.Name,
 			published:   metrics.deliveries.WithLabelValues(src.Name, src.Provider.Kind(), string(outcomePublished)),
 			duplicate:   metrics.deliveries.WithLabelValues(src.Name, src.Provider.Kind(), string(outcomeDuplicate)),
+			activity:    cfg.Activity.of(src.Name),
 		}
 	}
 

@@ -9,12 +9,15 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/hookbridge/hookbridge/bridge/provider"
 	"github.com/hookbridge/hookbridge/cmd/internal/console/browsertest"
 	"github.com/hookbridge/hookbridge/internal/logtest"
 	"github.com/hookbridge/hookbridge/internal/natstest"
+	"github.com/hookbridge/hookbridge/internal/sample"
 )
 
 // TestConsoleOverviewInBrowser: a real bridge serves the console at / of
@@ -203,5 +206,63 @@ func TestConsoleLiveViewLeavesShutdownAlone(t *testing.T) {
 	}
 	if err := lines.Err(); err != nil {
 		t.Errorf("the live view was cut rather than ended: %v", err)
+	}
+}
+
+// TestConsoleSourceActivity: the overview's row of a source says when its
+// last delivery was answered with success and what its last failure was,
+// outcome, status and reason, as serve answered them.
+func TestConsoleSourceActivity(t *testing.T) {
+	in := newInstance(t)
+	in.serveUntilEnd(t)
+	row := func() string {
+		page := get(t, in.admin, "/")
+		i := strings.Index(page, `<th scope="row">shop</th>`)
+		if i < 0 {
+			t.Fatalf("the overview has no row for shop:\n%s", page)
+		}
+		return page[i : i+strings.Index(page[i:], "</tr>")]
+	}
+	if r := row(); strings.Count(r, "none since start") != 2 {
+		t.Fatalf("before any delivery the row says:\n%s", r)
+	}
+	p, err := provider.New(provider.Config{Kind: "shopify", Secrets: []string{"dev-secret"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, hdr, err := sample.Delivery("shopify", sample.Locators{}, "", "activity-1", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Sign(body, hdr, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	post := func(hdr http.Header) int {
+		req, err := http.NewRequest(http.MethodPost, "http://"+in.hook+"/webhooks/shop", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header = hdr
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post(hdr); code != 200 {
+		t.Fatalf("signed delivery: %d", code)
+	}
+	r := row()
+	if !strings.Contains(r, `<td class="last-success">`) || strings.Contains(r, `<td class="last-success">none since start`) {
+		t.Errorf("after a success the row says:\n%s", r)
+	}
+	forged := hdr.Clone()
+	forged.Set("X-Shopify-Hmac-Sha256", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+	if code := post(forged); code != 401 {
+		t.Fatalf("forged delivery: %d", code)
+	}
+	if r := row(); !strings.Contains(r, "unauthorized (401, mismatch)") {
+		t.Errorf("after a forged delivery the row says:\n%s", r)
 	}
 }

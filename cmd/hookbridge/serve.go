@@ -225,12 +225,17 @@ func newHandlers(cfg *settings.Config, sources []bridge.Source, js jetstream.Jet
 			"max_body_bytes", limits.MaxBodyBytes, "nats_max_payload", nc.MaxPayload(), "effective", limit)
 		limits.MaxBodyBytes = limit
 	}
+	var activity *bridge.Activity // what the console shows of each source
+	if cfg.Admin.Console.On() {
+		activity = new(bridge.Activity)
+	}
 	hook, err := bridge.NewServer(bridge.Config{
 		Stream:         cfg.NATS.Stream.Name,
 		SubjectPrefix:  cfg.NATS.Stream.SubjectPrefix,
 		Limits:         limits,
 		PublishTimeout: cfg.NATS.PublishTimeout,
 		Failures:       readiness.Failures,
+		Activity:       activity,
 		TracerProvider: tp,
 	}, sources, js, log, bridge.NewMetrics(reg))
 	if err != nil {
@@ -251,7 +256,7 @@ func newHandlers(cfg *settings.Config, sources []bridge.Source, js jetstream.Jet
 	}
 	h.sources = strings.Join(names, ", ")
 	if cfg.Admin.Console.On() {
-		if h.console, err = newConsole(cfg, sources, js, ready, readiness.Failures, reg, log); err != nil {
+		if h.console, err = newConsole(cfg, sources, js, ready, readiness.Failures, activity, reg, log); err != nil {
 			return nil, err
 		}
 		h.admin = adminMux(h.admin, h.console)
@@ -260,8 +265,9 @@ func newHandlers(cfg *settings.Config, sources []bridge.Source, js jetstream.Jet
 }
 
 // newConsole builds the console from what the bridge already has: its
-// metrics registry, readiness, memory of failures and JetStream.
-func newConsole(cfg *settings.Config, sources []bridge.Source, js jetstream.JetStream, ready bridge.ReadyFunc, failures *bridge.LastFailure, reg prometheus.Gatherer, log *slog.Logger) (*console.Console, error) {
+// metrics registry, readiness, memory of failures and of each source's
+// last answers, and JetStream.
+func newConsole(cfg *settings.Config, sources []bridge.Source, js jetstream.JetStream, ready bridge.ReadyFunc, failures *bridge.LastFailure, activity *bridge.Activity, reg prometheus.Gatherer, log *slog.Logger) (*console.Console, error) {
 	c := cfg.Admin.Console
 	streams := []string{cfg.NATS.Stream.Name}
 	if cfg.Commerce.Enabled {
@@ -276,6 +282,7 @@ func newConsole(cfg *settings.Config, sources []bridge.Source, js jetstream.JetS
 		Gatherer:      reg,
 		Ready:         ready,
 		Failures:      failures,
+		Activity:      activity,
 		JS:            js,
 		Streams:       streams,
 		SubjectPrefix: cfg.NATS.Stream.SubjectPrefix,

@@ -49,6 +49,9 @@ type Config struct {
 	Ready bridge.ReadyFunc
 	// Failures is the delivery path's memory of its failures to store (may be nil).
 	Failures *bridge.LastFailure
+	// Activity is the delivery path's memory of each source's last success
+	// and last failure (may be nil).
+	Activity *bridge.Activity
 	// JS and Streams are where the stream states come from: WEBHOOKS, and COMMERCE when the
 	// normaliser runs.
 	JS      jetstream.JetStream

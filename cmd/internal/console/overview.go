@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hookbridge/hookbridge/bridge"
 )
 
 // overviewData is the Overview page: sources and their deliveries, the last hour's chart, the
@@ -28,6 +30,10 @@ type overviewData struct {
 type sourceRow struct {
 	Name, Provider string
 	Cells          []cell
+	// LastSuccess is when a delivery of the source was last answered with
+	// success; LastFailure the last one answered with an error (nil: none).
+	LastSuccess time.Time
+	LastFailure *bridge.SourceFailure
 }
 
 // cell is one source's deliveries with one outcome.
@@ -67,6 +73,7 @@ func (c *Console) overview(w http.ResponseWriter, r *http.Request) {
 	rates, measured := c.history.rate(now, cur)
 	for _, s := range c.cfg.Sources {
 		row := sourceRow{Name: s.Name, Provider: s.Provider}
+		row.LastSuccess, row.LastFailure = c.cfg.Activity.Source(s.Name)
 		for _, o := range d.Outcomes {
 			k := key{source: s.Name, outcome: o}
 			cl := cell{Outcome: o, Total: cur[k]}
