@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -412,25 +413,33 @@ func TestDeliveriesLiveClose(t *testing.T) {
 	}
 }
 
-// TestDeliveriesLiveRate: a live view sends at most its bound of deliveries a second and
-// tells the page how many it left out, so that a busy bridge does not flood the page (or
-// spend its machine on it); nothing is lost from the count.
+// TestDeliveriesLiveRate: a live view sends at most its bound of deliveries a tick, the
+// newest, in stream order, and tells the page how many it left out, so that a busy bridge
+// does not flood the page (or spend its machine on it); nothing is lost from the count.
 func TestDeliveriesLiveRate(t *testing.T) {
 	f := newDeliveriesFixture(t, false)
-	f.c.dl.perSecond = 2
+	f.c.dl.perTick = 2
+	f.c.dl.tick = 50 * time.Millisecond
 	srv := httptest.NewServer(f.c)
 	t.Cleanup(srv.Close)
 	lc := openLive(t, srv, "/deliveries/live")
 	start := time.Now()
 	const n = 10
+	var last uint64
 	for i := range n {
-		f.publish("webhooks.shopify.shop.orders.create", fmt.Sprint("o-", i), "com.shopify.orders.create", nil)
+		last = f.publish("webhooks.shopify.shop.orders.create", fmt.Sprint("o-", i), "com.shopify.orders.create", nil)
 	}
 	published := time.Since(start)
 	delivered, skipped := 0, 0
+	var seqs []uint64
 	for delivered+skipped < n {
 		switch ev := lc.next(t, "event: "); ev {
 		case "event: delivery":
+			var row deliveryRow
+			if err := json.Unmarshal([]byte(strings.TrimPrefix(lc.next(t, "data: "), "data: ")), &row); err != nil {
+				t.Fatal(err)
+			}
+			seqs = append(seqs, row.Seq)
 			delivered++
 		case "event: skipped":
 			k, err := strconv.Atoi(strings.TrimPrefix(lc.next(t, "data: "), "data: "))
@@ -442,11 +451,14 @@ func TestDeliveriesLiveRate(t *testing.T) {
 			t.Fatalf("event %q", ev)
 		}
 	}
-	// Sent while publishing: at most 2 in each second the publishing touched.
-	if windows := int(published/time.Second) + 2; delivered > 2*windows {
-		t.Errorf("%d deliveries sent over %s, want at most 2 a second", delivered, published)
+	// Sent while publishing: at most 2 in each tick the publishing touched.
+	if ticks := int(published/f.c.dl.tick) + 2; delivered > 2*ticks {
+		t.Errorf("%d deliveries sent over %s, want at most 2 a tick", delivered, published)
 	}
 	if delivered+skipped != n {
 		t.Errorf("%d sent and %d counted as left out, want %d in all", delivered, skipped, n)
+	}
+	if !slices.IsSorted(seqs) || seqs[len(seqs)-1] != last {
+		t.Errorf("sent %v: want stream order, ending with the newest, %d", seqs, last)
 	}
 }

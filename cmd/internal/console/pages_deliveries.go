@@ -20,22 +20,24 @@ import (
 	"github.com/hookbridge/hookbridge/cmd/internal/console/jsview"
 )
 
-// MaxLiveViews bounds the live views (server-sent event streams) open at once: each holds an
-// ordered consumer on the server and a goroutine here, and a browser left open in many tabs
-// must not pile them up. One more is refused with 503 until one closes.
-//
-// Each live view reads every message its filter selects from its own consumer, so its cost
-// grows with the delivery rate: at thousands of deliveries a second on two cores, eight views
-// took a measurable share of the bridge's throughput, one did not (BENCHMARKS.md).
+// MaxLiveViews bounds the live views (server-sent event streams) open at once: each holds a
+// connection and a goroutine here and polls the stream once a tick, and a browser left open in
+// many tabs must not pile them up. One more is refused with 503 until one closes.
 const MaxLiveViews = 4
 
 // liveHeartbeat is how often an idle live view sends a comment, so that proxies and load
 // balancers do not close a connection that is quiet between deliveries.
 const liveHeartbeat = 15 * time.Second
 
-// maxLiveEvents is the default bound on the deliveries one live view sends a second: a person reads a few
-// rows a second, not thousands, and every event costs the machine the bridge runs on. The
-// rest are counted and the page is told how many it did not get.
+// liveTick is how often a live view polls its stream. A poll reads the stream's last sequence
+// and, when it moved, at most maxLiveEvents of the newest messages: its cost is bounded
+// whatever the delivery rate, so the view never competes with the bridge for its machine. (An
+// ordered consumer would read every delivery, bodies included, only to drop all but a few.)
+const liveTick = time.Second
+
+// maxLiveEvents is the default bound on the deliveries one live view sends a tick: a person
+// reads a few rows a second, not thousands. The rest are counted and the page is told how many
+// it did not get.
 const maxLiveEvents = 20
 
 // maxLiveRows is how many rows the live page keeps: older ones leave the page (the Older link
@@ -52,7 +54,8 @@ type deliveries struct {
 	streams   []jsview.Stream
 	live      chan struct{} // a slot per open live view
 	heartbeat time.Duration
-	perSecond int // maxLiveEvents
+	tick      time.Duration // liveTick
+	perTick   int           // maxLiveEvents
 	// closing ends every live view when closed (Close): a server's graceful shutdown waits
 	// for its handlers, and a live view never ends by itself.
 	closing   chan struct{}
@@ -66,7 +69,8 @@ func newDeliveries(cfg Config, view *jsview.View) deliveries {
 		view:      view,
 		live:      make(chan struct{}, MaxLiveViews),
 		heartbeat: liveHeartbeat,
-		perSecond: maxLiveEvents,
+		tick:      liveTick,
+		perTick:   maxLiveEvents,
 		closing:   make(chan struct{}),
 		closeOnce: new(sync.Once),
 	}
@@ -242,10 +246,10 @@ func (c *Console) deliveriesPage(w http.ResponseWriter, r *http.Request) {
 	c.renderStatus(w, r, status, "deliveries", "Deliveries", d)
 }
 
-// deliveriesLive streams, as server-sent events, every message the page's filter selects
-// that is stored after the request arrived, until the client goes. Messages are read from
-// the stream by an ordered consumer of this request's own, so a slow or stuck page slows
-// nothing but itself: never the bridge's deliveries.
+// deliveriesLive streams, as server-sent events, the messages the page's filter selects that
+// are stored after the request arrived, until the client goes. Once a tick it sends at most
+// perTick of the newest, oldest first, and tells the page how many more it left out: the
+// stream is polled, not followed, so a busy bridge costs a live view no more than a quiet one.
 func (c *Console) deliveriesLive(w http.ResponseWriter, r *http.Request) {
 	dq, err := c.dl.parseQuery(r.URL.Query())
 	if err != nil {
@@ -265,7 +269,7 @@ func (c *Console) deliveriesLive(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("too many live views open (at most %d): close one and reload", MaxLiveViews), http.StatusServiceUnavailable)
 		return
 	}
-	msgs, err := c.dl.view.Live(r.Context(), dq.Stream, dq.Filter)
+	after, err := c.dl.last(r.Context(), dq.Stream)
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
 		http.Error(w, "stream "+dq.Stream.Name+" does not exist yet", http.StatusNotFound)
 		return
@@ -281,46 +285,24 @@ func (c *Console) deliveriesLive(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no") // nginx: pass each event on as it comes
 	w.WriteHeader(http.StatusOK)
-	// The consumer exists now: tell the page, which may then publish or wait.
+	// Everything stored from now on is above after: tell the page, which may then publish or wait.
 	if _, err := fmt.Fprint(w, "retry: 3000\n: live\n\n"); err != nil || rc.Flush() != nil {
 		return
 	}
 	beat := time.NewTicker(c.dl.heartbeat)
 	defer beat.Stop()
-	second := time.NewTicker(time.Second)
-	defer second.Stop()
-	sent, skipped := 0, 0
+	tick := time.NewTicker(c.dl.tick)
+	defer tick.Stop()
 	for {
 		select {
 		case <-r.Context().Done():
 			return
 		case <-c.dl.closing:
 			return
-		case m, ok := <-msgs:
-			if !ok {
-				return // reading failed: the page's EventSource reconnects
+		case <-tick.C:
+			if after, err = c.sendNewer(r.Context(), w, dq, after); err != nil {
+				return // the page's EventSource reconnects
 			}
-			if sent >= c.dl.perSecond {
-				skipped++
-				continue
-			}
-			sent++
-			data, err := json.Marshal(newRow(dq.Stream, m))
-			if err != nil {
-				return
-			}
-			if _, err := fmt.Fprintf(w, "event: delivery\ndata: %s\n\n", data); err != nil {
-				return
-			}
-		case <-second.C:
-			sent = 0
-			if skipped == 0 {
-				continue
-			}
-			if _, err := fmt.Fprintf(w, "event: skipped\ndata: %d\n\n", skipped); err != nil {
-				return
-			}
-			skipped = 0
 		case <-beat.C:
 			if _, err := fmt.Fprint(w, ": heartbeat\n\n"); err != nil {
 				return
@@ -330,6 +312,45 @@ func (c *Console) deliveriesLive(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+}
+
+// last is the stream's last sequence, read within one tick.
+func (d deliveries) last(ctx context.Context, s jsview.Stream) (uint64, error) {
+	ctx, cancel := context.WithTimeout(ctx, d.pollTimeout())
+	defer cancel()
+	return d.view.Last(ctx, s)
+}
+
+// pollTimeout bounds one poll: a poll that outlives its tick would only queue behind itself.
+func (d deliveries) pollTimeout() time.Duration {
+	return max(d.tick, time.Second)
+}
+
+// sendNewer writes, as events, the newest messages dq selects above after, and a skipped
+// event for those it left out; it returns the after of the next poll.
+func (c *Console) sendNewer(ctx context.Context, w http.ResponseWriter, dq deliveryQuery, after uint64) (uint64, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.dl.pollTimeout())
+	defer cancel()
+	t, err := c.dl.view.Since(ctx, dq.Stream, dq.Filter, c.dl.perTick, after)
+	if err != nil {
+		c.cfg.Log.Warn("console: polling a live view", "stream", dq.Stream.Name, "error", err)
+		return after, err
+	}
+	for _, m := range t.Messages {
+		data, err := json.Marshal(newRow(dq.Stream, m))
+		if err != nil {
+			return after, err
+		}
+		if _, err := fmt.Fprintf(w, "event: delivery\ndata: %s\n\n", data); err != nil {
+			return after, err
+		}
+	}
+	if t.Passed > 0 {
+		if _, err := fmt.Fprintf(w, "event: skipped\ndata: %d\n\n", t.Passed); err != nil {
+			return after, err
+		}
+	}
+	return t.Last, nil
 }
 
 // attr is a name and value the detail lists.

@@ -47,12 +47,16 @@ func TestConsumersProgressAndLag(t *testing.T) {
 	if err := fetched[0].DoubleAck(ctx); err != nil {
 		t.Fatal(err)
 	}
-	// The console's own ordered consumer is not one to list.
-	live, cancel := context.WithCancel(ctx)
-	defer cancel()
-	if _, err := jsview.New(e.js, jsview.Options{}).Live(live, jsview.Webhooks("", ""), jsview.Filter{}); err != nil {
+	// An ordered consumer (as a page's live view might make) is not one to list.
+	oc, err := e.js.OrderedConsumer(ctx, "WEBHOOKS", jetstream.OrderedConsumerConfig{})
+	if err != nil {
 		t.Fatal(err)
 	}
+	it, err := oc.Messages() // creates the server's consumer
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer it.Stop()
 
 	got, err := jsview.New(e.js, jsview.Options{}).Consumers(ctx, "WEBHOOKS", "COMMERCE")
 	if err != nil {

@@ -39,9 +39,8 @@ type Consumer struct {
 }
 
 // Consumers returns the durable consumers of each stream, in the order of
-// streams and, within each, as the server lists them. Ephemeral
-// and ordered consumers (the console's own Live among them) are left out. A
-// stream that does not exist has none.
+// streams and, within each, as the server lists them. Ephemeral and
+// ordered consumers are left out. A stream that does not exist has none.
 func (v *View) Consumers(ctx context.Context, streams ...string) ([]Consumer, error) {
 	var out []Consumer
 	for _, name := range streams {

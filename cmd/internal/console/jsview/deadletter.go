@@ -73,7 +73,7 @@ func (v *View) DeadLetters(ctx context.Context, consumer string, limit int, befo
 	if st == nil {
 		return DeadLetterPage{}, err
 	}
-	page, err := v.newest(ctx, st, subject, limit, before)
+	page, err := v.newest(ctx, st, subject, limit, span{before: before, maxScan: v.opt.MaxScan})
 	out := DeadLetterPage{Before: page.Before}
 	for _, m := range page.Messages {
 		out.DeadLetters = append(out.DeadLetters, deadLetterOf(m))

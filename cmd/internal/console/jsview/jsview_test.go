@@ -249,36 +249,81 @@ func TestMessageAttributesHeadersAndHiddenBodies(t *testing.T) {
 	}
 }
 
-func TestLiveDeliversOnlyWhatComesAfter(t *testing.T) {
+// TestSince: a poll returns only what was stored after its bound, the
+// newest first cut to the limit and sent oldest first, says how many
+// sequences it passed over, and moves its bound to the stream's last
+// sequence; a poll of a stream that did not move reads nothing.
+func TestSince(t *testing.T) {
 	e := newEnv(t)
-	e.publish("webhooks.shopify.acme.orders.create", "before")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ctx := context.Background()
 	v := jsview.New(e.js, jsview.Options{HideBodies: true})
-	live, err := v.Live(ctx, jsview.Webhooks("", ""), jsview.Filter{Source: "acme"})
+	s := jsview.Webhooks("", "")
+	e.publish("webhooks.shopify.acme.orders.create", "before")
+	after, err := v.Last(ctx, s)
+	if err != nil || after != 1 {
+		t.Fatalf("last %d, %v; want 1", after, err)
+	}
+	var seqs []uint64
+	for _, id := range []string{"a", "b", "c", "d", "e"} {
+		seqs = append(seqs, e.publish("webhooks.shopify.acme.orders.create", id))
+	}
+	last := e.publish("webhooks.shopify.other.orders.create", "filtered-out")
+
+	all, err := v.Since(ctx, s, jsview.Filter{}, 2, after)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.publish("webhooks.shopify.other.orders.create", "filtered-out")
-	seq := e.publish("webhooks.shopify.acme.orders.create", "after")
+	if got := ids(all.Messages); !slices.Equal(got, []string{"e", "filtered-out"}) || all.Last != last || all.Passed != 4 {
+		t.Errorf("whole stream: %v, last %d, passed %d; want [e filtered-out], %d, 4", got, all.Last, all.Passed, last)
+	}
+	acme, err := v.Since(ctx, s, jsview.Filter{Source: "acme"}, 2, after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(acme.Messages); !slices.Equal(got, []string{"d", "e"}) || acme.Messages[0].Seq != seqs[3] || acme.Messages[0].Body != nil || acme.Passed != 3 {
+		t.Errorf("filtered: %v, passed %d, first body %q; want [d e] from %d, passed 3, no body", got, acme.Passed, acme.Messages[0].Body, seqs[3])
+	}
+	all, err = v.Since(ctx, s, jsview.Filter{}, 10, after)
+	if err != nil || len(all.Messages) != 6 || all.Passed != 0 {
+		t.Errorf("within the limit: %d messages, passed %d, %v; want 6, 0", len(all.Messages), all.Passed, err)
+	}
+	still, err := v.Since(ctx, s, jsview.Filter{}, 2, last)
+	if err != nil || len(still.Messages) != 0 || still.Last != last || still.Passed != 0 {
+		t.Errorf("no move: %+v, %v", still, err)
+	}
+	if _, err := v.Since(ctx, jsview.Commerce(""), jsview.Filter{}, 2, 0); !errors.Is(err, jetstream.ErrStreamNotFound) {
+		t.Errorf("missing stream: %v, want ErrStreamNotFound", err)
+	}
+}
 
-	select {
-	case m := <-live:
-		if m.Event.ID != "after" || m.Seq != seq || m.Body != nil {
-			t.Errorf("first live message %q (seq %d, body %q), want after (seq %d), no body", m.Event.ID, m.Seq, m.Body, seq)
-		}
-	case <-time.After(natstest.Patience):
-		t.Fatal("no live message")
+// TestSinceScanBound: a sparse filter is looked for over at most
+// TailMaxScan sequences, whatever was stored since the last poll; the rest
+// count as passed over.
+func TestSinceScanBound(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	v := jsview.New(e.js, jsview.Options{})
+	s := jsview.Webhooks("", "")
+	old := e.publish("webhooks.shopify.acme.orders.create", "too-old")
+	const n = jsview.TailMaxScan + 100
+	for i := range n {
+		e.publish("webhooks.shopify.other.orders.create", fmt.Sprint("o-", i))
 	}
-	cancel()
-	select {
-	case _, ok := <-live:
-		for ok {
-			_, ok = <-live
-		}
-	case <-time.After(natstest.Patience):
-		t.Fatal("the live channel stayed open after ctx ended")
+	tail, err := v.Since(ctx, s, jsview.Filter{Source: "acme"}, 2, 0)
+	if err != nil {
+		t.Fatal(err)
 	}
+	if len(tail.Messages) != 0 || tail.Passed != old+n-jsview.TailMaxScan {
+		t.Errorf("%d messages, passed %d; want none, %d", len(tail.Messages), tail.Passed, old+n-jsview.TailMaxScan)
+	}
+}
+
+func ids(ms []jsview.Message) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.Event.ID)
+	}
+	return out
 }
 
 // TestOrigin: the provider and source come from where each stream's layout

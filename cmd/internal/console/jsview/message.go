@@ -75,15 +75,25 @@ type Page struct {
 // times limit; when the filter is sparse the walk stops after
 // Options.MaxScan sequences and Page.Before says where to go on.
 func (v *View) Messages(ctx context.Context, s Stream, f Filter, limit int, before uint64) (Page, error) {
-	subject, err := s.Subject(f)
+	st, subject, err := v.filtered(ctx, s, f)
 	if err != nil {
 		return Page{}, err
 	}
+	return v.newest(ctx, st, subject, limit, span{before: before, maxScan: v.opt.MaxScan})
+}
+
+// filtered is s as the server has it now (its info read once, without
+// subject detail) and the subject filter of f on it.
+func (v *View) filtered(ctx context.Context, s Stream, f Filter) (jetstream.Stream, string, error) {
+	subject, err := s.Subject(f)
+	if err != nil {
+		return nil, "", err
+	}
 	st, err := v.js.Stream(ctx, s.Name)
 	if err != nil {
-		return Page{}, fmt.Errorf("stream %s: %w", s.Name, err)
+		return nil, "", fmt.Errorf("stream %s: %w", s.Name, err)
 	}
-	return v.newest(ctx, st, subject, limit, before)
+	return st, subject, nil
 }
 
 // Message returns the message stored at seq in s. A sequence that holds
@@ -100,8 +110,14 @@ func (v *View) Message(ctx context.Context, s Stream, seq uint64) (Message, erro
 	return v.raw(s.Name, m), nil
 }
 
-// newest is Messages on st for a subject filter.
-func (v *View) newest(ctx context.Context, st jetstream.Stream, subject string, limit int, before uint64) (Page, error) {
+// span bounds the sequences newest reads: below before (0 for no bound), above after, and at
+// most maxScan of them.
+type span struct {
+	before, after, maxScan uint64
+}
+
+// newest is Messages on st for a subject filter, within sp.
+func (v *View) newest(ctx context.Context, st jetstream.Stream, subject string, limit int, sp span) (Page, error) {
 	if limit <= 0 {
 		limit = DefaultLimit
 	}
@@ -109,23 +125,23 @@ func (v *View) newest(ctx context.Context, st jetstream.Stream, subject string, 
 	state := st.CachedInfo().State
 	name := st.CachedInfo().Config.Name
 	hi := state.LastSeq
-	if before > 0 && before-1 < hi {
-		hi = before - 1
+	if sp.before > 0 && sp.before-1 < hi {
+		hi = sp.before - 1
 	}
 	var page Page
 	if state.Msgs == 0 {
 		return page, nil
 	}
-	first := max(state.FirstSeq, 1)
+	first := max(state.FirstSeq, sp.after+1, 1)
 	window, scanned := uint64(limit), uint64(0)
 	for hi >= first && len(page.Messages) < limit {
-		if scanned >= v.opt.MaxScan {
+		if scanned >= sp.maxScan {
 			page.Before = hi + 1
 			return page, nil
 		}
 		lo := first
-		if hi-first+1 > window {
-			lo = hi - window + 1
+		if n := min(window, sp.maxScan-scanned); hi-first+1 > n {
+			lo = hi - n + 1
 		}
 		batch, err := v.forward(ctx, st, name, subject, lo, hi)
 		if err != nil {

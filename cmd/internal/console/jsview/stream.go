@@ -1,12 +1,12 @@
 // Package jsview reads what the console shows from JetStream, and carries
 // out the console's few actions on it: the newest messages of a stream, one
-// message, new messages as they arrive, the durable consumers and their
+// message, the newest since a poll (Since), the durable consumers and their
 // progress, the dead letters and their redrive, and a replay consumer. It
 // renders nothing.
 //
 // Every call is bounded by its ctx and by the work it may do (Limit,
-// MaxScan); none holds state on the server beyond the call, except Live's
-// ordered consumer (until its ctx ends) and the consumer Replay creates.
+// MaxScan, TailMaxScan); none holds state on the server beyond the call,
+// except the consumer Replay creates.
 // A View is safe for concurrent use.
 package jsview
 

@@ -56,7 +56,7 @@
   source.addEventListener("open", function () { say("Live: new deliveries appear at the top.", "on"); });
   source.addEventListener("error", function () { say("Live view interrupted: reconnecting…", "off"); });
   source.addEventListener("skipped", function (ev) {
-    say("Live: " + Number(ev.data) + " more arrived faster than the page shows them; reload to see them all.", "on");
+    say("Live: up to " + Number(ev.data) + " more arrived faster than the page shows them; reload to see them all.", "on");
   });
   source.addEventListener("delivery", function (ev) {
     try { add(JSON.parse(ev.data)); } catch (e) { /* a malformed event is dropped, the next one still shows */ }
