@@ -101,10 +101,10 @@ func TestDeliveriesList(t *testing.T) {
 	}
 	for _, want := range []string{
 		`<a href="/deliveries/WEBHOOKS/1">1</a>`,
-		`<td>shopify<small>com.shopify.orders.create</small></td>`,
-		`<td>shop</td>`, `<td class="id">o-1</td>`,
-		`<td class="subject">webhooks.shopify.shop.orders.create</td>`,
-		`<td>2026-`, // the time the stream stored it
+		`<td data-label="Provider · type">shopify<small>com.shopify.orders.create</small></td>`,
+		`<td data-label="Source">shop</td>`, `<td class="id" data-label="Event id">o-1</td>`,
+		`<td class="subject" data-label="Subject">webhooks.shopify.shop.orders.create</td>`,
+		`<td data-label="Stored">2026-`, // the time the stream stored it
 		`&lt;script&gt;alert(1)&lt;/script&gt;`,
 		`data-live="/deliveries/live?stream=WEBHOOKS"`,
 		`href="/deliveries?stream=COMMERCE"`, // the other stream's tab

@@ -16,9 +16,11 @@
     status.textContent = text;
     status.className = "live " + cls;
   }
-  function cell(tr, text, cls) {
+  // cell adds a cell; label names it where a phone shows each row as a card.
+  function cell(tr, text, label, cls) {
     const td = document.createElement("td");
     if (cls) td.className = cls;
+    td.dataset.label = label;
     td.textContent = text;
     tr.appendChild(td);
     return td;
@@ -30,15 +32,15 @@
     const link = document.createElement("a");
     link.href = "/deliveries/" + encodeURIComponent(d.stream) + "/" + encodeURIComponent(String(d.seq));
     link.textContent = String(d.seq);
-    cell(tr, "", "num").appendChild(link);
-    cell(tr, d.time);
-    cell(tr, d.source);
-    const kind = cell(tr, d.provider);
+    cell(tr, "", "Seq", "num").appendChild(link);
+    cell(tr, d.time, "Stored");
+    cell(tr, d.source, "Source");
+    const kind = cell(tr, d.provider, "Provider · type");
     const type = document.createElement("small");
     type.textContent = d.type;
     kind.appendChild(type);
-    cell(tr, d.id, "id");
-    cell(tr, d.subject, "subject");
+    cell(tr, d.id, "Event id", "id");
+    cell(tr, d.subject, "Subject", "subject");
     body.insertBefore(tr, body.firstChild);
     if (empty) empty.hidden = true;
     // Keep the page light: the rows that leave stay reachable through Older.
