@@ -24,7 +24,8 @@ func TestExampleConfigEverySource(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	hook, admin := natstest.FreeAddr(t), natstest.FreeAddr(t)
+	addrs := natstest.FreeAddrs(t, 2)
+	hook, admin := addrs[0], addrs[1]
 	cfg := strings.NewReplacer(
 		`"127.0.0.1:8080"`, `"`+hook+`"`,
 		`"127.0.0.1:9090"`, `"`+admin+`"`,

@@ -51,9 +51,10 @@ func newInstanceIn(t *testing.T, store, httpExtra string) instance {
 	if store == "" {
 		store = filepath.Join(dir, "js")
 	}
+	addrs := natstest.FreeAddrs(t, 3)
 	in := instance{
 		cfgPath: filepath.Join(dir, "hookbridge.yaml"),
-		hook:    natstest.FreeAddr(t), admin: natstest.FreeAddr(t), nats: natstest.FreeAddr(t),
+		hook:    addrs[0], admin: addrs[1], nats: addrs[2],
 		store: store,
 	}
 	cfg := fmt.Sprintf(`
@@ -339,7 +340,8 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 func TestExternalNATSStartedLater(t *testing.T) {
 	dir := t.TempDir()
 	natsAddr := natstest.FreeAddr(t)
-	hook, admin := natstest.FreeAddr(t), natstest.FreeAddr(t)
+	addrs := natstest.FreeAddrs(t, 2)
+	hook, admin := addrs[0], addrs[1]
 	path := filepath.Join(dir, "hookbridge.yaml")
 	cfg := fmt.Sprintf(`
 http: {listen: %q}
@@ -494,7 +496,8 @@ func TestUnusableStoreDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	store := filepath.Join(file, "js")
-	path := writeConfig(t, natstest.FreeAddr(t), natstest.FreeAddr(t), natstest.FreeAddr(t), store)
+	addrs := natstest.FreeAddrs(t, 3)
+	path := writeConfig(t, addrs[0], addrs[1], addrs[2], store)
 	err, _ := startFails(t, path, store, noEnv)
 	if !errors.Is(err, syscall.ENOTDIR) || !strings.HasPrefix(err.Error(), "nats.embedded.store_dir: ") || strings.Contains(err.Error(), "in use") {
 		t.Errorf("error %q: want nats.embedded.store_dir and not a directory, and no port blamed", err)
@@ -517,13 +520,15 @@ func TestStartupErrorsNeverShowEnvValues(t *testing.T) {
 	getenv := func(k string) string { return env[k] }
 	store := filepath.Join(file, "js")
 
-	path := writeConfig(t, "${ADDR}", natstest.FreeAddr(t), natstest.FreeAddr(t), store)
+	addrs := natstest.FreeAddrs(t, 3)
+	path := writeConfig(t, "${ADDR}", addrs[1], addrs[2], store)
 	err, _ = startFails(t, path, store, getenv)
 	if want := "http.listen: listen tcp the value of ${ADDR}: bind: address already in use"; err.Error() != want {
 		t.Errorf("got %q, want %q", err, want)
 	}
 
-	path = writeConfig(t, natstest.FreeAddr(t), natstest.FreeAddr(t), natstest.FreeAddr(t), "${DIR}/js")
+	addrs = natstest.FreeAddrs(t, 3)
+	path = writeConfig(t, addrs[0], addrs[1], addrs[2], "${DIR}/js")
 	err, _ = startFails(t, path, store, getenv)
 	if !strings.HasPrefix(err.Error(), `nats.embedded.store_dir: mkdir the value of "${DIR}/js": not a directory`) || strings.Contains(err.Error(), "s3cret") {
 		t.Errorf("got %q", err)

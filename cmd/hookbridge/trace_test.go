@@ -112,7 +112,8 @@ func TestServeTraces(t *testing.T) {
 // a header's value.
 func TestServeTracingSettingsFail(t *testing.T) {
 	store := filepath.Join(t.TempDir(), "js")
-	path := writeConfig(t, natstest.FreeAddr(t), natstest.FreeAddr(t), natstest.FreeAddr(t), store)
+	addrs := natstest.FreeAddrs(t, 3)
+	path := writeConfig(t, addrs[0], addrs[1], addrs[2], store)
 	env := map[string]string{
 		"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318",
 		"OTEL_TRACES_SAMPLER":         "sometimes",

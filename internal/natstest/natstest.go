@@ -53,12 +53,24 @@ func StartAt(t testing.TB, listen, storeDir string) *Server {
 // FreeAddr returns a loopback address that was free a moment ago.
 func FreeAddr(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	return FreeAddrs(t, 1)[0]
+}
+
+// FreeAddrs is n distinct free loopback addresses, for a program that
+// listens on several: each port is held until all n are picked, as a port
+// released at once may be handed out again by the next pick.
+func FreeAddrs(t testing.TB, n int) []string {
+	t.Helper()
+	addrs := make([]string, n)
+	for i := range addrs {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		addrs[i] = l.Addr().String()
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return addrs
 }
 
 // Restart shuts s down and starts a new server at the same address and store.
