@@ -122,6 +122,7 @@ func TestRun(t *testing.T) {
 	if _, err := js.Stream(ctx, commerce.Stream); err != nil {
 		t.Fatalf("stream %s before any normaliser: %v", commerce.Stream, err)
 	}
+	servicetest.AwaitConsumer(t, js)
 	commercetest.RunNormaliser(t, js, commerce.Config{})
 
 	// What hookbridge stores for `hookbridge send acme-shop`, twice under

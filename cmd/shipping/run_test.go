@@ -66,6 +66,7 @@ func TestRun(t *testing.T) {
 
 	// The program started before any normaliser (it creates COMMERCE
 	// itself); one starts now.
+	servicetest.AwaitConsumer(t, js)
 	commercetest.RunNormaliser(t, js, commerce.Config{})
 
 	key := publishPaid(t, js)

@@ -157,3 +157,21 @@ func StartTraced(t testing.TB, run Run, args []string) (recv *otlptest.Receiver,
 	_, stop = Start(t, run, args, getenv, &logtest.Buffer{})
 	return recv, stop
 }
+
+// AwaitConsumer waits until a sample started with Start has made its
+// consumer on COMMERCE. A normaliser started after it updates the stream's
+// config as it takes the stream over, and nats-server v2.15.2 races (its
+// race detector says so) between a stream update and a consumer being
+// created on the same stream: a test starts the normaliser after this, as
+// a deployment would start it long after the sample's consumer exists.
+func AwaitConsumer(t testing.TB, js jetstream.JetStream) {
+	t.Helper()
+	natstest.Eventually(t, natstest.Patience, "the sample's consumer on "+commerce.Stream, func() bool {
+		st, err := js.Stream(t.Context(), commerce.Stream)
+		if err != nil {
+			return false
+		}
+		info, err := st.Info(t.Context())
+		return err == nil && info.State.Consumers > 0
+	})
+}
