@@ -23,6 +23,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -130,7 +131,11 @@ func (c Config) Describe() []any {
 	if c.Sampler != nil {
 		sampler = c.Sampler.Description()
 	}
-	return []any{"enabled", true, "endpoint", c.Endpoint, "protocol", c.Protocol, "sampler", sampler}
+	endpoint := c.Endpoint
+	if u, err := url.Parse(endpoint); err == nil {
+		endpoint = u.Redacted() // a password in the URL's user info is a credential
+	}
+	return []any{"enabled", true, "endpoint", endpoint, "protocol", c.Protocol, "sampler", sampler}
 }
 
 func firstOf(vs ...string) string {

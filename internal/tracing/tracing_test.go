@@ -2,6 +2,7 @@ package tracing_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -290,5 +291,18 @@ func exportOne(t *testing.T, env map[string]string, name string) {
 	defer cancel()
 	if err := shutdown(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestDescribeHidesEndpointPassword: the start-up line names the endpoint
+// but not a password written into its user info.
+func TestDescribeHidesEndpointPassword(t *testing.T) {
+	c, err := tracing.FromEnv(envOf(map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "https://user:s3cret-pass@collector:4318"}), "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := fmt.Sprint(c.Describe()...)
+	if strings.Contains(line, "s3cret-pass") || !strings.Contains(line, "collector:4318") {
+		t.Errorf("described as %s", line)
 	}
 }
