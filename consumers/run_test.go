@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/hookbridge/hookbridge/consumers"
+	"github.com/hookbridge/hookbridge/internal/logtest"
 	"github.com/hookbridge/hookbridge/internal/natstest"
 )
 
@@ -59,9 +61,26 @@ func (e *env) run(cfg consumers.Config, h consumers.Handler) (stop func() error)
 
 func (e *env) runWith(js jetstream.JetStream, cfg consumers.Config, h consumers.Handler) (stop func() error) {
 	e.t.Helper()
+	if cfg.Logger == nil {
+		// The library's log is shown when the test fails: a timeout alone
+		// does not say whether a publish, an ack or the setup went wrong.
+		var logs logtest.Buffer
+		cfg.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		e.t.Cleanup(func() {
+			if e.t.Failed() {
+				e.t.Logf("consumer %s log:\n%s", cfg.Name, logs.String())
+			}
+		})
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- consumers.Run(ctx, js, cfg, h) }()
+	go func() {
+		err := consumers.Run(ctx, js, cfg, h)
+		if ctx.Err() == nil {
+			e.t.Logf("consumers.Run(%s) returned before it was stopped: %v", cfg.Name, err)
+		}
+		done <- err
+	}()
 	grace := cfg.ShutdownGrace
 	if grace == 0 {
 		grace = consumers.DefaultShutdownGrace
