@@ -189,7 +189,24 @@ func TestMoveSourceToItsOwnStream(t *testing.T) {
 		}
 	}
 
+	// Consumers on WEBHOOKS: one of every source, one of the source that moves.
+	for name, filter := range map[string]string{"all-orders": "webhooks.shopify.>", "eu-orders": "webhooks.*.eu.>"} {
+		if _, err := js.CreateConsumer(ctx, "WEBHOOKS", jetstream.ConsumerConfig{Durable: name, FilterSubject: filter, AckPolicy: jetstream.AckExplicitPolicy}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
 	after := newSpread(t, ns, "WEBHOOKS_EU", webhookStream("WEBHOOKS", "us"), webhookStream("WEBHOOKS_EU", "eu"))
+	// They stay, and still read what WEBHOOKS stored before the move.
+	for name, want := range map[string]uint64{"all-orders": 2, "eu-orders": 1} {
+		c, err := js.Consumer(ctx, "WEBHOOKS", name)
+		if err != nil {
+			t.Fatalf("consumer %s after the move: %v", name, err)
+		}
+		if info := c.CachedInfo(); info.NumPending != want {
+			t.Errorf("consumer %s has %d pending after the move, want %d", name, info.NumPending, want)
+		}
+	}
 	st, err := js.Stream(ctx, "WEBHOOKS")
 	if err != nil {
 		t.Fatal(err)
