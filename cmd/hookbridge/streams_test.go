@@ -8,10 +8,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/hookbridge/hookbridge/consumers"
 	"github.com/hookbridge/hookbridge/consumers/commerce"
 	"github.com/hookbridge/hookbridge/internal/logtest"
 	"github.com/hookbridge/hookbridge/internal/natstest"
@@ -164,5 +166,37 @@ func TestRestartMovesASourceToItsOwnStream(t *testing.T) {
 	}
 	if a := sendTo(t, in, "eu-shop", "o-eu-shop"); a["status"] != "published" || a["seq"] != float64(1) {
 		t.Errorf("eu-shop's retry after the move: %v, want published as WEBHOOKS_EU's first message", a)
+	}
+}
+
+// hookbridge normalise, run apart, reads every stream of the config it shares with the bridge.
+func TestNormaliseReadsEveryStream(t *testing.T) {
+	in := newInstance(t).withSources(t, euSource("WEBHOOKS_EU"))
+	in.serveUntilEnd(t)
+	for _, src := range []string{"shop", "eu-shop"} {
+		sendTo(t, in, src, "o-"+src)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var nlogs logtest.Buffer
+	go func() {
+		done <- run(ctx, []string{"normalise", "--config", in.cfgPath, "--nats", "nats://" + in.nats}, noEnv, &nlogs, &nlogs)
+	}()
+	var got []string
+	for _, m := range canonical(t, in.nats, 2) {
+		got = append(got, m.Subject())
+	}
+	stop()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("normalise: %v\n%s", err, nlogs.String())
+		}
+	case <-time.After(natstest.Within(consumers.DefaultShutdownGrace)):
+		t.Fatal("normalise did not return after cancel")
+	}
+	slices.Sort(got)
+	if want := []string{"commerce.order.created.shopify.eu-shop", "commerce.order.created.shopify.shop"}; !slices.Equal(got, want) {
+		t.Errorf("COMMERCE holds %v, want %v", got, want)
 	}
 }
