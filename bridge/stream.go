@@ -175,9 +175,12 @@ func ensureStream(ctx context.Context, js jetstream.JetStream, c WebhookStream) 
 		if slices.Contains(next.Subjects, subj) {
 			continue
 		}
-		// A stream's subjects must not overlap each other either: those the new
-		// one covers go (webhooks.*.eu.> once webhooks.> is back), losing nothing.
-		next.Subjects = slices.DeleteFunc(slices.Clone(next.Subjects), func(s string) bool { return subjectWithin(s, subj) })
+		// A stream's subjects must not overlap each other either: a source's
+		// subjects that the new one covers go (webhooks.*.eu.> once webhooks.>
+		// is back), losing nothing. An operator's own are the operator's.
+		next.Subjects = slices.DeleteFunc(slices.Clone(next.Subjects), func(s string) bool {
+			return sourceSubject(c.SubjectPrefix, s) && subjectWithin(s, subj)
+		})
 		next.Subjects = append(next.Subjects, subj)
 	}
 	next.Replicas = want.Replicas
@@ -281,6 +284,17 @@ func subjectsCollide(a, b string) bool {
 			return false
 		}
 	}
+}
+
+// sourceSubject reports whether subj is what a stream that captures some
+// sources only captures for one of them: <prefix>.*.<source>.>.
+func sourceSubject(prefix, subj string) bool {
+	rest, ok := strings.CutPrefix(subj, prefix+".*.")
+	if !ok {
+		return false
+	}
+	source, ok := strings.CutSuffix(rest, ".>")
+	return ok && validToken(source)
 }
 
 // subjectWithin reports whether every subject that a matches, b matches
