@@ -74,7 +74,7 @@ func BenchmarkTracingAlone(b *testing.B) {
 		b.Fatal(err)
 	}
 	src := Source{Name: "acme-shop", Provider: p}
-	s := &server{tracer: tracerOf(tp), publishSpan: "publish WEBHOOKS"}
+	s := &server{tracer: tracerOf(tp)}
 	rt := &route{Source: src, spans: routeSpansOf(src)}
 	req := httptest.NewRequest(http.MethodPost, "/webhooks/acme-shop", nil)
 	req.Header.Set("User-Agent", "Shopify-Captain-Hook")
@@ -91,7 +91,7 @@ func BenchmarkTracingAlone(b *testing.B) {
 		trace.SpanFromContext(r.Context()).AddEvent("verify")
 		delete(msg.Header, wire.HeaderPrefix+"traceparent")
 		stampOrigin(r.Context(), msg)
-		_, pub := s.startPublish(r.Context(), msg)
+		_, pub := s.startPublish(r.Context(), "publish WEBHOOKS", msg)
 		endPublish(pub, ack, nil)
 		endDelivery(span, rt, dl, nil)
 	}

@@ -23,8 +23,9 @@ import (
 
 // Config is the delivery path's own configuration.
 type Config struct {
-	// Stream is the JetStream stream the bridge publishes to; a PubAck from
-	// any other stream is treated as a failure.
+	// Stream is the JetStream stream the bridge publishes to, unless a
+	// source names its own (Source.Stream); a PubAck from any other stream
+	// than the source's is treated as a failure.
 	Stream string
 	// SubjectPrefix starts every subject ("webhooks").
 	SubjectPrefix string
@@ -132,6 +133,11 @@ type Source struct {
 	Name string
 	// Provider verifies and reads this source's deliveries.
 	Provider *provider.Provider
+	// Stream is the stream the source's deliveries must be stored in;
+	// empty means Config.Stream. The bridge publishes on the source's
+	// subjects alone: it is the streams' subjects that route them (see
+	// StreamConfig.Sources).
+	Stream string
 }
 
 // CheckSourceName reports a name the bridge cannot serve a source under: it
@@ -161,6 +167,10 @@ func validateSources(sources []Source) error {
 			errs = append(errs, fmt.Errorf("sources[%d]: name %q is used twice", i, s.Name))
 		case s.Provider == nil:
 			errs = append(errs, fmt.Errorf("sources[%d] %q: no provider", i, s.Name))
+		case s.Stream != "":
+			if err := CheckStreamName(nil, "stream", s.Stream); err != nil {
+				errs = append(errs, fmt.Errorf("sources[%d] %q: stream: %w", i, s.Name, err))
+			}
 		}
 		seen[s.Name] = true
 	}

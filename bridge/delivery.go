@@ -86,7 +86,7 @@ func (s *server) deliver(r *http.Request) (rt *route, dl deliveryLog, held int64
 	}
 	dl.id, dl.events = events[0].ID, len(events)
 	dl.ceType, dl.subject = msgs[0].Header.Get("ce-type"), msgs[0].Subject
-	dl.seq, dl.duplicate, err = s.publish(r.Context(), msgs)
+	dl.seq, dl.duplicate, err = s.publish(r.Context(), rt, msgs)
 	return rt, dl, held, err
 }
 
@@ -96,7 +96,7 @@ func (s *server) deliver(r *http.Request) (rt *route, dl deliveryLog, held int64
 // before it stay stored, and the platform's retry of the whole delivery
 // finds them duplicates, so a delivery's events are all stored once its
 // answer is 200.
-func (s *server) publish(rctx context.Context, msgs []*nats.Msg) (seq uint64, duplicate bool, err error) {
+func (s *server) publish(rctx context.Context, rt *route, msgs []*nats.Msg) (seq uint64, duplicate bool, err error) {
 	// The publish outlives a sender that hangs up: the message may be stored
 	// anyway, and the platform's retry will then be a duplicate.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(rctx), s.cfg.PublishTimeout)
@@ -105,15 +105,15 @@ func (s *server) publish(rctx context.Context, msgs []*nats.Msg) (seq uint64, du
 	for _, msg := range msgs {
 		pubCtx, span := ctx, trace.Span(nil)
 		if s.tracer != nil {
-			pubCtx, span = s.startPublish(ctx, msg)
+			pubCtx, span = s.startPublish(ctx, rt.publishSpan, msg)
 		}
 		pubStart := time.Now()
 		ack, err := s.pub.PublishMsg(pubCtx, msg) // msg carries its Nats-Msg-Id
 		s.metrics.publishSeconds.Observe(time.Since(pubStart).Seconds())
-		if err == nil && ack.Stream != s.cfg.Stream {
+		if err == nil && ack.Stream != rt.stream {
 			// Another stream captured the subject: the message is not where
 			// consumers look for it, so the sender must not be told it is stored.
-			err = fmt.Errorf("stored in stream %s, not %s: check for overlapping stream subjects", ack.Stream, s.cfg.Stream)
+			err = fmt.Errorf("stored in stream %s, not %s: check for overlapping stream subjects", ack.Stream, rt.stream)
 		}
 		if span != nil {
 			endPublish(span, ack, err)

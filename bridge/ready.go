@@ -18,9 +18,12 @@ var ErrCannotStore = errors.New("cannot store deliveries")
 
 // Readiness is what /readyz checks.
 type Readiness struct {
-	Conn   *nats.Conn
-	JS     jetstream.JetStream
-	Stream string
+	Conn *nats.Conn
+	JS   jetstream.JetStream
+	// Stream, and each of Streams, must exist and not be full: the
+	// bridge's webhook streams (Streams is nil for a bridge with one).
+	Stream  string
+	Streams []string
 	// Failures, if not nil, is the delivery path's memory (Config.Failures):
 	// while it holds a failure, readiness reports it.
 	Failures *LastFailure
@@ -30,9 +33,9 @@ type Readiness struct {
 }
 
 // Ready returns a ReadyFunc that is nil only while the connection is up, the
-// broker's storage (if r.Storage says) is healthy, the stream exists and is
-// not full, and no delivery failed recently without one being stored since.
-// Each call costs one stream info request.
+// broker's storage (if r.Storage says) is healthy, every stream exists and
+// is not full, and no delivery failed recently without one being stored
+// since. Each call costs one stream info request per stream.
 func Ready(r Readiness) ReadyFunc {
 	return func(ctx context.Context) error {
 		if st := r.Conn.Status(); st != nats.CONNECTED {
@@ -43,12 +46,14 @@ func Ready(r Readiness) ReadyFunc {
 				return fmt.Errorf("%w: %w", ErrCannotStore, err)
 			}
 		}
-		s, err := r.JS.Stream(ctx, r.Stream)
-		if err != nil {
-			return fmt.Errorf("stream %s: %w", r.Stream, err)
-		}
-		if err := full(s.CachedInfo()); err != nil {
-			return fmt.Errorf("%w: %w", ErrCannotStore, err)
+		for _, name := range append([]string{r.Stream}, r.Streams...) {
+			s, err := r.JS.Stream(ctx, name)
+			if err != nil {
+				return fmt.Errorf("stream %s: %w", name, err)
+			}
+			if err := full(s.CachedInfo()); err != nil {
+				return fmt.Errorf("%w: %w", ErrCannotStore, err)
+			}
 		}
 		if err := r.Failures.Err(); err != nil {
 			return fmt.Errorf("%w: %w", ErrCannotStore, err)

@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -30,8 +31,6 @@ type server struct {
 	budget  *bodyBudget
 	// tracer is nil when tracing is off.
 	tracer trace.Tracer
-	// publishSpan is the name of the producer spans, "publish <stream>".
-	publishSpan string
 	// traceHeaders is how many trace headers a message gets beside the
 	// CloudEvent's eight: sized for them, its header map does not grow.
 	traceHeaders int
@@ -42,6 +41,11 @@ type server struct {
 type route struct {
 	Source
 	subjectBase string
+	// stream is where its deliveries must be stored: Source.Stream, else
+	// Config.Stream.
+	stream string
+	// publishSpan is the name of its producer spans, "publish <stream>".
+	publishSpan string
 	// The counters of the two outcomes almost every delivery has.
 	published, duplicate prometheus.Counter
 	// spans holds what every span of the route's deliveries carries, built
@@ -73,12 +77,15 @@ func NewServer(cfg Config, sources []Source, pub Publisher, log *slog.Logger, me
 	}
 	s := &server{cfg: cfg, sources: make(map[string]*route, len(sources)), pub: pub, log: log, metrics: metrics,
 		budget: &bodyBudget{limit: cfg.MaxBodyBytesInFlight, gauge: metrics.bodyBytes},
-		tracer: tracerOf(cfg.TracerProvider), publishSpan: "publish " + cfg.Stream}
+		tracer: tracerOf(cfg.TracerProvider)}
 	if s.tracer != nil {
 		s.traceHeaders = 2 // traceparent and ce-traceparent; tracestate only when sent
 	}
 	for _, src := range sources {
+		stream := cmp.Or(src.Stream, cfg.Stream)
 		s.sources[src.Name] = &route{
+			stream:      stream,
+			publishSpan: "publish " + stream,
 			spans:       routeSpansOf(src),
 			Source:      src,
 			subjectBase: cfg.SubjectPrefix + "." + src.Provider.Kind() + "." + src.Name,

@@ -26,6 +26,16 @@ type StreamConfig struct {
 	Duplicates time.Duration `yaml:"duplicate_window"`
 }
 
+// WebhookStream is one of the streams a bridge publishes to: what hookbridge
+// requires of it, and which sources' deliveries it captures.
+type WebhookStream struct {
+	StreamConfig
+	// Sources, when not nil, are the only sources whose deliveries the
+	// stream captures (<prefix>.*.<source>.> each, see Subjects); nil
+	// captures every source (<prefix>.>): a bridge with one stream.
+	Sources []string
+}
+
 // Defaults for StreamConfig's zero fields, besides DefaultStream and
 // DefaultSubjectPrefix.
 const (
@@ -57,11 +67,8 @@ func (c *StreamConfig) SetDefaults() {
 // server's to say.
 func (c StreamConfig) Check(f *config.Fields) error {
 	var errs []error
-	switch {
-	case c.Name == "":
-		errs = append(errs, fmt.Errorf("%s: required", f.Path("stream")))
-	case strings.IndexFunc(c.Name, badStreamRune) >= 0:
-		errs = append(errs, fmt.Errorf(`%s: %s must not contain whitespace, control characters, '.', '*', '>', '/' or '\'`, f.Path("stream"), f.Show("stream", c.Name)))
+	if err := CheckStreamName(f, "stream", c.Name); err != nil {
+		errs = append(errs, fmt.Errorf("%s: %w", f.Path("stream"), err))
 	}
 	if err := checkSubjectPrefix(f, "subject_prefix", c.SubjectPrefix); err != nil {
 		errs = append(errs, err)
@@ -73,6 +80,19 @@ func (c StreamConfig) Check(f *config.Fields) error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// CheckStreamName reports a name JetStream does not take for a stream: the
+// rule of nats.stream and of a source's stream. f (may be nil) shows the
+// value at rel below its root; the caller names the field.
+func CheckStreamName(f *config.Fields, rel, name string) error {
+	switch {
+	case name == "":
+		return errors.New("required")
+	case strings.IndexFunc(name, badStreamRune) >= 0:
+		return fmt.Errorf(`%s must not contain whitespace, control characters, '.', '*', '>', '/' or '\'`, f.Show(rel, name))
+	}
+	return nil
 }
 
 // badStreamRune reports a rune JetStream does not take in a stream name.
@@ -89,12 +109,28 @@ func checkSubjectPrefix(f *config.Fields, rel, prefix string) error {
 	return nil
 }
 
+// Subjects are the subjects the stream captures: <prefix>.> when Sources is
+// nil, else <prefix>.*.<source>.> for each source. A source's deliveries
+// are published on <prefix>.<provider>.<source>.<type tokens> (at least one
+// type token), so the second form captures all of them and nothing of
+// another source.
+func (c WebhookStream) Subjects() []string {
+	if c.Sources == nil {
+		return []string{c.SubjectPrefix + ".>"}
+	}
+	out := make([]string, len(c.Sources))
+	for i, src := range c.Sources {
+		out[i] = c.SubjectPrefix + ".*." + src + ".>"
+	}
+	return out
+}
+
 // streamConfig is the stream hookbridge creates when none exists.
-func (c StreamConfig) streamConfig() jetstream.StreamConfig {
+func (c WebhookStream) streamConfig() jetstream.StreamConfig {
 	return jetstream.StreamConfig{
 		Name:        c.Name,
 		Description: "Verified webhooks as CloudEvents (binary mode), published by hookbridge",
-		Subjects:    []string{c.SubjectPrefix + ".>"},
+		Subjects:    c.Subjects(),
 		Storage:     jetstream.FileStorage,
 		Retention:   jetstream.LimitsPolicy,
 		Replicas:    c.Replicas,
@@ -103,17 +139,27 @@ func (c StreamConfig) streamConfig() jetstream.StreamConfig {
 }
 
 // EnsureStream creates the stream, or updates an existing one so that it
-// captures <prefix>.> with the configured replicas and duplicate window.
-// Settings an operator made that hookbridge does not own (limits, max age)
-// are kept. A stream that cannot serve (memory storage, or an update the
-// server refuses) is an error that says what to change.
+// captures its Subjects with the configured replicas and duplicate window.
+// Settings an operator made that hookbridge does not own (limits, max age,
+// subjects of its own) are kept. A stream that cannot serve (memory
+// storage, or an update the server refuses) is an error that says what to
+// change.
 func EnsureStream(ctx context.Context, js jetstream.JetStream, c StreamConfig) (jetstream.Stream, error) {
+	return ensureStream(ctx, js, WebhookStream{StreamConfig: c})
+}
+
+// ensureStream is EnsureStream for a stream that may capture some sources
+// only.
+func ensureStream(ctx context.Context, js jetstream.JetStream, c WebhookStream) (jetstream.Stream, error) {
 	want := c.streamConfig()
+	if len(want.Subjects) == 0 {
+		return nil, fmt.Errorf("stream %s: no source is published to it", c.Name)
+	}
 	s, err := js.Stream(ctx, c.Name)
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
 		s, err = js.CreateStream(ctx, want)
 		if err != nil {
-			return nil, fmt.Errorf("creating stream %s: %w", c.Name, err)
+			return nil, fmt.Errorf("creating stream %s: %w", c.Name, overlapping(ctx, js, c.Name, want.Subjects, err))
 		}
 		return s, nil
 	}
@@ -125,8 +171,17 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, c StreamConfig) (
 		return nil, fmt.Errorf("stream %s exists with %s storage; hookbridge needs file storage so that acknowledged deliveries survive a restart: remove the stream or set nats.stream to another name", c.Name, cur.Storage)
 	}
 	next := cur
-	if !slices.Contains(cur.Subjects, want.Subjects[0]) {
-		next.Subjects = append(slices.Clone(cur.Subjects), want.Subjects[0])
+	for _, subj := range want.Subjects {
+		if slices.Contains(next.Subjects, subj) {
+			continue
+		}
+		// A stream's subjects must not overlap each other either: a source's
+		// subjects that the new one covers go (webhooks.*.eu.> once webhooks.>
+		// is back), losing nothing. An operator's own are the operator's.
+		next.Subjects = slices.DeleteFunc(slices.Clone(next.Subjects), func(s string) bool {
+			return sourceSubject(c.SubjectPrefix, s) && subjectWithin(s, subj)
+		})
+		next.Subjects = append(next.Subjects, subj)
 	}
 	next.Replicas = want.Replicas
 	next.Duplicates = want.Duplicates
@@ -136,10 +191,157 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, c StreamConfig) (
 	s, err = js.UpdateStream(ctx, next)
 	if err != nil {
 		return nil, fmt.Errorf("stream %s exists with an incompatible configuration (subjects %v, replicas %d, duplicate window %s) and cannot be updated to subjects %v, replicas %d, duplicate window %s: %w",
-			c.Name, cur.Subjects, cur.Replicas, cur.Duplicates, next.Subjects, next.Replicas, next.Duplicates, err)
+			c.Name, cur.Subjects, cur.Replicas, cur.Duplicates, next.Subjects, next.Replicas, next.Duplicates, overlapping(ctx, js, c.Name, want.Subjects, err))
 	}
 	return s, nil
 }
+
+// EnsureStreams is EnsureStream for each of cs, the bridge's webhook
+// streams (their subjects must not overlap: see Subjects). First each
+// existing stream of cs gives up the subjects another of cs now captures
+// (a source moved to another stream, or the default stream narrowed from
+// <prefix>.> to its own sources), so that the other can take them:
+// JetStream refuses two streams with overlapping subjects. Messages a
+// stream already holds stay in it. A stream that cs does not name is
+// never changed; one that still captures subjects of cs is an error that
+// names it.
+func EnsureStreams(ctx context.Context, js jetstream.JetStream, cs []WebhookStream) ([]jetstream.Stream, error) {
+	if len(cs) > 1 {
+		for i, c := range cs {
+			if err := release(ctx, js, c, othersOf(cs, i)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	out := make([]jetstream.Stream, len(cs))
+	for i, c := range cs {
+		s, err := ensureStream(ctx, js, c)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = s
+	}
+	return out, nil
+}
+
+// othersOf is the subjects of every stream of cs but the i-th.
+func othersOf(cs []WebhookStream, i int) []string {
+	var out []string
+	for j, c := range cs {
+		if j != i {
+			out = append(out, c.Subjects()...)
+		}
+	}
+	return out
+}
+
+// release removes from the existing stream c the subjects that overlap
+// others. A stream left with none of its own takes c's subjects at once
+// (a stream needs at least one). A missing stream, or one EnsureStream
+// will refuse, is left to EnsureStream.
+func release(ctx context.Context, js jetstream.JetStream, c WebhookStream, others []string) error {
+	s, err := js.Stream(ctx, c.Name)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("looking up stream %s: %w", c.Name, err)
+	}
+	cur := s.CachedInfo().Config
+	if cur.Storage != jetstream.FileStorage {
+		return nil
+	}
+	kept := slices.DeleteFunc(slices.Clone(cur.Subjects), func(subj string) bool {
+		return slices.ContainsFunc(others, func(o string) bool { return subjectsCollide(subj, o) })
+	})
+	if len(kept) == len(cur.Subjects) {
+		return nil
+	}
+	if len(kept) == 0 {
+		kept = c.Subjects()
+	}
+	next := cur
+	next.Subjects = kept
+	if _, err := js.UpdateStream(ctx, next); err != nil {
+		return fmt.Errorf("stream %s: giving up subjects %v, which other streams of this config now capture: %w", c.Name, cur.Subjects, err)
+	}
+	return nil
+}
+
+// subjectsCollide reports whether some subject matches both a and b
+// (subjects or filters with wildcards).
+func subjectsCollide(a, b string) bool {
+	ta, tb := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; ; i++ {
+		switch {
+		case i == len(ta) && i == len(tb):
+			return true
+		case i == len(ta) || i == len(tb):
+			return false
+		case ta[i] == ">" || tb[i] == ">":
+			return true
+		case ta[i] != tb[i] && ta[i] != "*" && tb[i] != "*":
+			return false
+		}
+	}
+}
+
+// sourceSubject reports whether subj is what a stream that captures some
+// sources only captures for one of them: <prefix>.*.<source>.>.
+func sourceSubject(prefix, subj string) bool {
+	rest, ok := strings.CutPrefix(subj, prefix+".*.")
+	if !ok {
+		return false
+	}
+	source, ok := strings.CutSuffix(rest, ".>")
+	return ok && validToken(source)
+}
+
+// subjectWithin reports whether every subject that a matches, b matches
+// too.
+func subjectWithin(a, b string) bool {
+	ta, tb := strings.Split(a, "."), strings.Split(b, ".")
+	for i := range ta {
+		switch {
+		case i == len(tb):
+			return false
+		case tb[i] == ">":
+			return true
+		case ta[i] == ">":
+			return false
+		case tb[i] != "*" && ta[i] != tb[i]:
+			return false
+		}
+	}
+	return len(ta) == len(tb)
+}
+
+// overlapping adds to err, when the server refused subjects that overlap
+// another stream's, which streams capture them and what to do.
+func overlapping(ctx context.Context, js jetstream.JetStream, name string, subjects []string, err error) error {
+	var apiErr *jetstream.APIError
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode != errCodeSubjectsOverlap {
+		return err
+	}
+	var holders []string
+	for _, subj := range subjects {
+		names := js.StreamNames(ctx, jetstream.WithStreamListSubject(subj))
+		for n := range names.Name() {
+			if n != name && !slices.Contains(holders, n) {
+				holders = append(holders, n)
+			}
+		}
+	}
+	if len(holders) == 0 {
+		return err
+	}
+	return fmt.Errorf("%w: stream %s already captures some of %v; hookbridge changes only the streams its config names: once its consumers have read it, delete that stream or remove those subjects from it",
+		err, strings.Join(holders, ", "), subjects)
+}
+
+// errCodeSubjectsOverlap is JetStream's "subjects overlap with an existing
+// stream".
+const errCodeSubjectsOverlap jetstream.ErrorCode = 10065
 
 // SetUpStream runs EnsureStream until it succeeds, ctx ends, or it fails
 // for a reason waiting cannot fix (an incompatible stream, a refused
@@ -147,12 +349,22 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, c StreamConfig) (
 // JetStream meta leader or too few peers yet, is retried every second, each
 // attempt bounded by attempt; onRetry (if not nil) hears why.
 func SetUpStream(ctx context.Context, js jetstream.JetStream, c StreamConfig, attempt time.Duration, onRetry func(error)) (jetstream.Stream, error) {
+	ss, err := SetUpStreams(ctx, js, []WebhookStream{{StreamConfig: c}}, attempt, onRetry)
+	if err != nil {
+		return nil, err
+	}
+	return ss[0], nil
+}
+
+// SetUpStreams is SetUpStream for the bridge's webhook streams, set up
+// together by EnsureStreams.
+func SetUpStreams(ctx context.Context, js jetstream.JetStream, cs []WebhookStream, attempt time.Duration, onRetry func(error)) ([]jetstream.Stream, error) {
 	for {
 		actx, cancel := context.WithTimeout(ctx, attempt)
-		s, err := EnsureStream(actx, js, c)
+		ss, err := EnsureStreams(actx, js, cs)
 		cancel()
 		if err == nil || !transient(err) {
-			return s, err
+			return ss, err
 		}
 		if onRetry != nil {
 			onRetry(err)
@@ -161,7 +373,11 @@ func SetUpStream(ctx context.Context, js jetstream.JetStream, c StreamConfig, at
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, fmt.Errorf("stream %s not ready before the start-up deadline: %w", c.Name, err)
+			names := make([]string, len(cs))
+			for i, c := range cs {
+				names[i] = c.Name
+			}
+			return nil, fmt.Errorf("stream %s not ready before the start-up deadline: %w", strings.Join(names, ", "), err)
 		case <-t.C:
 		}
 	}

@@ -242,20 +242,20 @@ func stampOrigin(ctx context.Context, msg *nats.Msg) {
 	traceContext.Inject(ctx, wire.TraceCarrier{Header: msg.Header, Prefix: wire.HeaderPrefix})
 }
 
-// startPublish starts the producer span of one message and writes its
+// startPublish starts the producer span of one message, called name, and writes its
 // context into the message's traceparent header. The attributes go to the
 // sampler when the delivery's span records, else only to a span that
 // records all the same: a sampled-out delivery does not build them.
-func (s *server) startPublish(ctx context.Context, msg *nats.Msg) (context.Context, trace.Span) {
+func (s *server) startPublish(ctx context.Context, name string, msg *nats.Msg) (context.Context, trace.Span) {
 	if !trace.SpanFromContext(ctx).IsRecording() {
-		ctx, span := s.tracer.Start(ctx, s.publishSpan, producerKind)
+		ctx, span := s.tracer.Start(ctx, name, producerKind)
 		if span.IsRecording() {
 			span.SetAttributes(publishAttrs(msg)...)
 		}
 		traceContext.Inject(ctx, wire.TraceCarrier{Header: msg.Header})
 		return ctx, span
 	}
-	ctx, span := s.tracer.Start(ctx, s.publishSpan, producerKind, trace.WithAttributes(publishAttrs(msg)...))
+	ctx, span := s.tracer.Start(ctx, name, producerKind, trace.WithAttributes(publishAttrs(msg)...))
 	traceContext.Inject(ctx, wire.TraceCarrier{Header: msg.Header})
 	return ctx, span
 }

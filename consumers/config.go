@@ -15,7 +15,9 @@ import (
 
 // Config describes one durable consumer. Zero fields take the defaults below.
 type Config struct {
-	// Stream is the stream to consume; default DefaultStream.
+	// Stream is the stream to consume; default DefaultStream. A consumer belongs to one
+	// stream: where a bridge's sources are spread over several (sources[].stream), run one
+	// consumer per stream, the same Config but for Stream (see Example_streams).
 	Stream string
 	// Name is the durable consumer's name (required); [A-Za-z0-9_-]+.
 	Name string

@@ -99,11 +99,11 @@ func setUpWithin(ctx context.Context, bound time.Duration, setUp func(context.Co
 	}
 }
 
-// normaliserConfig is the normaliser's config for the bridge's stream.
+// normaliserConfig is the normaliser's config for the bridge's streams.
 func normaliserConfig(cfg *settings.Config, log *slog.Logger, reg prometheus.Registerer, tp trace.TracerProvider) commerce.Config {
 	nc := cfg.Commerce.Config
 	sc := cfg.NATS.Stream
-	nc.InStream, nc.InPrefix, nc.Replicas, nc.Duplicates = sc.Name, sc.SubjectPrefix, sc.Replicas, sc.Duplicates
+	nc.InStreams, nc.InPrefix, nc.Replicas, nc.Duplicates = cfg.StreamNames(), sc.SubjectPrefix, sc.Replicas, sc.Duplicates
 	nc.Logger, nc.Registerer, nc.TracerProvider = log.With("component", "commerce"), reg, tp
 	return nc
 }

@@ -113,7 +113,8 @@ func serveWith(ctx context.Context, cfg *settings.Config, sources []bridge.Sourc
 	if err != nil {
 		return err
 	}
-	readiness := bridge.Readiness{Conn: b.nc, JS: js, Stream: cfg.NATS.Stream.Name, Failures: new(bridge.LastFailure)}
+	names := cfg.StreamNames()
+	readiness := bridge.Readiness{Conn: b.nc, JS: js, Stream: names[0], Streams: names[1:], Failures: new(bridge.LastFailure)}
 	if b.ns != nil {
 		defer recoverStorage(ctx, b.ns, b.embedded, log)()
 		readiness.Storage = func() error { return natsserver.StoreError(b.ns) }
@@ -185,25 +186,28 @@ func (b *broker) close(log *slog.Logger) {
 	}
 }
 
-// setUpStream creates or updates the stream. A broker or cluster that is
-// still starting is waited for, within a bound: a fresh cluster has no
-// JetStream leader for several seconds.
+// setUpStream creates or updates the webhook streams (one unless sources
+// name streams of their own). A broker or cluster that is still starting is
+// waited for, within a bound: a fresh cluster has no JetStream leader for
+// several seconds.
 func setUpStream(ctx context.Context, cfg *settings.Config, nc *nats.Conn, log *slog.Logger) (jetstream.JetStream, error) {
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
-	sc := cfg.NATS.Stream
+	streams := cfg.Streams()
 	setupCtx, cancel := context.WithTimeout(ctx, startupWait)
 	defer cancel()
-	_, err = bridge.SetUpStream(setupCtx, js, sc, 5*time.Second, func(err error) {
-		log.Warn("stream not ready yet; retrying", "stream", sc.Name, "nats", nc.Status().String(), "error", err)
+	_, err = bridge.SetUpStreams(setupCtx, js, streams, 5*time.Second, func(err error) {
+		log.Warn("stream not ready yet; retrying", "stream", strings.Join(cfg.StreamNames(), ","), "nats", nc.Status().String(), "error", err)
 	})
 	if err != nil {
 		return nil, err
 	}
-	log.Info("stream ready", "stream", sc.Name, "subjects", sc.SubjectPrefix+".>",
-		"replicas", sc.Replicas, "duplicate_window", sc.Duplicates.String())
+	for _, sc := range streams {
+		log.Info("stream ready", "stream", sc.Name, "subjects", strings.Join(sc.Subjects(), ","),
+			"replicas", sc.Replicas, "duplicate_window", sc.Duplicates.String())
+	}
 	return js, nil
 }
 
@@ -269,7 +273,7 @@ func newHandlers(cfg *settings.Config, sources []bridge.Source, js jetstream.Jet
 // last answers, and JetStream.
 func newConsole(cfg *settings.Config, sources []bridge.Source, js jetstream.JetStream, ready bridge.ReadyFunc, failures *bridge.LastFailure, activity *bridge.Activity, reg prometheus.Gatherer, log *slog.Logger) (*console.Console, error) {
 	c := cfg.Admin.Console
-	streams := []string{cfg.NATS.Stream.Name}
+	streams := cfg.StreamNames()
 	if cfg.Commerce.Enabled {
 		streams = append(streams, commerce.Stream)
 	}

@@ -28,11 +28,13 @@ type Config struct {
 	// HashKey (a secret, at least 16 bytes) keys the hash.
 	PersonalData string `yaml:"personal_data"`
 	HashKey      string `yaml:"hash_key"`
-	// Name is the durable consumer's name on the raw stream; default DefaultName.
+	// Name is the durable consumer's name on each raw stream; default DefaultName.
 	Name string `yaml:"-"`
-	// InStream is the raw stream; default consumers.DefaultStream (WEBHOOKS).
-	InStream string `yaml:"-"`
-	// InPrefix is the raw stream's subject prefix; default "webhooks".
+	// InStreams are the raw streams; default consumers.DefaultStream (WEBHOOKS) alone. A
+	// consumer belongs to one stream, so Run reads each with a durable consumer of its own
+	// (all named Name), side by side, all publishing to OutStream.
+	InStreams []string `yaml:"-"`
+	// InPrefix is the raw streams' subject prefix; default "webhooks".
 	InPrefix string `yaml:"-"`
 	// OutStream is the canonical stream; default Stream (COMMERCE).
 	OutStream string `yaml:"-"`
@@ -69,8 +71,8 @@ func (c *Config) setDefaults() {
 	if c.Name == "" {
 		c.Name = DefaultName
 	}
-	if c.InStream == "" {
-		c.InStream = consumers.DefaultStream
+	if len(c.InStreams) == 0 {
+		c.InStreams = []string{consumers.DefaultStream}
 	}
 	if c.InPrefix == "" {
 		c.InPrefix = wire.SubjectPrefix
@@ -131,21 +133,28 @@ func New(js jetstream.JetStream, cfg Config) (*Normaliser, error) {
 // first; near the bridge's 1 MiB body limit, 8 of them run at once.
 const maxBytesInFlight = 8 << 20
 
-// ConsumerConfig is the durable consumer the normaliser reads the raw
-// events of every mapped provider with. It acks without waiting for the
-// server's confirmation: all Handle does is publish with ids COMMERCE
-// deduplicates, so a lost ack costs one redelivery whose publishes the
-// stream drops, while a confirmed ack would cost a round trip per raw event.
-func (n *Normaliser) ConsumerConfig() consumers.Config {
+// ConsumerConfigs are the durable consumers the normaliser reads the raw
+// events of every mapped provider with, one per raw stream (InStreams, in
+// order). They ack without waiting for the server's confirmation: all
+// Handle does is publish with ids COMMERCE deduplicates, so a lost ack
+// costs one redelivery whose publishes the stream drops, while a confirmed
+// ack would cost a round trip per raw event. Each has Concurrency handlers
+// and the bytes in flight bound of its own; they share the metrics, which
+// are labelled by the consumer's name alone.
+func (n *Normaliser) ConsumerConfigs() []consumers.Config {
 	var filters []string
 	for _, p := range Providers() {
 		filters = append(filters, n.cfg.InPrefix+"."+p+".>")
 	}
-	return consumers.Config{
-		Stream: n.cfg.InStream, Name: n.cfg.Name, FilterSubjects: filters,
-		Concurrency: n.cfg.Concurrency, MaxBytesInFlight: maxBytesInFlight, AckWithoutConfirmation: true,
-		Logger: n.cfg.Logger, Metrics: n.metrics, TracerProvider: n.cfg.TracerProvider,
+	out := make([]consumers.Config, len(n.cfg.InStreams))
+	for i, stream := range n.cfg.InStreams {
+		out[i] = consumers.Config{
+			Stream: stream, Name: n.cfg.Name, FilterSubjects: filters,
+			Concurrency: n.cfg.Concurrency, MaxBytesInFlight: maxBytesInFlight, AckWithoutConfirmation: true,
+			Logger: n.cfg.Logger, Metrics: n.metrics, TracerProvider: n.cfg.TracerProvider,
+		}
 	}
+	return out
 }
 
 // SetUp creates the canonical stream, or updates it to the config.
@@ -156,13 +165,32 @@ func (n *Normaliser) SetUp(ctx context.Context) error {
 	return nil
 }
 
-// Run sets up the canonical stream, then normalises until ctx is cancelled
-// (see consumers.Run).
+// Run sets up the canonical stream, then normalises every raw stream until
+// ctx is cancelled (see consumers.Run), each through its own consumer. A
+// consumer that cannot be set up stops the others (after their handlers in
+// flight) and Run returns its error.
 func (n *Normaliser) Run(ctx context.Context) error {
 	if err := n.SetUp(ctx); err != nil {
 		return err
 	}
-	return consumers.Run(ctx, n.js, n.ConsumerConfig(), n.Handle)
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	cfgs := n.ConsumerConfigs()
+	done := make(chan error, len(cfgs))
+	for _, c := range cfgs {
+		go func() {
+			err := consumers.Run(ctx, n.js, c, n.Handle)
+			if err != nil {
+				stop()
+			}
+			done <- err
+		}()
+	}
+	var errs []error
+	for range cfgs {
+		errs = append(errs, <-done)
+	}
+	return errors.Join(errs...)
 }
 
 // Handle normalises one raw event: it publishes every canonical event the

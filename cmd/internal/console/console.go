@@ -26,6 +26,7 @@ import (
 
 	"github.com/hookbridge/hookbridge/bridge"
 	"github.com/hookbridge/hookbridge/cmd/internal/console/jsview"
+	"github.com/hookbridge/hookbridge/consumers/commerce"
 )
 
 //go:embed templates/*.html
@@ -52,8 +53,9 @@ type Config struct {
 	// Activity is the delivery path's memory of each source's last success
 	// and last failure (may be nil).
 	Activity *bridge.Activity
-	// JS and Streams are where the stream states come from: WEBHOOKS, and COMMERCE when the
-	// normaliser runs.
+	// JS and Streams are where the stream states come from: the webhook streams (WEBHOOKS, or
+	// each stream sources are spread over), then COMMERCE when the normaliser runs. A stream
+	// named commerce.Stream has the canonical subjects; every other, the webhook subjects.
 	JS      jetstream.JetStream
 	Streams []string
 	// SubjectPrefix is the first stream's subject prefix ("" for the bridge's default), from which
@@ -69,6 +71,15 @@ type Config struct {
 	Now func() time.Time
 	// Log gets what a page could not read (nil: discarded).
 	Log *slog.Logger
+}
+
+// layout is the stream named name with the layout of its subjects: the normaliser's canonical
+// stream, or a webhook stream.
+func (cfg Config) layout(name string) jsview.Stream {
+	if name == commerce.Stream {
+		return jsview.Commerce(name)
+	}
+	return jsview.Webhooks(name, cfg.SubjectPrefix)
 }
 
 // Console is the console's handler. Safe for concurrent use.

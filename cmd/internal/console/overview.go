@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hookbridge/hookbridge/bridge"
+	"github.com/hookbridge/hookbridge/consumers/commerce"
 )
 
 // overviewData is the Overview page: sources and their deliveries, the last hour's chart, the
@@ -22,7 +23,7 @@ type overviewData struct {
 	Ready       string
 	LastFailure failureView
 	CountsError string // the counters could not be read
-	// LastStored is when the first stream (the raw one) last stored a message: the last
+	// LastStored is when a webhook stream (a raw one) last stored a message: the last
 	// delivery that succeeded. Zero when unknown or none.
 	LastStored time.Time
 }
@@ -88,8 +89,10 @@ func (c *Console) overview(w http.ResponseWriter, r *http.Request) {
 	for _, name := range c.cfg.Streams {
 		d.Streams = append(d.Streams, c.streamState(ctx, name))
 	}
-	if len(d.Streams) > 0 {
-		d.LastStored = d.Streams[0].LastTime
+	for _, st := range d.Streams {
+		if st.Name != commerce.Stream && st.LastTime.After(d.LastStored) {
+			d.LastStored = st.LastTime
+		}
 	}
 	if err := c.cfg.Ready(ctx); err != nil {
 		d.Ready = err.Error()

@@ -62,8 +62,8 @@ type deliveries struct {
 	closeOnce *sync.Once
 }
 
-// newDeliveries reads cfg.Streams as the bridge lists them: the webhooks stream first, then
-// the normaliser's.
+// newDeliveries reads cfg.Streams as the bridge lists them: the webhook streams first, then
+// the normaliser's; a tab each.
 func newDeliveries(cfg Config, view *jsview.View) deliveries {
 	d := deliveries{
 		view:      view,
@@ -74,12 +74,8 @@ func newDeliveries(cfg Config, view *jsview.View) deliveries {
 		closing:   make(chan struct{}),
 		closeOnce: new(sync.Once),
 	}
-	for i, name := range cfg.Streams {
-		if i == 0 {
-			d.streams = append(d.streams, jsview.Webhooks(name, cfg.SubjectPrefix))
-		} else {
-			d.streams = append(d.streams, jsview.Commerce(name))
-		}
+	for _, name := range cfg.Streams {
+		d.streams = append(d.streams, cfg.layout(name))
 	}
 	if len(d.streams) == 0 {
 		d.streams = []jsview.Stream{jsview.Webhooks("", cfg.SubjectPrefix)}

@@ -14,7 +14,6 @@ import (
 
 	"github.com/hookbridge/hookbridge/cmd/internal/console/jsview"
 	"github.com/hookbridge/hookbridge/consumers"
-	"github.com/hookbridge/hookbridge/consumers/commerce"
 )
 
 // sinceLayouts are the start times the Replay form takes: a browser's datetime-local (read
@@ -62,10 +61,7 @@ func (c *Console) stream(name string) (jsview.Stream, bool) {
 	if !slices.Contains(c.cfg.Streams, name) {
 		return jsview.Stream{}, false
 	}
-	if name == commerce.Stream {
-		return jsview.Commerce(name), true
-	}
-	return jsview.Webhooks(name, c.cfg.SubjectPrefix), true
+	return c.cfg.layout(name), true
 }
 
 // replayOf checks the form and turns it into the replay it asks for, with its subject filter;

@@ -2,6 +2,7 @@ package settings_test
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 
@@ -28,6 +29,9 @@ func FuzzParse(f *testing.F) {
 		"tracing: {endpoint: http://c:4318, headers: {Authorization: \"Bearer ${S}\"}, resource_attributes: {a.b: c}, sampler: traceidratio, sampler_arg: 0.5, timeout: 2s}",
 		"tracing: {endpoint: \"${LEAK}\", headers: {\"${LEAK}\": \"${LEAK}\", a: [b]}, timeout: \"${LEAK}\", sampler: \"${LEAK}\", exporter: \"${LEAK:-otlp}\"}",
 		"tracing: {headers: {a: 1, a: 2}, resource_attributes: [x]}",
+		"sources: [{name: a, provider: p, secrets: [s], stream: EU}, {name: b, provider: p, secrets: [s]}, {name: c, provider: q, secrets: [s], stream: EU}]",
+		"nats: {stream: W}\nsources: [{name: a, provider: p, secrets: [s], stream: W}, {name: b, provider: p, secrets: [s], stream: \"${LEAK}\"}]",
+		"sources: [{name: a, provider: p, secrets: [s], stream: \"E.U\"}, {name: b, provider: p, secrets: [s], stream: COMMERCE}]",
 	} {
 		f.Add([]byte(s))
 	}
@@ -59,6 +63,7 @@ func FuzzParse(f *testing.F) {
 			if verr := cfg.Validate(); verr != nil {
 				t.Fatalf("Parse accepted a config that does not validate: %v", verr)
 			}
+			checkStreams(t, cfg)
 			for _, s := range cfg.Sources {
 				for _, secret := range s.Secrets {
 					if secret == "" {
@@ -68,4 +73,32 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkStreams asserts what the bridge relies on of an accepted config's streams: distinct
+// names, and every source captured by exactly one of them.
+func checkStreams(t *testing.T, cfg *settings.Config) {
+	t.Helper()
+	streams := cfg.Streams()
+	seen := map[string]int{}
+	names := map[string]bool{}
+	for _, st := range streams {
+		if names[st.Name] {
+			t.Fatalf("stream %s listed twice: %+v", st.Name, streams)
+		}
+		names[st.Name] = true
+		if st.Sources != nil && len(st.Sources) == 0 {
+			t.Fatalf("stream %s captures no source", st.Name)
+		}
+		for _, src := range cfg.Sources {
+			if st.Sources == nil || slices.Contains(st.Sources, src.Name) {
+				seen[src.Name]++
+			}
+		}
+	}
+	for _, src := range cfg.Sources {
+		if seen[src.Name] != 1 {
+			t.Fatalf("source %s is captured by %d streams: %+v", src.Name, seen[src.Name], streams)
+		}
+	}
 }

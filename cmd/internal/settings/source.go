@@ -29,6 +29,9 @@ type Source struct {
 	// SecretFiles are files whose content (less trailing newlines) is one more secret each.
 	// Load resolves relative paths against the config file's directory.
 	SecretFiles []string `yaml:"secret_files"`
+	// Stream is the JetStream stream the source's deliveries are stored in; empty means
+	// nats.stream. See Config.Streams.
+	Stream string `yaml:"stream"`
 }
 
 // maxSecretFileBytes bounds a secret file read: a secret is short, and a path such as /dev/zero
@@ -77,7 +80,7 @@ func BridgeSources(sources []Source) ([]bridge.Source, error) {
 			errs = append(errs, fmt.Errorf("sources[%d] %q: %w", i, s.Name, err))
 			continue
 		}
-		out = append(out, bridge.Source{Name: s.Name, Provider: p})
+		out = append(out, bridge.Source{Name: s.Name, Provider: p, Stream: s.Stream})
 	}
 	return out, errors.Join(errs...)
 }
@@ -109,6 +112,12 @@ func (s *Source) validate(f *config.Fields, checks []ProviderCheck) error {
 	}
 	if !f.Bad("secrets") && !f.Bad("secret_files") {
 		errs = append(errs, provider.CheckSecrets(s.Kind, s.Secrets))
+	}
+	if s.Stream != "" && !f.Bad("stream") {
+		if err := bridge.CheckStreamName(f, "stream", s.Stream); err != nil {
+			errs = append(errs, fmt.Errorf("stream: %w", err))
+		}
+		errs = append(errs, checkSourceStream(f, s.Stream))
 	}
 	// Only the tolerance itself may need hiding: scrubbing for every value of the source would
 	// lose the whole message to any value from ${VAR} that happens to occur in it.
