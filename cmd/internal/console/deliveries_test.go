@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -430,9 +431,39 @@ func TestDeliveriesLiveRate(t *testing.T) {
 		last = f.publish("webhooks.shopify.shop.orders.create", fmt.Sprint("o-", i), "com.shopify.orders.create", nil)
 	}
 	published := time.Since(start)
-	delivered, skipped := 0, 0
-	var seqs []uint64
-	for delivered+skipped < n {
+	seqs, skipped := lc.collect(t, n)
+	delivered := len(seqs)
+	// Sent while publishing: at most 2 in each tick the publishing touched.
+	if ticks := int(published/f.c.dl.tick) + 2; delivered > 2*ticks {
+		t.Errorf("%d deliveries sent over %s, want at most 2 a tick", delivered, published)
+	}
+	if delivered+skipped != n {
+		t.Errorf("%d sent and %d counted as left out, want %d in all", delivered, skipped, n)
+	}
+	if !slices.IsSorted(seqs) || seqs[len(seqs)-1] != last {
+		t.Errorf("sent %v: want stream order, ending with the newest, %d", seqs, last)
+	}
+}
+
+// fakeClock is a clock a test moves by hand, safe for concurrent use.
+type fakeClock struct{ ns atomic.Int64 }
+
+func (c *fakeClock) now() time.Time      { return time.Unix(0, c.ns.Load()).UTC() }
+func (c *fakeClock) add(d time.Duration) { c.ns.Add(int64(d)) }
+
+// reads is how many times the console read messages of WEBHOOKS.
+func (f *deliveriesFixture) reads() int {
+	n := f.c.dl.newest["WEBHOOKS"]
+	n.turn <- struct{}{}
+	defer func() { <-n.turn }()
+	return n.reads
+}
+
+// collect reads a live view's events until they account for n deliveries, sent or counted
+// as left out, and returns the sequences sent.
+func (lc *liveClient) collect(t *testing.T, n int) (seqs []uint64, skipped int) {
+	t.Helper()
+	for len(seqs)+skipped < n {
 		switch ev := lc.next(t, "event: "); ev {
 		case "event: delivery":
 			var row deliveryRow
@@ -440,7 +471,6 @@ func TestDeliveriesLiveRate(t *testing.T) {
 				t.Fatal(err)
 			}
 			seqs = append(seqs, row.Seq)
-			delivered++
 		case "event: skipped":
 			k, err := strconv.Atoi(strings.TrimPrefix(lc.next(t, "data: "), "data: "))
 			if err != nil || k <= 0 {
@@ -451,14 +481,86 @@ func TestDeliveriesLiveRate(t *testing.T) {
 			t.Fatalf("event %q", ev)
 		}
 	}
-	// Sent while publishing: at most 2 in each tick the publishing touched.
-	if ticks := int(published/f.c.dl.tick) + 2; delivered > 2*ticks {
-		t.Errorf("%d deliveries sent over %s, want at most 2 a tick", delivered, published)
+	if len(seqs)+skipped != n {
+		t.Fatalf("%d sent and %d counted as left out, want %d", len(seqs), skipped, n)
 	}
-	if delivered+skipped != n {
-		t.Errorf("%d sent and %d counted as left out, want %d in all", delivered, skipped, n)
+	return seqs, skipped
+}
+
+// TestDeliveriesSharedReads: the live views and the page of a stream read its newest messages
+// together: two live views with different filters cost one read of a new delivery. Once the
+// stream stores more a tick than a live view can show, it is read only every busy interval,
+// whoever asks: the page shows the last read and says when it was made, the live views send
+// nothing new until the next read, and then a sample and the count of what they left out. When
+// the stream quiets down, it is read every tick again. Nothing is sent twice or lost from the
+// count.
+func TestDeliveriesSharedReads(t *testing.T) {
+	f := newDeliveriesFixture(t, false)
+	ck := new(fakeClock)
+	ck.add(time.Duration(time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC).UnixNano()))
+	f.c.dl.newest["WEBHOOKS"].now = ck.now
+	f.c.dl.tick = 20 * time.Millisecond
+	f.c.dl.busy = time.Minute // on the fake clock
+	srv := httptest.NewServer(f.c)
+	t.Cleanup(srv.Close)
+	all := openLive(t, srv, "/deliveries/live")
+	shop := openLive(t, srv, "/deliveries/live?source=shop")
+	publish := func(n int) {
+		for i := range n {
+			f.publish("webhooks.shopify.shop.orders.create", fmt.Sprint("o-", f.reads(), "-", i), "com.shopify.orders.create", nil)
+		}
 	}
-	if !slices.IsSorted(seqs) || seqs[len(seqs)-1] != last {
-		t.Errorf("sent %v: want stream order, ending with the newest, %d", seqs, last)
+
+	publish(1)
+	ck.add(f.c.dl.tick)
+	if seqs, _ := all.collect(t, 1); seqs[0] != 1 {
+		t.Fatalf("the first delivery: %v", seqs)
+	}
+	if seqs, _ := shop.collect(t, 1); seqs[0] != 1 {
+		t.Fatalf("the first delivery, filtered: %v", seqs)
+	}
+	if n := f.reads(); n != 1 {
+		t.Errorf("two live views read the stream %d times for one delivery, want once", n)
+	}
+
+	// 600 in a tick: busy.
+	publish(600)
+	ck.add(f.c.dl.tick)
+	seqs, skipped := all.collect(t, 600)
+	if len(seqs) != f.c.dl.perTick || seqs[0] != 582 || seqs[len(seqs)-1] != 601 || !slices.IsSorted(seqs) {
+		t.Errorf("busy: sent %v (and %d left out), want the newest %d in order", seqs, skipped, f.c.dl.perTick)
+	}
+	_, body := f.get("/deliveries")
+	if rows := rowSeqs(body); len(rows) != 50 || rows[0] != "601" {
+		t.Fatalf("the page of a busy stream: %v", rows)
+	}
+	if !strings.Contains(body, `id="sampled"`) || !strings.Contains(body, ck.now().Format(timeLayout)) {
+		t.Errorf("the page does not say it shows a busy stream as read at %s:\n%s", ck.now().Format(timeLayout), body)
+	}
+
+	// Before the busy interval has passed nothing reads the stream again.
+	publish(5)
+	ck.add(f.c.dl.tick)
+	_, body = f.get("/deliveries")
+	if rows := rowSeqs(body); rows[0] != "601" {
+		t.Errorf("a busy stream was read again within its interval: the page starts at %s", rows[0])
+	}
+	if n := f.reads(); n != 2 {
+		t.Errorf("%d reads, want 2: the busy stream's read is shared", n)
+	}
+
+	// Past it, the stream is read again; 5 in a minute is quiet.
+	ck.add(f.c.dl.busy)
+	_, body = f.get("/deliveries")
+	if rows := rowSeqs(body); rows[0] != "606" || strings.Contains(body, `id="sampled"`) {
+		t.Errorf("after the busy interval the page starts at %s, sampled note %v", rows[0], strings.Contains(body, `id="sampled"`))
+	}
+	if more, skipped := all.collect(t, 5); skipped != 0 || !slices.Equal(more, []uint64{602, 603, 604, 605, 606}) {
+		t.Errorf("after the busy interval the live view sent %v and left out %d, want 602..606", more, skipped)
+	}
+	publish(1)
+	ck.add(f.c.dl.tick)
+	if more, _ := all.collect(t, 1); more[0] != 607 {
+		t.Errorf("quiet again: sent %v, want 607", more)
 	}
 }

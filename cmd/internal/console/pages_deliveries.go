@@ -56,6 +56,10 @@ type deliveries struct {
 	heartbeat time.Duration
 	tick      time.Duration // liveTick
 	perTick   int           // maxLiveEvents
+	busy      time.Duration // busyEvery
+	// newest is each stream's last read of its newest messages, by stream name: every page
+	// and live view of a stream reads through it.
+	newest map[string]*newest
 	// closing ends every live view when closed (Close): a server's graceful shutdown waits
 	// for its handlers, and a live view never ends by itself.
 	closing   chan struct{}
@@ -71,6 +75,8 @@ func newDeliveries(cfg Config, view *jsview.View) deliveries {
 		heartbeat: liveHeartbeat,
 		tick:      liveTick,
 		perTick:   maxLiveEvents,
+		busy:      busyEvery,
+		newest:    map[string]*newest{},
 		closing:   make(chan struct{}),
 		closeOnce: new(sync.Once),
 	}
@@ -84,7 +90,15 @@ func newDeliveries(cfg Config, view *jsview.View) deliveries {
 	if len(d.streams) == 0 {
 		d.streams = []jsview.Stream{jsview.Webhooks("", cfg.SubjectPrefix)}
 	}
+	for _, s := range d.streams {
+		d.newest[s.Name] = newNewest(view, s, cfg.Now)
+	}
 	return d
+}
+
+// sample is the newest messages of s, shared by every page and live view of it.
+func (d deliveries) sample(ctx context.Context, s jsview.Stream) (sample, error) {
+	return d.newest[s.Name].get(ctx, pace{tick: d.tick, busy: d.busy})
 }
 
 // Close ends every open live view and refuses new ones, so that the admin listener's graceful
@@ -194,8 +208,11 @@ type deliveriesData struct {
 	// Newest is the query of the newest page when this one is an older page.
 	Newest string
 	// Live is the event stream's URL on the newest page, "" on an older one.
-	Live    string
-	MaxRows int
+	Live string
+	// Sampled is when a busy stream was read for this page, "" when the page is as fresh as
+	// its request; BusyEvery is how often a busy stream is read.
+	Sampled, BusyEvery string
+	MaxRows            int
 }
 
 // deliveriesPage serves the newest messages of a stream, filtered and paged.
@@ -218,7 +235,11 @@ func (c *Console) deliveriesPage(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
-	page, err := c.dl.view.Messages(ctx, dq.Stream, dq.Filter, jsview.DefaultLimit, dq.Before)
+	page, sampled, err := c.dl.page(ctx, dq)
+	if !sampled.IsZero() {
+		d.Sampled = sampled.UTC().Format(timeLayout)
+		d.BusyEvery = c.dl.busy.String()
+	}
 	for _, m := range page.Messages {
 		d.Rows = append(d.Rows, newRow(dq.Stream, m))
 	}
@@ -244,6 +265,31 @@ func (c *Console) deliveriesPage(w http.ResponseWriter, r *http.Request) {
 		d.Live = "/deliveries/live" + d.OlderBase
 	}
 	c.renderStatus(w, r, status, "deliveries", "Deliveries", d)
+}
+
+// page is the page of messages dq asks for. The newest page comes from the stream's shared
+// sample when that holds it; sampled is then when a busy stream was read (zero for a quiet
+// one, whose sample is as fresh as a read of its own). An older page, or a filter that the
+// sample holds too few of, is read from the stream.
+func (d deliveries) page(ctx context.Context, dq deliveryQuery) (page jsview.Page, sampled time.Time, err error) {
+	if dq.Before == 0 {
+		subject, err := dq.Stream.Subject(dq.Filter)
+		if err != nil {
+			return page, sampled, err
+		}
+		snap, err := d.sample(ctx, dq.Stream)
+		if err != nil {
+			return page, sampled, err
+		}
+		if p, ok := snap.page(subject, jsview.DefaultLimit); ok {
+			if snap.Busy {
+				sampled = snap.At
+			}
+			return p, sampled, nil
+		}
+	}
+	page, err = d.view.Messages(ctx, dq.Stream, dq.Filter, jsview.DefaultLimit, dq.Before)
+	return page, sampled, err
 }
 
 // deliveriesLive streams, as server-sent events, the messages the page's filter selects that
@@ -329,13 +375,18 @@ func (d deliveries) pollTimeout() time.Duration {
 // sendNewer writes, as events, the newest messages dq selects above after, and a skipped
 // event for those it left out; it returns the after of the next poll.
 func (c *Console) sendNewer(ctx context.Context, w http.ResponseWriter, dq deliveryQuery, after uint64) (uint64, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.dl.pollTimeout())
+	ctx, cancel := context.WithTimeout(ctx, max(c.dl.pollTimeout(), readTimeout)) // it may wait for the stream's shared read
 	defer cancel()
-	t, err := c.dl.view.Since(ctx, dq.Stream, dq.Filter, c.dl.perTick, after)
+	subject, err := dq.Stream.Subject(dq.Filter)
+	if err != nil {
+		return after, err
+	}
+	snap, err := c.dl.sample(ctx, dq.Stream)
 	if err != nil {
 		c.cfg.Log.Warn("console: polling a live view", "stream", dq.Stream.Name, "error", err)
 		return after, err
 	}
+	t := snap.since(subject, c.dl.perTick, after)
 	for _, m := range t.Messages {
 		data, err := json.Marshal(newRow(dq.Stream, m))
 		if err != nil {

@@ -18,6 +18,11 @@ type Tail struct {
 	// Last is the stream's last sequence when Since read it: the after of
 	// the next call, so that nothing is read twice.
 	Last uint64
+	// First is the stream's first sequence when Since read it.
+	First uint64
+	// Behind: the stream's last sequence was below after (it was deleted and made anew), and
+	// nothing was read.
+	Behind bool
 	// Passed is how many sequences after the call's after were not read:
 	// those below the oldest of Messages once limit was reached, or beyond
 	// TailMaxScan. They hold at most Passed messages the filter selects
@@ -51,7 +56,7 @@ func (v *View) Since(ctx context.Context, s Stream, f Filter, limit int, after u
 		return Tail{}, err
 	}
 	last := st.CachedInfo().State.LastSeq
-	t := Tail{Last: max(last, after)}
+	t := Tail{Last: max(last, after), First: st.CachedInfo().State.FirstSeq, Behind: last < after}
 	if last <= after {
 		return t, nil
 	}
