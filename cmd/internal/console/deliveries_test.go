@@ -19,6 +19,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/hookbridge/hookbridge/cmd/internal/console/jsview"
 	"github.com/hookbridge/hookbridge/internal/natstest"
 )
 
@@ -562,5 +563,66 @@ func TestDeliveriesSharedReads(t *testing.T) {
 	ck.add(f.c.dl.tick)
 	if more, _ := all.collect(t, 1); more[0] != 607 {
 		t.Errorf("quiet again: sent %v, want 607", more)
+	}
+}
+
+// TestDeliveriesStreamMadeAnew: a stream deleted and made again starts its sequences over; the
+// shared read starts over with it instead of waiting for the old last sequence.
+func TestDeliveriesStreamMadeAnew(t *testing.T) {
+	f := newDeliveriesFixture(t, false)
+	ck := new(fakeClock)
+	f.c.dl.newest["WEBHOOKS"].now = ck.now
+	for i := range 3 {
+		f.publish("webhooks.shopify.shop.orders.create", fmt.Sprint("old-", i), "com.shopify.orders.create", nil)
+	}
+	if _, body := f.get("/deliveries"); strings.Join(rowSeqs(body), ",") != "3,2,1" {
+		t.Fatalf("before: %v", rowSeqs(body))
+	}
+	ctx := context.Background()
+	cfg, err := f.js.Stream(ctx, "WEBHOOKS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.js.DeleteStream(ctx, "WEBHOOKS"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.js.CreateStream(ctx, cfg.CachedInfo().Config); err != nil {
+		t.Fatal(err)
+	}
+	f.publish("webhooks.shopify.shop.orders.create", "new", "com.shopify.orders.create", nil)
+	ck.add(f.c.dl.tick)
+	_, body := f.get("/deliveries")
+	if got := strings.Join(rowSeqs(body), ","); got != "1" || !strings.Contains(body, ">new<") {
+		t.Errorf("after the stream was made anew: rows %s", got)
+	}
+}
+
+// TestBusyFromStoredTimes: more than busyPerTick messages stored within one tick make a read
+// busy by itself; as many spread over more than a tick, or fewer, do not.
+func TestBusyFromStoredTimes(t *testing.T) {
+	const tick = time.Second
+	start := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	read := func(n int, every time.Duration) []jsview.Message {
+		ms := make([]jsview.Message, n)
+		for i := range ms {
+			ms[i] = jsview.Message{Seq: uint64(i + 1), Stored: start.Add(time.Duration(i) * every)}
+		}
+		start = start.Add(time.Duration(n) * every)
+		return ms
+	}
+	for _, c := range []struct {
+		name string
+		read []jsview.Message
+		want bool
+	}{
+		{"none", nil, false},
+		{"busyPerTick+1 within a tick", read(busyPerTick+1, tick/time.Duration(busyPerTick+1)), true},
+		{"busyPerTick+1 over a tick", read(busyPerTick+1, tick/time.Duration(busyPerTick)), false},
+		{"busyPerTick at once", read(busyPerTick, 0), false},
+		{"a burst at the end of a slow read", append(read(400, tick), read(busyPerTick+1, 0)...), true},
+	} {
+		if got := busy(c.read, tick); got != c.want {
+			t.Errorf("%s: busy %v, want %v", c.name, got, c.want)
+		}
 	}
 }

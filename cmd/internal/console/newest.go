@@ -103,18 +103,30 @@ func (n *newest) get(ctx context.Context, p pace) (sample, error) {
 	}
 	if len(t.Messages) > 0 {
 		n.reads++
+		for i := range t.Messages {
+			t.Messages[i].Body = nil // the lists show no body: keep the sample light
+		}
 		next.Messages = append(slices.Clip(next.Messages), t.Messages...)
 		if drop := len(next.Messages) - jsview.TailMaxScan; drop > 0 {
 			next.From = next.Messages[drop-1].Seq
 			next.Messages = next.Messages[drop:]
 		}
 	}
+	next.Busy = busy(t.Messages, p.tick)
 	if !n.snap.At.IsZero() {
 		stored := float64(t.Last - n.snap.Last)
-		next.Busy = stored*float64(p.tick) > float64(busyPerTick)*float64(now.Sub(n.snap.At))
+		next.Busy = next.Busy || stored*float64(p.tick) > float64(busyPerTick)*float64(now.Sub(n.snap.At))
 	}
 	n.snap = next
 	return next, nil
+}
+
+// busy reports whether the messages just read, oldest first, show more than busyPerTick
+// stored within one tick: the first read of a busy stream knows it is busy, from the times the
+// server stored them, without a second read to measure the rate.
+func busy(read []jsview.Message, tick time.Duration) bool {
+	n := len(read)
+	return n > busyPerTick && read[n-1].Stored.Sub(read[n-1-busyPerTick].Stored) < tick
 }
 
 // selected is, newest first, the messages of s that subject selects above after.
