@@ -71,7 +71,7 @@ func or(s, def string) string {
 }
 
 // FuzzMatches: Matches decides as the server does for every subject a
-// message can be stored under and every filter Subject builds.
+// message can be stored under and every filter of the kind Subject builds.
 func FuzzMatches(f *testing.F) {
 	for _, c := range [][2]string{
 		{"webhooks.*.shop.>", "webhooks.shopify.shop.orders.create"},
@@ -88,6 +88,13 @@ func FuzzMatches(f *testing.F) {
 	f.Fuzz(func(t *testing.T, filter, subject string) {
 		if !server.IsValidSubject(filter) || !server.IsValidPublishSubject(subject) {
 			return
+		}
+		// Subject builds no token that holds a wildcard among other text (FuzzSubject); the
+		// server reads such a token ("*0") by its first byte.
+		for _, tok := range strings.Split(filter, ".") {
+			if tok != "*" && tok != ">" && strings.ContainsAny(tok, "*>") {
+				return
+			}
 		}
 		if got, want := jsview.Matches(filter, subject), server.SubjectMatchesFilter(subject, filter); got != want {
 			t.Fatalf("Matches(%q, %q) = %v, the server says %v", filter, subject, got, want)
