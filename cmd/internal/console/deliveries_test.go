@@ -108,8 +108,8 @@ func TestDeliveriesList(t *testing.T) {
 		`<td class="subject" data-label="Subject">webhooks.shopify.shop.orders.create</td>`,
 		`<td data-label="Stored">2026-`, // the time the stream stored it
 		`&lt;script&gt;alert(1)&lt;/script&gt;`,
-		`data-live="/deliveries/live?stream=WEBHOOKS"`,
-		`href="/deliveries?stream=COMMERCE"`, // the other stream's tab
+		`data-live="/deliveries/live?stream=WEBHOOKS&amp;after=3"`, // it starts where the page read
+		`href="/deliveries?stream=COMMERCE"`,                       // the other stream's tab
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the list lacks %s", want)
@@ -137,7 +137,7 @@ func TestDeliveriesList(t *testing.T) {
 			t.Errorf("%s: the live view is not filtered as the page", q)
 		}
 	}
-	if _, body := f.get("/deliveries?source=shop&type=orders.paid"); !strings.Contains(body, `data-live="/deliveries/live?source=shop&amp;stream=WEBHOOKS&amp;type=orders.paid"`) {
+	if _, body := f.get("/deliveries?source=shop&type=orders.paid"); !strings.Contains(body, `data-live="/deliveries/live?source=shop&amp;stream=WEBHOOKS&amp;type=orders.paid&amp;after=3"`) {
 		t.Error("the live view does not carry the page's filter")
 	}
 }
@@ -283,10 +283,19 @@ type liveClient struct {
 // server's consumer exists.
 func openLive(t *testing.T, srv *httptest.Server, path string) *liveClient {
 	t.Helper()
+	return openLiveWith(t, srv, path, nil)
+}
+
+// openLiveWith is openLive with the request's headers h, as a reconnecting EventSource sends.
+func openLiveWith(t *testing.T, srv *httptest.Server, path string, h http.Header) *liveClient {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), natstest.Patience)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+path, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for k, v := range h {
+		req.Header[k] = v
 	}
 	resp, err := srv.Client().Do(req)
 	if err != nil {
@@ -624,5 +633,42 @@ func TestBusyFromStoredTimes(t *testing.T) {
 		if got := busy(c.read, tick); got != c.want {
 			t.Errorf("%s: busy %v, want %v", c.name, got, c.want)
 		}
+	}
+}
+
+// TestDeliveriesLiveResumes: a live view starts where the page that opened it read (after),
+// so that what was stored in between still shows; a reconnecting page resumes where its last
+// poll got to (Last-Event-ID, the id each poll that moved sends), so that nothing shows twice;
+// and a start past the stream's end is the end, so that it cannot hold the view back.
+func TestDeliveriesLiveResumes(t *testing.T) {
+	f := newDeliveriesFixture(t, false)
+	f.c.dl.tick = 20 * time.Millisecond
+	srv := httptest.NewServer(f.c)
+	t.Cleanup(srv.Close)
+	publish := func(id string) uint64 {
+		return f.publish("webhooks.shopify.shop.orders.create", id, "com.shopify.orders.create", nil)
+	}
+	read := publish("read-by-the-page")
+	between := publish("stored-before-the-live-view")
+
+	lc := openLive(t, srv, "/deliveries/live?after="+strconv.FormatUint(read, 10))
+	if seqs, _ := lc.collect(t, 1); seqs[0] != between {
+		t.Errorf("from after=%d the view sent %v first, want %d", read, seqs, between)
+	}
+	if id := lc.next(t, "id: "); id != "id: "+strconv.FormatUint(between, 10) {
+		t.Errorf("the poll's id %q, want %d", id, between)
+	}
+
+	again := openLiveWith(t, srv, "/deliveries/live?after="+strconv.FormatUint(read, 10), http.Header{"Last-Event-Id": {strconv.FormatUint(between, 10)}})
+	ahead := openLive(t, srv, "/deliveries/live?after=99999")
+	next := publish("after-the-reconnect")
+	if seqs, _ := again.collect(t, 1); seqs[0] != next {
+		t.Errorf("a reconnected view sent %v first, want %d: it resumes at its Last-Event-ID", seqs, next)
+	}
+	if seqs, _ := ahead.collect(t, 1); seqs[0] != next {
+		t.Errorf("a view opened past the stream's end sent %v first, want %d", seqs, next)
+	}
+	if code, _ := f.get("/deliveries/live?after=x"); code != 400 {
+		t.Errorf("after=x: %d, want 400", code)
 	}
 }

@@ -130,11 +130,15 @@ func (d deliveries) names() []string {
 }
 
 // deliveryQuery is what a Deliveries URL asks for: a stream, a filter, and the cursor of an
-// older page (0 for the newest).
+// older page (0 for the newest); for a live view, the sequence after which it starts.
 type deliveryQuery struct {
 	Stream jsview.Stream
 	Filter jsview.Filter
 	Before uint64
+	// After, when HasAfter, is the last sequence the page that opens a live view read: the
+	// view starts there, so that what was stored in between is neither lost nor counted out.
+	After    uint64
+	HasAfter bool
 }
 
 // parseQuery reads q, and says what is wrong with it in words a person can act on.
@@ -157,6 +161,12 @@ func (d deliveries) parseQuery(q url.Values) (deliveryQuery, error) {
 		if dq.Before, err = strconv.ParseUint(b, 10, 64); err != nil || dq.Before == 0 {
 			return dq, fmt.Errorf("before %q: want a stream sequence above 0", b)
 		}
+	}
+	if a := q.Get("after"); a != "" {
+		if dq.After, err = strconv.ParseUint(a, 10, 64); err != nil {
+			return dq, fmt.Errorf("after %q: want a stream sequence", a)
+		}
+		dq.HasAfter = true
 	}
 	return dq, nil
 }
@@ -235,9 +245,9 @@ func (c *Console) deliveriesPage(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
-	page, sampled, err := c.dl.page(ctx, dq)
-	if !sampled.IsZero() {
-		d.Sampled = sampled.UTC().Format(timeLayout)
+	page, snap, err := c.dl.page(ctx, dq)
+	if snap != nil && snap.Busy {
+		d.Sampled = snap.At.UTC().Format(timeLayout)
 		d.BusyEvery = c.dl.busy.String()
 	}
 	for _, m := range page.Messages {
@@ -263,33 +273,33 @@ func (c *Console) deliveriesPage(w http.ResponseWriter, r *http.Request) {
 		d.Newest = d.OlderBase
 	} else if err == nil {
 		d.Live = "/deliveries/live" + d.OlderBase
+		if snap != nil {
+			d.Live += "&after=" + strconv.FormatUint(snap.Last, 10)
+		}
 	}
 	c.renderStatus(w, r, status, "deliveries", "Deliveries", d)
 }
 
 // page is the page of messages dq asks for. The newest page comes from the stream's shared
-// sample when that holds it; sampled is then when a busy stream was read (zero for a quiet
-// one, whose sample is as fresh as a read of its own). An older page, or a filter that the
-// sample holds too few of, is read from the stream.
-func (d deliveries) page(ctx context.Context, dq deliveryQuery) (page jsview.Page, sampled time.Time, err error) {
+// sample when that holds it, and the sample is returned with it (for a quiet stream it is as
+// fresh as a read of the page's own). An older page, or a filter that the sample holds too few
+// of, is read from the stream, and the sample is nil.
+func (d deliveries) page(ctx context.Context, dq deliveryQuery) (jsview.Page, *sample, error) {
 	if dq.Before == 0 {
 		subject, err := dq.Stream.Subject(dq.Filter)
 		if err != nil {
-			return page, sampled, err
+			return jsview.Page{}, nil, err
 		}
 		snap, err := d.sample(ctx, dq.Stream)
 		if err != nil {
-			return page, sampled, err
+			return jsview.Page{}, nil, err
 		}
 		if p, ok := snap.page(subject, jsview.DefaultLimit); ok {
-			if snap.Busy {
-				sampled = snap.At
-			}
-			return p, sampled, nil
+			return p, &snap, nil
 		}
 	}
-	page, err = d.view.Messages(ctx, dq.Stream, dq.Filter, jsview.DefaultLimit, dq.Before)
-	return page, sampled, err
+	page, err := d.view.Messages(ctx, dq.Stream, dq.Filter, jsview.DefaultLimit, dq.Before)
+	return page, nil, err
 }
 
 // deliveriesLive streams, as server-sent events, the messages the page's filter selects that
@@ -315,7 +325,7 @@ func (c *Console) deliveriesLive(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("too many live views open (at most %d): close one and reload", MaxLiveViews), http.StatusServiceUnavailable)
 		return
 	}
-	after, err := c.dl.last(r.Context(), dq.Stream)
+	last, err := c.dl.last(r.Context(), dq.Stream)
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
 		http.Error(w, "stream "+dq.Stream.Name+" does not exist yet", http.StatusNotFound)
 		return
@@ -325,6 +335,7 @@ func (c *Console) deliveriesLive(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "the live view could not be opened", http.StatusServiceUnavailable)
 		return
 	}
+	after := liveStart(dq, r.Header.Get("Last-Event-ID"), last)
 	rc := http.NewResponseController(w)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -358,6 +369,20 @@ func (c *Console) deliveriesLive(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+}
+
+// liveStart is the sequence after which a live view starts: where the page's EventSource got
+// to before it reconnected (its Last-Event-ID, the id of the last poll it received), else
+// where the page that opened it read (dq.After), else the stream's last sequence now. Never
+// past last: a sequence from the client cannot hold the view back.
+func liveStart(dq deliveryQuery, lastEventID string, last uint64) uint64 {
+	if id, err := strconv.ParseUint(lastEventID, 10, 64); err == nil {
+		return min(id, last)
+	}
+	if dq.HasAfter {
+		return min(dq.After, last)
+	}
+	return last
 }
 
 // last is the stream's last sequence, read within one tick.
@@ -398,6 +423,12 @@ func (c *Console) sendNewer(ctx context.Context, w http.ResponseWriter, dq deliv
 	}
 	if t.Passed > 0 {
 		if _, err := fmt.Fprintf(w, "event: skipped\ndata: %d\n\n", t.Passed); err != nil {
+			return after, err
+		}
+	}
+	if t.Last > after {
+		// The page's EventSource sends this back as Last-Event-ID when it reconnects.
+		if _, err := fmt.Fprintf(w, "id: %d\n\n", t.Last); err != nil {
 			return after, err
 		}
 	}
