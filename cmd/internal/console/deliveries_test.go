@@ -672,3 +672,30 @@ func TestDeliveriesLiveResumes(t *testing.T) {
 		t.Errorf("after=x: %d, want 400", code)
 	}
 }
+
+// TestDeliveriesBusyByBytes: a stream that stores few but large messages fills message
+// blocks as fast as one that stores many small ones, and is read as seldom.
+func TestDeliveriesBusyByBytes(t *testing.T) {
+	f := newDeliveriesFixture(t, false)
+	ck := new(fakeClock)
+	f.c.dl.newest["WEBHOOKS"].now = ck.now
+	body := []byte(`"` + strings.Repeat("x", 4<<10) + `"`)
+	publish := func(n int) {
+		for i := range n {
+			f.publish("webhooks.shopify.shop.orders.create", fmt.Sprint("o-", f.reads(), "-", i), "com.shopify.orders.create", body)
+		}
+	}
+	publish(1)
+	f.get("/deliveries")
+	n := busyBytesPerTick/len(body) + 1 // fewer than busyPerTick
+	publish(n)
+	ck.add(f.c.dl.tick)
+	if _, page := f.get("/deliveries"); !strings.Contains(page, `id="sampled"`) {
+		t.Fatalf("%d messages of %d bytes in a tick did not make the stream busy", n, len(body))
+	}
+	publish(1)
+	ck.add(f.c.dl.tick)
+	if _, page := f.get("/deliveries"); rowSeqs(page)[0] != strconv.Itoa(n+1) {
+		t.Errorf("a busy stream was read again within its interval: the page starts at %s", rowSeqs(page)[0])
+	}
+}

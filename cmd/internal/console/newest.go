@@ -12,13 +12,19 @@ import (
 // live view of it together. The server keeps a whole message block (8 MiB for the bridge's
 // streams) in memory for 10 s after any read of it, and a stream written hard fills a block in
 // well under a second: read once a second, it keeps about ten blocks that it would otherwise
-// have let go. A person cannot read a busy stream's deliveries as they arrive anyway; the page
-// says it shows a sample.
+// have let go. Read every busyEvery, it keeps about one, the least any read of it costs. A
+// person cannot read a busy stream's deliveries as they arrive anyway; the page says it shows
+// a sample.
 const busyEvery = 10 * time.Second
 
 // busyPerTick is how many messages stored a tick make a stream busy: five ticks' worth of
 // the rows a live view sends a tick, more than a person reads.
 const busyPerTick = 5 * maxLiveEvents
+
+// busyBytesPerTick is how many bytes stored a tick make a stream busy, whatever the count:
+// a message block (8 MiB) then lasts over a minute, so that a read once a tick holds a block
+// the server would have let go for at most 10 s of each minute.
+const busyBytesPerTick = 128 << 10
 
 // readTimeout bounds one read of a stream's newest messages. It is the read's own, not its
 // caller's: every page and live view of the stream waits for the same read, and one whose poll
@@ -35,8 +41,8 @@ type sample struct {
 	From uint64
 	// Messages are at most jsview.TailMaxScan, oldest first.
 	Messages []jsview.Message
-	// Busy: the stream was storing more than busyPerTick a tick, and is read again only after
-	// busyEvery.
+	// Busy: the stream was storing more than busyPerTick messages or busyBytesPerTick bytes
+	// a tick, and is read again only after busyEvery.
 	Busy bool
 }
 
@@ -114,8 +120,15 @@ func (n *newest) get(ctx context.Context, p pace) (sample, error) {
 	}
 	next.Busy = busy(t.Messages, p.tick)
 	if !n.snap.At.IsZero() {
-		stored := float64(t.Last - n.snap.Last)
-		next.Busy = next.Busy || stored*float64(p.tick) > float64(busyPerTick)*float64(now.Sub(n.snap.At))
+		// Bytes stored are estimated by the mean size: a stream at its byte limit stores as
+		// much as it drops.
+		perTick := float64(p.tick) / float64(max(now.Sub(n.snap.At), 1))
+		stored := float64(t.Last-n.snap.Last) * perTick
+		var mean float64
+		if t.Msgs > 0 {
+			mean = float64(t.Bytes) / float64(t.Msgs)
+		}
+		next.Busy = next.Busy || stored > busyPerTick || stored*mean > busyBytesPerTick
 	}
 	n.snap = next
 	return next, nil
