@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -19,6 +20,7 @@ func FuzzDeliveryQuery(f *testing.F) {
 		"", "stream=WEBHOOKS", "stream=COMMERCE&type=order.paid", "source=shop&provider=shopify&type=orders/create",
 		"before=12", "before=0", "before=-1", "source=a+b", "provider=*", "type=>", "type=orders.%3E", "stream=KV_x",
 		"type=com.hookbridge.commerce.order&stream=COMMERCE", "source=%00", "before=18446744073709551616",
+		"after=0", "after=12&before=3", "after=-1", "after=18446744073709551616",
 	} {
 		f.Add(seed)
 	}
@@ -44,6 +46,32 @@ func FuzzDeliveryQuery(f *testing.F) {
 		again, err := d.parseQuery(dq.values())
 		if err != nil || again.Filter != dq.Filter || again.Stream.Name != dq.Stream.Name {
 			t.Fatalf("%q: its own URL reads back as %+v, %v", raw, again, err)
+		}
+	})
+}
+
+// FuzzLiveStart: whatever a client sends as Last-Event-ID or after, a live view starts at or
+// before the stream's last sequence, at the client's sequence when that is below it.
+func FuzzLiveStart(f *testing.F) {
+	f.Add("", uint64(0), false, uint64(0))
+	f.Add("12", uint64(3), true, uint64(10))
+	f.Add("", uint64(30), true, uint64(10))
+	f.Add("-1", uint64(3), true, uint64(10))
+	f.Add(" 7", uint64(3), false, uint64(10))
+	f.Add("18446744073709551616", uint64(3), true, uint64(10))
+	f.Fuzz(func(t *testing.T, lastEventID string, after uint64, hasAfter bool, last uint64) {
+		got := liveStart(deliveryQuery{After: after, HasAfter: hasAfter}, lastEventID, last)
+		if got > last {
+			t.Fatalf("start %d past the stream's last %d", got, last)
+		}
+		want := last
+		if id, err := strconv.ParseUint(lastEventID, 10, 64); err == nil {
+			want = min(id, last)
+		} else if hasAfter {
+			want = min(after, last)
+		}
+		if got != want {
+			t.Fatalf("Last-Event-ID %q, after %d (%v), last %d: start %d, want %d", lastEventID, after, hasAfter, last, got, want)
 		}
 	})
 }

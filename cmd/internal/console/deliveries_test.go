@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/hookbridge/hookbridge/cmd/internal/console/jsview"
 	"github.com/hookbridge/hookbridge/internal/natstest"
 )
 
@@ -106,8 +108,8 @@ func TestDeliveriesList(t *testing.T) {
 		`<td class="subject" data-label="Subject">webhooks.shopify.shop.orders.create</td>`,
 		`<td data-label="Stored">2026-`, // the time the stream stored it
 		`&lt;script&gt;alert(1)&lt;/script&gt;`,
-		`data-live="/deliveries/live?stream=WEBHOOKS"`,
-		`href="/deliveries?stream=COMMERCE"`, // the other stream's tab
+		`data-live="/deliveries/live?stream=WEBHOOKS&amp;after=3"`, // it starts where the page read
+		`href="/deliveries?stream=COMMERCE"`,                       // the other stream's tab
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the list lacks %s", want)
@@ -135,7 +137,7 @@ func TestDeliveriesList(t *testing.T) {
 			t.Errorf("%s: the live view is not filtered as the page", q)
 		}
 	}
-	if _, body := f.get("/deliveries?source=shop&type=orders.paid"); !strings.Contains(body, `data-live="/deliveries/live?source=shop&amp;stream=WEBHOOKS&amp;type=orders.paid"`) {
+	if _, body := f.get("/deliveries?source=shop&type=orders.paid"); !strings.Contains(body, `data-live="/deliveries/live?source=shop&amp;stream=WEBHOOKS&amp;type=orders.paid&amp;after=3"`) {
 		t.Error("the live view does not carry the page's filter")
 	}
 }
@@ -281,10 +283,19 @@ type liveClient struct {
 // server's consumer exists.
 func openLive(t *testing.T, srv *httptest.Server, path string) *liveClient {
 	t.Helper()
+	return openLiveWith(t, srv, path, nil)
+}
+
+// openLiveWith is openLive with the request's headers h, as a reconnecting EventSource sends.
+func openLiveWith(t *testing.T, srv *httptest.Server, path string, h http.Header) *liveClient {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), natstest.Patience)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+path, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for k, v := range h {
+		req.Header[k] = v
 	}
 	resp, err := srv.Client().Do(req)
 	if err != nil {
@@ -430,9 +441,39 @@ func TestDeliveriesLiveRate(t *testing.T) {
 		last = f.publish("webhooks.shopify.shop.orders.create", fmt.Sprint("o-", i), "com.shopify.orders.create", nil)
 	}
 	published := time.Since(start)
-	delivered, skipped := 0, 0
-	var seqs []uint64
-	for delivered+skipped < n {
+	seqs, skipped := lc.collect(t, n)
+	delivered := len(seqs)
+	// Sent while publishing: at most 2 in each tick the publishing touched.
+	if ticks := int(published/f.c.dl.tick) + 2; delivered > 2*ticks {
+		t.Errorf("%d deliveries sent over %s, want at most 2 a tick", delivered, published)
+	}
+	if delivered+skipped != n {
+		t.Errorf("%d sent and %d counted as left out, want %d in all", delivered, skipped, n)
+	}
+	if !slices.IsSorted(seqs) || seqs[len(seqs)-1] != last {
+		t.Errorf("sent %v: want stream order, ending with the newest, %d", seqs, last)
+	}
+}
+
+// fakeClock is a clock a test moves by hand, safe for concurrent use.
+type fakeClock struct{ ns atomic.Int64 }
+
+func (c *fakeClock) now() time.Time      { return time.Unix(0, c.ns.Load()).UTC() }
+func (c *fakeClock) add(d time.Duration) { c.ns.Add(int64(d)) }
+
+// reads is how many times the console read messages of WEBHOOKS.
+func (f *deliveriesFixture) reads() int {
+	n := f.c.dl.newest["WEBHOOKS"]
+	n.turn <- struct{}{}
+	defer func() { <-n.turn }()
+	return n.reads
+}
+
+// collect reads a live view's events until they account for n deliveries, sent or counted
+// as left out, and returns the sequences sent.
+func (lc *liveClient) collect(t *testing.T, n int) (seqs []uint64, skipped int) {
+	t.Helper()
+	for len(seqs)+skipped < n {
 		switch ev := lc.next(t, "event: "); ev {
 		case "event: delivery":
 			var row deliveryRow
@@ -440,7 +481,6 @@ func TestDeliveriesLiveRate(t *testing.T) {
 				t.Fatal(err)
 			}
 			seqs = append(seqs, row.Seq)
-			delivered++
 		case "event: skipped":
 			k, err := strconv.Atoi(strings.TrimPrefix(lc.next(t, "data: "), "data: "))
 			if err != nil || k <= 0 {
@@ -451,14 +491,211 @@ func TestDeliveriesLiveRate(t *testing.T) {
 			t.Fatalf("event %q", ev)
 		}
 	}
-	// Sent while publishing: at most 2 in each tick the publishing touched.
-	if ticks := int(published/f.c.dl.tick) + 2; delivered > 2*ticks {
-		t.Errorf("%d deliveries sent over %s, want at most 2 a tick", delivered, published)
+	if len(seqs)+skipped != n {
+		t.Fatalf("%d sent and %d counted as left out, want %d", len(seqs), skipped, n)
 	}
-	if delivered+skipped != n {
-		t.Errorf("%d sent and %d counted as left out, want %d in all", delivered, skipped, n)
+	return seqs, skipped
+}
+
+// TestDeliveriesSharedReads: the live views and the page of a stream read its newest messages
+// together: two live views with different filters cost one read of a new delivery. Once the
+// stream stores more a tick than a live view can show, it is read only every busy interval,
+// whoever asks: the page shows the last read and says when it was made, the live views send
+// nothing new until the next read, and then a sample and the count of what they left out. When
+// the stream quiets down, it is read every tick again. Nothing is sent twice or lost from the
+// count.
+func TestDeliveriesSharedReads(t *testing.T) {
+	f := newDeliveriesFixture(t, false)
+	ck := new(fakeClock)
+	ck.add(time.Duration(time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC).UnixNano()))
+	f.c.dl.newest["WEBHOOKS"].now = ck.now
+	f.c.dl.tick = 20 * time.Millisecond
+	f.c.dl.busy = time.Minute // on the fake clock
+	srv := httptest.NewServer(f.c)
+	t.Cleanup(srv.Close)
+	all := openLive(t, srv, "/deliveries/live")
+	shop := openLive(t, srv, "/deliveries/live?source=shop")
+	publish := func(n int) {
+		for i := range n {
+			f.publish("webhooks.shopify.shop.orders.create", fmt.Sprint("o-", f.reads(), "-", i), "com.shopify.orders.create", nil)
+		}
 	}
-	if !slices.IsSorted(seqs) || seqs[len(seqs)-1] != last {
-		t.Errorf("sent %v: want stream order, ending with the newest, %d", seqs, last)
+
+	publish(1)
+	ck.add(f.c.dl.tick)
+	if seqs, _ := all.collect(t, 1); seqs[0] != 1 {
+		t.Fatalf("the first delivery: %v", seqs)
+	}
+	if seqs, _ := shop.collect(t, 1); seqs[0] != 1 {
+		t.Fatalf("the first delivery, filtered: %v", seqs)
+	}
+	if n := f.reads(); n != 1 {
+		t.Errorf("two live views read the stream %d times for one delivery, want once", n)
+	}
+
+	// 600 in a tick: busy.
+	publish(600)
+	ck.add(f.c.dl.tick)
+	seqs, skipped := all.collect(t, 600)
+	if len(seqs) != f.c.dl.perTick || seqs[0] != 582 || seqs[len(seqs)-1] != 601 || !slices.IsSorted(seqs) {
+		t.Errorf("busy: sent %v (and %d left out), want the newest %d in order", seqs, skipped, f.c.dl.perTick)
+	}
+	_, body := f.get("/deliveries")
+	if rows := rowSeqs(body); len(rows) != 50 || rows[0] != "601" {
+		t.Fatalf("the page of a busy stream: %v", rows)
+	}
+	if !strings.Contains(body, `id="sampled"`) || !strings.Contains(body, ck.now().Format(timeLayout)) {
+		t.Errorf("the page does not say it shows a busy stream as read at %s:\n%s", ck.now().Format(timeLayout), body)
+	}
+
+	// Before the busy interval has passed nothing reads the stream again.
+	publish(5)
+	ck.add(f.c.dl.tick)
+	_, body = f.get("/deliveries")
+	if rows := rowSeqs(body); rows[0] != "601" {
+		t.Errorf("a busy stream was read again within its interval: the page starts at %s", rows[0])
+	}
+	if n := f.reads(); n != 2 {
+		t.Errorf("%d reads, want 2: the busy stream's read is shared", n)
+	}
+
+	// Past it, the stream is read again; 5 in a minute is quiet.
+	ck.add(f.c.dl.busy)
+	_, body = f.get("/deliveries")
+	if rows := rowSeqs(body); rows[0] != "606" || strings.Contains(body, `id="sampled"`) {
+		t.Errorf("after the busy interval the page starts at %s, sampled note %v", rows[0], strings.Contains(body, `id="sampled"`))
+	}
+	if more, skipped := all.collect(t, 5); skipped != 0 || !slices.Equal(more, []uint64{602, 603, 604, 605, 606}) {
+		t.Errorf("after the busy interval the live view sent %v and left out %d, want 602..606", more, skipped)
+	}
+	publish(1)
+	ck.add(f.c.dl.tick)
+	if more, _ := all.collect(t, 1); more[0] != 607 {
+		t.Errorf("quiet again: sent %v, want 607", more)
+	}
+}
+
+// TestDeliveriesStreamMadeAnew: a stream deleted and made again starts its sequences over; the
+// shared read starts over with it instead of waiting for the old last sequence.
+func TestDeliveriesStreamMadeAnew(t *testing.T) {
+	f := newDeliveriesFixture(t, false)
+	ck := new(fakeClock)
+	f.c.dl.newest["WEBHOOKS"].now = ck.now
+	for i := range 3 {
+		f.publish("webhooks.shopify.shop.orders.create", fmt.Sprint("old-", i), "com.shopify.orders.create", nil)
+	}
+	if _, body := f.get("/deliveries"); strings.Join(rowSeqs(body), ",") != "3,2,1" {
+		t.Fatalf("before: %v", rowSeqs(body))
+	}
+	ctx := context.Background()
+	cfg, err := f.js.Stream(ctx, "WEBHOOKS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.js.DeleteStream(ctx, "WEBHOOKS"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.js.CreateStream(ctx, cfg.CachedInfo().Config); err != nil {
+		t.Fatal(err)
+	}
+	f.publish("webhooks.shopify.shop.orders.create", "new", "com.shopify.orders.create", nil)
+	ck.add(f.c.dl.tick)
+	_, body := f.get("/deliveries")
+	if got := strings.Join(rowSeqs(body), ","); got != "1" || !strings.Contains(body, ">new<") {
+		t.Errorf("after the stream was made anew: rows %s", got)
+	}
+}
+
+// TestBusyFromStoredTimes: more than busyPerTick messages stored within one tick make a read
+// busy by itself; as many spread over more than a tick, or fewer, do not.
+func TestBusyFromStoredTimes(t *testing.T) {
+	const tick = time.Second
+	start := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	read := func(n int, every time.Duration) []jsview.Message {
+		ms := make([]jsview.Message, n)
+		for i := range ms {
+			ms[i] = jsview.Message{Seq: uint64(i + 1), Stored: start.Add(time.Duration(i) * every)}
+		}
+		start = start.Add(time.Duration(n) * every)
+		return ms
+	}
+	for _, c := range []struct {
+		name string
+		read []jsview.Message
+		want bool
+	}{
+		{"none", nil, false},
+		{"busyPerTick+1 within a tick", read(busyPerTick+1, tick/time.Duration(busyPerTick+1)), true},
+		{"busyPerTick+1 over a tick", read(busyPerTick+1, tick/time.Duration(busyPerTick)), false},
+		{"busyPerTick at once", read(busyPerTick, 0), false},
+		{"a burst at the end of a slow read", append(read(400, tick), read(busyPerTick+1, 0)...), true},
+	} {
+		if got := busy(c.read, tick); got != c.want {
+			t.Errorf("%s: busy %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// TestDeliveriesLiveResumes: a live view starts where the page that opened it read (after),
+// so that what was stored in between still shows; a reconnecting page resumes where its last
+// poll got to (Last-Event-ID, the id each poll that moved sends), so that nothing shows twice;
+// and a start past the stream's end is the end, so that it cannot hold the view back.
+func TestDeliveriesLiveResumes(t *testing.T) {
+	f := newDeliveriesFixture(t, false)
+	f.c.dl.tick = 20 * time.Millisecond
+	srv := httptest.NewServer(f.c)
+	t.Cleanup(srv.Close)
+	publish := func(id string) uint64 {
+		return f.publish("webhooks.shopify.shop.orders.create", id, "com.shopify.orders.create", nil)
+	}
+	read := publish("read-by-the-page")
+	between := publish("stored-before-the-live-view")
+
+	lc := openLive(t, srv, "/deliveries/live?after="+strconv.FormatUint(read, 10))
+	if seqs, _ := lc.collect(t, 1); seqs[0] != between {
+		t.Errorf("from after=%d the view sent %v first, want %d", read, seqs, between)
+	}
+	if id := lc.next(t, "id: "); id != "id: "+strconv.FormatUint(between, 10) {
+		t.Errorf("the poll's id %q, want %d", id, between)
+	}
+
+	again := openLiveWith(t, srv, "/deliveries/live?after="+strconv.FormatUint(read, 10), http.Header{"Last-Event-Id": {strconv.FormatUint(between, 10)}})
+	ahead := openLive(t, srv, "/deliveries/live?after=99999")
+	next := publish("after-the-reconnect")
+	if seqs, _ := again.collect(t, 1); seqs[0] != next {
+		t.Errorf("a reconnected view sent %v first, want %d: it resumes at its Last-Event-ID", seqs, next)
+	}
+	if seqs, _ := ahead.collect(t, 1); seqs[0] != next {
+		t.Errorf("a view opened past the stream's end sent %v first, want %d", seqs, next)
+	}
+	if code, _ := f.get("/deliveries/live?after=x"); code != 400 {
+		t.Errorf("after=x: %d, want 400", code)
+	}
+}
+
+// TestDeliveriesBusyByBytes: a stream that stores few but large messages fills message
+// blocks as fast as one that stores many small ones, and is read as seldom.
+func TestDeliveriesBusyByBytes(t *testing.T) {
+	f := newDeliveriesFixture(t, false)
+	ck := new(fakeClock)
+	f.c.dl.newest["WEBHOOKS"].now = ck.now
+	body := []byte(`"` + strings.Repeat("x", 4<<10) + `"`)
+	publish := func(n int) {
+		for i := range n {
+			f.publish("webhooks.shopify.shop.orders.create", fmt.Sprint("o-", f.reads(), "-", i), "com.shopify.orders.create", body)
+		}
+	}
+	publish(1)
+	f.get("/deliveries")
+	n := busyBytesPerTick/len(body) + 1 // fewer than busyPerTick
+	publish(n)
+	ck.add(f.c.dl.tick)
+	if _, page := f.get("/deliveries"); !strings.Contains(page, `id="sampled"`) {
+		t.Fatalf("%d messages of %d bytes in a tick did not make the stream busy", n, len(body))
+	}
+	publish(1)
+	ck.add(f.c.dl.tick)
+	if _, page := f.get("/deliveries"); rowSeqs(page)[0] != strconv.Itoa(n+1) {
+		t.Errorf("a busy stream was read again within its interval: the page starts at %s", rowSeqs(page)[0])
 	}
 }

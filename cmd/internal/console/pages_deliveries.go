@@ -56,6 +56,10 @@ type deliveries struct {
 	heartbeat time.Duration
 	tick      time.Duration // liveTick
 	perTick   int           // maxLiveEvents
+	busy      time.Duration // busyEvery
+	// newest is each stream's last read of its newest messages, by stream name: every page
+	// and live view of a stream reads through it.
+	newest map[string]*newest
 	// closing ends every live view when closed (Close): a server's graceful shutdown waits
 	// for its handlers, and a live view never ends by itself.
 	closing   chan struct{}
@@ -71,6 +75,8 @@ func newDeliveries(cfg Config, view *jsview.View) deliveries {
 		heartbeat: liveHeartbeat,
 		tick:      liveTick,
 		perTick:   maxLiveEvents,
+		busy:      busyEvery,
+		newest:    map[string]*newest{},
 		closing:   make(chan struct{}),
 		closeOnce: new(sync.Once),
 	}
@@ -80,7 +86,15 @@ func newDeliveries(cfg Config, view *jsview.View) deliveries {
 	if len(d.streams) == 0 {
 		d.streams = []jsview.Stream{jsview.Webhooks("", cfg.SubjectPrefix)}
 	}
+	for _, s := range d.streams {
+		d.newest[s.Name] = newNewest(view, s, cfg.Now)
+	}
 	return d
+}
+
+// sample is the newest messages of s, shared by every page and live view of it.
+func (d deliveries) sample(ctx context.Context, s jsview.Stream) (sample, error) {
+	return d.newest[s.Name].get(ctx, pace{tick: d.tick, busy: d.busy})
 }
 
 // Close ends every open live view and refuses new ones, so that the admin listener's graceful
@@ -112,11 +126,15 @@ func (d deliveries) names() []string {
 }
 
 // deliveryQuery is what a Deliveries URL asks for: a stream, a filter, and the cursor of an
-// older page (0 for the newest).
+// older page (0 for the newest); for a live view, the sequence after which it starts.
 type deliveryQuery struct {
 	Stream jsview.Stream
 	Filter jsview.Filter
 	Before uint64
+	// After, when HasAfter, is the last sequence the page that opens a live view read: the
+	// view starts there, so that what was stored in between is neither lost nor counted out.
+	After    uint64
+	HasAfter bool
 }
 
 // parseQuery reads q, and says what is wrong with it in words a person can act on.
@@ -139,6 +157,12 @@ func (d deliveries) parseQuery(q url.Values) (deliveryQuery, error) {
 		if dq.Before, err = strconv.ParseUint(b, 10, 64); err != nil || dq.Before == 0 {
 			return dq, fmt.Errorf("before %q: want a stream sequence above 0", b)
 		}
+	}
+	if a := q.Get("after"); a != "" {
+		if dq.After, err = strconv.ParseUint(a, 10, 64); err != nil {
+			return dq, fmt.Errorf("after %q: want a stream sequence", a)
+		}
+		dq.HasAfter = true
 	}
 	return dq, nil
 }
@@ -190,8 +214,11 @@ type deliveriesData struct {
 	// Newest is the query of the newest page when this one is an older page.
 	Newest string
 	// Live is the event stream's URL on the newest page, "" on an older one.
-	Live    string
-	MaxRows int
+	Live string
+	// Sampled is when a busy stream was read for this page, "" when the page is as fresh as
+	// its request; BusyEvery is how often a busy stream is read.
+	Sampled, BusyEvery string
+	MaxRows            int
 }
 
 // deliveriesPage serves the newest messages of a stream, filtered and paged.
@@ -214,7 +241,11 @@ func (c *Console) deliveriesPage(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
-	page, err := c.dl.view.Messages(ctx, dq.Stream, dq.Filter, jsview.DefaultLimit, dq.Before)
+	page, snap, err := c.dl.page(ctx, dq)
+	if snap != nil && snap.Busy {
+		d.Sampled = snap.At.UTC().Format(timeLayout)
+		d.BusyEvery = c.dl.busy.String()
+	}
 	for _, m := range page.Messages {
 		d.Rows = append(d.Rows, newRow(dq.Stream, m))
 	}
@@ -238,8 +269,33 @@ func (c *Console) deliveriesPage(w http.ResponseWriter, r *http.Request) {
 		d.Newest = d.OlderBase
 	} else if err == nil {
 		d.Live = "/deliveries/live" + d.OlderBase
+		if snap != nil {
+			d.Live += "&after=" + strconv.FormatUint(snap.Last, 10)
+		}
 	}
 	c.renderStatus(w, r, status, "deliveries", "Deliveries", d)
+}
+
+// page is the page of messages dq asks for. The newest page comes from the stream's shared
+// sample when that holds it, and the sample is returned with it (for a quiet stream it is as
+// fresh as a read of the page's own). An older page, or a filter that the sample holds too few
+// of, is read from the stream, and the sample is nil.
+func (d deliveries) page(ctx context.Context, dq deliveryQuery) (jsview.Page, *sample, error) {
+	if dq.Before == 0 {
+		subject, err := dq.Stream.Subject(dq.Filter)
+		if err != nil {
+			return jsview.Page{}, nil, err
+		}
+		snap, err := d.sample(ctx, dq.Stream)
+		if err != nil {
+			return jsview.Page{}, nil, err
+		}
+		if p, ok := snap.page(subject, jsview.DefaultLimit); ok {
+			return p, &snap, nil
+		}
+	}
+	page, err := d.view.Messages(ctx, dq.Stream, dq.Filter, jsview.DefaultLimit, dq.Before)
+	return page, nil, err
 }
 
 // deliveriesLive streams, as server-sent events, the messages the page's filter selects that
@@ -265,7 +321,7 @@ func (c *Console) deliveriesLive(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("too many live views open (at most %d): close one and reload", MaxLiveViews), http.StatusServiceUnavailable)
 		return
 	}
-	after, err := c.dl.last(r.Context(), dq.Stream)
+	last, err := c.dl.last(r.Context(), dq.Stream)
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
 		http.Error(w, "stream "+dq.Stream.Name+" does not exist yet", http.StatusNotFound)
 		return
@@ -275,6 +331,7 @@ func (c *Console) deliveriesLive(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "the live view could not be opened", http.StatusServiceUnavailable)
 		return
 	}
+	after := liveStart(dq, r.Header.Get("Last-Event-ID"), last)
 	rc := http.NewResponseController(w)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -310,6 +367,20 @@ func (c *Console) deliveriesLive(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// liveStart is the sequence after which a live view starts: where the page's EventSource got
+// to before it reconnected (its Last-Event-ID, the id of the last poll it received), else
+// where the page that opened it read (dq.After), else the stream's last sequence now. Never
+// past last: a sequence from the client cannot hold the view back.
+func liveStart(dq deliveryQuery, lastEventID string, last uint64) uint64 {
+	if id, err := strconv.ParseUint(lastEventID, 10, 64); err == nil {
+		return min(id, last)
+	}
+	if dq.HasAfter {
+		return min(dq.After, last)
+	}
+	return last
+}
+
 // last is the stream's last sequence, read within one tick.
 func (d deliveries) last(ctx context.Context, s jsview.Stream) (uint64, error) {
 	ctx, cancel := context.WithTimeout(ctx, d.pollTimeout())
@@ -325,13 +396,18 @@ func (d deliveries) pollTimeout() time.Duration {
 // sendNewer writes, as events, the newest messages dq selects above after, and a skipped
 // event for those it left out; it returns the after of the next poll.
 func (c *Console) sendNewer(ctx context.Context, w http.ResponseWriter, dq deliveryQuery, after uint64) (uint64, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.dl.pollTimeout())
+	ctx, cancel := context.WithTimeout(ctx, max(c.dl.pollTimeout(), readTimeout)) // it may wait for the stream's shared read
 	defer cancel()
-	t, err := c.dl.view.Since(ctx, dq.Stream, dq.Filter, c.dl.perTick, after)
+	subject, err := dq.Stream.Subject(dq.Filter)
+	if err != nil {
+		return after, err
+	}
+	snap, err := c.dl.sample(ctx, dq.Stream)
 	if err != nil {
 		c.cfg.Log.Warn("console: polling a live view", "stream", dq.Stream.Name, "error", err)
 		return after, err
 	}
+	t := snap.since(subject, c.dl.perTick, after)
 	for _, m := range t.Messages {
 		data, err := json.Marshal(newRow(dq.Stream, m))
 		if err != nil {
@@ -343,6 +419,12 @@ func (c *Console) sendNewer(ctx context.Context, w http.ResponseWriter, dq deliv
 	}
 	if t.Passed > 0 {
 		if _, err := fmt.Fprintf(w, "event: skipped\ndata: %d\n\n", t.Passed); err != nil {
+			return after, err
+		}
+	}
+	if t.Last > after {
+		// The page's EventSource sends this back as Last-Event-ID when it reconnects.
+		if _, err := fmt.Fprintf(w, "id: %d\n\n", t.Last); err != nil {
 			return after, err
 		}
 	}

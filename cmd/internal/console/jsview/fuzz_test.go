@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nats-io/nats-server/v2/server"
+
 	"github.com/hookbridge/hookbridge/cmd/internal/console/jsview"
 )
 
@@ -66,4 +68,36 @@ func or(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// FuzzMatches: Matches decides as the server does for every subject a
+// message can be stored under and every filter of the kind Subject builds.
+func FuzzMatches(f *testing.F) {
+	for _, c := range [][2]string{
+		{"webhooks.*.shop.>", "webhooks.shopify.shop.orders.create"},
+		{"webhooks.*.shop.>", "webhooks.shopify.shop"},
+		{"webhooks.*.*.orders.create", "webhooks.shopify.shop.orders.create.x"},
+		{"commerce.order.*.*.shop", "commerce.order.paid.shopify.shop"},
+		{"commerce.*.*.*.*", "commerce.order.paid.shopify"},
+		{"webhooks.a.b.c", "webhooks.a.b.c"},
+		{"webhooks.a.b.c", "webhooks.a..c"},
+		{"a.>", "a."},
+	} {
+		f.Add(c[0], c[1])
+	}
+	f.Fuzz(func(t *testing.T, filter, subject string) {
+		if !server.IsValidSubject(filter) || !server.IsValidPublishSubject(subject) {
+			return
+		}
+		// Subject builds no token that holds a wildcard among other text (FuzzSubject); the
+		// server reads such a token ("*0") by its first byte.
+		for _, tok := range strings.Split(filter, ".") {
+			if tok != "*" && tok != ">" && strings.ContainsAny(tok, "*>") {
+				return
+			}
+		}
+		if got, want := jsview.Matches(filter, subject), server.SubjectMatchesFilter(subject, filter); got != want {
+			t.Fatalf("Matches(%q, %q) = %v, the server says %v", filter, subject, got, want)
+		}
+	})
 }

@@ -252,7 +252,8 @@ func TestMessageAttributesHeadersAndHiddenBodies(t *testing.T) {
 // TestSince: a poll returns only what was stored after its bound, the
 // newest first cut to the limit and sent oldest first, says how many
 // sequences it passed over, and moves its bound to the stream's last
-// sequence; a poll of a stream that did not move reads nothing.
+// sequence; a poll of a stream that did not move reads nothing, and one
+// whose bound is past the stream's end says so.
 func TestSince(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
@@ -288,8 +289,12 @@ func TestSince(t *testing.T) {
 		t.Errorf("within the limit: %d messages, passed %d, %v; want 6, 0", len(all.Messages), all.Passed, err)
 	}
 	still, err := v.Since(ctx, s, jsview.Filter{}, 2, last)
-	if err != nil || len(still.Messages) != 0 || still.Last != last || still.Passed != 0 {
+	if err != nil || len(still.Messages) != 0 || still.Last != last || still.Passed != 0 || still.First != 1 || still.Behind {
 		t.Errorf("no move: %+v, %v", still, err)
+	}
+	ahead, err := v.Since(ctx, s, jsview.Filter{}, 2, last+5)
+	if err != nil || len(ahead.Messages) != 0 || ahead.Last != last+5 || !ahead.Behind {
+		t.Errorf("a bound past the stream's end (a stream made anew): %+v, %v; want Behind", ahead, err)
 	}
 	if _, err := v.Since(ctx, jsview.Commerce(""), jsview.Filter{}, 2, 0); !errors.Is(err, jetstream.ErrStreamNotFound) {
 		t.Errorf("missing stream: %v, want ErrStreamNotFound", err)

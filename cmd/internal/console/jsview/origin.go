@@ -23,3 +23,25 @@ func (s Stream) Origin(subject string) (provider, source string) {
 	}
 	return tokens[0], tokens[1]
 }
+
+// Matches reports whether subject is one that the subject filter filter
+// selects, as the server decides it: tokens split on ".", "*" matches one
+// token, a final ">" one or more. It lets the console pick a filter's
+// messages out of messages it has already read.
+func Matches(filter, subject string) bool {
+	for {
+		ft, frest, fmore := strings.Cut(filter, ".")
+		st, srest, smore := strings.Cut(subject, ".")
+		switch {
+		case st == "":
+			return false
+		case ft == ">" && !fmore:
+			return true
+		case ft != "*" && ft != st:
+			return false
+		case !fmore || !smore:
+			return fmore == smore
+		}
+		filter, subject = frest, srest
+	}
+}

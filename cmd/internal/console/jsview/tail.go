@@ -18,6 +18,14 @@ type Tail struct {
 	// Last is the stream's last sequence when Since read it: the after of
 	// the next call, so that nothing is read twice.
 	Last uint64
+	// First is the stream's first sequence when Since read it.
+	First uint64
+	// Msgs and Bytes are how many messages the stream held, and their size, when Since read
+	// it.
+	Msgs, Bytes uint64
+	// Behind: the stream's last sequence was below after (it was deleted and made anew), and
+	// nothing was read.
+	Behind bool
 	// Passed is how many sequences after the call's after were not read:
 	// those below the oldest of Messages once limit was reached, or beyond
 	// TailMaxScan. They hold at most Passed messages the filter selects
@@ -51,7 +59,8 @@ func (v *View) Since(ctx context.Context, s Stream, f Filter, limit int, after u
 		return Tail{}, err
 	}
 	last := st.CachedInfo().State.LastSeq
-	t := Tail{Last: max(last, after)}
+	state := st.CachedInfo().State
+	t := Tail{Last: max(last, after), First: state.FirstSeq, Msgs: state.Msgs, Bytes: state.Bytes, Behind: last < after}
 	if last <= after {
 		return t, nil
 	}
