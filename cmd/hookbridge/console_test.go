@@ -254,7 +254,7 @@ func TestConsoleSourceActivity(t *testing.T) {
 		t.Fatalf("signed delivery: %d", code)
 	}
 	r := row()
-	if !strings.Contains(r, `<td class="last-success">`) || strings.Contains(r, `<td class="last-success">none since start`) {
+	if !strings.Contains(r, `class="last-success">`) || strings.Contains(r, `class="last-success">none since start`) {
 		t.Errorf("after a success the row says:\n%s", r)
 	}
 	forged := hdr.Clone()

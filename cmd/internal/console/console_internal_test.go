@@ -101,8 +101,8 @@ func TestOverview(t *testing.T) {
 		t.Fatalf("GET /: %d\n%s", code, body)
 	}
 	for _, want := range []string{
-		`<th scope="row">shop</th><td>shopify</td>`,
-		`<th scope="row">pay</th><td>stripe</td>`,
+		`<th scope="row">shop</th><td data-label="Provider">shopify</td>`,
+		`<th scope="row">pay</th><td data-label="Provider">stripe</td>`,
 		`data-count="shop/published">5</span><small>3.3/min</small>`, // 5 since the sample a minute and a half ago
 		`data-count="shop/unauthorized">1</span>`,
 		`data-count="pay/too_large">2</span>`,
