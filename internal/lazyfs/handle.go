@@ -17,6 +17,9 @@ type handle struct {
 	f        *file
 	backing  *os.File
 	writable bool // backing is open read-write
+	// syncWrites: opened with O_SYNC or O_DSYNC, every write is durable
+	// when it returns.
+	syncWrites bool
 }
 
 var (
@@ -44,11 +47,20 @@ func (h *handle) Write(ctx context.Context, data []byte, off int64) (uint32, sys
 	}
 	h.f.mu.Lock()
 	errno := h.f.write(h.backing, data, off)
+	if errno == 0 && h.syncWrites {
+		_, errno = h.f.sync(h.backing)
+	}
 	h.f.mu.Unlock()
 	if errno != 0 {
 		return 0, errno
 	}
-	h.lfs.count(func(s *Stats) { s.Written += int64(len(data)) })
+	h.lfs.count(func(s *Stats) {
+		s.Written += int64(len(data))
+		if h.syncWrites {
+			s.Synced++
+			s.SyncedFiles++
+		}
+	})
 	return uint32(len(data)), 0
 }
 

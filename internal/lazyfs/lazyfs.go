@@ -12,7 +12,8 @@
 //     mount see the change at once, the backing file does not.
 //   - fsync(2) or fdatasync(2) on any descriptor of a file makes that file's
 //     data and size durable: they are written to the backing file, which is
-//     then fsynced. Nothing is ever written back on its own, as the kernel's
+//     then fsynced. A write through a descriptor opened with O_SYNC or
+//     O_DSYNC is durable when it returns, as if fsync followed it. Nothing is ever written back on its own, as the kernel's
 //     writeback would be: a file never fsynced keeps none of its writes.
 //   - [FS.Cut] drops every unsynced write and size change of every file:
 //     after it each file is exactly what its last fsync left.
@@ -83,8 +84,8 @@ type FS struct {
 // Stats counts what went through the mount since it was mounted.
 type Stats struct {
 	Written      int64 // bytes written
-	Synced       int64 // fsync and fdatasync calls on files
-	SyncedFiles  int64 // of those, calls that had unsynced changes to write
+	Synced       int64 // fsync and fdatasync calls on files, and O_SYNC writes
+	SyncedFiles  int64 // of those, the ones that had unsynced changes to write
 	Cuts         int64 // power cuts
 	DroppedBytes int64 // bytes written but never synced, dropped by cuts
 	DroppedFiles int64 // files that lost unsynced changes in cuts
@@ -94,6 +95,9 @@ type Stats struct {
 type CutReport struct {
 	Files int   // files that had unsynced changes (data or size)
 	Bytes int64 // bytes written to them since their last fsync
+	// Names are those files, each by the path (relative to the backing
+	// directory) it was last opened by, for a reader to see what lost data.
+	Names []string
 }
 
 // Mount mounts a lazy view of the directory backing at mountpoint (both
@@ -161,6 +165,7 @@ func (l *FS) Cut() CutReport {
 		if f.changed {
 			r.Files++
 			r.Bytes += f.unsynced
+			r.Names = append(r.Names, f.name)
 		}
 		f.reset()
 		if f.opens == 0 {
@@ -209,6 +214,7 @@ type file struct {
 	unsynced int64                     // bytes written since the last sync
 	opens    int                       // open handles
 	orphan   bool                      // its last name is gone: drop it on the last close
+	name     string                    // the path it was last opened by, relative to the backing dir
 }
 
 func (f *file) reset() {
@@ -365,8 +371,9 @@ func (f *file) sync(backing *os.File) (wrote bool, errno syscall.Errno) {
 	return wrote, 0
 }
 
-// acquire returns the state of the file ino with one more open handle.
-func (l *FS) acquire(ino uint64) *file {
+// acquire returns the state of the file ino, opened by path, with one more
+// open handle.
+func (l *FS) acquire(ino uint64, path string) *file {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	f := l.files[ino]
@@ -376,6 +383,9 @@ func (l *FS) acquire(ino uint64) *file {
 	}
 	f.mu.Lock()
 	f.opens++
+	if rel, err := filepath.Rel(l.backing, path); err == nil {
+		f.name = rel
+	}
 	f.mu.Unlock()
 	return f
 }

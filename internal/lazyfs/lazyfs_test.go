@@ -3,9 +3,11 @@ package lazyfs_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 
 	"github.com/hookbridge/hookbridge/internal/lazyfs"
@@ -270,5 +272,26 @@ func TestDirectoriesAreDurableAtOnce(t *testing.T) {
 	entries, err := os.ReadDir(dir)
 	if err != nil || len(entries) != 1 {
 		t.Errorf("ReadDir after the cut: %v, %v; want the one block", entries, err)
+	}
+}
+
+func TestOSyncWritesAreDurable(t *testing.T) {
+	l := lazyfs.MountTest(t)
+	for _, flag := range []int{os.O_SYNC, syscall.O_DSYNC} {
+		mnt, backing := paths(l, fmt.Sprintf("meta-%#x", flag))
+		// As nats-server writes its raft snapshots and stream metadata
+		// when it syncs: O_SYNC, no fsync, then a rename into place.
+		f, err := os.OpenFile(mnt+".tmp", os.O_CREATE|os.O_WRONLY|os.O_TRUNC|flag, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		write(t, f, []byte("snapshot"), 0)
+		f.Close()
+		if err := os.Rename(mnt+".tmp", mnt); err != nil {
+			t.Fatal(err)
+		}
+		wantContent(t, backing, []byte("snapshot"))
+		l.Cut()
+		wantContent(t, mnt, []byte("snapshot"))
 	}
 }

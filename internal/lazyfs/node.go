@@ -170,7 +170,11 @@ func (l *FS) open(path string, ino uint64, flags uint32) (*handle, syscall.Errno
 	if err != nil {
 		return nil, fs.ToErrno(err)
 	}
-	h := &handle{lfs: l, ino: ino, f: l.acquire(ino), backing: backing, writable: acc == syscall.O_RDWR}
+	h := &handle{
+		lfs: l, ino: ino, f: l.acquire(ino, path), backing: backing,
+		writable:   acc == syscall.O_RDWR,
+		syncWrites: flags&syscall.O_DSYNC != 0, // O_SYNC includes it
+	}
 	if flags&syscall.O_TRUNC != 0 && h.writable {
 		if errno := h.truncate(0); errno != 0 {
 			h.Release(context.Background())
