@@ -110,6 +110,32 @@ func (p *proc) start(t *testing.T) {
 	p.cmd, p.done = cmd, done
 }
 
+// restartWarnings returns the warnings and errors the process logged since
+// its last start, at most max of them: what a server said of the store it
+// found after a cut.
+func (p *proc) restartWarnings(max int) []string {
+	b, err := os.ReadFile(p.log)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	runs := strings.Split(string(b), "=== start ")
+	var out []string
+	for line := range strings.SplitSeq(runs[len(runs)-1], "\n") {
+		l := strings.ToLower(line)
+		if strings.Contains(l, "healthcheck failed") || strings.Contains(l, "error trying to connect to route") {
+			continue // a cluster's start-up, cut or not
+		}
+		if strings.Contains(l, "[wrn]") || strings.Contains(l, "[err]") || strings.Contains(l, `"level":"warn"`) || strings.Contains(l, `"level":"error"`) {
+			if len(out) == max {
+				out = append(out, "…")
+				break
+			}
+			out = append(out, strings.TrimSpace(line))
+		}
+	}
+	return out
+}
+
 func (p *proc) exited() bool {
 	select {
 	case <-p.done:

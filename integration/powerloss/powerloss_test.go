@@ -108,6 +108,10 @@ cluster {
 	waitOK(t, l, restarted, minAfter, "after the restart")
 	results := l.finish(t, natstest.Patience)
 
+	for _, n := range nodes {
+		logRestart(t, n)
+	}
+
 	ds.requireWrites(t, true)
 	tl := count(results, stored(t, urls...), cutAt)
 	t.Logf("RESULT R3 cluster, sync_interval: always: %s", tl)
@@ -146,6 +150,8 @@ func powerCutEmbedded(t *testing.T, syncAlways bool) cutResult {
 	waitOK(t, l, restarted, minAfter, "after the restart")
 	results := l.finish(t, natstest.Patience)
 
+	logRestart(t, b.proc)
+
 	tl := count(results, stored(t, "nats://"+natsAddr), cutAt)
 	t.Logf("sync_always %t: %s", syncAlways, tl)
 	return cutResult{disks: ds, cut: cut, tally: tl}
@@ -165,4 +171,12 @@ func stored(t *testing.T, urls ...string) map[string]int {
 		t.Fatal(err)
 	}
 	return natstest.CountBy(t, js, integration.Stream, "ce-id")
+}
+
+// logRestart shows what p said, warnings and errors, when it started again
+// on the store the cut left.
+func logRestart(t *testing.T, p *proc) {
+	if w := p.restartWarnings(10); len(w) > 0 {
+		t.Logf("%s after the cut:\n  %s", p.name, strings.Join(w, "\n  "))
+	}
 }
