@@ -14,6 +14,9 @@
 //	TestPowerLossCluster             three nats-servers, sync_interval: always,
 //	                                 an R3 stream, all three cut at once:
 //	                                 nothing answered 200 may be lost
+//	TestPowerLossClusterDefault      the same cluster with the default lazy
+//	                                 fsync: reports what is lost, or that the
+//	                                 stream did not come back
 //
 // Run them alone with
 //

@@ -325,6 +325,17 @@ func (l *load) finish(t *testing.T, d time.Duration) []integration.Result {
 	return append([]integration.Result(nil), l.results...)
 }
 
+// abort stops the load at once, deliveries in flight included, and returns
+// every delivery's story.
+func (l *load) abort() []integration.Result {
+	close(l.stop)
+	l.cancel()
+	l.wg.Wait()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]integration.Result(nil), l.results...)
+}
+
 // tally is the stream against what the platform was told.
 type tally struct {
 	answered, answeredBeforeCut int // deliveries answered 2xx (before the cut)
@@ -416,18 +427,33 @@ const (
 // waitOK waits until at least n deliveries were answered 2xx since since.
 func waitOK(t *testing.T, l *load, since time.Time, n int, what string) {
 	t.Helper()
-	deadline := time.Now().Add(natstest.Patience)
+	if !l.okWithin(since, n, natstest.Patience) {
+		t.Logf("the last attempts: %s", strings.Join(l.lastAttempts(5), "; "))
+		t.Fatalf("timed out after %s waiting for %d deliveries answered 200 %s (have %d)", natstest.Patience, n, what, l.okSince(since))
+	}
+}
+
+// okWithin reports whether n deliveries were answered 2xx since since,
+// waiting up to d for it.
+func (l *load) okWithin(since time.Time, n int, d time.Duration) bool {
+	deadline := time.Now().Add(d)
 	for l.okSince(since) < n {
 		if time.Now().After(deadline) {
-			attempts := l.p.Attempts()
-			t.Logf("%d attempts so far, the last ones:", len(attempts))
-			for _, a := range attempts[max(len(attempts)-5, 0):] {
-				t.Logf("  %s", a)
-			}
-			t.Fatalf("timed out after %s waiting for %d deliveries answered 200 %s (have %d)", natstest.Patience, n, what, l.okSince(since))
+			return false
 		}
 		time.Sleep(20 * time.Millisecond) // polling
 	}
+	return true
+}
+
+// lastAttempts describes the platform's last n attempts.
+func (l *load) lastAttempts(n int) []string {
+	attempts := l.p.Attempts()
+	var out []string
+	for _, a := range attempts[max(len(attempts)-n, 0):] {
+		out = append(out, a.String())
+	}
+	return out
 }
 
 // runLoad runs the load for loadFor and at least until minBeforeCut
