@@ -20,11 +20,7 @@ import (
 // is in the stream after the restart, exactly once, and the stream takes
 // deliveries again.
 func TestPowerLossEmbeddedSyncAlways(t *testing.T) {
-	r := powerCutEmbedded(t, true)
-	r.disks.requireWrites(t, true)
-	if r.tally.lost != 0 || r.tally.duplicated != 0 {
-		t.Errorf("sync_always: %s", r.tally)
-	}
+	powerCutEmbedded(t, true).requireNothingLost(t, "embedded, sync_always: true")
 }
 
 // TestPowerLossEmbeddedDefault: the same with the embedded server as
@@ -33,13 +29,7 @@ func TestPowerLossEmbeddedSyncAlways(t *testing.T) {
 // the power really was cut (unsynced bytes dropped) and that the bridge and
 // its stream work again after it.
 func TestPowerLossEmbeddedDefault(t *testing.T) {
-	r := powerCutEmbedded(t, false)
-	r.disks.requireWrites(t, false)
-	if r.cut.Bytes == 0 {
-		t.Errorf("the cut dropped no unsynced bytes: it did not test a power loss")
-	}
-	t.Logf("RESULT default (lazy fsync): %d of %d deliveries answered 200 before the power cut are lost (%s)",
-		r.tally.lostBeforeCut, r.tally.answeredBeforeCut, r.tally)
+	powerCutEmbedded(t, false).reportLoss(t, "embedded, default (lazy fsync)")
 }
 
 // TestPowerLossCluster: three nats-servers with sync_interval: always, each
@@ -47,12 +37,7 @@ func TestPowerLossEmbeddedDefault(t *testing.T) {
 // power at once under load. Every delivery answered 200 is in the stream
 // after the restart, exactly once, and the stream takes deliveries again.
 func TestPowerLossCluster(t *testing.T) {
-	r := powerCutCluster(t, true)
-	r.disks.requireWrites(t, true)
-	t.Logf("RESULT R3 cluster, sync_interval: always: %s", r.tally)
-	if r.tally.lost != 0 || r.tally.duplicated != 0 {
-		t.Errorf("R3, sync_interval always: %s", r.tally)
-	}
+	powerCutCluster(t, true).requireNothingLost(t, "R3 cluster, sync_interval: always")
 }
 
 // TestPowerLossClusterDefault: the same cluster with JetStream's default
@@ -61,18 +46,48 @@ func TestPowerLossCluster(t *testing.T) {
 // are lost, or that the stream did not come back, and asserts only that
 // the power really was cut.
 func TestPowerLossClusterDefault(t *testing.T) {
-	r := powerCutCluster(t, false)
+	powerCutCluster(t, false).reportLoss(t, "R3 cluster, default (lazy fsync)")
+}
+
+// cutResult is what one power-cut run saw.
+type cutResult struct {
+	disks disks
+	cut   lazyfs.CutReport
+	tally tally
+	// unavailable, when set, says that the stream did not take deliveries
+	// again after the restart: the tally then counts every delivery
+	// answered 200 as missing, as none can be read.
+	unavailable string
+}
+
+// requireNothingLost asserts the contract through a power cut of servers
+// that fsync before they acknowledge: every delivery answered 200 is
+// stored exactly once.
+func (r cutResult) requireNothingLost(t *testing.T, what string) {
+	t.Helper()
+	r.disks.requireWrites(t, true)
+	t.Logf("RESULT %s: %s", what, r.tally)
+	if r.unavailable != "" || r.tally.lost != 0 || r.tally.duplicated != 0 {
+		t.Errorf("%s: %s %s", what, r.tally, r.unavailable)
+	}
+}
+
+// reportLoss reports what a power cut took, asserting only that it was
+// one: the servers wrote to their lazy disks and the cut dropped unsynced
+// bytes.
+func (r cutResult) reportLoss(t *testing.T, what string) {
+	t.Helper()
 	r.disks.requireWrites(t, false)
 	if r.cut.Bytes == 0 {
 		t.Errorf("the cut dropped no unsynced bytes: it did not test a power loss")
 	}
 	if r.unavailable != "" {
-		t.Logf("RESULT R3 cluster, default (lazy fsync): the stream is unavailable after the power cut: %s; none of the %d deliveries answered 200 before the cut can be read",
-			r.unavailable, r.tally.answeredBeforeCut)
+		t.Logf("RESULT %s: the stream is unavailable after the power cut: %s; none of the %d deliveries answered 200 before the cut can be read",
+			what, r.unavailable, r.tally.answeredBeforeCut)
 		return
 	}
-	t.Logf("RESULT R3 cluster, default (lazy fsync): %d of %d deliveries answered 200 before the power cut are lost (%s)",
-		r.tally.lostBeforeCut, r.tally.answeredBeforeCut, r.tally)
+	t.Logf("RESULT %s: %d of %d deliveries answered 200 before the power cut are lost (%s)",
+		what, r.tally.lostBeforeCut, r.tally.answeredBeforeCut, r.tally)
 }
 
 // powerCutCluster runs three nats-servers, each on its own lazy disk, and
@@ -162,17 +177,6 @@ cluster {
 	return cutResult{disks: ds, cut: cut, tally: tl}
 }
 
-// cutResult is what one power-cut run saw.
-type cutResult struct {
-	disks disks
-	cut   lazyfs.CutReport
-	tally tally
-	// unavailable, when set, says that the stream did not take deliveries
-	// again after the restart: the tally then counts every delivery
-	// answered 200 as missing, as none can be read.
-	unavailable string
-}
-
 // powerCutEmbedded runs hookbridge with its embedded server, its store on a
 // lazy disk, under load; cuts the power; starts it again on the same store;
 // and checks the stream against what the platform was answered.
@@ -199,7 +203,6 @@ func powerCutEmbedded(t *testing.T, syncAlways bool) cutResult {
 	logRestart(t, b.proc)
 
 	tl := count(results, stored(t, "nats://"+natsAddr), cutAt)
-	t.Logf("sync_always %t: %s", syncAlways, tl)
 	return cutResult{disks: ds, cut: cut, tally: tl}
 }
 
