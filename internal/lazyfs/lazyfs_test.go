@@ -295,3 +295,59 @@ func TestOSyncWritesAreDurable(t *testing.T) {
 		wantContent(t, mnt, []byte("snapshot"))
 	}
 }
+
+// FuzzAgainstModel drives one file on a mount with a sequence of writes,
+// truncates, fsyncs and power cuts decoded from the input, and compares it
+// after every step with a model two byte slices long: what a reader sees
+// (the mount) and what is durable (the backing file).
+func FuzzAgainstModel(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 3, 2, 0, 0, 0, 3, 0, 0, 0})                              // write, sync, cut
+	f.Add([]byte{0, 200, 255, 9, 1, 3, 40, 0, 3, 0, 0, 0})                         // write across pages, shrink, cut
+	f.Add([]byte{0, 16, 255, 1, 2, 0, 0, 0, 1, 1, 0, 0, 0, 40, 16, 2, 3, 0, 0, 0}) // synced, shrunk, rewritten past the end, cut
+	f.Add([]byte{1, 200, 0, 0, 0, 1, 1, 7, 2, 0, 0, 0, 1, 0, 1, 0, 3, 0, 0, 0})    // grow, write into the hole, sync, shrink, cut
+	l := lazyfs.MountTest(f)
+	n := 0
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		n++
+		mnt, backing := paths(l, fmt.Sprintf("model-%d", n))
+		file := create(t, mnt)
+		var cur, dur []byte
+		for i := 0; i+3 < len(ops) && i < 4*64; i += 4 {
+			a, b, c := int(ops[i+1]), int(ops[i+2]), ops[i+3]
+			switch ops[i] % 4 {
+			case 0: // write c's pattern, b*16+1 bytes at a*73 (up to 4.6 pages)
+				off, data := int64(a*73), pattern(b*16+1, c)
+				write(t, file, data, off)
+				if end := int(off) + len(data); end > len(cur) {
+					cur = append(cur, make([]byte, end-len(cur))...)
+				}
+				copy(cur[off:], data)
+			case 1: // truncate to a*64+b (up to 4 pages)
+				size := a*64 + b
+				if err := file.Truncate(int64(size)); err != nil {
+					t.Fatal(err)
+				}
+				if size <= len(cur) {
+					cur = cur[:size]
+				} else {
+					cur = append(cur, make([]byte, size-len(cur))...)
+				}
+			case 2:
+				sync(t, file)
+				dur = bytes.Clone(cur)
+			case 3:
+				l.Cut()
+				cur = bytes.Clone(dur)
+			}
+			wantContent(t, mnt, cur)
+			wantContent(t, backing, dur)
+			if t.Failed() {
+				t.Fatalf("after op %d (%v)", i/4, ops[i:i+4])
+			}
+		}
+		file.Close()
+		if err := os.Remove(mnt); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
