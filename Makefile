@@ -3,7 +3,7 @@
 # built here from source, FROM scratch).
 GO ?= go
 
-.PHONY: help test race images integration bench clean-images
+.PHONY: help test race images integration powerloss bench clean-images
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -19,6 +19,9 @@ images: ## build nats:<version in go.mod>, hookbridge:dev, and inventory:dev, sh
 
 integration: ## the container suites (end to end, broker outage, cluster fault, consumer crash, compose smoke); a missing Docker engine fails them
 	CI=$${CI:-true} TESTCONTAINERS_RYUK_DISABLED=true $(GO) test -count=1 -timeout 20m -v ./integration/...
+
+powerloss: ## the power-cut tests: hookbridge and an R3 nats-server cluster on a FUSE disk that drops unsynced writes (needs /dev/fuse and root; no Docker)
+	CI=$${CI:-true} $(GO) test -count=1 -v -run TestPowerLoss ./integration/powerloss
 
 bench: ## side by side, in one run: plain net/http, raw JetStream, hookbridge external and embedded (with and without fsync); about 2.5 minutes
 	$(GO) run ./cmd/hookload bench --duration 15s --conns 64 --body 1024 --markdown $(BENCHFLAGS)

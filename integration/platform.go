@@ -136,8 +136,10 @@ func (p *Platform) Try(ctx context.Context, d Delivery) Attempt {
 	return p.try(ctx, d, 1)
 }
 
-func (p *Platform) try(ctx context.Context, d Delivery, n int) Attempt {
-	a := Attempt{ID: d.ID, N: n, Start: time.Now()}
+// The result is named: the deferred function sets End on the attempt the
+// caller gets, not only on the recorded copy.
+func (p *Platform) try(ctx context.Context, d Delivery, n int) (a Attempt) {
+	a = Attempt{ID: d.ID, N: n, Start: time.Now()}
 	defer func() {
 		a.End = time.Now()
 		p.mu.Lock()
