@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -15,10 +17,14 @@ import (
 
 // clusterSetting is how a cluster variant runs its external broker: nodes
 // nats-servers on loopback forming one cluster, the stream replicated on
-// every node, and the single-server variant it repeats.
+// every node, and the single-server variant it repeats. The bridge connects
+// to any node; with onLeader, the stream's leadership is moved to the
+// bridge's node before the warm-up, so that the leader also reads the
+// publishes and answers the PubAcks, as a single server does.
 type clusterSetting struct {
-	base  string
-	nodes int
+	base     string
+	nodes    int
+	onLeader bool
 }
 
 // nodeName is the server name of a cluster's i-th node.
@@ -75,8 +81,71 @@ func (b *benchRun) watchCluster(ctx context.Context, v variant, p benchPorts) (*
 		chk.close()
 		return nil, err
 	}
-	fmt.Fprintf(b.out, "cluster  %d nodes; stream %s at replicas %d, led by %s\n", v.cluster.nodes, info.Config.Name, info.Config.Replicas, info.Cluster.Leader)
-	return &clusterWatch{chk: chk, nodes: p.nodes, leader: info.Cluster.Leader}, nil
+	cw := &clusterWatch{chk: chk, nodes: p.nodes, leader: info.Cluster.Leader}
+	fmt.Fprintf(b.out, "cluster  %d nodes; stream %s at replicas %d, led by %s\n", v.cluster.nodes, info.Config.Name, info.Config.Replicas, cw.leader)
+	if v.cluster.onLeader {
+		if err := b.leadFromBridge(ctx, cw); err != nil {
+			chk.close()
+			return nil, err
+		}
+	}
+	return cw, nil
+}
+
+// leadFromBridge moves the stream's leadership to the node the bridge is
+// connected to, if another node leads, and waits until that node leads.
+func (b *benchRun) leadFromBridge(ctx context.Context, cw *clusterWatch) error {
+	on, errs := bridgeNode(ctx, cw.nodes)
+	if on == "" {
+		return fmt.Errorf("cluster: the bridge's connection is on no node: %w", errors.Join(errs...))
+	}
+	if on == cw.leader {
+		fmt.Fprintf(b.out, "cluster  the bridge is on the leader, %s\n", on)
+		return nil
+	}
+	req, _ := json.Marshal(map[string]any{"placement": map[string]string{"preferred": on}})
+	c, cancel := context.WithTimeout(ctx, b.f.readyLimit)
+	defer cancel()
+	msg, err := cw.chk.nc.RequestWithContext(c, "$JS.API.STREAM.LEADER.STEPDOWN."+bridge.DefaultStream, req)
+	if err != nil {
+		return fmt.Errorf("cluster: moving the stream's leader to %s: %w", on, err)
+	}
+	var resp struct {
+		Error *struct {
+			Description string `json:"description"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(msg.Data, &resp); err != nil || resp.Error != nil {
+		return fmt.Errorf("cluster: moving the stream's leader to %s: %s %v", on, msg.Data, err)
+	}
+	for {
+		info, err := streamCluster(c, cw.chk.js)
+		if err == nil && info.Cluster.Leader == on {
+			fmt.Fprintf(b.out, "cluster  leader moved from %s to %s, the bridge's node\n", cw.leader, on)
+			cw.leader = on
+			return nil
+		}
+		select {
+		case <-c.Done():
+			return fmt.Errorf("cluster: %s does not lead the stream within %s (%v)", on, b.f.readyLimit, err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// bridgeNode is the node the bridge's connection is on, "" when no node's
+// /connz shows it, and the errors of the nodes that could not be asked.
+func bridgeNode(ctx context.Context, nodes []nodePorts) (string, []error) {
+	on := ""
+	var errs []error
+	for i, n := range nodes {
+		if found, err := hasConnection(ctx, n.monitor, bridgeConnName); err != nil {
+			errs = append(errs, fmt.Errorf("%s /connz: %w", nodeName(i), err))
+		} else if found {
+			on = nodeName(i)
+		}
+	}
+	return on, errs
 }
 
 // streamCluster is the bridge's stream's info, which must name a leader.
@@ -112,12 +181,10 @@ func (b *benchRun) settleCluster(ctx context.Context, row *benchRow, cw *cluster
 			cr.Behind = append(cr.Behind, fmt.Sprintf("%s (lag %d)", r.Name, r.Lag))
 		}
 	}
-	for i, n := range cw.nodes {
-		if on, err := hasConnection(ctx, n.monitor, bridgeConnName); err != nil {
-			row.notes = append(row.notes, fmt.Sprintf("%s /connz: %v", nodeName(i), err))
-		} else if on {
-			cr.BridgeOn = nodeName(i)
-		}
+	var errs []error
+	cr.BridgeOn, errs = bridgeNode(ctx, cw.nodes)
+	for _, err := range errs {
+		row.notes = append(row.notes, err.Error())
 	}
 	row.cluster = cr
 	fmt.Fprintf(b.out, "cluster  %s\n", cr)

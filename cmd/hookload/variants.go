@@ -57,6 +57,7 @@ var optInVariants = []variant{
 	{key: "c-console", name: "c, with the console open and live", kind: kindExternal, view: &viewSetting{"c"}},
 	{key: "d-console", name: "d, with the console open and live", kind: kindEmbedded, view: &viewSetting{"d"}},
 	{key: "c-r3", name: "c on a 3-node cluster, stream at replicas 3", kind: kindExternal, cluster: &clusterSetting{base: "c", nodes: 3}},
+	{key: "c-r3-leader", name: "c-r3, the bridge on the stream's leader", kind: kindExternal, cluster: &clusterSetting{base: "c", nodes: 3, onLeader: true}},
 }
 
 func selectVariants(only string) ([]variant, error) {
