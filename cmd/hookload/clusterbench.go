@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/hookbridge/hookbridge/bridge"
@@ -93,7 +94,10 @@ func (b *benchRun) watchCluster(ctx context.Context, v variant, p benchPorts) (*
 }
 
 // leadFromBridge moves the stream's leadership to the node the bridge is
-// connected to, if another node leads, and waits until that node leads.
+// connected to, if another node leads, and waits until that node leads. A
+// step-down names the preferred node, but the election may still go
+// elsewhere (a replica a little behind is passed over): it is asked again
+// every stepDownEvery until the node leads or readyLimit passes.
 func (b *benchRun) leadFromBridge(ctx context.Context, cw *clusterWatch) error {
 	on, errs := bridgeNode(ctx, cw.nodes)
 	if on == "" {
@@ -103,34 +107,53 @@ func (b *benchRun) leadFromBridge(ctx context.Context, cw *clusterWatch) error {
 		fmt.Fprintf(b.out, "cluster  the bridge is on the leader, %s\n", on)
 		return nil
 	}
-	req, _ := json.Marshal(map[string]any{"placement": map[string]string{"preferred": on}})
 	c, cancel := context.WithTimeout(ctx, b.f.readyLimit)
 	defer cancel()
-	msg, err := cw.chk.nc.RequestWithContext(c, "$JS.API.STREAM.LEADER.STEPDOWN."+bridge.DefaultStream, req)
+	var asked time.Time
+	var last error
+	for {
+		info, err := streamCluster(c, cw.chk.js)
+		switch {
+		case err == nil && info.Cluster.Leader == on:
+			fmt.Fprintf(b.out, "cluster  leader moved from %s to %s, the bridge's node\n", cw.leader, on)
+			cw.leader = on
+			return nil
+		case err != nil:
+			last = err
+		case time.Since(asked) >= stepDownEvery:
+			asked, last = time.Now(), stepDown(c, cw.chk.nc, on)
+		}
+		select {
+		case <-c.Done():
+			return fmt.Errorf("cluster: %s does not lead the stream within %s (last: %v)", on, b.f.readyLimit, last)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// stepDownEvery is how long a step-down is given to elect the preferred
+// node before it is asked again: a few election timeouts.
+const stepDownEvery = 3 * time.Second
+
+// stepDown asks the stream's leader to step down in favour of preferred.
+func stepDown(ctx context.Context, nc *nats.Conn, preferred string) error {
+	req, _ := json.Marshal(map[string]any{"placement": map[string]string{"preferred": preferred}})
+	msg, err := nc.RequestWithContext(ctx, "$JS.API.STREAM.LEADER.STEPDOWN."+bridge.DefaultStream, req)
 	if err != nil {
-		return fmt.Errorf("cluster: moving the stream's leader to %s: %w", on, err)
+		return fmt.Errorf("step-down: %w", err)
 	}
 	var resp struct {
 		Error *struct {
 			Description string `json:"description"`
 		} `json:"error"`
 	}
-	if err := json.Unmarshal(msg.Data, &resp); err != nil || resp.Error != nil {
-		return fmt.Errorf("cluster: moving the stream's leader to %s: %s %v", on, msg.Data, err)
+	if err := json.Unmarshal(msg.Data, &resp); err != nil {
+		return fmt.Errorf("step-down: %w", err)
 	}
-	for {
-		info, err := streamCluster(c, cw.chk.js)
-		if err == nil && info.Cluster.Leader == on {
-			fmt.Fprintf(b.out, "cluster  leader moved from %s to %s, the bridge's node\n", cw.leader, on)
-			cw.leader = on
-			return nil
-		}
-		select {
-		case <-c.Done():
-			return fmt.Errorf("cluster: %s does not lead the stream within %s (%v)", on, b.f.readyLimit, err)
-		case <-time.After(50 * time.Millisecond):
-		}
+	if resp.Error != nil {
+		return fmt.Errorf("step-down: %s", resp.Error.Description)
 	}
+	return nil
 }
 
 // bridgeNode is the node the bridge's connection is on, "" when no node's
