@@ -42,7 +42,6 @@ const bridgeConnName = "hookbridge"
 
 // clusterRound is what a cluster round learnt of its cluster.
 type clusterRound struct {
-	Nodes int
 	// Leader is the node that led the stream from before the warm-up to
 	// after the window; empty when the leadership moved, with Moved
 	// saying how.
@@ -194,7 +193,7 @@ func (b *benchRun) settleCluster(ctx context.Context, row *benchRow, cw *cluster
 		row.err = err
 		return
 	}
-	cr := &clusterRound{Nodes: len(cw.nodes), Leader: info.Cluster.Leader}
+	cr := &clusterRound{Leader: info.Cluster.Leader}
 	if cr.Leader != cw.leader {
 		cr.Leader, cr.Moved = "", fmt.Sprintf("the stream's leader moved: %s before the warm-up, %s after the window", cw.leader, info.Cluster.Leader)
 		row.notes = append(row.notes, cr.Moved+"; the leader's CPU is left out for this round")

@@ -36,7 +36,7 @@ func TestPrintCluster(t *testing.T) {
 		single.lat.record(10 * ms)
 		cluster := &benchRow{v: r3, round: round, rate: r.rate, requests: 1000,
 			procs:   []procFigures{node("n1", r.n1), node("n2", r.n2), node("n3", r.n3), {label: "hookbridge", cpu: 88 * ms}},
-			cluster: &clusterRound{Nodes: 3, Leader: r.leader, BridgeOn: r.on}}
+			cluster: &clusterRound{Leader: r.leader, BridgeOn: r.on}}
 		cluster.procs[1].hwm = 70 * mib
 		cluster.lat.record(20 * ms)
 		b.rows = append(b.rows, single, cluster)
