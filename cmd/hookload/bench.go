@@ -48,6 +48,10 @@ Measures, one after another and with the same load tool and deliveries:
           (parentbased_traceidratio 0.1)
   c-console, d-console (only with --only) c and d while a viewer in hookload keeps the
           bridge's console open: its pages reloaded every second, its live streams held
+  c-r3    (only with --only) c with three nats-servers forming a cluster on 127.0.0.1, the
+          stream at replicas 3: the nodes' CPU summed, the stream leader's and each follower's
+  c-r3-leader (only with --only) c-r3 with the stream's leadership moved to the node the
+          bridge is connected to, before the warm-up
 Run it from the hookbridge checkout: it builds nats-server and ./cmd/hookbridge.
 
 Flags:`

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -27,7 +28,7 @@ func TestBenchSmoke(t *testing.T) {
 	logs := t.TempDir()
 	var out bytes.Buffer
 	err := run(t.Context(), []string{"bench", "--duration", "400ms", "--warmup", "200ms", "--conns", "4",
-		"--only", "a,b,c,d-sync,c-console", "--bridge-log-level", "warn", "--logs", logs, "--markdown"}, noEnv, &out, &out)
+		"--only", "a,b,c,d-sync,c-console,c-r3-leader", "--bridge-log-level", "warn", "--logs", logs, "--markdown"}, noEnv, &out, &out)
 	t.Log(out.String())
 	if err != nil {
 		t.Fatalf("bench: %v", err)
@@ -36,12 +37,17 @@ func TestBenchSmoke(t *testing.T) {
 		"| a plain net/http | ", "| b raw JetStream publish | ", "| c hookbridge + external nats-server | ",
 		"| d-sync hookbridge, embedded nats, fsync | ", "| zero lost / duplicated | lost 0, duplicated 0",
 		"nats-server: v2.15.2", "| c-console c, with the console open and live | ", "The console open against closed",
+		"| c-r3-leader c-r3, the bridge on the stream's leader | ", "A cluster against a single server",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q", want)
 		}
 	}
-	for _, name := range []string{"a-plain-server.log", "b-nats-server.log", "c-hookbridge.log", "d-sync-hookbridge.log", "c-console-hookbridge.log"} {
+	// The cluster variant moved the stream's leadership to the bridge's node.
+	if !regexp.MustCompile(`\n\| c-r3-leader [^\n]*\| 1 of 1 \|`).MatchString(out.String()) {
+		t.Error("c-r3-leader: the bridge was not on the stream's leader")
+	}
+	for _, name := range []string{"a-plain-server.log", "b-nats-server.log", "c-hookbridge.log", "d-sync-hookbridge.log", "c-console-hookbridge.log", "c-r3-leader-nats-server-n3.log", "c-r3-leader-hookbridge.log"} {
 		if _, err := os.Stat(filepath.Join(logs, name)); err != nil {
 			t.Errorf("log: %v", err)
 		}

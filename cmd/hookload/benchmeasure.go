@@ -34,11 +34,12 @@ type benchRow struct {
 	status     string
 	unexpected uint64
 	check      *checkReport
-	stored     string       // raw variants: what the stream holds
-	norm       *normFigures // the normaliser's round, when the variant runs it
-	answered   uint64       // requests answered, warm-up included
-	otlp       *otlpStats   // what the trace receiver got, when the variant traces
-	view       *viewStats   // what the console viewer received, when the variant has one
+	stored     string        // raw variants: what the stream holds
+	norm       *normFigures  // the normaliser's round, when the variant runs it
+	answered   uint64        // requests answered, warm-up included
+	otlp       *otlpStats    // what the trace receiver got, when the variant traces
+	view       *viewStats    // what the console viewer received, when the variant has one
+	cluster    *clusterRound // the stream's leader and the bridge's node, when the variant runs a cluster
 	notes      []string
 	err        error
 }

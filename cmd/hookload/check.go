@@ -36,6 +36,7 @@ type checkReport struct {
 	NeverSent  int // stored, but never sent by this run: an id collision
 	Unknown    int // stored with this run's id but not one of its deliveries
 	Foreign    int // other traffic in the same range, ignored
+	Resumed    int // reads that stalled and were taken up again
 	Examples   []string
 }
 
@@ -50,6 +51,9 @@ func (r *checkReport) String() string {
 	}
 	s := fmt.Sprintf("%s: stream %s seq %d..%d, %d messages read; %d deliveries answered 2xx, %d of them stored exactly once; lost %d, duplicated %d, stored but never sent %d, unknown with this run's id %d; stored but answered non-2xx (lost ack, allowed) %d; other traffic %d",
 		verdict, r.Stream, r.FromSeq, r.LastSeq, r.Read, r.Answered, r.Once, r.Lost, r.Duplicated, r.NeverSent, r.Unknown, r.LostAck, r.Foreign)
+	if r.Resumed > 0 {
+		s += fmt.Sprintf("; the read stalled and went on %d time(s)", r.Resumed)
+	}
 	if len(r.Examples) > 0 {
 		s += "\n  e.g. " + strings.Join(r.Examples, "\n  e.g. ")
 	}
@@ -123,14 +127,30 @@ func checkStream(ctx context.Context, js jetstream.JetStream, stream string, fro
 		return nil, fmt.Errorf("check: stream %s: %w", stream, err)
 	}
 	t.rep.LastSeq = str.CachedInfo().State.LastSeq
-	if t.rep.LastSeq >= fromSeq {
-		if err := readHeaders(ctx, js, stream, fromSeq, t.rep.LastSeq, t.seen); err != nil {
+	next := fromSeq
+	seen := func(seq uint64, h nats.Header) {
+		t.seen(seq, h)
+		next = seq + 1
+	}
+	for next <= t.rep.LastSeq {
+		err := readHeaders(ctx, js, stream, next, t.rep.LastSeq, seen)
+		if err == nil {
+			break
+		}
+		// A read that stalls (seen once in 25 rounds against a loaded
+		// cluster: no message within 10s) goes on from where it stopped,
+		// with a new consumer; every message is still counted once.
+		if t.rep.Resumed++; t.rep.Resumed >= readAttempts || ctx.Err() != nil {
 			return nil, err
 		}
 	}
 	t.judge(sets)
 	return t.rep, nil
 }
+
+// readAttempts is how many times the check reads the stream before it
+// gives up.
+const readAttempts = 3
 
 // readHeaders calls seen with every message of stream from fromSeq to
 // lastSeq, headers only. It is bounded: every message must come within 10s,

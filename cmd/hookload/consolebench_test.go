@@ -238,7 +238,7 @@ func TestConsoleVariants(t *testing.T) {
 		t.Errorf("%d console variants, want c-console and d-console", n)
 	}
 	dir := t.TempDir()
-	cfg, err := settings.Parse([]byte(benchConfig(benchPorts{8080, 9090, 4222, 4318}, "", dir, false, "info")), dir, noEnv)
+	cfg, err := settings.Parse([]byte(benchConfig(benchPorts{http: 8080, admin: 9090, nats: 4222, otlp: 4318}, "", dir, false, "info")), dir, noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,7 +49,7 @@ func TestNormaliserVerdict(t *testing.T) {
 // maps it, and the expected count follows the answered deliveries only.
 func TestCanonicalPerDelivery(t *testing.T) {
 	dir := t.TempDir()
-	cfg, err := settings.Parse([]byte(benchConfig(benchPorts{1, 2, 3, 4}, "", dir, false, "warn")), dir, noEnv)
+	cfg, err := settings.Parse([]byte(benchConfig(benchPorts{http: 1, admin: 2, nats: 3, otlp: 4}, "", dir, false, "warn")), dir, noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ func (b *benchRun) prepare(ctx context.Context, selected []variant, getenv func(
 		return err
 	}
 	b.sigCfg = filepath.Join(b.work, "sources.yaml")
-	if err := os.WriteFile(b.sigCfg, []byte(benchConfig(benchPorts{1, 2, 3, 4}, "", b.work, false, "warn")), 0o600); err != nil {
+	if err := os.WriteFile(b.sigCfg, []byte(benchConfig(benchPorts{http: 1, admin: 2, nats: 3, otlp: 4}, "", b.work, false, "warn")), 0o600); err != nil {
 		return err
 	}
 	cfg, err := settings.Load(b.sigCfg, getenv)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 )
 
 // variantSummary is one variant over every round of a bench run.
@@ -20,22 +21,37 @@ type variantSummary struct {
 	stored   string
 }
 
-func (s *variantSummary) cpuPerReq(label string) (float64, bool) {
-	for _, p := range s.procs {
-		if p.label == label && s.requests > 0 {
-			return float64(p.cpu) / float64(s.requests), true
-		}
-	}
-	return 0, false
+// labelled reports whether a process labelled got is one of label's: label
+// itself, or a part of it ("nats-server n1" of "nats-server", a cluster).
+func labelled(got, label string) bool {
+	return got == label || strings.HasPrefix(got, label+" ")
 }
 
-func (s *variantSummary) hwm(label string) (uint64, bool) {
+// cpuPerReq is the CPU per request of label's processes, summed.
+func (s *variantSummary) cpuPerReq(label string) (float64, bool) {
+	var cpu time.Duration
+	found := false
 	for _, p := range s.procs {
-		if p.label == label {
-			return p.hwm, true
+		if labelled(p.label, label) {
+			cpu, found = cpu+p.cpu, true
 		}
 	}
-	return 0, false
+	if !found || s.requests == 0 {
+		return 0, false
+	}
+	return float64(cpu) / float64(s.requests), true
+}
+
+// hwm is the highest peak RSS of label's processes.
+func (s *variantSummary) hwm(label string) (uint64, bool) {
+	var peak uint64
+	found := false
+	for _, p := range s.procs {
+		if labelled(p.label, label) {
+			peak, found = max(peak, p.hwm), true
+		}
+	}
+	return peak, found
 }
 
 // summaries folds the rows into one summary per variant, in bench order.
@@ -217,7 +233,7 @@ func ratioCell(x float64, ok bool) string {
 
 func cpuCell(s *variantSummary, label string) string {
 	if per, ok := s.cpuPerReq(label); ok {
-		return fmt.Sprintf("%.1fµs", per/1e3)
+		return fmtNs(per)
 	}
 	if label == "nats-server" && s.v.kind == kindEmbedded {
 		return "(in hookbridge)"
@@ -274,6 +290,7 @@ func (b *benchRun) printSummary(w io.Writer) {
 	printNormaliser(w, ss, false)
 	printTracing(w, ss, false)
 	printConsole(w, ss, false)
+	printCluster(w, ss, false)
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "targets")
 	printAligned(w, []string{"target", "measured", "met"}, b.targets(ss))
@@ -290,6 +307,7 @@ func (b *benchRun) printMarkdown(w io.Writer) {
 	printNormaliser(w, ss, true)
 	printTracing(w, ss, true)
 	printConsole(w, ss, true)
+	printCluster(w, ss, true)
 	fmt.Fprintln(w)
 	printMarkdownTable(w, []string{"target", "measured", "met"}, b.targets(ss))
 	rounds := ""

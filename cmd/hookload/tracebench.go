@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"sync/atomic"
-	"time"
 
 	"google.golang.org/protobuf/encoding/protowire"
 )
@@ -185,21 +184,7 @@ func (b *benchRun) settleTraces(ctx context.Context, row *benchRow, p benchPorts
 
 func readOTLPStats(ctx context.Context, url string) (otlpStats, error) {
 	var st otlpStats
-	c, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(c, http.MethodGet, url, nil)
-	if err != nil {
-		return st, err
-	}
-	resp, err := probe.Do(req)
-	if err != nil {
-		return st, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return st, fmt.Errorf("GET /stats: %s", resp.Status)
-	}
-	return st, json.NewDecoder(resp.Body).Decode(&st)
+	return st, getJSON(ctx, url, &st)
 }
 
 func perDelivery(n, deliveries uint64) float64 {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -31,29 +30,34 @@ type variant struct {
 	// view, when set, keeps the bridge's console open and live through the
 	// round (see consolebench.go).
 	view *viewSetting
+	// cluster, when set, runs the external broker as a cluster on loopback
+	// with the stream replicated on every node (see clusterbench.go).
+	cluster *clusterSetting
 }
 
 // variants run in this order, one after another.
 var variants = []variant{
-	{"a", "plain net/http", kindPlain, false, false, nil, nil},
-	{"b", "raw JetStream publish", kindRaw, false, false, nil, nil},
-	{"c", "hookbridge + external nats-server", kindExternal, false, false, nil, nil},
-	{"d", "hookbridge, embedded nats", kindEmbedded, false, false, nil, nil},
-	{"b-sync", "raw JetStream publish, fsync", kindRaw, true, false, nil, nil},
-	{"c-sync", "hookbridge + external nats-server, fsync", kindExternal, true, false, nil, nil},
-	{"d-sync", "hookbridge, embedded nats, fsync", kindEmbedded, true, false, nil, nil},
+	{key: "a", name: "plain net/http", kind: kindPlain},
+	{key: "b", name: "raw JetStream publish", kind: kindRaw},
+	{key: "c", name: "hookbridge + external nats-server", kind: kindExternal},
+	{key: "d", name: "hookbridge, embedded nats", kind: kindEmbedded},
+	{key: "b-sync", name: "raw JetStream publish, fsync", kind: kindRaw, sync: true},
+	{key: "c-sync", name: "hookbridge + external nats-server, fsync", kind: kindExternal, sync: true},
+	{key: "d-sync", name: "hookbridge, embedded nats, fsync", kind: kindEmbedded, sync: true},
 }
 
 // optInVariants run only when --only names them, so that the default
 // bench measures what it always has.
 var optInVariants = []variant{
-	{"n", "hookbridge, embedded nats, with the normaliser", kindEmbedded, false, true, nil, nil},
-	{"c-traced", "c, traced: every delivery sampled", kindExternal, false, false, &traceSetting{"c", "always_on", ""}, nil},
-	{"d-traced", "d, traced: every delivery sampled", kindEmbedded, false, false, &traceSetting{"d", "always_on", ""}, nil},
-	{"c-sampled", "c, traced: 1 delivery in 10 sampled", kindExternal, false, false, &traceSetting{"c", "parentbased_traceidratio", "0.1"}, nil},
-	{"d-sampled", "d, traced: 1 delivery in 10 sampled", kindEmbedded, false, false, &traceSetting{"d", "parentbased_traceidratio", "0.1"}, nil},
-	{"c-console", "c, with the console open and live", kindExternal, false, false, nil, &viewSetting{"c"}},
-	{"d-console", "d, with the console open and live", kindEmbedded, false, false, nil, &viewSetting{"d"}},
+	{key: "n", name: "hookbridge, embedded nats, with the normaliser", kind: kindEmbedded, commerce: true},
+	{key: "c-traced", name: "c, traced: every delivery sampled", kind: kindExternal, trace: &traceSetting{"c", "always_on", ""}},
+	{key: "d-traced", name: "d, traced: every delivery sampled", kind: kindEmbedded, trace: &traceSetting{"d", "always_on", ""}},
+	{key: "c-sampled", name: "c, traced: 1 delivery in 10 sampled", kind: kindExternal, trace: &traceSetting{"c", "parentbased_traceidratio", "0.1"}},
+	{key: "d-sampled", name: "d, traced: 1 delivery in 10 sampled", kind: kindEmbedded, trace: &traceSetting{"d", "parentbased_traceidratio", "0.1"}},
+	{key: "c-console", name: "c, with the console open and live", kind: kindExternal, view: &viewSetting{"c"}},
+	{key: "d-console", name: "d, with the console open and live", kind: kindEmbedded, view: &viewSetting{"d"}},
+	{key: "c-r3", name: "c on a 3-node cluster, stream at replicas 3", kind: kindExternal, cluster: &clusterSetting{base: "c", nodes: 3}},
+	{key: "c-r3-leader", name: "c-r3, the bridge on the stream's leader", kind: kindExternal, cluster: &clusterSetting{base: "c", nodes: 3, onLeader: true}},
 }
 
 func selectVariants(only string) ([]variant, error) {
@@ -86,20 +90,49 @@ func selectVariants(only string) ([]variant, error) {
 }
 
 // benchPorts are one variant's loopback ports; otlp is the trace
-// receiver's, used by a traced variant only.
-type benchPorts struct{ http, admin, nats, otlp int }
+// receiver's, used by a traced variant only; nodes are a cluster variant's
+// nodes, whose broker is them (nats is then unused).
+type benchPorts struct {
+	http, admin, nats, otlp int
+	nodes                   []nodePorts
+}
 
-// natsURL is where the variant's broker listens, external or embedded.
-func (p benchPorts) natsURL() string { return fmt.Sprintf("nats://127.0.0.1:%d", p.nats) }
+// nodePorts are one cluster node's ports: for clients, for the other
+// nodes' routes, and for its monitoring endpoint.
+type nodePorts struct{ client, route, monitor int }
 
-func newPorts() (benchPorts, error) {
-	var p benchPorts
-	var errs [4]error
-	p.http, errs[0] = freePort()
-	p.admin, errs[1] = freePort()
-	p.nats, errs[2] = freePort()
-	p.otlp, errs[3] = freePort()
-	return p, errors.Join(errs[:]...)
+// natsURL is where the variant's broker listens, external or embedded: for
+// a cluster, every node, comma-separated, as a client is given them.
+func (p benchPorts) natsURL() string {
+	if len(p.nodes) == 0 {
+		return clientURL(p.nats)
+	}
+	urls := make([]string, len(p.nodes))
+	for i, n := range p.nodes {
+		urls[i] = clientURL(n.client)
+	}
+	return strings.Join(urls, ",")
+}
+
+func clientURL(port int) string { return fmt.Sprintf("nats://127.0.0.1:%d", port) }
+
+// newPorts picks a variant's ports, all distinct: for v's cluster, if it
+// has one, three more per node.
+func newPorts(v variant) (benchPorts, error) {
+	nodes := 0
+	if v.cluster != nil {
+		nodes = v.cluster.nodes
+	}
+	ports, err := freePorts(4 + 3*nodes)
+	if err != nil {
+		return benchPorts{}, err
+	}
+	p := benchPorts{http: ports[0], admin: ports[1], nats: ports[2], otlp: ports[3]}
+	for i := range nodes {
+		n := ports[4+3*i:]
+		p.nodes = append(p.nodes, nodePorts{client: n[0], route: n[1], monitor: n[2]})
+	}
+	return p, nil
 }
 
 // benchConfig is hookbridge's config for one variant: natsURL empty means
@@ -108,7 +141,9 @@ func newPorts() (benchPorts, error) {
 // that deliveries signed at the start stay valid through the whole bench.
 // The stream, subjects, duplicate window and publish timeout are left to
 // their defaults: the bench measures the bridge as shipped, and the raw
-// variant creates the same stream from the same defaults.
+// variant creates the same stream from the same defaults. The replicas are
+// the default 1 too, but for a cluster (p.nodes), where the stream is
+// replicated on every node.
 func benchConfig(p benchPorts, natsURL, storeDir string, sync bool, logLevel string) string {
 	return fmt.Sprintf(`# generated by hookload bench
 log: {level: %s, format: json}
@@ -116,6 +151,7 @@ http: {listen: "127.0.0.1:%d"}
 admin: {listen: "127.0.0.1:%d"}
 nats:
   url: %q
+  replicas: %d
   embedded: {listen: "127.0.0.1:%d", store_dir: %q, sync_always: %t}
 sources:
   - {name: acme-shop, provider: shopify, secrets: ["bench-shopify-secret"]}
@@ -127,19 +163,61 @@ sources:
     provider: hmac
     secrets: ["bench-razorpay-secret"]
     hmac: {header: X-Razorpay-Signature, algorithm: sha256, encoding: hex, id: "header:X-Razorpay-Event-Id", type: "json:event", source: "json:account_id", time: "json:created_at"}
-`, logLevel, p.http, p.admin, natsURL, p.nats, storeDir, sync)
+`, logLevel, p.http, p.admin, natsURL, max(1, len(p.nodes)), p.nats, storeDir, sync)
 }
 
-// natsServerConfig is the external nats-server's config: loopback only,
+// natsNode is one external nats-server: alone, or a node of a cluster
+// (routes set).
+type natsNode struct {
+	name     string // server_name, distinct in a cluster
+	port     int
+	storeDir string
+	sync     bool
+	// A cluster's node only: its route and monitoring ports, and every
+	// node's route port (its own included: a server ignores a route to
+	// itself, so that every node's config lists the same routes).
+	route, monitor int
+	routes         []int
+}
+
+// natsServerConfig is an external nats-server's config: loopback only,
 // JetStream in storeDir, and with sync an fsync before every PubAck
 // (jetstream { sync_interval: always }, which has no command-line flag).
-func natsServerConfig(port int, storeDir string, sync bool) string {
-	js := fmt.Sprintf("store_dir: %q", storeDir)
-	if sync {
+// A cluster's node also routes to the other nodes and serves /connz.
+func natsServerConfig(n natsNode) string {
+	js := fmt.Sprintf("store_dir: %q", n.storeDir)
+	if n.sync {
 		js += "\n  sync_interval: always"
 	}
-	return fmt.Sprintf("# generated by hookload bench\nserver_name: bench\nlisten: \"127.0.0.1:%d\"\nmax_payload: %d\njetstream {\n  %s\n}\n",
-		port, 1<<20+16<<10, js)
+	conf := fmt.Sprintf("# generated by hookload bench\nserver_name: %s\nlisten: \"127.0.0.1:%d\"\nmax_payload: %d\njetstream {\n  %s\n}\n",
+		n.name, n.port, 1<<20+16<<10, js)
+	if len(n.routes) == 0 {
+		return conf
+	}
+	routes := make([]string, len(n.routes))
+	for i, r := range n.routes {
+		routes[i] = fmt.Sprintf("\"nats-route://127.0.0.1:%d\"", r)
+	}
+	return conf + fmt.Sprintf("http: \"127.0.0.1:%d\"\ncluster {\n  name: bench\n  listen: \"127.0.0.1:%d\"\n  routes: [%s]\n}\n",
+		n.monitor, n.route, strings.Join(routes, ", "))
+}
+
+// natsNodes are the external broker's nodes for v: one, or a cluster's.
+func natsNodes(v variant, dir string, p benchPorts) []natsNode {
+	if len(p.nodes) == 0 {
+		return []natsNode{{name: "bench", port: p.nats, storeDir: filepath.Join(dir, "nats"), sync: v.sync}}
+	}
+	var routes []int
+	for _, np := range p.nodes {
+		routes = append(routes, np.route)
+	}
+	nodes := make([]natsNode, len(p.nodes))
+	for i, np := range p.nodes {
+		name := nodeName(i)
+		nodes[i] = natsNode{name: name, port: np.client, storeDir: filepath.Join(dir, "nats-"+name), sync: v.sync,
+			route: np.route, monitor: np.monitor, routes: routes}
+	}
+	return nodes
 }
 
 // runVariant starts the variant's children, warms up, measures, reads the
@@ -150,7 +228,7 @@ func (b *benchRun) runVariant(ctx context.Context, v variant, dir string) *bench
 	if row.err = os.MkdirAll(dir, 0o755); row.err != nil {
 		return row
 	}
-	p, err := newPorts()
+	p, err := newPorts(v)
 	if err != nil {
 		row.err = err
 		return row
@@ -159,6 +237,14 @@ func (b *benchRun) runVariant(ctx context.Context, v variant, dir string) *bench
 	if err != nil {
 		row.err = err
 		return row
+	}
+	cw, err := b.watchCluster(ctx, v, p)
+	if err != nil {
+		row.err = err
+		return row
+	}
+	if cw != nil {
+		defer cw.close()
 	}
 	viewer, err := b.openConsole(ctx, v, p)
 	if err != nil {
@@ -176,6 +262,9 @@ func (b *benchRun) runVariant(ctx context.Context, v variant, dir string) *bench
 	if v.trace != nil && row.err == nil {
 		b.settleTraces(ctx, row, p, meter.child("hookbridge"))
 	}
+	if cw != nil && row.err == nil {
+		b.settleCluster(ctx, row, cw)
+	}
 	if row.err == nil {
 		b.printRow(row)
 	}
@@ -187,11 +276,9 @@ func (b *benchRun) runVariant(ctx context.Context, v variant, dir string) *bench
 func (b *benchRun) startVariant(ctx context.Context, v variant, dir string, p benchPorts) (*procMeter, error) {
 	meter := &procMeter{}
 	if v.kind == kindRaw || v.kind == kindExternal {
-		ns, err := b.startNats(ctx, v, dir, p)
-		if err != nil {
+		if err := b.startNats(ctx, v, dir, p, meter); err != nil {
 			return nil, err
 		}
-		meter.add("nats-server", ns)
 	}
 	switch v.kind {
 	case kindPlain:
@@ -217,19 +304,37 @@ func (b *benchRun) startVariant(ctx context.Context, v variant, dir string, p be
 	return meter, nil
 }
 
-// startNats starts an external nats-server with its store in dir.
-func (b *benchRun) startNats(ctx context.Context, v variant, dir string, p benchPorts) (*child, error) {
-	natsURL := p.natsURL()
-	conf := filepath.Join(dir, "nats-server.conf")
-	if err := os.WriteFile(conf, []byte(natsServerConfig(p.nats, filepath.Join(dir, "nats"), v.sync)), 0o600); err != nil {
-		return nil, err
+// startNats starts the external broker, its store in dir: one
+// nats-server, metered as "nats-server", or a cluster's nodes, each
+// metered as "nats-server <node>". Every node is started before any is
+// waited for: a clustered JetStream answers only once its nodes have met.
+func (b *benchRun) startNats(ctx context.Context, v variant, dir string, p benchPorts, meter *procMeter) error {
+	nodes := natsNodes(v, dir, p)
+	started := make([]*child, len(nodes))
+	for i, n := range nodes {
+		file, label := "nats-server", "nats-server"
+		if len(nodes) > 1 {
+			file, label = file+"-"+n.name, label+" "+n.name
+		}
+		conf := filepath.Join(dir, file+".conf")
+		if err := os.WriteFile(conf, []byte(natsServerConfig(n)), 0o600); err != nil {
+			return err
+		}
+		ns, err := b.start(v.key+"-"+file, nil, b.natsBin, "-c", conf)
+		if err != nil {
+			return err
+		}
+		meter.add(label, ns)
+		started[i] = ns
+		fmt.Fprintf(b.out, "started  nats-server -c %s (pid %d, JetStream on %s)\n", conf, ns.pid(), clientURL(n.port))
 	}
-	ns, err := b.start(v.key+"-nats-server", nil, b.natsBin, "-c", conf)
-	if err != nil {
-		return nil, err
+	for i, ns := range started {
+		url := clientURL(nodes[i].port)
+		if err := ns.waitReady(ctx, b.f.readyLimit, "JetStream", func() bool { return jetStreamUp(ctx, url) }); err != nil {
+			return err
+		}
 	}
-	fmt.Fprintf(b.out, "started  nats-server -c %s (pid %d, JetStream on %s)\n", conf, ns.pid(), natsURL)
-	return ns, ns.waitReady(ctx, b.f.readyLimit, "JetStream", func() bool { return jetStreamUp(ctx, natsURL) })
+	return nil
 }
 
 // startPlain starts this program as the plain net/http server.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -18,7 +20,7 @@ import (
 func TestBenchConfigs(t *testing.T) {
 	dir := t.TempDir()
 	for _, url := range []string{"", "nats://127.0.0.1:4222"} {
-		cfg, err := settings.Parse([]byte(benchConfig(benchPorts{8080, 9090, 4222, 4318}, url, dir, true, "info")), dir, noEnv)
+		cfg, err := settings.Parse([]byte(benchConfig(benchPorts{http: 8080, admin: 9090, nats: 4222, otlp: 4318}, url, dir, true, "info")), dir, noEnv)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -33,16 +35,76 @@ func TestBenchConfigs(t *testing.T) {
 	}
 	for _, sync := range []bool{false, true} {
 		path := filepath.Join(dir, fmt.Sprintf("nats-%t.conf", sync))
-		if err := os.WriteFile(path, []byte(natsServerConfig(4222, filepath.Join(dir, "js"), sync)), 0o600); err != nil {
+		node := natsNode{name: "bench", port: 4222, storeDir: filepath.Join(dir, "js"), sync: sync}
+		if err := os.WriteFile(path, []byte(natsServerConfig(node)), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		opts, err := server.ProcessConfigFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if opts.SyncAlways != sync || opts.StoreDir != filepath.Join(dir, "js") || opts.Host != "127.0.0.1" || opts.Port != 4222 {
+		if opts.SyncAlways != sync || opts.StoreDir != filepath.Join(dir, "js") || opts.Host != "127.0.0.1" || opts.Port != 4222 || opts.Cluster.Port != 0 {
 			t.Errorf("sync %t: %+v", sync, opts)
 		}
+	}
+}
+
+// TestClusterConfigs: a cluster variant's nodes are distinct servers of
+// one cluster on loopback, each with its own ports and store and a route
+// to every other; the bridge is given every node and replicates the stream
+// on each.
+func TestClusterConfigs(t *testing.T) {
+	v := optInVariants[slices.IndexFunc(optInVariants, func(v variant) bool { return v.key == "c-r3" })]
+	p, err := newPorts(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.nodes) != 3 {
+		t.Fatalf("%d nodes, want 3", len(p.nodes))
+	}
+	ports := []int{p.http, p.admin, p.nats, p.otlp}
+	for _, n := range p.nodes {
+		ports = append(ports, n.client, n.route, n.monitor)
+	}
+	if slices.Sort(ports); len(slices.Compact(ports)) != 4+3*3 {
+		t.Errorf("ports %+v are not distinct", p)
+	}
+	dir := t.TempDir()
+	names, stores := map[string]bool{}, map[string]bool{}
+	for i, n := range natsNodes(v, dir, p) {
+		path := filepath.Join(dir, n.name+".conf")
+		if err := os.WriteFile(path, []byte(natsServerConfig(n)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		opts, err := server.ProcessConfigFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names[opts.ServerName], stores[opts.StoreDir] = true, true
+		if opts.Port != p.nodes[i].client || opts.Cluster.Port != p.nodes[i].route || opts.HTTPPort != p.nodes[i].monitor ||
+			opts.Cluster.Name != "bench" || opts.Cluster.Host != "127.0.0.1" || opts.HTTPHost != "127.0.0.1" || !opts.JetStream {
+			t.Errorf("node %d: %+v", i, opts)
+		}
+		var routes []int
+		for _, r := range opts.Routes {
+			port, _ := strconv.Atoi(r.Port())
+			if r.Hostname() == "127.0.0.1" {
+				routes = append(routes, port)
+			}
+		}
+		if !slices.Equal(routes, []int{p.nodes[0].route, p.nodes[1].route, p.nodes[2].route}) {
+			t.Errorf("node %d routes %v", i, opts.Routes)
+		}
+	}
+	if len(names) != 3 || len(stores) != 3 {
+		t.Errorf("server names %v, stores %v: want one each per node", names, stores)
+	}
+	cfg, err := settings.Parse([]byte(benchConfig(p, p.natsURL(), dir, false, "info")), dir, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.NATS.Stream.Replicas != 3 || strings.Count(cfg.NATS.URL, ",") != 2 || !strings.Contains(cfg.NATS.URL, fmt.Sprintf("nats://127.0.0.1:%d", p.nodes[2].client)) {
+		t.Errorf("nats %+v: want replicas 3 and every node's URL", cfg.NATS)
 	}
 }
 
@@ -57,7 +119,7 @@ func TestSelectVariants(t *testing.T) {
 	}
 	for only, want := range map[string]string{"": "a,b,c,d,b-sync,c-sync,d-sync", " ": "a,b,c,d,b-sync,c-sync,d-sync",
 		"d, a": "a,d", "c-sync,b,b": "b,c-sync", "d-traced,c,d,c-traced": "c,d,c-traced,d-traced", "d-sampled": "d-sampled",
-		"d-console,c-console,d,c": "c,d,c-console,d-console"} {
+		"d-console,c-console,d,c": "c,d,c-console,d-console", "c-r3-leader,c-r3,c": "c,c-r3,c-r3-leader"} {
 		vs, err := selectVariants(only)
 		if err != nil || keys(vs) != want {
 			t.Errorf("--only %q: %s %v, want %s", only, keys(vs), err, want)
