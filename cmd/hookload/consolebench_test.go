@@ -171,6 +171,22 @@ func TestConsoleViewerRefuses(t *testing.T) {
 	if row.err != errViewedNothing || row.view == nil {
 		t.Errorf("a viewer that received nothing: %v", row.err)
 	}
+
+	// Pages but no live event: wrong over two ticks of the viewer, right
+	// within one (the live view had not looked at the stream yet).
+	for _, tc := range []struct {
+		open time.Duration
+		want error
+	}{{3 * time.Second, errViewedNothing}, {500 * time.Millisecond, nil}} {
+		cv = newConsoleViewer(url, []string{"/"}, []string{"/live"}, 1, time.Second)
+		cv.pagesN.Add(1)
+		cv.start = time.Now().Add(-tc.open)
+		row := &benchRow{}
+		b.closeConsole(row, cv)
+		if row.err != tc.want {
+			t.Errorf("pages but no live event in %s: %v, want %v", tc.open, row.err, tc.want)
+		}
+	}
 }
 
 // TestCountEvents: an event is a block ended by a blank line with a data
