@@ -13,6 +13,8 @@
 //	                   canonical events) and a team's own consumer (on raw ones)
 //	TestConsumerCrash  inventory and shipping are killed mid-batch
 //	TestComposeSmoke   the repository's docker-compose.yml, up and down
+//	TestComposeCluster the same file with the profile "cluster": three NATS
+//	                   nodes, an R3 stream, two bridges behind Caddy
 //
 // Run the suites with
 //

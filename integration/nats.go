@@ -185,6 +185,13 @@ func Connect(t testing.TB, nodes ...*NATS) (*nats.Conn, jetstream.JetStream) {
 	for i, n := range nodes {
 		urls[i] = n.ClientURL
 	}
+	return ConnectURLs(t, urls...)
+}
+
+// ConnectURLs is Connect for servers given by their URLs as the test
+// process reaches them (nats://127.0.0.1:<published port>).
+func ConnectURLs(t testing.TB, urls ...string) (*nats.Conn, jetstream.JetStream) {
+	t.Helper()
 	nc, err := nats.Connect(strings.Join(urls, ","),
 		nats.Name("integration-test"),
 		nats.IgnoreDiscoveredServers(),
