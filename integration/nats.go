@@ -73,6 +73,16 @@ func StartCluster(ctx context.Context, t testing.TB, nw *testcontainers.DockerNe
 	return nodes
 }
 
+// InternalURLs is nats.url for a container on the nodes' network: every
+// node's InternalURL, comma-separated.
+func InternalURLs(nodes []*NATS) string {
+	urls := make([]string, len(nodes))
+	for i, n := range nodes {
+		urls[i] = n.InternalURL
+	}
+	return strings.Join(urls, ",")
+}
+
 func startNATS(ctx context.Context, t testing.TB, nw *testcontainers.DockerNetwork, name string, args []string) *NATS {
 	t.Helper()
 	ref := Image(t, "nats")

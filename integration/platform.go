@@ -195,23 +195,68 @@ func (p *Platform) Deliver(ctx context.Context, d Delivery) Result {
 // Deliver does, and returns once every delivery has ended, in the order of
 // ids. A delivery that cannot be built ends with an attempt carrying the error.
 func (p *Platform) Run(ctx context.Context, ids []string, interval time.Duration) []Result {
-	results := make([]Result, len(ids))
-	var wg sync.WaitGroup
+	return p.run(ctx, interval, func(i int) (string, bool) {
+		if i < len(ids) {
+			return ids[i], true
+		}
+		return "", false
+	})
+}
+
+// RunUntil is Run with the ids prefix-0000, prefix-0001, ... until stop is
+// closed or ctx ends: the platform's steady traffic, for as long as a test
+// needs it.
+// It returns once every delivery sent has ended, in the order sent.
+func (p *Platform) RunUntil(ctx context.Context, stop <-chan struct{}, prefix string, interval time.Duration) []Result {
+	return p.run(ctx, interval, func(i int) (string, bool) {
+		select {
+		case <-stop:
+			return "", false
+		case <-ctx.Done():
+			return "", false
+		default:
+			return fmt.Sprintf("%s-%04d", prefix, i), true
+		}
+	})
+}
+
+// run sends a delivery for each id next gives (i = 0, 1, ...), one every
+// interval, until it gives none.
+func (p *Platform) run(ctx context.Context, interval time.Duration, next func(i int) (string, bool)) []Result {
+	var (
+		mu      sync.Mutex
+		results []Result
+		wg      sync.WaitGroup
+	)
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
-	for i, id := range ids {
+	for i := 0; ; i++ {
 		if i > 0 {
 			select {
 			case <-ctx.Done():
 			case <-tick.C:
 			}
 		}
+		id, ok := next(i)
+		if !ok {
+			break
+		}
+		mu.Lock()
+		results = append(results, Result{ID: id})
+		mu.Unlock()
 		d, err := p.NewDelivery(id)
 		if err != nil {
-			results[i] = Result{ID: id, Attempts: []Attempt{{ID: id, N: 1, Err: err}}}
+			mu.Lock()
+			results[i].Attempts = []Attempt{{ID: id, N: 1, Err: err}}
+			mu.Unlock()
 			continue
 		}
-		wg.Go(func() { results[i] = p.Deliver(ctx, d) })
+		wg.Go(func() {
+			r := p.Deliver(ctx, d)
+			mu.Lock()
+			results[i] = r
+			mu.Unlock()
+		})
 	}
 	wg.Wait()
 	return results
