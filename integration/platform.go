@@ -284,34 +284,50 @@ func (p *Platform) Failed() int {
 	return len(p.attempts) - p.ok
 }
 
-// Outage is a span in which the senders got no 2xx although they tried.
+// Outage is a span between two 2xx answers; in an outage proper, the
+// senders got other answers in between (Failures > 0).
 type Outage struct {
 	From, To time.Time // the last 2xx answer before, the first after
 	Failures int       // answers in between, none of them 2xx
+	First    time.Time // when the first of those came; zero if none
 }
 
 // Length is To - From.
 func (o Outage) Length() time.Duration { return o.To.Sub(o.From) }
 
+// Gaps cuts attempts, in the order they were answered, at each 2xx answer:
+// one Outage from each 2xx answer to the next.
+func Gaps(attempts []Attempt) []Outage {
+	sorted := slices.Clone(attempts)
+	slices.SortFunc(sorted, func(a, b Attempt) int { return a.End.Compare(b.End) })
+	var gaps []Outage
+	var cur *Outage // nil until the first 2xx
+	for _, a := range sorted {
+		switch {
+		case cur == nil && !a.OK():
+		case !a.OK():
+			if cur.Failures++; cur.Failures == 1 {
+				cur.First = a.End
+			}
+		default:
+			if cur != nil {
+				cur.To = a.End
+				gaps = append(gaps, *cur)
+			}
+			cur = &Outage{From: a.End}
+		}
+	}
+	return gaps
+}
+
 // LongestOutage finds, among attempts, the longest span between two 2xx
 // answers (by answer time) with at least one other answer in between: how
 // long the platform was told "not now". Ok is false when there is none.
 func LongestOutage(attempts []Attempt) (longest Outage, ok bool) {
-	sorted := slices.Clone(attempts)
-	slices.SortFunc(sorted, func(a, b Attempt) int { return a.End.Compare(b.End) })
-	var lastOK time.Time
-	failures := 0
-	for _, a := range sorted {
-		if !a.OK() {
-			failures++
-			continue
+	for _, g := range Gaps(attempts) {
+		if g.Failures > 0 && (!ok || g.Length() > longest.Length()) {
+			longest, ok = g, true
 		}
-		if failures > 0 && !lastOK.IsZero() {
-			if o := (Outage{From: lastOK, To: a.End, Failures: failures}); !ok || o.Length() > longest.Length() {
-				longest, ok = o, true
-			}
-		}
-		lastOK, failures = a.End, 0
 	}
 	return longest, ok
 }

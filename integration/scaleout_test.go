@@ -130,12 +130,13 @@ func TestScaleOutChaos(t *testing.T) {
 	for _, p := range platforms {
 		attempts = append(attempts, p.Attempts()...)
 	}
+	gaps := Gaps(attempts)
 	for i, ph := range phases {
 		to := end
 		if i+1 < len(phases) {
 			to = phases[i+1].from
 		}
-		tally := tallyPhase(attempts, ph.from, to)
+		tally := tallyPhase(attempts, gaps, ph.from, to)
 		t.Logf("%-28s %s", ph.name+":", tally)
 		// What the second bridge is for: Caddy sends a delivery whose bridge
 		// died (refused, unreachable, or cut off mid-request) to the other.
@@ -154,51 +155,36 @@ type phase struct {
 }
 
 // phaseTally is what the senders saw of one phase: the attempts answered in
-// it, those that were not 2xx by kind, and the longest run without a 2xx.
+// it, those that were not 2xx by kind, and its longest stretches without a
+// 2xx (see tallyPhase for which phase a stretch belongs to).
 type phaseTally struct {
 	Length   time.Duration
 	Attempts int
 	NotOK    int
 	Kinds    map[string]int // "503" from a bridge, "503 (caddy)" from Caddy itself, "no answer"
-	Outage   Outage
-	HasGap   bool // Outage is set: some answers were not 2xx
-	// NoOK is the longest time in the phase with no 2xx answer at all,
-	// failed answers or not: a delivery Caddy holds while it retries is
-	// no failure, but no 200 either.
+	// NoOK is the longest time with no 2xx answer at all, failed answers
+	// or not: a delivery Caddy holds while it retries is no failure, but
+	// no 200 either.
 	NoOK time.Duration
+	// Outage is the longest stretch without a 2xx in which answers other
+	// than 2xx came; HasOutage says there is one.
+	Outage    Outage
+	HasOutage bool
 }
 
-// tallyPhase sums up the attempts answered in [from, to). A run without a
-// 200 that is still open at to is followed to the first 200 after it.
-func tallyPhase(attempts []Attempt, from, to time.Time) phaseTally {
+// tallyPhase sums up the attempts answered in [from, to), and the gaps
+// between 2xx answers that belong to the phase: a gap with failures belongs
+// where its first failure came; one without, where it began.
+func tallyPhase(attempts []Attempt, gaps []Outage, from, to time.Time) phaseTally {
 	p := phaseTally{Length: to.Sub(from), Kinds: map[string]int{}}
-	sorted := slices.Clone(attempts)
-	slices.SortFunc(sorted, func(a, b Attempt) int { return a.End.Compare(b.End) })
-	var in, closed []Attempt // closed: in, and the 200 that ends a run still open at to
-	end := to                // when the phase's last stretch without a 200 ends
-	for _, a := range sorted {
-		if a.End.Before(from) {
+	in := func(t time.Time) bool { return !t.Before(from) && t.Before(to) }
+	for _, a := range attempts {
+		if !in(a.End) {
 			continue
 		}
-		if a.End.Before(to) {
-			in = append(in, a)
-			continue
-		}
-		if a.OK() {
-			end = a.End
-			closed = append(slices.Clone(in), a)
-			break
-		}
-	}
-	if closed == nil {
-		closed = in
-	}
-	lastOK := from
-	for _, a := range in {
+		p.Attempts++
 		switch {
 		case a.OK():
-			p.NoOK = max(p.NoOK, a.End.Sub(lastOK))
-			lastOK = a.End
 			continue
 		case a.Status == 0:
 			p.Kinds["no answer"]++
@@ -209,9 +195,19 @@ func tallyPhase(attempts []Attempt, from, to time.Time) phaseTally {
 		}
 		p.NotOK++
 	}
-	p.NoOK = max(p.NoOK, end.Sub(lastOK))
-	p.Attempts = len(in)
-	p.Outage, p.HasGap = LongestOutage(closed)
+	for _, g := range gaps {
+		at := g.From
+		if g.Failures > 0 {
+			at = g.First
+		}
+		if !in(at) {
+			continue
+		}
+		p.NoOK = max(p.NoOK, g.Length())
+		if g.Failures > 0 && (!p.HasOutage || g.Length() > p.Outage.Length()) {
+			p.Outage, p.HasOutage = g, true
+		}
+	}
 	return p
 }
 
@@ -225,7 +221,7 @@ func (p phaseTally) String() string {
 		s += " (" + strings.Join(kinds, ", ") + ")"
 	}
 	s += fmt.Sprintf("; longest time without a 200: %s", p.NoOK.Round(time.Millisecond))
-	if p.HasGap {
+	if p.HasOutage {
 		s += fmt.Sprintf("; longest run of answers other than 200: %d over %s", p.Outage.Failures, p.Outage.Length().Round(time.Millisecond))
 	}
 	return s
