@@ -14,7 +14,7 @@ test: ## the unit tests; the integration suites skip where no Docker engine answ
 race: ## what CI runs: every test with the race detector
 	$(GO) test -race -count=1 ./...
 
-images: ## build nats:<version in go.mod>, hookbridge:dev, and inventory:dev, shipping:dev once they exist (IMAGES="nats hookbridge" picks)
+images: ## build nats:<version in go.mod>, hookbridge:dev, caddy:<version in its go.mod>, and inventory:dev, shipping:dev once they exist (IMAGES="nats hookbridge" picks)
 	$(GO) run ./integration/images/cmd/buildimages $(IMAGES)
 
 integration: ## the container suites (end to end, broker outage, cluster fault, consumer crash, compose smoke); a missing Docker engine fails them

@@ -15,6 +15,7 @@ import (
 	"github.com/testcontainers/testcontainers-go/wait"
 
 	"github.com/hookbridge/hookbridge/bridge"
+	"github.com/hookbridge/hookbridge/internal/natstest"
 )
 
 // The source every bridge of these suites serves unless its config lists
@@ -53,6 +54,9 @@ var (
 
 // BridgeConfig is what a suite chooses of the bridge's config.
 type BridgeConfig struct {
+	// Name is the container's alias on the network (its webhook listener is
+	// <Name>:8080 there); empty means "hookbridge".
+	Name string
 	// NATSURL is nats.url as the container sees it: nats://nats:4222, or a
 	// comma-separated list for a cluster.
 	NATSURL        string
@@ -63,7 +67,8 @@ type BridgeConfig struct {
 }
 
 // Bridge is hookbridge running in a container of the hookbridge image, with
-// its webhook (8080) and admin (9090) listeners published on 127.0.0.1.
+// its webhook (8080) and admin (9090) listeners published on 127.0.0.1 at
+// ports chosen once, so the URLs stay valid across Kill and Start.
 type Bridge struct {
 	WebhookURL string // http://127.0.0.1:<port>/webhooks/
 	AdminURL   string // http://127.0.0.1:<port>: /healthz, /readyz, /metrics
@@ -86,6 +91,9 @@ func StartBridge(ctx context.Context, t testing.TB, nw *testcontainers.DockerNet
 	if cfg.Sources == nil {
 		cfg.Sources = []Source{Shop}
 	}
+	if cfg.Name == "" {
+		cfg.Name = "hookbridge"
+	}
 	yaml := fmt.Sprintf(`log: {level: info, format: json}
 http: {listen: "0.0.0.0:8080", write_timeout: 15s, shutdown_grace: 5s}
 admin: {listen: "0.0.0.0:9090", console: {token: "integration-console-token"}}
@@ -105,14 +113,15 @@ sources:
 		yaml += "commerce: {enabled: true}\n"
 	}
 
+	hookPort, adminPort := freePort(t), freePort(t)
 	published := func(hc *container.HostConfig) {
-		hc.PortBindings = mobynet.PortMap{ // HostPort "" becomes a free port on 127.0.0.1
-			mobynet.MustParsePort("8080/tcp"): {{HostIP: loopback}},
-			mobynet.MustParsePort("9090/tcp"): {{HostIP: loopback}},
+		hc.PortBindings = mobynet.PortMap{
+			mobynet.MustParsePort("8080/tcp"): {{HostIP: loopback, HostPort: hookPort}},
+			mobynet.MustParsePort("9090/tcp"): {{HostIP: loopback, HostPort: adminPort}},
 		}
 	}
 	c, err := testcontainers.Run(ctx, Image(t, "hookbridge"),
-		network.WithNetwork([]string{"hookbridge"}, nw),
+		network.WithNetwork([]string{cfg.Name}, nw),
 		testcontainers.WithExposedPorts("8080/tcp", "9090/tcp"),
 		testcontainers.WithHostConfigModifier(published),
 		testcontainers.WithFiles(testcontainers.ContainerFile{
@@ -123,21 +132,13 @@ sources:
 			WithStatusCodeMatcher(func(code int) bool { return code == http.StatusOK }).
 			WithStartupTimeout(60*time.Second)),
 	)
-	cleanupContainer(t, c, "hookbridge")
+	cleanupContainer(t, c, cfg.Name)
 	if err != nil {
-		t.Fatalf("starting hookbridge: %v", err)
-	}
-	hook, err := c.MappedPort(ctx, "8080/tcp")
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, err := c.MappedPort(ctx, "9090/tcp")
-	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("starting %s: %v", cfg.Name, err)
 	}
 	return &Bridge{
-		WebhookURL: "http://127.0.0.1:" + hook.Port() + "/webhooks/",
-		AdminURL:   "http://127.0.0.1:" + admin.Port(),
+		WebhookURL: "http://127.0.0.1:" + hookPort + "/webhooks/",
+		AdminURL:   "http://127.0.0.1:" + adminPort,
 		Config:     cfg,
 		Container:  c,
 	}
@@ -154,4 +155,22 @@ func (b *Bridge) Ready() int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// Kill crashes the bridge (SIGKILL).
+func (b *Bridge) Kill(ctx context.Context, t testing.TB) {
+	t.Helper()
+	if err := killContainer(ctx, b.Container); err != nil {
+		t.Fatalf("killing %s: %v", b.Config.Name, err)
+	}
+}
+
+// Start starts a killed or stopped bridge again, same config and ports, and
+// waits up to d until its /readyz answers 200.
+func (b *Bridge) Start(ctx context.Context, t testing.TB, d time.Duration) {
+	t.Helper()
+	if err := b.Container.Start(ctx); err != nil {
+		t.Fatalf("starting %s again: %v", b.Config.Name, err)
+	}
+	natstest.Eventually(t, d, b.Config.Name+" /readyz 200", func() bool { return b.Ready() == http.StatusOK })
 }

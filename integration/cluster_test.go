@@ -39,12 +39,8 @@ func clusterFault(t *testing.T, killLeader, bridgeLeader bool) {
 	defer cancel()
 	nw := NewNetwork(ctx, t)
 	nodes := StartCluster(ctx, t, nw, "n1", "n2", "n3")
-	urls := make([]string, len(nodes))
-	for i, n := range nodes {
-		urls[i] = n.InternalURL
-	}
 	bridge := StartBridge(ctx, t, nw, BridgeConfig{
-		NATSURL: strings.Join(urls, ","), Replicas: 3, PublishTimeout: time.Second,
+		NATSURL: InternalURLs(nodes), Replicas: 3, PublishTimeout: time.Second,
 	})
 	nc, js := Connect(t, nodes...)
 

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moby/moby/api/types/mount"
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
 	"go.yaml.in/yaml/v3"
@@ -26,9 +27,10 @@ const composeProjectLabel = "com.docker.compose.project"
 // for one project of one compose file, with an environment of the test's
 // choosing.
 type Compose struct {
-	Project string   // -p: unique per test
-	File    string   // -f: absolute path
-	Env     []string // the process environment docker-compose runs with
+	Project  string   // -p: unique per test
+	File     string   // -f: absolute path
+	Profiles []string // --profile, on every command (up and down alike)
+	Env      []string // the process environment docker-compose runs with
 }
 
 // NewCompose returns a Compose for file under a new project name, and
@@ -70,10 +72,14 @@ func NewCompose(t testing.TB, file string, env map[string]string) *Compose {
 	return c
 }
 
-// Run runs docker-compose -p Project -f File args... and returns its output
-// (stdout and stderr).
+// Run runs docker-compose -p Project -f File [--profile P]... args... and
+// returns its output (stdout and stderr).
 func (c *Compose) Run(ctx context.Context, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "docker-compose", append([]string{"--ansi", "never", "-p", c.Project, "-f", c.File}, args...)...)
+	global := []string{"--ansi", "never", "-p", c.Project, "-f", c.File}
+	for _, p := range c.Profiles {
+		global = append(global, "--profile", p)
+	}
+	cmd := exec.CommandContext(ctx, "docker-compose", append(global, args...)...)
 	cmd.Env = c.Env
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -92,15 +98,65 @@ func (c *Compose) teardown(t testing.TB) {
 		out, err := c.Run(ctx, "logs", "--no-color", "--tail", "40")
 		t.Logf("compose logs of %s (%v):\n%s", c.Project, err, out)
 	}
+	// Anonymous volumes (a service's "- /data") carry no project label:
+	// remember them by name to look for them afterwards.
+	anonymous, err := c.volumesMounted(ctx)
+	if err != nil {
+		t.Errorf("listing the volumes of %s: %v", c.Project, err)
+	}
 	if out, err := c.Run(ctx, "down", "-v", "--remove-orphans", "-t", "5"); err != nil {
 		t.Errorf("%v\n%s", err, out)
 	}
 	left, err := c.leftovers(ctx, true)
 	if err != nil {
 		t.Errorf("looking for what %s left behind: %v", c.Project, err)
-	} else if len(left) > 0 {
+	}
+	for _, name := range anonymous {
+		if c.removeVolume(ctx, name) {
+			left = append(left, "volume "+name)
+		}
+	}
+	if len(left) > 0 {
 		t.Errorf("docker-compose down -v left behind (now removed): %s", strings.Join(left, ", "))
 	}
+}
+
+// volumesMounted lists the names of the volumes mounted by the project's
+// containers.
+func (c *Compose) volumesMounted(ctx context.Context) ([]string, error) {
+	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer cli.Close()
+	label := client.Filters{}.Add("label", composeProjectLabel+"="+c.Project)
+	containers, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: label})
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, ct := range containers.Items {
+		for _, m := range ct.Mounts {
+			if m.Type == mount.TypeVolume && m.Name != "" {
+				names = append(names, m.Name)
+			}
+		}
+	}
+	return names, nil
+}
+
+// removeVolume removes the volume name and reports whether it was there.
+func (c *Compose) removeVolume(ctx context.Context, name string) bool {
+	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+	if err != nil {
+		return false
+	}
+	defer cli.Close()
+	if _, err := cli.VolumeInspect(ctx, name, client.VolumeInspectOptions{}); err != nil {
+		return false
+	}
+	_, _ = cli.VolumeRemove(ctx, name, client.VolumeRemoveOptions{Force: true})
+	return true
 }
 
 // leftovers lists the containers, networks and volumes labelled with the
@@ -181,23 +237,24 @@ func (c *Compose) Health(ctx context.Context, service string) (string, error) {
 	return string(st.Health.Status), nil
 }
 
-// composeImages returns the image of each service of a compose file.
-func composeImages(file string) (map[string]string, error) {
+// composeService is what the suites read of a compose file's service.
+type composeService struct {
+	Image    string   `yaml:"image"`
+	Profiles []string `yaml:"profiles"`
+}
+
+// composeServices returns the services of a compose file by name, YAML
+// merge keys (<<: *anchor) applied.
+func composeServices(file string) (map[string]composeService, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return nil, err
 	}
 	var doc struct {
-		Services map[string]struct {
-			Image string `yaml:"image"`
-		} `yaml:"services"`
+		Services map[string]composeService `yaml:"services"`
 	}
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
-	images := map[string]string{}
-	for name, s := range doc.Services {
-		images[name] = s.Image
-	}
-	return images, nil
+	return doc.Services, nil
 }

@@ -8,11 +8,16 @@
 //
 //	TestBrokerOutage   the single broker stops and comes back under load
 //	TestClusterFault   a node of a three-node cluster is killed under load
+//	TestScaleOutChaos  two bridges behind Caddy on a three-node cluster: a
+//	                   bridge killed, a rolling restart, the stream leader
+//	                   killed, all under load
 //	TestEndToEnd       Shopify, WooCommerce and Stripe orders through the bridge
 //	                   and the normaliser into inventory and shipping (on
 //	                   canonical events) and a team's own consumer (on raw ones)
 //	TestConsumerCrash  inventory and shipping are killed mid-batch
 //	TestComposeSmoke   the repository's docker-compose.yml, up and down
+//	TestComposeCluster the same file with the profile "cluster": three NATS
+//	                   nodes, an R3 stream, two bridges behind Caddy
 //
 // Run the suites with
 //

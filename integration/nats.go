@@ -73,6 +73,16 @@ func StartCluster(ctx context.Context, t testing.TB, nw *testcontainers.DockerNe
 	return nodes
 }
 
+// InternalURLs is nats.url for a container on the nodes' network: every
+// node's InternalURL, comma-separated.
+func InternalURLs(nodes []*NATS) string {
+	urls := make([]string, len(nodes))
+	for i, n := range nodes {
+		urls[i] = n.InternalURL
+	}
+	return strings.Join(urls, ",")
+}
+
 func startNATS(ctx context.Context, t testing.TB, nw *testcontainers.DockerNetwork, name string, args []string) *NATS {
 	t.Helper()
 	ref := Image(t, "nats")
@@ -185,6 +195,13 @@ func Connect(t testing.TB, nodes ...*NATS) (*nats.Conn, jetstream.JetStream) {
 	for i, n := range nodes {
 		urls[i] = n.ClientURL
 	}
+	return ConnectURLs(t, urls...)
+}
+
+// ConnectURLs is Connect for servers given by their URLs as the test
+// process reaches them (nats://127.0.0.1:<published port>).
+func ConnectURLs(t testing.TB, urls ...string) (*nats.Conn, jetstream.JetStream) {
+	t.Helper()
 	nc, err := nats.Connect(strings.Join(urls, ","),
 		nats.Name("integration-test"),
 		nats.IgnoreDiscoveredServers(),

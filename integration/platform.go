@@ -197,23 +197,68 @@ func (p *Platform) Deliver(ctx context.Context, d Delivery) Result {
 // Deliver does, and returns once every delivery has ended, in the order of
 // ids. A delivery that cannot be built ends with an attempt carrying the error.
 func (p *Platform) Run(ctx context.Context, ids []string, interval time.Duration) []Result {
-	results := make([]Result, len(ids))
-	var wg sync.WaitGroup
+	return p.run(ctx, interval, func(i int) (string, bool) {
+		if i < len(ids) {
+			return ids[i], true
+		}
+		return "", false
+	})
+}
+
+// RunUntil is Run with the ids prefix-0000, prefix-0001, ... until stop is
+// closed or ctx ends: the platform's steady traffic, for as long as a test
+// needs it.
+// It returns once every delivery sent has ended, in the order sent.
+func (p *Platform) RunUntil(ctx context.Context, stop <-chan struct{}, prefix string, interval time.Duration) []Result {
+	return p.run(ctx, interval, func(i int) (string, bool) {
+		select {
+		case <-stop:
+			return "", false
+		case <-ctx.Done():
+			return "", false
+		default:
+			return fmt.Sprintf("%s-%04d", prefix, i), true
+		}
+	})
+}
+
+// run sends a delivery for each id next gives (i = 0, 1, ...), one every
+// interval, until it gives none.
+func (p *Platform) run(ctx context.Context, interval time.Duration, next func(i int) (string, bool)) []Result {
+	var (
+		mu      sync.Mutex
+		results []Result
+		wg      sync.WaitGroup
+	)
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
-	for i, id := range ids {
+	for i := 0; ; i++ {
 		if i > 0 {
 			select {
 			case <-ctx.Done():
 			case <-tick.C:
 			}
 		}
+		id, ok := next(i)
+		if !ok {
+			break
+		}
+		mu.Lock()
+		results = append(results, Result{ID: id})
+		mu.Unlock()
 		d, err := p.NewDelivery(id)
 		if err != nil {
-			results[i] = Result{ID: id, Attempts: []Attempt{{ID: id, N: 1, Err: err}}}
+			mu.Lock()
+			results[i].Attempts = []Attempt{{ID: id, N: 1, Err: err}}
+			mu.Unlock()
 			continue
 		}
-		wg.Go(func() { results[i] = p.Deliver(ctx, d) })
+		wg.Go(func() {
+			r := p.Deliver(ctx, d)
+			mu.Lock()
+			results[i] = r
+			mu.Unlock()
+		})
 	}
 	wg.Wait()
 	return results
@@ -241,34 +286,50 @@ func (p *Platform) Failed() int {
 	return len(p.attempts) - p.ok
 }
 
-// Outage is a span in which the senders got no 2xx although they tried.
+// Outage is a span between two 2xx answers; in an outage proper, the
+// senders got other answers in between (Failures > 0).
 type Outage struct {
 	From, To time.Time // the last 2xx answer before, the first after
 	Failures int       // answers in between, none of them 2xx
+	First    time.Time // when the first of those came; zero if none
 }
 
 // Length is To - From.
 func (o Outage) Length() time.Duration { return o.To.Sub(o.From) }
 
+// Gaps cuts attempts, in the order they were answered, at each 2xx answer:
+// one Outage from each 2xx answer to the next.
+func Gaps(attempts []Attempt) []Outage {
+	sorted := slices.Clone(attempts)
+	slices.SortFunc(sorted, func(a, b Attempt) int { return a.End.Compare(b.End) })
+	var gaps []Outage
+	var cur *Outage // nil until the first 2xx
+	for _, a := range sorted {
+		switch {
+		case cur == nil && !a.OK():
+		case !a.OK():
+			if cur.Failures++; cur.Failures == 1 {
+				cur.First = a.End
+			}
+		default:
+			if cur != nil {
+				cur.To = a.End
+				gaps = append(gaps, *cur)
+			}
+			cur = &Outage{From: a.End}
+		}
+	}
+	return gaps
+}
+
 // LongestOutage finds, among attempts, the longest span between two 2xx
 // answers (by answer time) with at least one other answer in between: how
 // long the platform was told "not now". Ok is false when there is none.
 func LongestOutage(attempts []Attempt) (longest Outage, ok bool) {
-	sorted := slices.Clone(attempts)
-	slices.SortFunc(sorted, func(a, b Attempt) int { return a.End.Compare(b.End) })
-	var lastOK time.Time
-	failures := 0
-	for _, a := range sorted {
-		if !a.OK() {
-			failures++
-			continue
+	for _, g := range Gaps(attempts) {
+		if g.Failures > 0 && (!ok || g.Length() > longest.Length()) {
+			longest, ok = g, true
 		}
-		if failures > 0 && !lastOK.IsZero() {
-			if o := (Outage{From: lastOK, To: a.End, Failures: failures}); !ok || o.Length() > longest.Length() {
-				longest, ok = o, true
-			}
-		}
-		lastOK, failures = a.End, 0
 	}
 	return longest, ok
 }

@@ -12,13 +12,17 @@
 //	hookbridge:dev   cmd/hookbridge, configured by /etc/hookbridge/hookbridge.yaml
 //	inventory:dev    cmd/inventory, once that package exists
 //	shipping:dev     cmd/shipping, once that package exists
+//	caddy:<version>  Caddy with its standard modules, at the version the
+//	                 nested module integration/images/caddy pins (caddy:2.11.9):
+//	                 the load balancer in front of several bridges
 //
 // A build is skipped when an image of the same content is already there: each
 // image carries the sha256 of its build context in the label [LabelContent],
 // so a warm run only re-links the binaries (Go's build cache makes that a
-// matter of seconds) and compares. The nats image is reused before anything
-// is compiled, since the pinned module version, the Go version and the build
-// flags fix its content.
+// matter of seconds) and compares. The nats and caddy images are reused
+// before anything is compiled, since the pinned module version, the Go
+// version, the build flags (and, for caddy, its module's go.mod, go.sum and
+// main.go) fix their content.
 package images
 
 import (
@@ -51,8 +55,9 @@ const (
 	// before compiling: module version, Go version, platform, flags, files.
 	labelSource = "org.hookbridge.image.source-sha256"
 
-	natsModule = "github.com/nats-io/nats-server/v2"
-	ldflags    = "-s -w"
+	natsModule  = "github.com/nats-io/nats-server/v2"
+	caddyModule = "github.com/caddyserver/caddy/v2"
+	ldflags     = "-s -w"
 )
 
 //go:embed dockerfiles
@@ -66,6 +71,11 @@ type target struct {
 	// pinned is a module whose go.mod version is the image's tag and fixes
 	// its content; empty means the tag is "dev" and the binary decides.
 	pinned string
+	// module is the directory, relative to the repository's root, of the
+	// nested module pkg and pinned are resolved in; empty means the
+	// repository's own module. A nested module keeps a big dependency tree
+	// (Caddy's) out of hookbridge's go.mod.
+	module string
 	// optional targets are built only when their package exists.
 	optional bool
 	// files adds config files to the build context.
@@ -74,10 +84,11 @@ type target struct {
 
 func targets() []target {
 	return []target{
-		{name: "nats", pkg: natsModule, bin: "nats-server", pinned: natsModule, files: natsFiles},
+		{name: "nats", pkg: natsModule, bin: "nats-server", pinned: natsModule, files: embedded("nats-server.conf")},
 		{name: "hookbridge", pkg: "./cmd/hookbridge", bin: "hookbridge", files: hookbridgeFiles},
 		{name: "inventory", pkg: "./cmd/inventory", bin: "inventory", optional: true},
 		{name: "shipping", pkg: "./cmd/shipping", bin: "shipping", optional: true},
+		{name: "caddy", pkg: ".", bin: "caddy", pinned: caddyModule, module: "integration/images/caddy", files: embedded("Caddyfile")},
 	}
 }
 
@@ -156,10 +167,10 @@ func New(ctx context.Context, logf func(format string, args ...any)) (*Builder, 
 // Close releases the Docker client.
 func (b *Builder) Close() error { return b.docker.Close() }
 
-// Available lists the images whose main package exists now: nats and
-// hookbridge always, inventory and shipping once their cmd/ package has Go
-// files. A package that exists but does not compile is listed; Build reports
-// the compiler's error.
+// Available lists the images whose main package exists now: nats,
+// hookbridge and caddy always, inventory and shipping once their cmd/
+// package has Go files. A package that exists but does not compile is
+// listed; Build reports the compiler's error.
 func (b *Builder) Available(ctx context.Context) ([]string, error) {
 	var names []string
 	for _, t := range targets() {
@@ -188,14 +199,19 @@ func (b *Builder) Build(ctx context.Context, name string) (Image, error) {
 	if err != nil {
 		return Image{}, err
 	}
+	dir := filepath.Join(b.dir, t.module)
 	ref, sourceKey := t.name+":dev", ""
 	if t.pinned != "" {
-		version, err := goOutput(ctx, b.dir, nil, "list", "-m", "-f", "{{.Version}}", t.pinned)
+		version, err := goOutput(ctx, dir, nil, "list", "-m", "-f", "{{.Version}}", t.pinned)
 		if err != nil {
 			return Image{}, err
 		}
 		ref = t.name + ":" + strings.TrimPrefix(version, "v")
-		sourceKey = b.sourceKey(t.pinned+"@"+version, files)
+		source, err := b.moduleFiles(t)
+		if err != nil {
+			return Image{}, err
+		}
+		sourceKey = b.sourceKey(t.pinned+"@"+version, append(source, files...))
 		if img, ok := b.existing(ctx, t.name, ref, labelSource, sourceKey); ok {
 			b.logf("%s: up to date (%s of the pinned version)", ref, shortID(img.ID))
 			return img, nil
@@ -211,7 +227,7 @@ func (b *Builder) Build(ctx context.Context, name string) (Image, error) {
 	start := time.Now()
 	b.logf("%s: compiling %s for %s/%s", ref, t.pkg, b.goos, b.goarch)
 	env := []string{"CGO_ENABLED=0", "GOOS=" + b.goos, "GOARCH=" + b.goarch}
-	if _, err := goOutput(ctx, b.dir, env, "build", "-trimpath", "-buildvcs=false", "-ldflags="+ldflags, "-o", binPath, t.pkg); err != nil {
+	if _, err := goOutput(ctx, dir, env, "build", "-trimpath", "-buildvcs=false", "-ldflags="+ldflags, "-o", binPath, t.pkg); err != nil {
 		return Image{}, err
 	}
 	b.logf("%s: compiled in %s", ref, time.Since(start).Round(100*time.Millisecond))
@@ -321,9 +337,36 @@ func (b *Builder) staticFiles(t target) ([]file, error) {
 	return files, nil
 }
 
-func natsFiles(*Builder) ([]file, error) {
-	conf, err := dockerfiles.ReadFile("dockerfiles/nats-server.conf")
-	return []file{{name: "nats-server.conf", data: conf, mode: 0o644}}, err
+// moduleFiles are what fixes the binary of a nested module's target besides
+// the pinned version: its go.mod, go.sum and Go files. The repository's own
+// module gives none: its pinned target is a dependency, fixed by the version.
+func (b *Builder) moduleFiles(t target) ([]file, error) {
+	if t.module == "" {
+		return nil, nil
+	}
+	dir := filepath.Join(b.dir, t.module)
+	names, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		return nil, err
+	}
+	names = append(names, filepath.Join(dir, "go.mod"), filepath.Join(dir, "go.sum"))
+	var files []file
+	for _, name := range names {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("images: the %s module: %w", t.name, err)
+		}
+		files = append(files, file{name: "module/" + filepath.Base(name), data: data, mode: 0o644})
+	}
+	return files, nil
+}
+
+// embedded adds the config file dockerfiles/name to a build context.
+func embedded(name string) func(*Builder) ([]file, error) {
+	return func(*Builder) ([]file, error) {
+		data, err := dockerfiles.ReadFile("dockerfiles/" + name)
+		return []file{{name: name, data: data, mode: 0o644}}, err
+	}
 }
 
 // hookbridgeFiles derives the image's config from the repository's

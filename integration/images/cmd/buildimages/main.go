@@ -3,8 +3,8 @@
 //
 //	go run ./integration/images/cmd/buildimages [NAME...]
 //
-// With no NAME it builds every image whose package exists: nats and
-// hookbridge, and inventory and shipping once cmd/inventory and cmd/shipping
+// With no NAME it builds every image whose package exists: nats, hookbridge
+// and caddy, and inventory and shipping once cmd/inventory and cmd/shipping
 // exist. An image whose content is unchanged is reused, not rebuilt.
 // `make images` runs it.
 package main
