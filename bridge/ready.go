@@ -38,6 +38,7 @@ type Readiness struct {
 // since. Each call costs one stream info request per stream.
 func Ready(r Readiness) ReadyFunc {
 	return func(ctx context.Context) error {
+		checked := time.Now()
 		if st := r.Conn.Status(); st != nats.CONNECTED {
 			return fmt.Errorf("nats connection is %s", st)
 		}
@@ -54,8 +55,18 @@ func Ready(r Readiness) ReadyFunc {
 			if err := full(s.CachedInfo()); err != nil {
 				return fmt.Errorf("%w: %w", ErrCannotStore, err)
 			}
+			// A member of a replicated stream answers the info request
+			// while its group elects a leader; nothing is stored meanwhile.
+			if c := s.CachedInfo().Cluster; c != nil && c.Leader == "" {
+				return fmt.Errorf("%w: stream %s has no leader (an election is under way)", ErrCannotStore, name)
+			}
 		}
-		if err := r.Failures.Err(); err != nil {
+		// Every stream has a leader that answered after checked: a failure
+		// before it that was only the broker not answering (a leader lost, a
+		// node restarting) is over. Without this, every bridge behind a load
+		// balancer that saw a leader fail over would stay out of rotation until
+		// its memory faded, since none gets a delivery to clear it with.
+		if err := r.Failures.errAfter(checked); err != nil {
 			return fmt.Errorf("%w: %w", ErrCannotStore, err)
 		}
 		return nil
@@ -126,11 +137,17 @@ func (l *LastFailure) stored() {
 // Err returns the remembered failure, or nil if there is none, a delivery
 // was stored since, or it has faded.
 func (l *LastFailure) Err() error {
+	return l.errAfter(time.Time{})
+}
+
+// errAfter is Err, leaving out a failure recorded before answered that was
+// the broker not answering at all (noAnswer): the broker answered since.
+func (l *LastFailure) errAfter(answered time.Time) error {
 	if l == nil {
 		return nil
 	}
 	f := l.last.Load()
-	if f == nil || time.Now().After(f.until) {
+	if f == nil || time.Now().After(f.until) || f.at.Before(answered) && noAnswer(f.err) {
 		return nil
 	}
 	return fmt.Errorf("the last delivery (%s ago) was not stored: %w", time.Since(f.at).Round(time.Millisecond), f.err)
@@ -149,4 +166,17 @@ func (l *LastFailure) Latest() (at time.Time, err error) {
 		return time.Time{}, nil
 	}
 	return f.at, f.err
+}
+
+// noAnswer reports a failed publish the broker never answered: a timeout,
+// no responders (no stream leader to take it), a lost connection. A refusal
+// the broker did answer (a full stream, a storage error) is not one, nor is a
+// PubAck from the wrong stream.
+func noAnswer(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, nats.ErrTimeout) ||
+		errors.Is(err, nats.ErrNoResponders) ||
+		errors.Is(err, nats.ErrDisconnected) ||
+		errors.Is(err, nats.ErrConnectionClosed) ||
+		errors.Is(err, jetstream.ErrNoStreamResponse)
 }

@@ -197,3 +197,39 @@ func readyz(t *testing.T, base string) (int, string) {
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }
+
+// TestReadyOnceTheBrokerAnswersAgain: a failed publish the broker never
+// answered (here: it was down) keeps /readyz at 503 only until the broker
+// answers again, with no delivery stored meanwhile. A load balancer takes
+// an unready bridge out of rotation, so no delivery would come to clear it;
+// every bridge that saw a leader fail over would stay out until the memory
+// fades. A refusal the broker did answer is still remembered
+// (TestReadyWhenTheStreamIsFull).
+func TestReadyOnceTheBrokerAnswersAgain(t *testing.T) {
+	failures := new(bridge.LastFailure)
+	h := newHarness(t, func(cfg *bridge.Config) {
+		cfg.Failures = failures
+		// Long enough that fading is not what makes it ready again.
+		cfg.RetryAfter = time.Hour
+		cfg.PublishTimeout = 500 * time.Millisecond
+	})
+	ready := bridge.Ready(bridge.Readiness{Conn: h.nc, JS: h.js, Stream: "WEBHOOKS", Failures: failures})
+	body, hdr := h.delivery("shop", "", "while-down")
+	h.ns.Stop()
+	if a := h.post(http.MethodPost, "shop", body, hdr); a.code != http.StatusServiceUnavailable {
+		t.Fatalf("broker down: %d %s", a.code, a.raw)
+	}
+	if err := ready(context.Background()); err == nil {
+		t.Fatal("ready with the broker down")
+	}
+	h.ns.Restart(t)
+	natstest.Eventually(t, natstest.Patience, "ready once the broker answers, with no delivery stored", func() bool {
+		return ready(context.Background()) == nil
+	})
+	// Still remembered: no delivery was stored through the bridge to clear
+	// it (the refused publish itself may be stored by the client's
+	// reconnect buffer; the platform's retry is then a duplicate).
+	if failures.Err() == nil {
+		t.Error("the failure itself was forgotten; only readiness may look past it")
+	}
+}
