@@ -3,7 +3,7 @@
 # built here from source, FROM scratch).
 GO ?= go
 
-.PHONY: help test race images integration powerloss bench clean-images
+.PHONY: help test race images integration scaleout powerloss bench clean-images
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -17,8 +17,11 @@ race: ## what CI runs: every test with the race detector
 images: ## build nats:<version in go.mod>, hookbridge:dev, caddy:<version in its go.mod>, and inventory:dev, shipping:dev once they exist (IMAGES="nats hookbridge" picks)
 	$(GO) run ./integration/images/cmd/buildimages $(IMAGES)
 
-integration: ## the container suites (end to end, broker outage, cluster fault, consumer crash, compose smoke); a missing Docker engine fails them
+integration: ## the container suites (end to end, broker outage, cluster fault, scale-out chaos, consumer crash, compose smoke and cluster); a missing Docker engine fails them
 	CI=$${CI:-true} TESTCONTAINERS_RYUK_DISABLED=true $(GO) test -count=1 -timeout 20m -v ./integration/...
+
+scaleout: ## the scale-out suites alone: two bridges behind Caddy on a three-node cluster under load (a bridge killed, a rolling restart, the leader killed), and the compose cluster profile
+	CI=$${CI:-true} TESTCONTAINERS_RYUK_DISABLED=true $(GO) test -count=1 -timeout 20m -v -run 'TestScaleOutChaos|TestComposeCluster' ./integration/
 
 powerloss: ## the power-cut tests: hookbridge and an R3 nats-server cluster on a FUSE disk that drops unsynced writes (needs /dev/fuse and root; no Docker)
 	CI=$${CI:-true} $(GO) test -count=1 -v -run TestPowerLoss ./integration/powerloss
