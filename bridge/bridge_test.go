@@ -134,7 +134,7 @@ func newHarnessWith(t *testing.T, extra []testSource, opts ...harnessOption) *ha
 		o(&cfg)
 	}
 	if cfg.Bodies != nil && cfg.Bodies.Buckets == nil {
-		if cfg.Bodies.Buckets, err = bridge.EnsureBodyBuckets(ctx, h.js, []bridge.WebhookStream{{StreamConfig: bridge.StreamConfig{Name: "WEBHOOKS", Replicas: 1}}}); err != nil {
+		if cfg.Bodies.Buckets, err = bridge.EnsureBodyBuckets(ctx, h.js, []bridge.WebhookStream{{StreamConfig: bridge.StreamConfig{Name: "WEBHOOKS", Replicas: 1, Duplicates: 24 * time.Hour}}}); err != nil {
 			t.Fatalf("EnsureBodyBuckets: %v", err)
 		}
 	}

@@ -26,7 +26,7 @@ import (
 // WEBHOOKS' body bucket; bodies up to 32 MiB are accepted.
 func withBodies(inlineMax int64) harnessOption {
 	return func(c *bridge.Config) {
-		c.Bodies = &bridge.Bodies{InlineMax: inlineMax}
+		c.Bodies = &bridge.Bodies{InlineMax: inlineMax, ReuseWithin: 24 * time.Hour}
 		c.Limits = bridge.Limits{MaxBodyBytes: 32 << 20}
 	}
 }
@@ -207,5 +207,130 @@ func TestClaimCheckBrokerOutage(t *testing.T) {
 	}
 	if !strings.HasSuffix(h.lastStored().Header.Get(wire.HeaderDataRef), "/gh:outage-1") {
 		t.Errorf("dataref = %q", h.lastStored().Header.Get(wire.HeaderDataRef))
+	}
+}
+
+// TestClaimCheckStaleObjectStoredAgain: a retry that comes after the
+// duplicate window finds an object too old to reuse (it would expire, with
+// the bucket's TTL, before the message stored now): the body is stored
+// again under the same name, and the bucket still lists one object.
+func TestClaimCheckStaleObjectStoredAgain(t *testing.T) {
+	var now atomic.Pointer[time.Time]
+	now.Store(&testNow)
+	h := newHarness(t, withBodies(64<<10), func(c *bridge.Config) {
+		c.Now = func() time.Time { return *now.Load() }
+	})
+	body, hdr := h.bigGitHub("late-1", 200<<10)
+	if a := h.post(http.MethodPost, "gh", body, hdr); a.code != http.StatusOK {
+		t.Fatalf("%d %s", a.code, a.raw)
+	}
+	first, err := h.bodies().GetInfo(context.Background(), "gh:late-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := first.ModTime.Add(25 * time.Hour)
+	now.Store(&later)
+	if a := h.post(http.MethodPost, "gh", body, hdr); a.code != http.StatusOK {
+		t.Fatalf("late retry: %d %s", a.code, a.raw)
+	}
+	again, err := h.bodies().GetInfo(context.Background(), "gh:late-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.NUID == first.NUID {
+		t.Error("an object older than the duplicate window was reused")
+	}
+	if objects, err := h.bodies().List(context.Background()); err != nil || len(objects) != 1 {
+		t.Errorf("bucket lists %d objects (%v), want 1", len(objects), err)
+	}
+}
+
+// TestPruneBodies: on a stream without max age, an object stored more than
+// the duplicate window before the stream's first message (an orphan of a
+// failed publish, or one whose message is gone) is removed; one whose
+// message is still stored is kept, until that message is gone too.
+func TestPruneBodies(t *testing.T) {
+	ns := natstest.Start(t)
+	_, js := ns.Connect(t)
+	ctx := context.Background()
+	c := bridge.StreamConfig{Name: "PRUNE", SubjectPrefix: "prune", Replicas: 1, Duplicates: 200 * time.Millisecond}
+	stream, err := bridge.EnsureStream(ctx, js, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buckets, err := bridge.EnsureBodyBuckets(ctx, js, []bridge.WebhookStream{{StreamConfig: c}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	obs := buckets["PRUNE"].(jetstream.ObjectStore)
+	if st, err := obs.Status(ctx); err != nil || st.TTL() != 0 {
+		t.Fatalf("bucket TTL %v (%v), want none for a stream without max age", st.TTL(), err)
+	}
+	if _, err := obs.PutBytes(ctx, "src:orphan", []byte("publish failed")); err != nil {
+		t.Fatal(err)
+	}
+	orphan, err := obs.GetInfo(ctx, "src:orphan")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The next object and its message come more than the window later.
+	natstest.Eventually(t, natstest.Patience, "the duplicate window past the orphan", func() bool {
+		info, err := stream.Info(ctx)
+		return err == nil && info.TimeStamp.Sub(orphan.ModTime) > 2*c.Duplicates
+	})
+	if _, err := obs.PutBytes(ctx, "src:kept", []byte("stored")); err != nil {
+		t.Fatal(err)
+	}
+	msg := nats.NewMsg("prune.github.src.push")
+	msg.Header.Set(wire.HeaderDataRef, wire.DataRef("PRUNE_BODIES", "src:kept"))
+	if _, err := js.PublishMsg(ctx, msg); err != nil {
+		t.Fatal(err)
+	}
+
+	removed, err := bridge.PruneBodies(ctx, js, c, 0)
+	if err != nil || len(removed) != 1 || removed[0] != "src:orphan" {
+		t.Fatalf("PruneBodies removed %v (%v), want [src:orphan]", removed, err)
+	}
+	if _, err := obs.GetInfo(ctx, "src:kept"); err != nil {
+		t.Fatalf("the object of a stored message: %v", err)
+	}
+
+	// Its message goes; once the window has passed the object goes too.
+	if err := stream.Purge(ctx); err != nil {
+		t.Fatal(err)
+	}
+	natstest.Eventually(t, natstest.Patience, "the object of a purged message removed", func() bool {
+		removed, err := bridge.PruneBodies(ctx, js, c, 0)
+		return err == nil && len(removed) == 1 && removed[0] == "src:kept"
+	})
+	if objects, err := obs.List(ctx); !errors.Is(err, jetstream.ErrNoObjectsFound) {
+		t.Errorf("bucket lists %d objects (%v), want none", len(objects), err)
+	}
+}
+
+// TestBodyBucketTTL: a stream with max age gets a bucket whose TTL is that
+// plus the duplicate window, so an object outlives every message that
+// refers to it.
+func TestBodyBucketTTL(t *testing.T) {
+	ns := natstest.Start(t)
+	_, js := ns.Connect(t)
+	ctx := context.Background()
+	c := bridge.StreamConfig{Name: "AGED", SubjectPrefix: "aged", Replicas: 1, Duplicates: time.Hour}
+	s, err := bridge.EnsureStream(ctx, js, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := s.CachedInfo().Config
+	cfg.MaxAge = 72 * time.Hour
+	if _, err := js.UpdateStream(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	buckets, err := bridge.EnsureBodyBuckets(ctx, js, []bridge.WebhookStream{{StreamConfig: c}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := buckets["AGED"].(jetstream.ObjectStore).Status(ctx)
+	if err != nil || st.TTL() != 73*time.Hour {
+		t.Errorf("bucket TTL %v (%v), want 73h", st.TTL(), err)
 	}
 }

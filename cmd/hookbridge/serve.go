@@ -257,7 +257,7 @@ func newHandlers(cfg *settings.Config, sources []bridge.Source, js jetstream.Jet
 		Stream:         cfg.NATS.Stream.Name,
 		SubjectPrefix:  cfg.NATS.Stream.SubjectPrefix,
 		Limits:         cfg.HTTP.Limits,
-		Bodies:         &bridge.Bodies{InlineMax: inline, Buckets: buckets},
+		Bodies:         &bridge.Bodies{InlineMax: inline, Buckets: buckets, ReuseWithin: cfg.NATS.Stream.Duplicates},
 		PublishTimeout: cfg.NATS.PublishTimeout,
 		Failures:       readiness.Failures,
 		Activity:       activity,
