@@ -66,7 +66,7 @@ func NewServer(cfg Config, sources []Source, pub Publisher, log *slog.Logger, me
 	if err := validateSources(sources); err != nil {
 		return nil, err
 	}
-	streams := []string{cfg.Stream}
+	var streams []string // those deliveries are stored in
 	for _, src := range sources {
 		streams = append(streams, cmp.Or(src.Stream, cfg.Stream))
 	}
