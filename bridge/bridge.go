@@ -31,7 +31,12 @@ type Config struct {
 	SubjectPrefix string
 	// Limits bound the bodies deliveries hold.
 	Limits
-	// PublishTimeout bounds the wait for the PubAck; past it the sender gets 503.
+	// Bodies, if not nil, stores data too large for a message as an object
+	// and publishes a claim check (see claim.go); nil: every body must fit
+	// in a message.
+	Bodies *Bodies
+	// PublishTimeout bounds the wait for the PubAck, and separately the
+	// storing of a claim-checked body; past it the sender gets 503.
 	PublishTimeout time.Duration
 	// RetryAfter is the Retry-After sent with 503; zero means DefaultRetryAfter.
 	RetryAfter time.Duration
@@ -52,7 +57,8 @@ type Config struct {
 // Limits bound the bodies deliveries hold. The yaml tags are their keys in
 // the http section of hookbridge's config file.
 type Limits struct {
-	// MaxBodyBytes is the largest body accepted; larger ones get 413.
+	// MaxBodyBytes is the largest body accepted; larger ones get 413. A
+	// body too large for a message is stored as an object (Config.Bodies).
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 	// MaxBodyBytesInFlight bounds the body bytes held by all deliveries in
 	// flight together; past it a new delivery gets 503 with Retry-After.
@@ -64,9 +70,11 @@ type Limits struct {
 const (
 	DefaultStream        = wire.Stream
 	DefaultSubjectPrefix = wire.SubjectPrefix
-	DefaultMaxBodyBytes  = 1 << 20
-	// DefaultMaxBodyBytesInFlight holds 64 bodies of the default limit.
-	DefaultMaxBodyBytesInFlight = 64 << 20
+	// DefaultMaxBodyBytes covers GitHub's 25 MB deliveries.
+	DefaultMaxBodyBytes = 32 << 20
+	// DefaultMaxBodyBytesInFlight holds eight bodies of the default limit,
+	// or thousands of ordinary ones.
+	DefaultMaxBodyBytesInFlight = 256 << 20
 	DefaultPublishTimeout       = 3 * time.Second
 	DefaultRetryAfter           = 5 * time.Second
 )

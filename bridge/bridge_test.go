@@ -133,6 +133,11 @@ func newHarnessWith(t *testing.T, extra []testSource, opts ...harnessOption) *ha
 	for _, o := range opts {
 		o(&cfg)
 	}
+	if cfg.Bodies != nil && cfg.Bodies.Buckets == nil {
+		if cfg.Bodies.Buckets, err = bridge.EnsureBodyBuckets(ctx, h.js, []bridge.WebhookStream{{StreamConfig: bridge.StreamConfig{Name: "WEBHOOKS", Replicas: 1, Duplicates: 24 * time.Hour}}}); err != nil {
+			t.Fatalf("EnsureBodyBuckets: %v", err)
+		}
+	}
 	log := slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h.reg = prometheus.NewRegistry()
 	handler, err := bridge.NewServer(cfg, sources, h.js, log, bridge.NewMetrics(h.reg))

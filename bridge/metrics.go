@@ -11,6 +11,7 @@ type Metrics struct {
 	verifyFailures *prometheus.CounterVec
 	duplicates     *prometheus.CounterVec
 	publishSeconds prometheus.Histogram
+	objectSeconds  prometheus.Histogram
 	inflight       prometheus.Gauge
 	bodyBytes      prometheus.Gauge
 }
@@ -35,6 +36,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help:    "Time from JetStream publish to PubAck or failure.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 		}),
+		objectSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "hookbridge_object_store_duration_seconds",
+			Help:    "Time to store a body too large for a message in the Object Store (or find it stored), to success or failure.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}),
 		inflight: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "hookbridge_inflight_deliveries",
 			Help: "Deliveries being handled right now.",
@@ -45,7 +51,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.deliveries, m.verifyFailures, m.duplicates, m.publishSeconds, m.inflight, m.bodyBytes)
+		reg.MustRegister(m.deliveries, m.verifyFailures, m.duplicates, m.publishSeconds, m.objectSeconds, m.inflight, m.bodyBytes)
 	}
 	return m
 }

@@ -66,6 +66,13 @@ func NewServer(cfg Config, sources []Source, pub Publisher, log *slog.Logger, me
 	if err := validateSources(sources); err != nil {
 		return nil, err
 	}
+	var streams []string // those deliveries are stored in
+	for _, src := range sources {
+		streams = append(streams, cmp.Or(src.Stream, cfg.Stream))
+	}
+	if err := cfg.Bodies.check(streams); err != nil {
+		return nil, err
+	}
 	if pub == nil {
 		return nil, fmt.Errorf("bridge: no publisher")
 	}

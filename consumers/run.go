@@ -130,7 +130,7 @@ func (w *worker) fetch(ctx, handlerCtx context.Context, iter jetstream.MessagesC
 		}
 		// Waiting for room in the budget, msg is one more message pulled
 		// ahead: on cancel the server redelivers it after the ack wait.
-		size := len(msg.Data())
+		size := messageDataSize(msg.Headers(), len(msg.Data()))
 		if !budget.take(ctx, size) {
 			<-slots
 			break
@@ -198,6 +198,10 @@ func (w *worker) attempt(ctx context.Context, msg jetstream.Msg, n int) (event.E
 		return event.Event{}, undecodable{err}
 	}
 	stopKeepAlive := keepAlive(msg, w.cfg.AckWait)
+	if err := ResolveData(ctx, w.js, &ev); err != nil {
+		stopKeepAlive()
+		return ev, err
+	}
 	start := time.Now()
 	err = call(ctx, w.h, ev)
 	stopKeepAlive()

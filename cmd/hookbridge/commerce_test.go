@@ -358,3 +358,59 @@ func TestSendWalksASaleorOrder(t *testing.T) {
 		t.Errorf("COMMERCE holds %v, want %v", got, want)
 	}
 }
+
+// TestServeNormalisesAClaimCheck: a Shopify order too large for a message
+// (the embedded server keeps NATS's 1 MiB max_payload) is stored as an
+// object with a claim check on WEBHOOKS, and the normaliser beside the
+// bridge reads the stored body: its canonical event is the order's.
+func TestServeNormalisesAClaimCheck(t *testing.T) {
+	in := newInstance(t).withCommerce(t, `{enabled: true}`)
+	var logs logtest.Buffer
+	cancel, wait := in.start(t, &logs)
+	fixture, err := os.ReadFile(filepath.Join("..", "..", "consumers", "commerce", "testdata", "shopify", "orders.paid.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A field the mapping does not read makes the order 2 MiB.
+	big := append([]byte(`{"note_attributes_padding":"`+strings.Repeat("x", 2<<20)+`",`), bytes.TrimPrefix(bytes.TrimSpace(fixture), []byte("{"))...)
+	file := filepath.Join(t.TempDir(), "big-order.json")
+	if err := os.WriteFile(file, big, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"send", "--config", in.cfgPath, "--event", "orders/paid", "--file", file, "--id", "big-c1", "shop"}, noEnv, &out, &out); err != nil {
+		t.Fatalf("send: %v\n%s", err, out.String())
+	}
+	msgs := canonical(t, in.nats, 1)
+	ev, err := consumers.DecodeEvent(t.Context(), msgs[0].Subject(), msgs[0].Headers(), msgs[0].Data())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Subject() != "820982911946154508" || ev.Extensions()[commerce.ExtRawID] != "big-c1" {
+		t.Errorf("canonical event on %s: %s", msgs[0].Subject(), ev)
+	}
+	nc, err := nats.Connect("nats://" + in.nats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	webhooks, err := js.Stream(t.Context(), "WEBHOOKS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := webhooks.GetLastMsgForSubject(t.Context(), "webhooks.shopify.shop.orders.paid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw.Header.Get("ce-dataref") != "nats-object://WEBHOOKS_BODIES/shop:big-c1" || len(raw.Data) != 0 {
+		t.Errorf("raw message: dataref %q, %d bytes of data; want a claim check", raw.Header.Get("ce-dataref"), len(raw.Data))
+	}
+	cancel()
+	if err := wait(); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+}

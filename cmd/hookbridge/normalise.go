@@ -28,20 +28,10 @@ import (
 // events in flight.
 func normalise(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("normalise", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfgPath := fs.String("config", "", "config file (default $HOOKBRIDGE_CONFIG, else hookbridge.yaml)")
-	natsURL := fs.String("nats", "", "NATS server URL(s), comma-separated (default nats.url from the config)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("normalise: unexpected argument %q", fs.Arg(0))
-	}
-	cfg, err := settings.Load(config.Path(*cfgPath, getenv), getenv)
+	cfg, url, err := loadForNATS(fs, args, getenv, stderr)
 	if err != nil {
 		return err
 	}
-	url := cmp.Or(*natsURL, cfg.NATS.URL)
 	if url == "" {
 		return errors.New("normalise: no NATS server: pass --nats URL or set nats.url " +
 			"(the embedded server lives inside serve; to normalise there, set commerce.enabled)")
@@ -131,4 +121,25 @@ func startNormaliser(ctx context.Context, cfg *settings.Config, js jetstream.Jet
 			log.Error("commerce normaliser stopped", "error", err)
 		}
 	}, nil
+}
+
+// loadForNATS parses the flags of a command that works against a NATS
+// server apart from serve: --config and --nats beside fs's own. It returns
+// the config and the server's URL: --nats, else nats.url (empty when
+// neither is set, for the caller to explain).
+func loadForNATS(fs *flag.FlagSet, args []string, getenv func(string) string, stderr io.Writer) (*settings.Config, string, error) {
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "config file (default $HOOKBRIDGE_CONFIG, else hookbridge.yaml)")
+	natsURL := fs.String("nats", "", "NATS server URL(s), comma-separated (default nats.url from the config)")
+	if err := fs.Parse(args); err != nil {
+		return nil, "", err
+	}
+	if fs.NArg() > 0 {
+		return nil, "", fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+	}
+	cfg, err := settings.Load(config.Path(*cfgPath, getenv), getenv)
+	if err != nil {
+		return nil, "", err
+	}
+	return cfg, cmp.Or(*natsURL, cfg.NATS.URL), nil
 }

@@ -96,6 +96,22 @@ func TestREADMENatsRecipes(t *testing.T) {
 		}
 	}
 
+	// One order too large for a message, for the recipe that fetches a
+	// claim check's body: delivery id big-1, object shop:big-1.
+	fixture, err := os.ReadFile(filepath.Join("..", "..", "consumers", "commerce", "testdata", "shopify", "orders.paid.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(t.TempDir(), "big-order.json")
+	padded := append([]byte(`{"note_attributes_padding":"`+strings.Repeat("x", 2<<20)+`",`), bytes.TrimPrefix(bytes.TrimSpace(fixture), []byte("{"))...)
+	if err := os.WriteFile(big, padded, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"send", "--config", in.cfgPath, "--event", "orders/paid", "--file", big, "--id", "big-1", "shop"}, noEnv, &out, &out); err != nil {
+		t.Fatalf("send: %v\n%s", err, out.String())
+	}
+
 	// The durable consumers the samples had on WEBHOOKS before they moved to
 	// COMMERCE, for the upgrade recipe that removes them.
 	nc, err := nats.Connect("nats://" + in.nats)
@@ -128,6 +144,7 @@ func TestREADMENatsRecipes(t *testing.T) {
 		cmd := exec.CommandContext(ctx, "bash", "-c", r)
 		cmd.Env = append(os.Environ(), "NATS_URL=nats://"+in.nats, "HOME="+home, "PATH="+filepath.Dir(bin)+":"+os.Getenv("PATH"))
 		cmd.Stdin = nil // no terminal: prompts must not be needed
+		cmd.Dir = home  // files a recipe writes (a claim check's body) stay out of the tree
 		out, err := cmd.CombinedOutput()
 		stop()
 		t.Logf("$ %s (%v)", r, err)

@@ -17,6 +17,8 @@ const usage = `Usage:
   hookbridge [serve] [--config FILE]   run the bridge (default command)
   hookbridge send [flags] SOURCE       sign and post a sample delivery to a running bridge
   hookbridge normalise [--nats URL]    run the commerce normaliser alone, against a NATS server
+  hookbridge prune-bodies [--nats URL] remove stored bodies whose messages are gone
+                                       (for streams without max age)
   hookbridge healthcheck [--url URL]   exit 0 only if the bridge's /readyz answers 200
   hookbridge help                      show this help
 
@@ -39,6 +41,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = send(ctx, args, getenv, stdout, stderr)
 	case "normalise":
 		err = normalise(ctx, args, getenv, stdout, stderr)
+	case "prune-bodies":
+		err = pruneBodies(ctx, args, getenv, stdout, stderr)
 	case "healthcheck":
 		// For container HEALTHCHECKs: the image has no shell or curl.
 		admin := settings.DefaultAdminListen

@@ -36,8 +36,9 @@ import (
 // startupWait bounds how long start-up waits for NATS and the stream.
 const startupWait = 60 * time.Second
 
-// headerRoom is what a CloudEvent's headers may add to a body on the wire;
-// the broker's max payload must leave this much above http.max_body_bytes.
+// headerRoom is what a CloudEvent's headers may add to a body on the wire:
+// data up to the broker's max payload less this travels in the message,
+// larger data is stored in the stream's body bucket (a claim check).
 const headerRoom = 16 << 10
 
 // serve runs the bridge (and, with commerce.enabled, the normaliser beside
@@ -113,6 +114,10 @@ func serveWith(ctx context.Context, cfg *settings.Config, sources []bridge.Sourc
 	if err != nil {
 		return err
 	}
+	buckets, err := setUpBodyBuckets(ctx, cfg, js, log)
+	if err != nil {
+		return err
+	}
 	names := cfg.StreamNames()
 	readiness := bridge.Readiness{Conn: b.nc, JS: js, Stream: names[0], Streams: names[1:], Failures: new(bridge.LastFailure)}
 	if b.ns != nil {
@@ -121,7 +126,7 @@ func serveWith(ctx context.Context, cfg *settings.Config, sources []bridge.Sourc
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	h, err := newHandlers(cfg, sources, js, b.nc, readiness, reg, tp, log)
+	h, err := newHandlers(cfg, sources, js, b.nc, buckets, readiness, reg, tp, log)
 	if err != nil {
 		return err
 	}
@@ -145,8 +150,10 @@ type broker struct {
 
 // connect starts the embedded server unless nats.url is set, and connects.
 func connect(cfg *settings.Config, log *slog.Logger) (*broker, error) {
+	// The embedded server keeps NATS's default max payload (1 MiB): a body
+	// too large for a message is stored in the Object Store in chunks, and
+	// its message stays small.
 	b := &broker{embedded: cfg.NATS.Embedded}
-	b.embedded.MaxPayload = int32(max(cfg.HTTP.MaxBodyBytes+headerRoom, 1<<20))
 	var err error
 	if cfg.NATS.URL == "" {
 		b.ns, err = natsserver.Start(b.embedded, log)
@@ -211,6 +218,21 @@ func setUpStream(ctx context.Context, cfg *settings.Config, nc *nats.Conn, log *
 	return js, nil
 }
 
+// setUpBodyBuckets creates or updates the body bucket of each webhook
+// stream, with the stream's max age as TTL.
+func setUpBodyBuckets(ctx context.Context, cfg *settings.Config, js jetstream.JetStream, log *slog.Logger) (map[string]bridge.ObjectStore, error) {
+	setupCtx, cancel := context.WithTimeout(ctx, startupWait)
+	defer cancel()
+	buckets, err := bridge.EnsureBodyBuckets(setupCtx, js, cfg.Streams())
+	if err != nil {
+		return nil, err
+	}
+	for _, sc := range cfg.Streams() {
+		log.Info("body bucket ready", "stream", sc.Name, "bucket", bridge.BodyBucket(sc.Name))
+	}
+	return buckets, nil
+}
+
 // handlers are what the two HTTP servers serve.
 type handlers struct {
 	hook, admin http.Handler
@@ -222,12 +244,10 @@ type handlers struct {
 // newHandlers builds the webhook handler and the admin endpoints, whose
 // readiness turns 503 as soon as the bridge starts draining, with the
 // console at every other path of the admin listener.
-func newHandlers(cfg *settings.Config, sources []bridge.Source, js jetstream.JetStream, nc *nats.Conn, readiness bridge.Readiness, reg *prometheus.Registry, tp trace.TracerProvider, log *slog.Logger) (*handlers, error) {
-	limits := cfg.HTTP.Limits
-	if limit := nc.MaxPayload() - headerRoom; limits.MaxBodyBytes > limit {
-		log.Warn("http.max_body_bytes is above what the nats server accepts; lowering it",
-			"max_body_bytes", limits.MaxBodyBytes, "nats_max_payload", nc.MaxPayload(), "effective", limit)
-		limits.MaxBodyBytes = limit
+func newHandlers(cfg *settings.Config, sources []bridge.Source, js jetstream.JetStream, nc *nats.Conn, buckets map[string]bridge.ObjectStore, readiness bridge.Readiness, reg *prometheus.Registry, tp trace.TracerProvider, log *slog.Logger) (*handlers, error) {
+	inline := nc.MaxPayload() - headerRoom
+	if inline <= 0 {
+		return nil, fmt.Errorf("the nats server's max_payload (%d bytes) leaves no room for a CloudEvent's headers (%d bytes)", nc.MaxPayload(), headerRoom)
 	}
 	var activity *bridge.Activity // what the console shows of each source
 	if cfg.Admin.Console.On() {
@@ -236,7 +256,8 @@ func newHandlers(cfg *settings.Config, sources []bridge.Source, js jetstream.Jet
 	hook, err := bridge.NewServer(bridge.Config{
 		Stream:         cfg.NATS.Stream.Name,
 		SubjectPrefix:  cfg.NATS.Stream.SubjectPrefix,
-		Limits:         limits,
+		Limits:         cfg.HTTP.Limits,
+		Bodies:         &bridge.Bodies{InlineMax: inline, Buckets: buckets, ReuseWithin: cfg.NATS.Stream.Duplicates},
 		PublishTimeout: cfg.NATS.PublishTimeout,
 		Failures:       readiness.Failures,
 		Activity:       activity,

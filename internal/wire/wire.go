@@ -5,6 +5,12 @@
 // names live here, once.
 package wire
 
+import (
+	"errors"
+	"net/url"
+	"strings"
+)
+
 const (
 	// Stream is the default JetStream stream of verified webhooks.
 	Stream = "WEBHOOKS"
@@ -27,6 +33,21 @@ const (
 	HeaderTime            = HeaderPrefix + "time"
 	HeaderDataContentType = HeaderPrefix + "datacontenttype"
 	HeaderDataSchema      = HeaderPrefix + "dataschema"
+)
+
+// A body too large for a message (a claim check) is stored as an object in
+// a JetStream Object Store bucket, and its message carries no data but these
+// extension headers: HeaderDataRef, the CloudEvents dataref extension, is
+// DataRefScheme://<bucket>/<object name, path-escaped>; HeaderDataSize is the
+// body's length in bytes, in decimal; HeaderDataDigest is its SHA-256 as the
+// Object Store writes digests: "SHA-256=" and the digest in padded base64url
+// (RFC 4648 §5). The message keeps ce-datacontenttype, which describes the
+// stored body.
+const (
+	HeaderDataRef    = HeaderPrefix + "dataref"
+	HeaderDataSize   = HeaderPrefix + "datasize"
+	HeaderDataDigest = HeaderPrefix + "datadigest"
+	DataRefScheme    = "nats-object"
 )
 
 // Trace context on the wire: HeaderTraceParent (and HeaderTraceState) is
@@ -83,4 +104,45 @@ func (c TraceCarrier) Keys() []string {
 		}
 	}
 	return keys
+}
+
+// DataRef is the dataref of object name in bucket.
+func DataRef(bucket, name string) string {
+	return DataRefScheme + "://" + bucket + "/" + url.PathEscape(name)
+}
+
+// ErrDataRef: a dataref that is not DataRefScheme://<bucket>/<name>.
+var ErrDataRef = errors.New("dataref is not " + DataRefScheme + "://<bucket>/<object>")
+
+// ParseDataRef reads a dataref written by DataRef. The bucket is checked as
+// the Object Store names buckets; the name is any non-empty string.
+func ParseDataRef(ref string) (bucket, name string, err error) {
+	rest, ok := strings.CutPrefix(ref, DataRefScheme+"://")
+	if !ok {
+		return "", "", ErrDataRef
+	}
+	bucket, escaped, ok := strings.Cut(rest, "/")
+	if !ok || !ValidBucket(bucket) {
+		return "", "", ErrDataRef
+	}
+	name, err = url.PathUnescape(escaped)
+	if err != nil || name == "" {
+		return "", "", ErrDataRef
+	}
+	return bucket, name, nil
+}
+
+// ValidBucket reports whether the Object Store takes name for a bucket:
+// one or more ASCII letters, digits, '_' and '-'.
+func ValidBucket(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
 }

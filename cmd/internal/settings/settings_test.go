@@ -95,7 +95,7 @@ func wantFixture() settings.Config {
 		Log: settings.Log{Level: "info", Format: "json"},
 		HTTP: settings.HTTP{
 			Listen:            "127.0.0.1:8080",
-			Limits:            bridge.Limits{MaxBodyBytes: 1 << 20, MaxBodyBytesInFlight: 64 << 20},
+			Limits:            bridge.Limits{MaxBodyBytes: 1 << 20, MaxBodyBytesInFlight: bridge.DefaultMaxBodyBytesInFlight},
 			ReadHeaderTimeout: 5 * time.Second,
 			ReadTimeout:       15 * time.Second,
 			WriteTimeout:      15 * time.Second,
@@ -167,6 +167,7 @@ func TestDefaults(t *testing.T) {
 	want := wantFixture()
 	want.Sources = []settings.Source{{Name: "a", Config: provider.Config{Kind: "p", Secrets: []string{"s"}}}}
 	want.Fallbacks, want.Expansions = nil, nil
+	want.HTTP.MaxBodyBytes = bridge.DefaultMaxBodyBytes
 	if !reflect.DeepEqual(*cfg, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", *cfg, want)
 	}
@@ -179,6 +180,7 @@ func TestEmptySectionsTakeDefaults(t *testing.T) {
 		t.Fatalf("Load: %v", err)
 	}
 	want := wantFixture()
+	want.HTTP.MaxBodyBytes = bridge.DefaultMaxBodyBytes
 	if cfg.HTTP != want.HTTP || cfg.NATS != want.NATS || cfg.Log != want.Log || !reflect.DeepEqual(cfg.Admin, want.Admin) {
 		t.Errorf("got %+v, want the defaults", cfg)
 	}

@@ -1,0 +1,218 @@
+package bridge
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/hookbridge/hookbridge/internal/wire"
+)
+
+// A body too large for a message is a claim check: the body is stored as an
+// object in the source stream's Object Store bucket (BodyBucket), and the
+// message carries the CloudEvents dataref extension pointing at it, with the
+// body's size and digest (see internal/wire), and no data.
+//
+// Object first, then the message: a consumer only learns of an object from
+// its message, so an object whose message was never stored (the publish
+// failed) is invisible; the sender got no 200 and will retry. The object is
+// named by the message's dedup id (<source>:<event id>), so the platform's
+// retry finds it: a complete object with the body's digest is reused, and
+// the message is then a duplicate JetStream drops, if the object is not
+// older than the stream's duplicate window (Bodies.ReuseWithin); an older one
+// is stored again, so that an object never expires before a message that
+// refers to it: EnsureBodyBuckets sets the bucket's TTL to the stream's max
+// age plus its duplicate window. With unlimited retention, PruneBodies
+// removes the objects whose messages are gone.
+
+// ObjectStore is what the bridge needs of a body bucket;
+// jetstream.ObjectStore satisfies it.
+type ObjectStore interface {
+	GetInfo(ctx context.Context, name string, opts ...jetstream.GetObjectInfoOpt) (*jetstream.ObjectInfo, error)
+	Put(ctx context.Context, meta jetstream.ObjectMeta, r io.Reader) (*jetstream.ObjectInfo, error)
+}
+
+// Bodies configures claim checks. With Config.Bodies nil, a body must fit
+// in a message.
+type Bodies struct {
+	// InlineMax is the largest data that travels in the message itself:
+	// the broker's max_payload less room for the headers. Larger data is
+	// stored in the stream's bucket.
+	InlineMax int64
+	// Buckets holds the body bucket of each webhook stream, by stream name
+	// (see EnsureBodyBuckets).
+	Buckets map[string]ObjectStore
+	// ReuseWithin is how old a stored object of the same name and bytes
+	// may be to be reused by a retry: the streams' duplicate window
+	// (StreamConfig.Duplicates), which EnsureBodyBuckets adds to the
+	// buckets' TTL.
+	ReuseWithin time.Duration
+}
+
+// BodyBucket is the Object Store bucket holding the claim-checked bodies of
+// stream: "<stream>_BODIES" (its JetStream stream is OBJ_<stream>_BODIES).
+func BodyBucket(stream string) string { return stream + "_BODIES" }
+
+// check reports a Bodies the server cannot work with.
+func (b *Bodies) check(streams []string) error {
+	if b == nil {
+		return nil
+	}
+	var errs []error
+	if b.ReuseWithin <= 0 {
+		errs = append(errs, fmt.Errorf("bodies: reuse window must be greater than 0 (got %s)", b.ReuseWithin))
+	}
+	if b.InlineMax <= 0 {
+		errs = append(errs, fmt.Errorf("bodies: inline max must be greater than 0 (got %d)", b.InlineMax))
+	}
+	for _, s := range streams {
+		if b.Buckets[s] == nil {
+			errs = append(errs, fmt.Errorf("bodies: no bucket for stream %s", s))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// claim stores msg's data as an object of rt's bucket when it is too large
+// for the message, and turns msg into its claim check. It returns once the
+// object is complete (or one complete with the same bytes already existed),
+// within the publish timeout. Small data is left alone.
+func (s *server) claim(ctx context.Context, rt *route, msg *nats.Msg) error {
+	if s.cfg.Bodies == nil || int64(len(msg.Data)) <= s.cfg.Bodies.InlineMax {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.PublishTimeout)
+	defer cancel()
+	store, name := s.cfg.Bodies.Buckets[rt.stream], msg.Header.Get(jetstream.MsgIDHeader)
+	start := time.Now()
+	info, err := storeObject(ctx, store, name, msg.Data, s.cfg.Now().Add(-s.cfg.Bodies.ReuseWithin))
+	s.metrics.objectSeconds.Observe(time.Since(start).Seconds())
+	if err != nil {
+		return fmt.Errorf("storing the body as object %q of bucket %s: %w", name, BodyBucket(rt.stream), err)
+	}
+	msg.Header[wire.HeaderDataRef] = []string{wire.DataRef(BodyBucket(rt.stream), name)}
+	msg.Header[wire.HeaderDataSize] = []string{strconv.FormatUint(info.Size, 10)}
+	msg.Header[wire.HeaderDataDigest] = []string{info.Digest}
+	msg.Data = nil
+	return nil
+}
+
+// storeObject stores data as object name, unless a complete object of that
+// name stored after since holds the same bytes (a retry of a delivery whose
+// object was stored).
+// The Object Store makes an object visible only once its last chunk is
+// stored; chunks of a Put that failed are purged, or expire with the bucket.
+func storeObject(ctx context.Context, store ObjectStore, name string, data []byte, since time.Time) (*jetstream.ObjectInfo, error) {
+	info, err := store.GetInfo(ctx, name)
+	switch {
+	case err == nil && info.ModTime.After(since) && info.Size == uint64(len(data)) && info.Digest == digest(data):
+		return info, nil
+	case err != nil && !errors.Is(err, jetstream.ErrObjectNotFound):
+		return nil, err
+	}
+	return store.Put(ctx, jetstream.ObjectMeta{Name: name}, bytes.NewReader(data))
+}
+
+// digest is data's SHA-256 as the Object Store writes it.
+func digest(data []byte) string {
+	h := sha256.New()
+	h.Write(data)
+	return jetstream.GetObjectDigestValue(h)
+}
+
+// EnsureBodyBuckets creates or updates the body bucket of each of the
+// webhook streams (which must exist: see EnsureStreams) and returns them by
+// stream name. A bucket takes its stream's replicas and file storage, and
+// as TTL its max age plus its duplicate window, read at each start: a body
+// outlives the messages that refer to it by at most the duplicate window. A
+// stream without max age keeps its bodies until PruneBodies removes them.
+func EnsureBodyBuckets(ctx context.Context, js jetstream.JetStream, streams []WebhookStream) (map[string]ObjectStore, error) {
+	out := make(map[string]ObjectStore, len(streams))
+	for _, c := range streams {
+		bucket := BodyBucket(c.Name)
+		if !wire.ValidBucket(bucket) {
+			return nil, fmt.Errorf("stream %s: its body bucket %s is not an Object Store bucket name (letters, digits, '_' and '-' only): rename the stream", c.Name, bucket)
+		}
+		s, err := js.Stream(ctx, c.Name)
+		if err != nil {
+			return nil, fmt.Errorf("looking up stream %s: %w", c.Name, err)
+		}
+		obs, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+			Bucket:      bucket,
+			Description: "Bodies of " + c.Name + " too large for a message (claim checks), published by hookbridge",
+			TTL:         bucketTTL(s.CachedInfo().Config.MaxAge, c.Duplicates),
+			Storage:     jetstream.FileStorage,
+			Replicas:    c.Replicas,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("body bucket %s: %w", bucket, err)
+		}
+		out[c.Name] = obs
+	}
+	return out, nil
+}
+
+// bucketTTL is the TTL of the body bucket of a stream with maxAge (0:
+// unlimited) and duplicate window dup.
+func bucketTTL(maxAge, dup time.Duration) time.Duration {
+	if maxAge <= 0 {
+		return 0
+	}
+	return maxAge + dup
+}
+
+// PruneBodies removes from the body bucket of stream c the objects whose
+// messages are gone, and returns their names. A message is stored at most
+// a duplicate window (the longest a retry reuses an object) plus the time
+// to store the object and publish (two publish timeouts) after its object,
+// and every message of a stream is at least as new as its first; so an
+// object stored more than c.Duplicates plus grace before the stream's first
+// message (before the server's clock when the stream is empty) has no
+// message left. grace must cover two publish timeouts. Younger objects
+// whose publish failed stay until a later run. It is for streams without
+// max age, whose buckets have no TTL; it is safe beside a running bridge.
+func PruneBodies(ctx context.Context, js jetstream.JetStream, c StreamConfig, grace time.Duration) ([]string, error) {
+	s, err := js.Stream(ctx, c.Name)
+	if err != nil {
+		return nil, fmt.Errorf("looking up stream %s: %w", c.Name, err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("stream %s: %w", c.Name, err)
+	}
+	bound := info.TimeStamp
+	if info.State.Msgs > 0 {
+		bound = info.State.FirstTime
+	}
+	cutoff := bound.Add(-c.Duplicates - grace)
+	obs, err := js.ObjectStore(ctx, BodyBucket(c.Name))
+	if err != nil {
+		return nil, fmt.Errorf("body bucket %s: %w", BodyBucket(c.Name), err)
+	}
+	objects, err := obs.List(ctx)
+	if errors.Is(err, jetstream.ErrNoObjectsFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("listing body bucket %s: %w", BodyBucket(c.Name), err)
+	}
+	var removed []string
+	for _, o := range objects {
+		if !o.ModTime.Before(cutoff) {
+			continue
+		}
+		if err := obs.Delete(ctx, o.Name); err != nil {
+			return removed, fmt.Errorf("removing object %q of bucket %s: %w", o.Name, BodyBucket(c.Name), err)
+		}
+		removed = append(removed, o.Name)
+	}
+	return removed, nil
+}
