@@ -160,6 +160,19 @@ func EnsureBodyBuckets(ctx context.Context, js jetstream.JetStream, streams []We
 	return out, nil
 }
 
+// SetUpBodyBuckets is EnsureBodyBuckets retried as SetUpStreams retries
+// EnsureStreams: each attempt bounded by attempt, a transient failure (on a
+// fresh cluster a bucket's create may go unanswered) tried again every
+// second until ctx ends.
+func SetUpBodyBuckets(ctx context.Context, js jetstream.JetStream, streams []WebhookStream, attempt time.Duration, onRetry func(error)) (map[string]ObjectStore, error) {
+	var out map[string]ObjectStore
+	err := retryTransient(ctx, attempt, onRetry, func(actx context.Context) (err error) {
+		out, err = EnsureBodyBuckets(actx, js, streams)
+		return err
+	})
+	return out, err
+}
+
 // bucketTTL is the TTL of the body bucket of a stream with maxAge (0:
 // unlimited) and duplicate window dup.
 func bucketTTL(maxAge, dup time.Duration) time.Duration {

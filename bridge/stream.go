@@ -359,12 +359,33 @@ func SetUpStream(ctx context.Context, js jetstream.JetStream, c StreamConfig, at
 // SetUpStreams is SetUpStream for the bridge's webhook streams, set up
 // together by EnsureStreams.
 func SetUpStreams(ctx context.Context, js jetstream.JetStream, cs []WebhookStream, attempt time.Duration, onRetry func(error)) ([]jetstream.Stream, error) {
+	var ss []jetstream.Stream
+	err := retryTransient(ctx, attempt, onRetry, func(actx context.Context) (err error) {
+		ss, err = EnsureStreams(actx, js, cs)
+		return err
+	})
+	if err != nil && ctx.Err() != nil {
+		names := make([]string, len(cs))
+		for i, c := range cs {
+			names[i] = c.Name
+		}
+		return nil, fmt.Errorf("stream %s not ready before the start-up deadline: %w", strings.Join(names, ", "), err)
+	}
+	return ss, err
+}
+
+// retryTransient runs fn, each attempt bounded by attempt, until it
+// succeeds, fails for a reason waiting cannot fix, or ctx ends; a transient
+// failure (a broker still starting, a fresh cluster without a meta leader,
+// a request that got no answer) is retried every second, and onRetry (if
+// not nil) hears why. It returns fn's last error.
+func retryTransient(ctx context.Context, attempt time.Duration, onRetry func(error), fn func(context.Context) error) error {
 	for {
 		actx, cancel := context.WithTimeout(ctx, attempt)
-		ss, err := EnsureStreams(actx, js, cs)
+		err := fn(actx)
 		cancel()
 		if err == nil || !transient(err) {
-			return ss, err
+			return err
 		}
 		if onRetry != nil {
 			onRetry(err)
@@ -373,11 +394,7 @@ func SetUpStreams(ctx context.Context, js jetstream.JetStream, cs []WebhookStrea
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			names := make([]string, len(cs))
-			for i, c := range cs {
-				names[i] = c.Name
-			}
-			return nil, fmt.Errorf("stream %s not ready before the start-up deadline: %w", strings.Join(names, ", "), err)
+			return err
 		case <-t.C:
 		}
 	}

@@ -223,7 +223,9 @@ func setUpStream(ctx context.Context, cfg *settings.Config, nc *nats.Conn, log *
 func setUpBodyBuckets(ctx context.Context, cfg *settings.Config, js jetstream.JetStream, log *slog.Logger) (map[string]bridge.ObjectStore, error) {
 	setupCtx, cancel := context.WithTimeout(ctx, startupWait)
 	defer cancel()
-	buckets, err := bridge.EnsureBodyBuckets(setupCtx, js, cfg.Streams())
+	buckets, err := bridge.SetUpBodyBuckets(setupCtx, js, cfg.Streams(), 5*time.Second, func(err error) {
+		log.Warn("body bucket not ready yet; retrying", "stream", strings.Join(cfg.StreamNames(), ","), "error", err)
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -137,7 +138,7 @@ func TestTrickle(t *testing.T) {
 		t.Fatalf("load: %v", err)
 	}
 	for _, want := range []string{
-		"trickle  100 connections held open to /webhooks/shop, each announcing 1048576 bytes",
+		fmt.Sprintf("trickle  100 connections held open to /webhooks/shop, each announcing %d bytes", bridge.DefaultMaxBodyBytes),
 		"200 published 200",
 		"check    PASS",
 		"peak RSS ",
