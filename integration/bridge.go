@@ -113,7 +113,8 @@ sources:
 		yaml += "commerce: {enabled: true}\n"
 	}
 
-	hookPort, adminPort := freePort(t), freePort(t)
+	ports := freePorts(t, 2)
+	hookPort, adminPort := ports[0], ports[1]
 	published := func(hc *container.HostConfig) {
 		hc.PortBindings = mobynet.PortMap{
 			mobynet.MustParsePort("8080/tcp"): {{HostIP: loopback, HostPort: hookPort}},

@@ -79,8 +79,8 @@ func upCompose(ctx context.Context, t testing.TB, file string, profiles, healthy
 	}
 
 	ports := map[string]string{}
-	for _, v := range portVars {
-		ports[v] = freePort(t)
+	for i, port := range freePorts(t, len(portVars)) {
+		ports[portVars[i]] = port
 	}
 	env := map[string]string{
 		// hookbridge.yaml's development secrets apply when these are empty.

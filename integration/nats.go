@@ -86,7 +86,8 @@ func InternalURLs(nodes []*NATS) string {
 func startNATS(ctx context.Context, t testing.TB, nw *testcontainers.DockerNetwork, name string, args []string) *NATS {
 	t.Helper()
 	ref := Image(t, "nats")
-	clientPort, monitorPort := freePort(t), freePort(t)
+	ports := freePorts(t, 2)
+	clientPort, monitorPort := ports[0], ports[1]
 	c, err := testcontainers.Run(ctx, ref,
 		network.WithNetwork([]string{name}, nw),
 		testcontainers.WithExposedPorts("4222/tcp", "8222/tcp"),
