@@ -89,7 +89,8 @@ func (s *server) claim(ctx context.Context, rt *route, msg *nats.Msg) error {
 	if s.cfg.Bodies == nil || int64(len(msg.Data)) <= s.cfg.Bodies.InlineMax {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.PublishTimeout)
+	// The store outlives a sender that hangs up, as the publish does.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.PublishTimeout)
 	defer cancel()
 	store, name := s.cfg.Bodies.Buckets[rt.stream], msg.Header.Get(jetstream.MsgIDHeader)
 	start := time.Now()

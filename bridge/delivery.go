@@ -87,10 +87,9 @@ func (s *server) deliver(r *http.Request) (rt *route, dl deliveryLog, held int64
 	dl.id, dl.events = events[0].ID, len(events)
 	dl.ceType, dl.subject = msgs[0].Header.Get("ce-type"), msgs[0].Subject
 	// A body too large for a message is stored first, complete; its
-	// message then refers to it. The store outlives a sender that hangs
-	// up, as the publish does.
+	// message then refers to it.
 	for _, msg := range msgs {
-		if err := s.claim(context.WithoutCancel(r.Context()), rt, msg); err != nil {
+		if err := s.claim(r.Context(), rt, msg); err != nil {
 			err = fmt.Errorf("%w: %w", ErrUnavailable, err)
 			s.cfg.Failures.record(err, 2*s.cfg.RetryAfter)
 			return rt, dl, held, err
