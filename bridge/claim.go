@@ -3,7 +3,6 @@ package bridge
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -114,19 +113,12 @@ func (s *server) claim(ctx context.Context, rt *route, msg *nats.Msg) error {
 func storeObject(ctx context.Context, store ObjectStore, name string, data []byte, since time.Time) (*jetstream.ObjectInfo, error) {
 	info, err := store.GetInfo(ctx, name)
 	switch {
-	case err == nil && info.ModTime.After(since) && info.Size == uint64(len(data)) && info.Digest == digest(data):
+	case err == nil && info.ModTime.After(since) && info.Size == uint64(len(data)) && info.Digest == wire.ObjectDigest(data):
 		return info, nil
 	case err != nil && !errors.Is(err, jetstream.ErrObjectNotFound):
 		return nil, err
 	}
 	return store.Put(ctx, jetstream.ObjectMeta{Name: name}, bytes.NewReader(data))
-}
-
-// digest is data's SHA-256 as the Object Store writes it.
-func digest(data []byte) string {
-	h := sha256.New()
-	h.Write(data)
-	return jetstream.GetObjectDigestValue(h)
 }
 
 // EnsureBodyBuckets creates or updates the body bucket of each of the

@@ -9,10 +9,10 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/hookbridge/hookbridge/internal/config"
+	"github.com/hookbridge/hookbridge/internal/wire"
 )
 
 // StreamConfig is what hookbridge requires of its stream. The yaml tags are
@@ -91,6 +91,8 @@ func CheckStreamName(f *config.Fields, rel, name string) error {
 		return errors.New("required")
 	case strings.IndexFunc(name, badStreamRune) >= 0:
 		return fmt.Errorf(`%s must not contain whitespace, control characters, '.', '*', '>', '/' or '\'`, f.Show(rel, name))
+	case !wire.ValidBucket(BodyBucket(name)):
+		return fmt.Errorf("%s may hold only ASCII letters, digits, '_' and '-': bodies too large for a message are kept in the Object Store bucket <stream>_BODIES, and bucket names take no more", f.Show(rel, name))
 	}
 	return nil
 }
@@ -408,9 +410,5 @@ func transient(err error) bool {
 		// 10005: not enough peers for the replicas (nodes still joining).
 		return apiErr.Code == 503 || apiErr.ErrorCode == 10008 || apiErr.ErrorCode == 10005
 	}
-	return errors.Is(err, context.DeadlineExceeded) ||
-		errors.Is(err, nats.ErrNoResponders) ||
-		errors.Is(err, nats.ErrTimeout) ||
-		errors.Is(err, nats.ErrDisconnected) ||
-		errors.Is(err, jetstream.ErrNoStreamResponse)
+	return noAnswer(err)
 }

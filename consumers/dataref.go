@@ -2,7 +2,6 @@ package consumers
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -79,9 +78,7 @@ func ResolveData(ctx context.Context, js ObjectStores, ev *event.Event) error {
 	if _, err := io.ReadFull(res, data); err != nil {
 		return fmt.Errorf("data of event %s: reading object %q of bucket %s: %w", ev.ID(), name, bucket, err)
 	}
-	h := sha256.New()
-	h.Write(data)
-	if jetstream.GetObjectDigestValue(h) != digest {
+	if wire.ObjectDigest(data) != digest {
 		return Permanent(fmt.Errorf("%w: object %q of bucket %s", ErrDataMismatch, name, bucket))
 	}
 	ev.DataEncoded, ev.DataBase64 = data, false
@@ -101,11 +98,11 @@ func dataSize(ext map[string]any) (uint64, error) {
 // messageDataSize is the size of a message's data: its payload, or the
 // body it refers to (claim check).
 func messageDataSize(h nats.Header, payload int) int {
-	if h == nil {
+	if h == nil || h.Get(wire.HeaderDataRef) == "" {
 		return payload
 	}
 	n, err := strconv.ParseUint(h.Get(wire.HeaderDataSize), 10, 31)
-	if err != nil || h.Get(wire.HeaderDataRef) == "" {
+	if err != nil {
 		return payload
 	}
 	return payload + int(n)

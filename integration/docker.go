@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/hookbridge/hookbridge/internal/natstest"
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/network"
@@ -153,19 +153,13 @@ func freePort(t testing.TB) string {
 	return freePorts(t, 1)[0]
 }
 
-// freePorts returns n distinct loopback ports that were free a moment ago:
-// each is held until all are chosen, since a port just closed may be
-// handed out again at once, and two services given one port fail to start.
+// freePorts returns n distinct loopback ports that were free a moment ago
+// (natstest.FreeAddrs): two services given one port fail to start.
 func freePorts(t testing.TB, n int) []string {
 	t.Helper()
-	ports := make([]string, n)
-	for i := range ports {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
-		ports[i] = strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	ports := natstest.FreeAddrs(t, n)
+	for i, addr := range ports {
+		_, ports[i], _ = net.SplitHostPort(addr)
 	}
 	return ports
 }

@@ -17,7 +17,8 @@ const usage = `Usage:
   hookbridge [serve] [--config FILE]   run the bridge (default command)
   hookbridge send [flags] SOURCE       sign and post a sample delivery to a running bridge
   hookbridge normalise [--nats URL]    run the commerce normaliser alone, against a NATS server
-  hookbridge prune-bodies [--nats URL] remove stored bodies whose messages are gone
+  hookbridge prune-bodies [--nats URL] [--grace 1h]
+                                       remove stored bodies whose messages are gone
                                        (for streams without max age)
   hookbridge healthcheck [--url URL]   exit 0 only if the bridge's /readyz answers 200
   hookbridge help                      show this help

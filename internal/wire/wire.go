@@ -6,9 +6,12 @@
 package wire
 
 import (
+	"crypto/sha256"
 	"errors"
 	"net/url"
 	"strings"
+
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 const (
@@ -130,6 +133,14 @@ func ParseDataRef(ref string) (bucket, name string, err error) {
 		return "", "", ErrDataRef
 	}
 	return bucket, name, nil
+}
+
+// ObjectDigest is data's SHA-256 as the Object Store writes digests
+// ("SHA-256=" and the padded base64url digest): the value of HeaderDataDigest.
+func ObjectDigest(data []byte) string {
+	h := sha256.New()
+	h.Write(data)
+	return jetstream.GetObjectDigestValue(h)
 }
 
 // ValidBucket reports whether the Object Store takes name for a bucket:

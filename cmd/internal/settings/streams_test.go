@@ -104,6 +104,11 @@ func TestSourceStreamErrors(t *testing.T) {
 			want:  []string{`sources[1] "partner": stream: "EU*" must not contain`},
 		},
 		{
+			name:  "a stream name no body bucket can be named after",
+			edits: []string{"    provider: hmac\n", "    provider: hmac\n    stream: \"WEBHOOKS:EU\"\n"},
+			want:  []string{`sources[1] "partner": stream: "WEBHOOKS:EU" may hold only ASCII letters, digits, '_' and '-'`},
+		},
+		{
 			name:  "the normaliser's stream",
 			edits: []string{"    provider: hmac\n", "    provider: hmac\n    stream: COMMERCE\n"},
 			want:  []string{`sources[1] "partner": stream: "COMMERCE" is the commerce normaliser's stream of canonical events`},
