@@ -24,6 +24,8 @@ const usage = `Usage:
   hookbridge help                      show this help
 
 The config file is --config FILE, else $HOOKBRIDGE_CONFIG, else ./hookbridge.yaml.
+serve sets the Go runtime's soft memory limit to http.max_body_bytes_in_flight
+plus 64 MiB, unless GOMEMLIMIT is set (then GOMEMLIMIT is the limit).
 Run "hookbridge send -h" for the send flags.
 `
 
