@@ -10,11 +10,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// firstBodyChunk is the first buffer a body is read into. A body grows from
-// there by doubling as its bytes arrive, never to more than its announced
-// Content-Length (or the body limit), so a request holds at most about twice
-// what it has actually sent: announcing a large body and then sending a
-// trickle costs the sender its bandwidth, not the bridge its memory.
+// firstBodyChunk is the first buffer a body is read into. What a body holds
+// grows from there by doubling as its bytes arrive, never to more than its
+// announced Content-Length (or the body limit), so a request holds at most
+// about twice what it has actually sent: announcing a large body and then
+// sending a trickle costs the sender its bandwidth, not the bridge its
+// memory. A body announced at no more than this gets its one buffer at once.
 const firstBodyChunk = 1024
 
 // bodyBudget bounds the body bytes held by all requests in flight together.
