@@ -55,6 +55,21 @@ func (h *harness) holdConn(source string, hdr http.Header, announce int, sent []
 	return c
 }
 
+// finish sends the rest of a delivery held by holdConn and returns the
+// status of its answer.
+func (h *harness) finish(c net.Conn, rest []byte) int {
+	h.t.Helper()
+	if _, err := c.Write(rest); err != nil {
+		h.t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
 func heapInUse() int64 {
 	runtime.GC()
 	var ms runtime.MemStats
@@ -127,16 +142,8 @@ func TestBodyBytesInFlightAreBounded(t *testing.T) {
 	}
 
 	// The held delivery completes; its bytes are released.
-	if _, err := c.Write(big[len(big)-1:]); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("the large delivery: %d", resp.StatusCode)
+	if code := h.finish(c, big[len(big)-1:]); code != http.StatusOK {
+		t.Fatalf("the large delivery: %d", code)
 	}
 	natstest.Eventually(t, natstest.Patience, "the budget released", func() bool {
 		return h.gauge("hookbridge_body_bytes_in_flight") == 0
@@ -146,5 +153,37 @@ func TestBodyBytesInFlightAreBounded(t *testing.T) {
 	}
 	if n := h.stored(); n != 2 {
 		t.Errorf("%d messages stored, want 2", n)
+	}
+}
+
+// A body whose length is announced is taken into one buffer of that length
+// once half of it has arrived, not before: up to then the bridge holds at
+// most twice what the sender sent.
+func TestAnnouncedBodyTakesItsLengthAtHalf(t *testing.T) {
+	const announce = 512 << 10 // a message still: the harness stores no objects
+	h := newHarness(t, func(c *bridge.Config) {
+		c.MaxBodyBytes = announce
+		c.MaxBodyBytesInFlight = 4 * announce
+	})
+	body, hdr := h.delivery("shop", "", "half")
+	body = sample.Pad(body, announce)
+	if err := h.providers["shop"].Sign(body, hdr, testNow); err != nil {
+		t.Fatal(err)
+	}
+	c := h.holdConn("shop", hdr, len(body), body[:announce/2-1])
+	natstest.Eventually(t, natstest.Patience, "the first half but a byte read", func() bool {
+		return h.gauge("hookbridge_body_bytes_in_flight") == announce/2
+	})
+	if _, err := c.Write(body[announce/2-1 : announce/2]); err != nil {
+		t.Fatal(err)
+	}
+	natstest.Eventually(t, natstest.Patience, "the announced length held at half", func() bool {
+		return h.gauge("hookbridge_body_bytes_in_flight") == announce
+	})
+	if code := h.finish(c, body[announce/2:]); code != http.StatusOK {
+		t.Fatalf("the delivery: %d", code)
+	}
+	if n := h.stored(); n != 1 {
+		t.Errorf("%d messages stored, want 1", n)
 	}
 }

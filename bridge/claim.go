@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -59,6 +60,13 @@ type Bodies struct {
 // BodyBucket is the Object Store bucket holding the claim-checked bodies of
 // stream: "<stream>_BODIES" (its JetStream stream is OBJ_<stream>_BODIES).
 func BodyBucket(stream string) string { return stream + "_BODIES" }
+
+// The Object Store's layout in its stream (nats.go's jetstream/object.go,
+// ADR-20): an object's chunks are the messages on one subject named by the
+// object's NUID, its entry (ObjectInfo, naming that NUID) the last message
+// on its meta subject.
+func objectStream(bucket string) string  { return "OBJ_" + bucket }
+func chunkSubjects(bucket string) string { return "$O." + bucket + ".C." }
 
 // check reports a Bodies the server cannot work with.
 func (b *Bodies) check(streams []string) error {
@@ -219,6 +227,64 @@ func PruneBodies(ctx context.Context, js jetstream.JetStream, c StreamConfig, gr
 			return removed, fmt.Errorf("removing object %q of bucket %s: %w", o.Name, BodyBucket(c.Name), err)
 		}
 		removed = append(removed, o.Name)
+	}
+	return removed, nil
+}
+
+// PruneOrphanChunks removes from the body bucket of stream the chunks that
+// no object refers to and whose newest chunk is older than grace by the
+// server's clock, and returns how many uploads' chunks it removed. They
+// are what an upload cut off by a broker outage leaves (the Object Store
+// purges a failed upload's chunks only while the broker answers): no
+// object lists them, no consumer reads them, and without a bucket TTL they
+// stay. The bridge's upload of a body lasts at most the publish timeout and
+// writes its entry right after its last chunk, so with grace at least twice
+// the publish timeout an upload in progress is never touched: it is safe
+// beside a running bridge.
+func PruneOrphanChunks(ctx context.Context, js jetstream.JetStream, stream string, grace time.Duration) (int, error) {
+	bucket := BodyBucket(stream)
+	obs, err := js.ObjectStore(ctx, bucket)
+	if err != nil {
+		return 0, fmt.Errorf("body bucket %s: %w", bucket, err)
+	}
+	// Entries first, then chunks: an upload that completes in between
+	// shows chunks without an entry, young ones.
+	objects, err := obs.List(ctx, jetstream.ListObjectsShowDeleted())
+	if err != nil && !errors.Is(err, jetstream.ErrNoObjectsFound) {
+		return 0, fmt.Errorf("listing body bucket %s: %w", bucket, err)
+	}
+	referred := make(map[string]bool, len(objects))
+	for _, o := range objects {
+		referred[o.NUID] = true
+	}
+	s, err := js.Stream(ctx, objectStream(bucket))
+	if err != nil {
+		return 0, fmt.Errorf("body bucket %s: %w", bucket, err)
+	}
+	prefix := chunkSubjects(bucket)
+	info, err := s.Info(ctx, jetstream.WithSubjectFilter(prefix+">"))
+	if err != nil {
+		return 0, fmt.Errorf("listing the chunks of body bucket %s: %w", bucket, err)
+	}
+	cutoff := info.TimeStamp.Add(-grace)
+	removed := 0
+	for subject := range info.State.Subjects {
+		if referred[strings.TrimPrefix(subject, prefix)] {
+			continue
+		}
+		newest, err := s.GetLastMsgForSubject(ctx, subject)
+		switch {
+		case errors.Is(err, jetstream.ErrMsgNotFound):
+			continue // purged since it was listed
+		case err != nil:
+			return removed, fmt.Errorf("reading chunks %s of body bucket %s: %w", subject, bucket, err)
+		case !newest.Time.Before(cutoff):
+			continue
+		}
+		if err := s.Purge(ctx, jetstream.WithPurgeSubject(subject)); err != nil {
+			return removed, fmt.Errorf("removing chunks %s of body bucket %s: %w", subject, bucket, err)
+		}
+		removed++
 	}
 	return removed, nil
 }

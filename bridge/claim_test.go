@@ -208,6 +208,34 @@ func TestClaimCheckBrokerOutage(t *testing.T) {
 	if !strings.HasSuffix(h.lastStored().Header.Get(wire.HeaderDataRef), "/gh:outage-1") {
 		t.Errorf("dataref = %q", h.lastStored().Header.Get(wire.HeaderDataRef))
 	}
+
+	// Whatever chunks the cut-off upload left, pruning them leaves only
+	// the stored object's, and the object whole.
+	ctx := context.Background()
+	n, err := bridge.PruneOrphanChunks(ctx, h.js, "WEBHOOKS", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("chunks of %d cut-off uploads removed", n)
+	info, err := h.bodies().GetInfo(ctx, "gh:outage-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	objects, err := h.js.Stream(ctx, "OBJ_"+bridge.BodyBucket("WEBHOOKS"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefix := "$O." + bridge.BodyBucket("WEBHOOKS") + ".C."
+	st, err := objects.Info(ctx, jetstream.WithSubjectFilter(prefix+">"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.State.Subjects) != 1 || st.State.Subjects[prefix+info.NUID] == 0 {
+		t.Errorf("chunk subjects after pruning: %v, want only %s", st.State.Subjects, prefix+info.NUID)
+	}
+	if stored, err := h.bodies().GetBytes(ctx, "gh:outage-1"); err != nil || !bytes.Equal(stored, body) {
+		t.Errorf("after pruning the object holds %d bytes (%v), want the %d-byte body", len(stored), err, len(body))
+	}
 }
 
 // TestClaimCheckStaleObjectStoredAgain: a retry that comes after the
@@ -332,5 +360,83 @@ func TestBodyBucketTTL(t *testing.T) {
 	st, err := buckets["AGED"].(jetstream.ObjectStore).Status(ctx)
 	if err != nil || st.TTL() != 73*time.Hour {
 		t.Errorf("bucket TTL %v (%v), want 73h", st.TTL(), err)
+	}
+}
+
+// TestPruneOrphanChunks: the chunks of an upload cut off before its entry
+// was written (a broker outage mid-Put) are removed once the newest of them
+// is older than the grace; the chunks of a complete object, and those of an
+// upload still in progress (young, no entry yet), stay.
+func TestPruneOrphanChunks(t *testing.T) {
+	// Long enough that no stall of this machine between the young chunk
+	// and the prune makes it old.
+	const grace = 3 * time.Second
+	ns := natstest.Start(t)
+	_, js := ns.Connect(t)
+	ctx := context.Background()
+	c := bridge.StreamConfig{Name: "ORPHANS", SubjectPrefix: "orphans", Replicas: 1, Duplicates: time.Minute}
+	if _, err := bridge.EnsureStream(ctx, js, c); err != nil {
+		t.Fatal(err)
+	}
+	buckets, err := bridge.EnsureBodyBuckets(ctx, js, []bridge.WebhookStream{{StreamConfig: c}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	obs := buckets["ORPHANS"].(jetstream.ObjectStore)
+	objects, err := js.Stream(ctx, "OBJ_ORPHANS_BODIES")
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunks := func() map[string]uint64 {
+		t.Helper()
+		info, err := objects.Info(ctx, jetstream.WithSubjectFilter("$O.ORPHANS_BODIES.C.>"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.State.Subjects
+	}
+
+	kept := bytes.Repeat([]byte("kept body "), 40_000) // four chunks of 128 KiB
+	keptInfo, err := obs.PutBytes(ctx, "src:kept", kept)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const cut, young = "$O.ORPHANS_BODIES.C.CutOffUpload", "$O.ORPHANS_BODIES.C.UploadInProgress"
+	for range 3 {
+		if _, err := js.Publish(ctx, cut, bytes.Repeat([]byte("c"), 128<<10)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	last, err := objects.GetLastMsgForSubject(ctx, cut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	natstest.Eventually(t, natstest.Within(grace), "the cut-off upload older than the grace", func() bool {
+		info, err := objects.Info(ctx)
+		return err == nil && info.TimeStamp.Sub(last.Time) > grace
+	})
+	if _, err := js.Publish(ctx, young, []byte("first chunk")); err != nil {
+		t.Fatal(err)
+	}
+
+	n, err := bridge.PruneOrphanChunks(ctx, js, "ORPHANS", grace)
+	if err != nil || n != 1 {
+		t.Fatalf("PruneOrphanChunks removed %d (%v), want 1", n, err)
+	}
+	left := chunks()
+	if left[cut] != 0 {
+		t.Errorf("%d chunks of the cut-off upload left", left[cut])
+	}
+	if left[young] != 1 {
+		t.Errorf("%d chunks of the upload in progress left, want 1", left[young])
+	}
+	if want := uint64(4); left["$O.ORPHANS_BODIES.C."+keptInfo.NUID] != want {
+		t.Errorf("%d chunks of the complete object left, want %d", left["$O.ORPHANS_BODIES.C."+keptInfo.NUID], want)
+	}
+	if got, err := obs.GetBytes(ctx, "src:kept"); err != nil || !bytes.Equal(got, kept) {
+		t.Errorf("the complete object reads %d bytes (%v), want its %d", len(got), err, len(kept))
+	}
+	if n, err := bridge.PruneOrphanChunks(ctx, js, "ORPHANS", grace); err != nil || n != 0 {
+		t.Errorf("a second run removed %d (%v), want 0", n, err)
 	}
 }

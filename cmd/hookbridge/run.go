@@ -18,12 +18,15 @@ const usage = `Usage:
   hookbridge send [flags] SOURCE       sign and post a sample delivery to a running bridge
   hookbridge normalise [--nats URL]    run the commerce normaliser alone, against a NATS server
   hookbridge prune-bodies [--nats URL] [--grace 1h]
-                                       remove stored bodies whose messages are gone
+                                       remove stored bodies whose messages are gone,
+                                       and the chunks of uploads cut off by an outage
                                        (for streams without max age)
   hookbridge healthcheck [--url URL]   exit 0 only if the bridge's /readyz answers 200
   hookbridge help                      show this help
 
 The config file is --config FILE, else $HOOKBRIDGE_CONFIG, else ./hookbridge.yaml.
+serve sets the Go runtime's soft memory limit to http.max_body_bytes_in_flight
+plus 64 MiB, unless GOMEMLIMIT is set (then GOMEMLIMIT is the limit).
 Run "hookbridge send -h" for the send flags.
 `
 
