@@ -130,3 +130,42 @@ func TestShellQuote(t *testing.T) {
 		}
 	}
 }
+
+// FuzzShellQuote: an object's name comes from a delivery's id, which a platform chose; the
+// command the page gives must hand the shell that name as one word and nothing else.
+func FuzzShellQuote(f *testing.F) {
+	for _, s := range []string{"shop:big-1", "a b", "it's", "", "$(rm -rf ~)", "x'; echo y; '", "\n", "'''"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		q := shellQuote(s)
+		if q == s {
+			if s == "" || strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.:/@") != "" {
+				t.Fatalf("%q left unquoted", s)
+			}
+			return
+		}
+		// Single-quoted words, joined by \' : what POSIX sh reads as one word.
+		var word strings.Builder
+		rest := q
+		for rest != "" {
+			switch {
+			case strings.HasPrefix(rest, `\'`):
+				word.WriteByte('\'')
+				rest = rest[2:]
+			case rest[0] == '\'':
+				end := strings.IndexByte(rest[1:], '\'')
+				if end < 0 {
+					t.Fatalf("%q: unterminated quote in %s", s, q)
+				}
+				word.WriteString(rest[1 : 1+end])
+				rest = rest[end+2:]
+			default:
+				t.Fatalf("%q: %s has an unquoted %q", s, q, rest[0])
+			}
+		}
+		if word.String() != s {
+			t.Fatalf("%s reads as %q, want %q", q, word.String(), s)
+		}
+	})
+}
