@@ -63,8 +63,21 @@ func TestDeliveryClaimCheck(t *testing.T) {
 			t.Errorf("the detail lacks %s", want)
 		}
 	}
-	if strings.Contains(body, `id="body-cut"`) {
-		t.Error("a whole body is said to be cut")
+	if strings.Contains(body, `id="body-cut"`) || strings.Contains(body, `id="claim-replaced"`) {
+		t.Error("a whole body, as the message describes it, is said to be cut or replaced")
+	}
+
+	// The object stored again under its name with other bytes: the page says it is not this
+	// message's body.
+	obs, err := f.js.ObjectStore(t.Context(), "WEBHOOKS_BODIES")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := obs.PutBytes(t.Context(), "src:o-small", []byte(`{"id":2}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, body := f.get(fmt.Sprintf("/deliveries/WEBHOOKS/%d", smallSeq)); !strings.Contains(body, `id="claim-replaced"`) {
+		t.Error("an object holding other bytes than the message describes is shown as its body")
 	}
 
 	max := int(f.js.Conn().MaxPayload())

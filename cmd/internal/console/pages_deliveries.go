@@ -466,6 +466,9 @@ type claimNote struct {
 	Unread string
 	// Shown, when the body is cut, is how much of it the page shows.
 	Shown string
+	// Replaced: the object's digest is not the message's: the object was stored again under
+	// its name with other bytes, and what is shown is not this message's body.
+	Replaced bool
 }
 
 // claimReadTimeout bounds reading a claim check's object for the detail page.
@@ -499,6 +502,7 @@ func (c *Console) claimed(ctx context.Context, d *detailData, m jsview.Message) 
 		c.cfg.Log.Warn("console: reading a claim-checked body", "bucket", obj.Bucket, "object", obj.Name, "error", err)
 		n.Unread = "The object could not be read just now; reload to try again."
 	}
+	n.Replaced = err == nil && obj.Digest != n.Digest
 	n.Command = "nats object get " + shellQuote(obj.Bucket) + " " + shellQuote(obj.Name) + " -O body --no-progress"
 	if err != nil || c.cfg.HideBodies {
 		return
