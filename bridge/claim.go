@@ -1,19 +1,16 @@
 package bridge
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/hookbridge/hookbridge/internal/wire"
+	"github.com/hookbridge/hookbridge/internal/claimcheck"
 )
 
 // A body too large for a message is a claim check: the body is stored as an
@@ -35,10 +32,7 @@ import (
 
 // ObjectStore is what the bridge needs of a body bucket;
 // jetstream.ObjectStore satisfies it.
-type ObjectStore interface {
-	GetInfo(ctx context.Context, name string, opts ...jetstream.GetObjectInfoOpt) (*jetstream.ObjectInfo, error)
-	Put(ctx context.Context, meta jetstream.ObjectMeta, r io.Reader) (*jetstream.ObjectInfo, error)
-}
+type ObjectStore = claimcheck.ObjectStore
 
 // Bodies configures claim checks. With Config.Bodies nil, a body must fit
 // in a message.
@@ -59,7 +53,7 @@ type Bodies struct {
 
 // BodyBucket is the Object Store bucket holding the claim-checked bodies of
 // stream: "<stream>_BODIES" (its JetStream stream is OBJ_<stream>_BODIES).
-func BodyBucket(stream string) string { return stream + "_BODIES" }
+func BodyBucket(stream string) string { return claimcheck.Bucket(stream) }
 
 // The Object Store's layout in its stream (nats.go's jetstream/object.go,
 // ADR-20): an object's chunks are the messages on one subject named by the
@@ -101,32 +95,13 @@ func (s *server) claim(ctx context.Context, rt *route, msg *nats.Msg) error {
 	defer cancel()
 	store, name := s.cfg.Bodies.Buckets[rt.stream], msg.Header.Get(jetstream.MsgIDHeader)
 	start := time.Now()
-	info, err := storeObject(ctx, store, name, msg.Data, s.cfg.Now().Add(-s.cfg.Bodies.ReuseWithin))
+	info, err := claimcheck.Store(ctx, store, name, msg.Data, s.cfg.Now().Add(-s.cfg.Bodies.ReuseWithin))
 	s.metrics.objectSeconds.Observe(time.Since(start).Seconds())
 	if err != nil {
 		return fmt.Errorf("storing the body as object %q of bucket %s: %w", name, BodyBucket(rt.stream), err)
 	}
-	msg.Header[wire.HeaderDataRef] = []string{wire.DataRef(BodyBucket(rt.stream), name)}
-	msg.Header[wire.HeaderDataSize] = []string{strconv.FormatUint(info.Size, 10)}
-	msg.Header[wire.HeaderDataDigest] = []string{info.Digest}
-	msg.Data = nil
+	claimcheck.Refer(msg, BodyBucket(rt.stream), info)
 	return nil
-}
-
-// storeObject stores data as object name, unless a complete object of that
-// name stored after since holds the same bytes (a retry of a delivery whose
-// object was stored).
-// The Object Store makes an object visible only once its last chunk is
-// stored; chunks of a Put that failed are purged, or expire with the bucket.
-func storeObject(ctx context.Context, store ObjectStore, name string, data []byte, since time.Time) (*jetstream.ObjectInfo, error) {
-	info, err := store.GetInfo(ctx, name)
-	switch {
-	case err == nil && info.ModTime.After(since) && info.Size == uint64(len(data)) && info.Digest == wire.ObjectDigest(data):
-		return info, nil
-	case err != nil && !errors.Is(err, jetstream.ErrObjectNotFound):
-		return nil, err
-	}
-	return store.Put(ctx, jetstream.ObjectMeta{Name: name}, bytes.NewReader(data))
 }
 
 // EnsureBodyBuckets creates or updates the body bucket of each of the
@@ -138,23 +113,10 @@ func storeObject(ctx context.Context, store ObjectStore, name string, data []byt
 func EnsureBodyBuckets(ctx context.Context, js jetstream.JetStream, streams []WebhookStream) (map[string]ObjectStore, error) {
 	out := make(map[string]ObjectStore, len(streams))
 	for _, c := range streams {
-		bucket := BodyBucket(c.Name)
-		if !wire.ValidBucket(bucket) {
-			return nil, fmt.Errorf("stream %s: its body bucket %s is not an Object Store bucket name (letters, digits, '_' and '-' only): rename the stream", c.Name, bucket)
-		}
-		s, err := js.Stream(ctx, c.Name)
+		obs, err := claimcheck.EnsureBucket(ctx, js, c.Name, c.Replicas, c.Duplicates,
+			"Bodies of "+c.Name+" too large for a message (claim checks), published by hookbridge")
 		if err != nil {
-			return nil, fmt.Errorf("looking up stream %s: %w", c.Name, err)
-		}
-		obs, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
-			Bucket:      bucket,
-			Description: "Bodies of " + c.Name + " too large for a message (claim checks), published by hookbridge",
-			TTL:         bucketTTL(s.CachedInfo().Config.MaxAge, c.Duplicates),
-			Storage:     jetstream.FileStorage,
-			Replicas:    c.Replicas,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("body bucket %s: %w", bucket, err)
+			return nil, err
 		}
 		out[c.Name] = obs
 	}
@@ -172,15 +134,6 @@ func SetUpBodyBuckets(ctx context.Context, js jetstream.JetStream, streams []Web
 		return err
 	})
 	return out, err
-}
-
-// bucketTTL is the TTL of the body bucket of a stream with maxAge (0:
-// unlimited) and duplicate window dup.
-func bucketTTL(maxAge, dup time.Duration) time.Duration {
-	if maxAge <= 0 {
-		return 0
-	}
-	return maxAge + dup
 }
 
 // PruneBodies removes from the body bucket of stream c the objects whose

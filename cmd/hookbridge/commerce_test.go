@@ -3,7 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
 	"maps"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -86,6 +90,17 @@ func canonical(t *testing.T, addr string, n int) []jetstream.Msg {
 		out = append(out, msg)
 	}
 	return out
+}
+
+// sendFile sends body as a Shopify delivery of event with id to in's source shop, as
+// `hookbridge send --file` does.
+func sendFile(t *testing.T, in instance, event, id string, body []byte) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "body.json")
+	if err := os.WriteFile(file, body, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sendOrder(t, in, id, event, "--file", file)
 }
 
 // serve with commerce.enabled runs the normaliser beside the bridge: a
@@ -373,14 +388,7 @@ func TestServeNormalisesAClaimCheck(t *testing.T) {
 	}
 	// A field the mapping does not read makes the order 2 MiB.
 	big := append([]byte(`{"note_attributes_padding":"`+strings.Repeat("x", 2<<20)+`",`), bytes.TrimPrefix(bytes.TrimSpace(fixture), []byte("{"))...)
-	file := filepath.Join(t.TempDir(), "big-order.json")
-	if err := os.WriteFile(file, big, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	if err := run(context.Background(), []string{"send", "--config", in.cfgPath, "--event", "orders/paid", "--file", file, "--id", "big-c1", "shop"}, noEnv, &out, &out); err != nil {
-		t.Fatalf("send: %v\n%s", err, out.String())
-	}
+	sendFile(t, in, "orders/paid", "big-c1", big)
 	msgs := canonical(t, in.nats, 1)
 	ev, err := consumers.DecodeEvent(t.Context(), msgs[0].Subject(), msgs[0].Headers(), msgs[0].Data())
 	if err != nil {
@@ -389,15 +397,7 @@ func TestServeNormalisesAClaimCheck(t *testing.T) {
 	if ev.Subject() != "820982911946154508" || ev.Extensions()[commerce.ExtRawID] != "big-c1" {
 		t.Errorf("canonical event on %s: %s", msgs[0].Subject(), ev)
 	}
-	nc, err := nats.Connect("nats://" + in.nats)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := jsOf(t, in)
 	webhooks, err := js.Stream(t.Context(), "WEBHOOKS")
 	if err != nil {
 		t.Fatal(err)
@@ -408,6 +408,79 @@ func TestServeNormalisesAClaimCheck(t *testing.T) {
 	}
 	if raw.Header.Get("ce-dataref") != "nats-object://WEBHOOKS_BODIES/shop:big-c1" || len(raw.Data) != 0 {
 		t.Errorf("raw message: dataref %q, %d bytes of data; want a claim check", raw.Header.Get("ce-dataref"), len(raw.Data))
+	}
+	cancel()
+	if err := wait(); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+}
+
+// TestServeClaimChecksACanonicalOrder: an order of thousands of line items gives a canonical
+// event too large for a message; serve's normaliser stores it in COMMERCE_BODIES and
+// publishes its claim check, which a consumer resolves to the whole order, and the
+// console's detail of it says where the event is stored and shows it.
+func TestServeClaimChecksACanonicalOrder(t *testing.T) {
+	in := newInstance(t).withCommerce(t, `{enabled: true}`)
+	var logs logtest.Buffer
+	cancel, wait := in.start(t, &logs)
+	fixture, err := os.ReadFile(filepath.Join("..", "..", "consumers", "commerce", "testdata", "shopify", "orders.paid.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order map[string]any
+	if err := json.Unmarshal(fixture, &order); err != nil {
+		t.Fatal(err)
+	}
+	const lineItems = 12000
+	items := make([]map[string]any, lineItems)
+	for i := range items {
+		items[i] = map[string]any{"id": 466157049 + i, "sku": fmt.Sprintf("HB-PART-%06d", i), "quantity": 1, "price": "3.25",
+			"name": fmt.Sprintf("Replacement part %d for the workshop bench, stainless steel", i), "requires_shipping": true}
+	}
+	order["line_items"] = items
+	big, err := json.Marshal(order)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sendFile(t, in, "orders/paid", "big-c2", big)
+	msgs := canonical(t, in.nats, 1)
+	m := msgs[0]
+	if ref := m.Headers().Get("ce-dataref"); !strings.HasPrefix(ref, "nats-object://COMMERCE_BODIES/") || len(m.Data()) != 0 {
+		t.Fatalf("canonical message: dataref %q, %d bytes of data; want a claim check on COMMERCE_BODIES", ref, len(m.Data()))
+	}
+	ev, err := consumers.DecodeEvent(t.Context(), m.Subject(), m.Headers(), m.Data())
+	if err != nil {
+		t.Fatal(err)
+	}
+	js := jsOf(t, in)
+	if err := consumers.ResolveData(t.Context(), js, &ev); err != nil {
+		t.Fatal(err)
+	}
+	var got commerce.Order
+	if err := json.Unmarshal(ev.Data(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.LineItems) != lineItems || int64(len(ev.Data())) <= js.Conn().MaxPayload() {
+		t.Errorf("the resolved order has %d line items in %d bytes; want %d, beyond max_payload", len(got.LineItems), len(ev.Data()), lineItems)
+	}
+
+	md, err := m.Metadata()
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(fmt.Sprintf("http://%s/deliveries/COMMERCE/%d", in.admin, md.Sequence.Stream))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("the console's detail: %d %v", resp.StatusCode, err)
+	}
+	for _, want := range []string{"of bucket <code>COMMERCE_BODIES</code>", `id="claim-command">nats object get COMMERCE_BODIES `, `id="body-cut"`, "HB-PART-000000"} {
+		if !bytes.Contains(page, []byte(want)) {
+			t.Errorf("the console's detail lacks %s", want)
+		}
 	}
 	cancel()
 	if err := wait(); err != nil {

@@ -28,6 +28,7 @@ import (
 	"github.com/hookbridge/hookbridge/cmd/internal/logbuf"
 	"github.com/hookbridge/hookbridge/cmd/internal/settings"
 	"github.com/hookbridge/hookbridge/consumers/commerce"
+	"github.com/hookbridge/hookbridge/internal/claimcheck"
 	"github.com/hookbridge/hookbridge/internal/config"
 	"github.com/hookbridge/hookbridge/internal/natsserver"
 	"github.com/hookbridge/hookbridge/internal/tracing"
@@ -35,11 +36,6 @@ import (
 
 // startupWait bounds how long start-up waits for NATS and the stream.
 const startupWait = 60 * time.Second
-
-// headerRoom is what a CloudEvent's headers may add to a body on the wire:
-// data up to the broker's max payload less this travels in the message,
-// larger data is stored in the stream's body bucket (a claim check).
-const headerRoom = 16 << 10
 
 // serve runs the bridge (and, with commerce.enabled, the normaliser beside
 // it) until ctx is cancelled, then shuts down in order: readiness goes 503,
@@ -248,9 +244,9 @@ type handlers struct {
 // readiness turns 503 as soon as the bridge starts draining, with the
 // console at every other path of the admin listener.
 func newHandlers(cfg *settings.Config, sources []bridge.Source, js jetstream.JetStream, nc *nats.Conn, buckets map[string]bridge.ObjectStore, readiness bridge.Readiness, reg *prometheus.Registry, tp trace.TracerProvider, log *slog.Logger) (*handlers, error) {
-	inline := nc.MaxPayload() - headerRoom
+	inline := nc.MaxPayload() - claimcheck.HeaderRoom
 	if inline <= 0 {
-		return nil, fmt.Errorf("the nats server's max_payload (%d bytes) leaves no room for a CloudEvent's headers (%d bytes)", nc.MaxPayload(), headerRoom)
+		return nil, fmt.Errorf("the nats server's max_payload (%d bytes) leaves no room for a CloudEvent's headers (%d bytes)", nc.MaxPayload(), claimcheck.HeaderRoom)
 	}
 	var activity *bridge.Activity // what the console shows of each source
 	if cfg.Admin.Console.On() {

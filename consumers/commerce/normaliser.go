@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hookbridge/hookbridge/consumers"
+	"github.com/hookbridge/hookbridge/internal/claimcheck"
 	"github.com/hookbridge/hookbridge/internal/config"
 	"github.com/hookbridge/hookbridge/internal/wire"
 )
@@ -157,12 +158,15 @@ func (n *Normaliser) ConsumerConfigs() []consumers.Config {
 	return out
 }
 
-// SetUp creates the canonical stream, or updates it to the config.
+// SetUp creates the canonical stream and its bucket of claim-checked
+// events (see claim), or updates them to the config.
 func (n *Normaliser) SetUp(ctx context.Context) error {
 	if _, err := n.js.CreateOrUpdateStream(ctx, n.cfg.streamConfig()); err != nil {
 		return fmt.Errorf("stream %s: %w", n.cfg.OutStream, err)
 	}
-	return nil
+	_, err := claimcheck.EnsureBucket(ctx, n.js, n.cfg.OutStream, n.cfg.Replicas, n.cfg.Duplicates,
+		"Canonical events of "+n.cfg.OutStream+" too large for a message (claim checks), published by the hookbridge commerce normaliser")
+	return err
 }
 
 // Run sets up the canonical stream, then normalises every raw stream until
@@ -196,7 +200,8 @@ func (n *Normaliser) Run(ctx context.Context) error {
 // Handle normalises one raw event: it publishes every canonical event the
 // event means and returns after the last PubAck. A payload of a mapped type
 // that cannot be mapped is Permanent (dead-lettered with the reason); a
-// publish that fails is retried.
+// publish that fails is retried. A canonical event too large for a message
+// is claim-checked first (see claim).
 //
 // Traced, each canonical event's publish is a producer span below the
 // raw event's consumer span, and its traceparent header that span's
@@ -217,6 +222,9 @@ func (n *Normaliser) Handle(ctx context.Context, ev event.Event) error {
 		return nil
 	}
 	for _, m := range msgs {
+		if err := n.claim(ctx, m); err != nil {
+			return fmt.Errorf("publishing %s: %w", m.Subject, err)
+		}
 		pubCtx, span := consumers.StartPublish(ctx, n.cfg.OutStream, m)
 		pa, err := n.js.PublishMsg(pubCtx, m)
 		consumers.EndPublish(span, pa, err)
@@ -225,6 +233,36 @@ func (n *Normaliser) Handle(ctx context.Context, ev event.Event) error {
 		}
 		n.events.WithLabelValues(raw.Provider, "published").Inc()
 	}
+	return nil
+}
+
+// claim makes m, a canonical event whose data is too large for a message
+// (the server's max_payload less claimcheck.HeaderRoom: an order of
+// thousands of line items), a claim check, as the bridge does a webhook
+// body: the data is stored as an object of the canonical stream's bucket
+// (claimcheck.Bucket, set up by SetUp), named by the event's Nats-Msg-Id,
+// and m carries the dataref, datasize and datadigest extensions and no
+// data; consumers.Run resolves it before a consumer's handler. A redelivery
+// within the duplicate window reuses the object its first attempt stored,
+// and its publish is then the duplicate the stream drops. The limit is read
+// from the connection at each event: a server not yet connected claims
+// nothing, and the publish fails and is retried.
+func (n *Normaliser) claim(ctx context.Context, m *nats.Msg) error {
+	inline := n.js.Conn().MaxPayload() - claimcheck.HeaderRoom
+	if inline <= 0 || int64(len(m.Data)) <= inline {
+		return nil
+	}
+	bucket := claimcheck.Bucket(n.cfg.OutStream)
+	obs, err := n.js.ObjectStore(ctx, bucket)
+	if err != nil {
+		return fmt.Errorf("bucket %s: %w", bucket, err)
+	}
+	name := m.Header.Get(jetstream.MsgIDHeader)
+	info, err := claimcheck.Store(ctx, obs, name, m.Data, time.Now().Add(-n.cfg.Duplicates))
+	if err != nil {
+		return fmt.Errorf("storing the event as object %q of bucket %s: %w", name, bucket, err)
+	}
+	claimcheck.Refer(m, bucket, info)
 	return nil
 }
 

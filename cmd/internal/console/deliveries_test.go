@@ -51,6 +51,11 @@ func newDeliveriesFixture(t *testing.T, hideBodies bool) *deliveriesFixture {
 // publish stores a CloudEvent as the bridge does and returns its sequence.
 func (f *deliveriesFixture) publish(subject, id, typ string, body []byte) uint64 {
 	f.t.Helper()
+	return f.store(f.msg(subject, id, typ, body))
+}
+
+// msg is a CloudEvent as the bridge publishes it.
+func (f *deliveriesFixture) msg(subject, id, typ string, body []byte) *nats.Msg {
 	m := nats.NewMsg(subject)
 	m.Header.Set("ce-specversion", "1.0")
 	m.Header.Set("ce-id", id)
@@ -61,6 +66,12 @@ func (f *deliveriesFixture) publish(subject, id, typ string, body []byte) uint64
 	m.Header.Set("ce-traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
 	m.Header.Set(jetstream.MsgIDHeader, "src:"+id)
 	m.Data = body
+	return m
+}
+
+// store publishes m and returns its sequence.
+func (f *deliveriesFixture) store(m *nats.Msg) uint64 {
+	f.t.Helper()
 	pa, err := f.js.PublishMsg(context.Background(), m)
 	if err != nil {
 		f.t.Fatal(err)

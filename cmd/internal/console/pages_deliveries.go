@@ -18,6 +18,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/hookbridge/hookbridge/cmd/internal/console/jsview"
+	"github.com/hookbridge/hookbridge/internal/wire"
 )
 
 // MaxLiveViews bounds the live views (server-sent event streams) open at once: each holds a
@@ -445,9 +446,84 @@ type detailData struct {
 	// BodyHidden: the console is set to keep bodies off its pages.
 	BodyHidden bool
 	BodySize   string
-	// BodyKind is "JSON", "text", "binary" or "empty"; Body is what is shown of it.
+	// BodyKind is "JSON", "text", "binary" or "empty", or "unread" for a claim check whose
+	// object could not be read; Body is what is shown of it.
 	BodyKind, Body string
-	Back           string
+	// Claim, for a claim check, says where its body is stored and how much of it is shown.
+	Claim *claimNote
+	Back  string
+}
+
+// claimNote is what the detail says of a claim check: a body too large for a message, stored
+// as an object (see internal/wire).
+type claimNote struct {
+	Bucket, Name, Size, Digest string
+	// Command fetches the whole body with the nats CLI, checked against its digest.
+	Command string
+	// Gone: the object is no longer stored. Unread, when not gone, says why it could not be
+	// read now.
+	Gone   bool
+	Unread string
+	// Shown, when the body is cut, is how much of it the page shows.
+	Shown string
+	// Replaced: the object's digest is not the message's: the object was stored again under
+	// its name with other bytes, and what is shown is not this message's body.
+	Replaced bool
+}
+
+// claimReadTimeout bounds reading a claim check's object for the detail page.
+const claimReadTimeout = 5 * time.Second
+
+// claimed fills d's body from the object m's dataref names, reading no more of it than the
+// page shows of a body that travels in a message: the server's max_payload.
+func (c *Console) claimed(ctx context.Context, d *detailData, m jsview.Message) {
+	ref := m.Event.Extensions["dataref"]
+	limit := int(c.cfg.JS.Conn().MaxPayload())
+	if limit <= 0 {
+		limit = 1 << 20 // the server's default max_payload
+	}
+	ctx, cancel := context.WithTimeout(ctx, claimReadTimeout)
+	defer cancel()
+	obj, err := c.dl.view.Claimed(ctx, ref, limit)
+	n := &claimNote{Bucket: obj.Bucket, Name: obj.Name, Size: m.Event.Extensions["datasize"], Digest: m.Event.Extensions["datadigest"]}
+	if size, err := strconv.ParseUint(n.Size, 10, 63); err == nil {
+		n.Size = bytesText(size)
+		d.BodySize = n.Size
+	}
+	d.Claim, d.BodyKind = n, "unread"
+	switch {
+	case errors.Is(err, jsview.ErrBodyGone):
+		n.Gone = true
+		return
+	case errors.Is(err, wire.ErrDataRef):
+		n.Unread = fmt.Sprintf("The dataref %q names no object: the body cannot be found.", ref)
+		return
+	case err != nil:
+		c.cfg.Log.Warn("console: reading a claim-checked body", "bucket", obj.Bucket, "object", obj.Name, "error", err)
+		n.Unread = "The object could not be read just now; reload to try again."
+	}
+	n.Replaced = err == nil && obj.Digest != n.Digest
+	n.Command = "nats object get " + shellQuote(obj.Bucket) + " " + shellQuote(obj.Name) + " -O body --no-progress"
+	if err != nil || c.cfg.HideBodies {
+		return
+	}
+	data := obj.Data
+	if uint64(len(data)) < obj.Size {
+		n.Shown = bytesText(uint64(len(data)))
+		// Cut at a character, not inside one.
+		for i := 0; i < utf8.UTFMax-1 && len(data) > 0 && !utf8.Valid(data); i++ {
+			data = data[:len(data)-1]
+		}
+	}
+	d.BodyKind, d.Body = showBody(data)
+}
+
+// shellQuote is s as one word for a POSIX shell.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.:/@") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // deliveryDetail serves one message by stream and sequence: its CloudEvent attributes, its
@@ -499,7 +575,10 @@ func (c *Console) deliveryDetail(w http.ResponseWriter, r *http.Request) {
 		d.Headers = append(d.Headers, attr{k, strings.Join(vs, ", ")})
 	}
 	slices.SortFunc(d.Headers, func(a, b attr) int { return strings.Compare(a.Name, b.Name) })
-	if !d.BodyHidden {
+	switch {
+	case m.Event.Extensions["dataref"] != "":
+		c.claimed(r.Context(), &d, m)
+	case !d.BodyHidden:
 		d.BodyKind, d.Body = showBody(m.Body)
 	}
 	c.render(w, r, "delivery", s.Name+" #"+strconv.FormatUint(seq, 10), false, d)
