@@ -109,7 +109,8 @@ func TestBenchFlags(t *testing.T) {
 		{[]string{"--window", "4097"}, "--window 4097: want 1 to 4096"},
 		{[]string{"--rounds", "21"}, "--rounds 21: want 1 to 20"},
 		{[]string{"--only", "a,f"}, `--only: no variant "f" (have a, b, c, d, b-sync, c-sync, d-sync)`},
-		{[]string{"--benthos-max-in-flight", "0"}, "--benthos-max-in-flight 0: want 1 to 4096"},
+		{[]string{"--benthos-max-in-flight", "-1"}, "--benthos-max-in-flight -1: want 1 to 4096"},
+		{[]string{"--benthos-max-in-flight", "4097"}, "--benthos-max-in-flight 4097: want 1 to 4096"},
 		{[]string{"a"}, `unexpected argument "a"`},
 	} {
 		var out bytes.Buffer

@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -296,6 +297,24 @@ func TestBenthosTargets(t *testing.T) {
 	for _, r := range b.targets(b.summaries()) {
 		if strings.Contains(r[0], "Benthos") {
 			t.Errorf("a Benthos target without e: %q", r)
+		}
+	}
+}
+
+// TestBenthosInFlight: Benthos publishes as many messages at once as the
+// load has connections, unless told otherwise.
+func TestBenthosInFlight(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{nil, 64},
+		{[]string{"--conns", "8"}, 8},
+		{[]string{"--conns", "8", "--benthos-max-in-flight", "1"}, 1},
+	} {
+		f, _, err := parseBenchFlags(append(tc.args, "--only", "e"), io.Discard)
+		if err != nil || f.benthosInFlight != tc.want {
+			t.Errorf("%q: max_in_flight %d %v, want %d", tc.args, f.benthosInFlight, err, tc.want)
 		}
 	}
 }
