@@ -104,10 +104,11 @@ meta nats_msg_id = %q + $id
 // with maxInFlight publishes at once.
 //
 // Each source's mapping starts with root = content(): a mapping builds a
-// new message, and this keeps the body's bytes as they came. (A mutation
-// would edit the message in place, but in 4.27 its content() did not hash
-// to the platform's signature for hookload's 1 KiB bodies, while a
-// mapping's does.)
+// new message, and this keeps the body's bytes as they came. Not a
+// mutation: in 4.27 a mutation's content() of a JSON body is the document
+// parsed and written again (keys sorted, spaces dropped; '{"b":1, "a":2}'
+// reads '{"a":2,"b":1}'), so an HMAC over it fails for any body not
+// already in that form: a signature must be checked over the raw bytes.
 //
 // One input with the path /webhooks/{source} (the path parameter lands in
 // the metadata) rather than one input per source: every input has its own
