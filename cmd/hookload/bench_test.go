@@ -43,7 +43,7 @@ func TestBenchSmoke(t *testing.T) {
 		"| e Benthos 4.27: verify + Nats-Msg-Id + synchronous publish | ", "\nbenthos: v4.27.0\n",
 		"\nrefused  altered after signing: /webhooks/acme-shop 502, /webhooks/acme-woo 502, /webhooks/billing 502; none stored\n",
 		"| e-plain Benthos 4.27: plain passthrough | ", "| count only (no msg id): ",
-		"| hookbridge external ≥ 2× Benthos doing the same work | ",
+		"| hookbridge external ≥ 2× Benthos doing the same work | ", "\nHookbridge against Benthos 4.27.0 doing the same work (e: ",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q", want)

@@ -351,3 +351,44 @@ func postDelivery(ctx context.Context, baseURL, path string, body []byte, h http
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	return resp.StatusCode, string(msg), nil
 }
+
+// printBenthos holds hookbridge, external and embedded, against Benthos
+// doing the same work (e): the rate within each round, and the CPU each
+// spends per request with its broker, which a shared machine moves less
+// than the rate. Nothing without e.
+func printBenthos(w io.Writer, ss []*variantSummary, markdown bool) {
+	e := find(ss, "e")
+	if e == nil {
+		return
+	}
+	head := []string{"variant", "req/s (median)", "× Benthos", "CPU/req with its broker", "Benthos's", "Benthos's ÷ this"}
+	var rows [][]string
+	benthosCPU, ok := cpuWithBroker(e, "benthos")
+	for _, key := range []string{"c", "d"} {
+		s := find(ss, key)
+		if s == nil {
+			continue
+		}
+		cpu, ok2 := cpuWithBroker(s, "hookbridge")
+		row := []string{s.v.key + " " + s.v.name, fmt.Sprintf("%.0f", s.rate), ratioCell(rateRatio(s, e)), "", "", ""}
+		if ok && ok2 && cpu > 0 {
+			row[3], row[4], row[5] = fmtNs(cpu), fmtNs(benthosCPU), fmt.Sprintf("%.2f", benthosCPU/cpu)
+		}
+		rows = append(rows, row)
+	}
+	printSideTable(w, markdown, "hookbridge against Benthos doing the same work (ratios within this run)", head, rows,
+		fmt.Sprintf("Hookbridge against Benthos %s doing the same work (e: each platform's signature checked in Bloblang, the subject per provider, source and event type, the delivery id as Nats-Msg-Id, 200 after the PubAck; the body published as it came, with no CloudEvent headers). × Benthos is the median of the rate ratios within a round; CPU/req with its broker is the server's and nats-server's together (the embedded broker is in hookbridge's).", benthosVersion))
+}
+
+// cpuWithBroker is server's CPU per request in s and its nats-server's,
+// if it has one outside it.
+func cpuWithBroker(s *variantSummary, server string) (float64, bool) {
+	cpu, ok := s.cpuPerReq(server)
+	if !ok {
+		return 0, false
+	}
+	if ns, ok := s.cpuPerReq("nats-server"); ok {
+		cpu += ns
+	}
+	return cpu, true
+}

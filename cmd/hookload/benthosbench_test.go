@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
 	"io"
@@ -292,12 +293,29 @@ func TestBenthosTargets(t *testing.T) {
 		t.Errorf("e's row %q: want Benthos's CPU/req and RSS as the server's", row)
 	}
 
-	// Without e, no Benthos target.
+	// Beside the summary, c and d against e: the rate ratio within each
+	// round, and the CPU per request with the broker (d's is inside it).
+	var out bytes.Buffer
+	printBenthos(&out, ss, true)
+	for _, want := range []string{
+		"| c hookbridge + external nats-server | 1000 | 2.17 | 100.0µs | 120.0µs | 1.20 |",
+		"| d hookbridge, embedded nats | 900 | 1.80 | 80.0µs | 120.0µs | 1.50 |",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the Benthos table lacks %q:\n%s", want, out.String())
+		}
+	}
+
+	// Without e, no Benthos target nor table.
 	b.rows = slices.DeleteFunc(b.rows, func(r *benchRow) bool { return r.v.key == "e" })
 	for _, r := range b.targets(b.summaries()) {
 		if strings.Contains(r[0], "Benthos") {
 			t.Errorf("a Benthos target without e: %q", r)
 		}
+	}
+	out.Reset()
+	if printBenthos(&out, b.summaries(), true); out.Len() > 0 {
+		t.Errorf("a Benthos table without e: %s", out.String())
 	}
 }
 

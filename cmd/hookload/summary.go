@@ -294,6 +294,7 @@ func (b *benchRun) printSummary(w io.Writer) {
 	printTracing(w, ss, false)
 	printConsole(w, ss, false)
 	printCluster(w, ss, false)
+	printBenthos(w, ss, false)
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "targets")
 	printAligned(w, []string{"target", "measured", "met"}, b.targets(ss))
@@ -311,6 +312,7 @@ func (b *benchRun) printMarkdown(w io.Writer) {
 	printTracing(w, ss, true)
 	printConsole(w, ss, true)
 	printCluster(w, ss, true)
+	printBenthos(w, ss, true)
 	fmt.Fprintln(w)
 	printMarkdownTable(w, []string{"target", "measured", "met"}, b.targets(ss))
 	rounds := ""
