@@ -123,7 +123,10 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchFlags, []variant, er
 		return f, nil, fmt.Errorf("bench: --rounds %d: want 1 to 20", f.rounds)
 	}
 	selected, err := selectVariants(f.only)
-	return f, selected, err
+	if err != nil {
+		return f, nil, err
+	}
+	return f, selected, benthosCovers(selected, f.sources)
 }
 
 // bench runs every variant with the same load, one after another, and

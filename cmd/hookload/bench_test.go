@@ -112,6 +112,7 @@ func TestBenchFlags(t *testing.T) {
 		{[]string{"--benthos-max-in-flight", "-1"}, "--benthos-max-in-flight -1: want 1 to 4096"},
 		{[]string{"--benthos-max-in-flight", "4097"}, "--benthos-max-in-flight 4097: want 1 to 4096"},
 		{[]string{"a"}, `unexpected argument "a"`},
+		{[]string{"--only", "c,e", "--sources", "acme-shop,github=2"}, `e verifies only the sources acme-shop, acme-woo, billing, not "github"`},
 	} {
 		var out bytes.Buffer
 		err := run(t.Context(), append([]string{"bench"}, tc.args...), noEnv, &out, &out)

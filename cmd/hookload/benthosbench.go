@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,6 +45,25 @@ var benthosSources = []benthosSource{
 	{"acme-shop", "shopify", "bench-shopify-secret"},
 	{"acme-woo", "woocommerce", "bench-woocommerce-secret"},
 	{"billing", "stripe", "whsec_bench-stripe-secret"},
+}
+
+// benthosCovers refuses a --sources mix that e has no mapping for, before
+// anything is built: Benthos would refuse those deliveries.
+func benthosCovers(selected []variant, sources string) error {
+	if !slices.ContainsFunc(selected, func(v variant) bool { return v.benthos != nil && v.benthos.verify }) {
+		return nil
+	}
+	var have []string
+	for _, s := range benthosSources {
+		have = append(have, s.name)
+	}
+	for part := range strings.SplitSeq(sources, ",") {
+		name, _, _ := strings.Cut(strings.TrimSpace(part), "=")
+		if !slices.Contains(have, name) {
+			return fmt.Errorf("bench: e verifies only the sources %s, not %q: drop it from --sources or e from --only", strings.Join(have, ", "), name)
+		}
+	}
+	return nil
 }
 
 // benthosStripeTolerance is billing's timestamp tolerance in benchConfig.
