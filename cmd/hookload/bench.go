@@ -27,9 +27,14 @@ type benchFlags struct {
 	bridgeLog  string
 	natsBin    string
 	bridgeBin  string
-	logDir     string
-	stopGrace  time.Duration
-	readyLimit time.Duration
+	benthosBin string
+	// benthosInFlight is the Benthos variants' nats_jetstream
+	// max_in_flight: the publishes awaiting their PubAck at once; 0 is
+	// conns.
+	benthosInFlight int
+	logDir          string
+	stopGrace       time.Duration
+	readyLimit      time.Duration
 }
 
 const benchUsage = `Usage: hookload bench [flags]
@@ -52,7 +57,14 @@ Measures, one after another and with the same load tool and deliveries:
           stream at replicas 3: the nodes' CPU summed, the stream leader's and each follower's
   c-r3-leader (only with --only) c-r3 with the stream's leadership moved to the node the
           bridge is connected to, before the warm-up
-Run it from the hookbridge checkout: it builds nats-server and ./cmd/hookbridge.
+  e       (only with --only) Benthos 4.27 doing hookbridge's work for the default sources
+          (acme-shop, acme-woo, billing): http_server -> signature checked in Bloblang ->
+          nats_jetstream with Nats-Msg-Id, answering 200 after the PubAck; an external
+          nats-server, the stream created as hookbridge would
+  e-plain (only with --only) Benthos 4.27 passing bodies through: http_server ->
+          nats_jetstream, no verification, no msg id (checked by count only)
+Run it from the hookbridge checkout: it builds nats-server and ./cmd/hookbridge, and for e
+and e-plain the nested module ./cmd/hookload/benthos.
 
 Flags:`
 
@@ -71,6 +83,8 @@ func (f *benchFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.bridgeLog, "bridge-log-level", "info", "hookbridge's log.level (info logs one line per delivery, as shipped)")
 	fs.StringVar(&f.natsBin, "nats-server", "", "nats-server binary (default: go build github.com/nats-io/nats-server/v2 from this module)")
 	fs.StringVar(&f.bridgeBin, "hookbridge", "", "hookbridge binary (default: go build ./cmd/hookbridge)")
+	fs.StringVar(&f.benthosBin, "benthos", "", "benthos binary for e and e-plain (default: go build the nested module ./cmd/hookload/benthos, Benthos "+benthosVersion+")")
+	fs.IntVar(&f.benthosInFlight, "benthos-max-in-flight", 0, "e and e-plain: Benthos nats_jetstream's max_in_flight, the publishes awaiting their PubAck at once (default: --conns)")
 	fs.StringVar(&f.logDir, "logs", "", "directory for the children's logs (default: a new temporary directory, kept)")
 }
 
@@ -94,11 +108,25 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchFlags, []variant, er
 	if f.window < 1 || f.window > 4096 {
 		return f, nil, fmt.Errorf("bench: --window %d: want 1 to 4096", f.window)
 	}
+	// Each connection has at most one request waiting for its PubAck, so
+	// a max_in_flight above --conns changes nothing, and one below it
+	// queues publishes that the other variants make at once (measured at
+	// 64 connections: 1 gave e 0.4x the rate of 64; 256 the same as 64
+	// within the machine's noise).
+	if f.benthosInFlight == 0 {
+		f.benthosInFlight = f.conns
+	}
+	if f.benthosInFlight < 1 || f.benthosInFlight > 4096 {
+		return f, nil, fmt.Errorf("bench: --benthos-max-in-flight %d: want 1 to 4096", f.benthosInFlight)
+	}
 	if f.rounds < 1 || f.rounds > 20 {
 		return f, nil, fmt.Errorf("bench: --rounds %d: want 1 to 20", f.rounds)
 	}
 	selected, err := selectVariants(f.only)
-	return f, selected, err
+	if err != nil {
+		return f, nil, err
+	}
+	return f, selected, benthosCovers(selected, f.sources)
 }
 
 // bench runs every variant with the same load, one after another, and
@@ -199,8 +227,10 @@ type benchRun struct {
 	self    string // this program, for plain-server
 	natsBin string
 	hbBin   string
-	modRoot string
-	mix     *mix
+	// benthosBin is Benthos, for e and e-plain.
+	benthosBin string
+	modRoot    string
+	mix        *mix
 	// perDelivery is the canonical events one delivery of each source
 	// means, when a selected variant runs the normaliser.
 	perDelivery map[string]int

@@ -18,8 +18,10 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// TestBenchSmoke runs the whole bench briefly: it builds nats-server and
-// hookbridge, starts every child, measures, checks, and cleans up.
+// TestBenchSmoke runs the whole bench briefly: it builds nats-server,
+// hookbridge and Benthos, starts every child, measures, checks, and cleans
+// up. Benthos (e) must refuse deliveries altered after signing and store
+// none of them.
 func TestBenchSmoke(t *testing.T) {
 	if os.Getenv("HOOKLOAD_BENCH_SMOKE") == "" {
 		t.Skip("set HOOKLOAD_BENCH_SMOKE=1 to run the bench briefly (builds nats-server and hookbridge, ~15s)")
@@ -28,7 +30,7 @@ func TestBenchSmoke(t *testing.T) {
 	logs := t.TempDir()
 	var out bytes.Buffer
 	err := run(t.Context(), []string{"bench", "--duration", "400ms", "--warmup", "200ms", "--conns", "4",
-		"--only", "a,b,c,d-sync,c-console,c-r3-leader", "--bridge-log-level", "warn", "--logs", logs, "--markdown"}, noEnv, &out, &out)
+		"--only", "a,b,c,d-sync,c-console,c-r3-leader,e,e-plain", "--bridge-log-level", "warn", "--logs", logs, "--markdown"}, noEnv, &out, &out)
 	t.Log(out.String())
 	if err != nil {
 		t.Fatalf("bench: %v", err)
@@ -38,6 +40,10 @@ func TestBenchSmoke(t *testing.T) {
 		"| d-sync hookbridge, embedded nats, fsync | ", "| zero lost / duplicated | lost 0, duplicated 0",
 		"nats-server: v2.15.2", "| c-console c, with the console open and live | ", "The console open against closed",
 		"| c-r3-leader c-r3, the bridge on the stream's leader | ", "A cluster against a single server",
+		"| e Benthos 4.27: verify + Nats-Msg-Id + synchronous publish | ", "\nbenthos: v4.27.0\n",
+		"\nrefused  altered after signing: /webhooks/acme-shop 502, /webhooks/acme-woo 502, /webhooks/billing 502; none stored\n",
+		"| e-plain Benthos 4.27: plain passthrough | ", "| count only (no msg id): ",
+		"| hookbridge external ≥ 2× Benthos doing the same work | ", "\nHookbridge against Benthos 4.27.0 doing the same work (e: ",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q", want)
@@ -47,7 +53,7 @@ func TestBenchSmoke(t *testing.T) {
 	if !regexp.MustCompile(`\n\| c-r3-leader [^\n]*\| 1 of 1 \|`).MatchString(out.String()) {
 		t.Error("c-r3-leader: the bridge was not on the stream's leader")
 	}
-	for _, name := range []string{"a-plain-server.log", "b-nats-server.log", "c-hookbridge.log", "d-sync-hookbridge.log", "c-console-hookbridge.log", "c-r3-leader-nats-server-n3.log", "c-r3-leader-hookbridge.log"} {
+	for _, name := range []string{"a-plain-server.log", "b-nats-server.log", "c-hookbridge.log", "d-sync-hookbridge.log", "c-console-hookbridge.log", "c-r3-leader-nats-server-n3.log", "c-r3-leader-hookbridge.log", "e-benthos.log", "e-plain-nats-server.log"} {
 		if _, err := os.Stat(filepath.Join(logs, name)); err != nil {
 			t.Errorf("log: %v", err)
 		}
@@ -102,8 +108,11 @@ func TestBenchFlags(t *testing.T) {
 		{[]string{"--window", "0"}, "--window 0: want 1 to 4096"},
 		{[]string{"--window", "4097"}, "--window 4097: want 1 to 4096"},
 		{[]string{"--rounds", "21"}, "--rounds 21: want 1 to 20"},
-		{[]string{"--only", "a,e"}, `--only: no variant "e" (have a, b, c, d, b-sync, c-sync, d-sync)`},
+		{[]string{"--only", "a,f"}, `--only: no variant "f" (have a, b, c, d, b-sync, c-sync, d-sync)`},
+		{[]string{"--benthos-max-in-flight", "-1"}, "--benthos-max-in-flight -1: want 1 to 4096"},
+		{[]string{"--benthos-max-in-flight", "4097"}, "--benthos-max-in-flight 4097: want 1 to 4096"},
 		{[]string{"a"}, `unexpected argument "a"`},
+		{[]string{"--only", "c,e", "--sources", "acme-shop,github=2"}, `e verifies only the sources acme-shop, acme-woo, billing, not "github"`},
 	} {
 		var out bytes.Buffer
 		err := run(t.Context(), append([]string{"bench"}, tc.args...), noEnv, &out, &out)

@@ -103,6 +103,7 @@ func (b *benchRun) measureHTTP(ctx context.Context, row *benchRow, p benchPorts,
 	rc := runConfig{
 		BaseURL: fmt.Sprintf("http://127.0.0.1:%d", p.http), Conns: b.f.conns, Duration: b.f.duration,
 		Replay: b.f.replay, Timeout: 30 * time.Second, Bridge: isBridge(v),
+		Stores: isBridge(v) || v.kind == kindBenthos,
 	}
 	chk, err := openCheck(ctx, v, p)
 	if err != nil {
@@ -111,6 +112,14 @@ func (b *benchRun) measureHTTP(ctx context.Context, row *benchRow, p benchPorts,
 	}
 	if chk != nil {
 		defer chk.close()
+	}
+	var cnt *countCheck
+	if v.benthos != nil && !v.benthos.verify {
+		if cnt, err = openCountCheck(ctx, p.natsURL()); err != nil {
+			row.err = err
+			return
+		}
+		defer cnt.close()
 	}
 	runID := b.runID + "-" + v.key
 	mc := measureConfig{
@@ -144,15 +153,31 @@ func (b *benchRun) measureHTTP(ctx context.Context, row *benchRow, p benchPorts,
 	if nw != nil {
 		b.settleNormaliser(ctx, row, nw, lr.sets())
 	}
+	if v.benthos != nil && v.benthos.verify && row.err == nil {
+		var probed string
+		if probed, row.err = b.probeRefusal(ctx, rc.BaseURL, p.natsURL(), runID); row.err == nil {
+			fmt.Fprintln(b.out, "refused  "+probed)
+		}
+	}
 	if chk != nil && row.err == nil {
 		row.check, row.err = chk.finish(ctx, runID, lr.sets(), b.out)
 	}
+	if cnt != nil && row.err == nil {
+		ok := answered2xx(r.Status)
+		if lr.warm != nil {
+			ok += answered2xx(lr.warm.Status)
+		}
+		row.stored, row.err = cnt.finish(ctx, ok, row.answered)
+		fmt.Fprintln(b.out, "check    "+row.stored)
+	}
 }
 
-// openCheck connects for a bridge's stream check and notes where its run
-// starts; nil for a plain target, which stores nothing.
+// openCheck connects for a bridge's stream check, or a Benthos variant's
+// that stores msg ids, and notes where its run starts; nil for a plain
+// target, which stores nothing, and for e-plain, whose messages carry no
+// id to check them by (countCheck counts them instead).
 func openCheck(ctx context.Context, v variant, p benchPorts) (*streamCheck, error) {
-	if !isBridge(v) {
+	if !isBridge(v) && (v.benthos == nil || !v.benthos.verify) {
 		return nil, nil
 	}
 	chk, err := dialCheck(p.natsURL(), "hookload-check")

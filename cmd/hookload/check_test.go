@@ -216,7 +216,7 @@ func TestCheckFindsLostAndDuplicated(t *testing.T) {
 		t.Fatal(err)
 	}
 	runID := newRunID()
-	rc := runConfig{BaseURL: b.url, Conns: 3, Duration: time.Minute, Bridge: true}
+	rc := runConfig{BaseURL: b.url, Conns: 3, Duration: time.Minute, Bridge: true, Stores: true}
 	lr, err := measure(ctx, m, rc, measureConfig{RunID: runID, Requests: 30, Body: 512, MaxPool: 100}, t.Output())
 	if err != nil {
 		t.Fatal(err)

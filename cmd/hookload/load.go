@@ -148,7 +148,7 @@ func parseLoadFlags(args []string, stderr io.Writer) (*loadFlags, error) {
 
 // runConfig is how hard and where the flags say to drive.
 func (f *loadFlags) runConfig(cfg *settings.Config) runConfig {
-	rc := runConfig{Conns: f.conns, Duration: f.duration, Replay: f.replay, Timeout: f.timeout, Bridge: f.target == ""}
+	rc := runConfig{Conns: f.conns, Duration: f.duration, Replay: f.replay, Timeout: f.timeout, Bridge: f.target == "", Stores: f.target == ""}
 	switch {
 	case f.target != "":
 		rc.BaseURL = strings.TrimSuffix(f.target, "/")

@@ -60,7 +60,7 @@ func measure(ctx context.Context, m *mix, rc runConfig, mc measureConfig, log io
 	n := mc.Requests
 	if n == 0 {
 		n = poolSize(rate, rc, mc)
-		rc.Wrap = !rc.Bridge
+		rc.Wrap = !rc.Stores
 	}
 	if err := lr.pool(m, mc, n, log); err != nil {
 		return nil, err
@@ -96,7 +96,7 @@ func (lr *loadRun) warmUp(ctx context.Context, m *mix, rc runConfig, mc measureC
 	}
 	wc := rc
 	wc.Duration = mc.Warmup
-	wc.Wrap = !rc.Bridge
+	wc.Wrap = !rc.Stores
 	var progress atomic.Uint64
 	wc.Progress = &progress
 	type mark struct {
@@ -159,7 +159,7 @@ func (lr *loadRun) pool(m *mix, mc measureConfig, n int, log io.Writer) error {
 
 // margin is how much bigger than the warm-up rate the pool is made.
 func margin(rc runConfig) float64 {
-	if rc.Bridge {
+	if rc.Stores {
 		return 1.5
 	}
 	return 1

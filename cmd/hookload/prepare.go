@@ -50,12 +50,13 @@ func (b *benchRun) prepare(ctx context.Context, selected []variant, getenv func(
 // buildBinaries builds, from the module the bench runs in, the nats-server
 // and hookbridge the selected variants need and no flag names.
 func (b *benchRun) buildBinaries(ctx context.Context, selected []variant) error {
-	needNats, needBridge := false, false
+	needNats, needBridge, needBenthos := false, false, false
 	for _, v := range selected {
-		needNats = needNats || v.kind == kindRaw || v.kind == kindExternal
+		needNats = needNats || v.kind == kindRaw || v.kind == kindExternal || v.kind == kindBenthos
 		needBridge = needBridge || v.kind == kindExternal || v.kind == kindEmbedded
+		needBenthos = needBenthos || v.kind == kindBenthos
 	}
-	if needNats || needBridge {
+	if needNats || needBridge || needBenthos {
 		out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
 		if err != nil {
 			return fmt.Errorf("bench: go env GOMOD: %w", err)
@@ -79,6 +80,26 @@ func (b *benchRun) buildBinaries(ctx context.Context, selected []variant) error 
 			return err
 		}
 	}
+	b.benthosBin = b.f.benthosBin
+	if needBenthos && b.benthosBin == "" {
+		b.benthosBin = filepath.Join(b.work, "benthos")
+		if err := b.buildBenthos(ctx, b.benthosBin); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// buildBenthos builds the nested module cmd/hookload/benthos, which pins
+// Benthos, as a static binary (about 40s the first time: its dependencies
+// come from the module proxy into the module cache).
+func (b *benchRun) buildBenthos(ctx context.Context, out string) error {
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, ".")
+	cmd.Dir = filepath.Join(b.modRoot, "cmd", "hookload", "benthos")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("bench: go build ./cmd/hookload/benthos (its own module): %w\n%s", err, msg)
+	}
 	return nil
 }
 
@@ -92,6 +113,11 @@ func (b *benchRun) gatherInfo(ctx context.Context) {
 	if b.natsBin != "" {
 		v, _ := exec.CommandContext(ctx, b.natsBin, "--version").Output()
 		b.info = append(b.info, "nats-server: "+strings.TrimPrefix(strings.TrimSpace(string(v)), "nats-server: "))
+	}
+	if b.benthosBin != "" {
+		v, _ := exec.CommandContext(ctx, b.benthosBin, "--version").Output()
+		first, _, _ := strings.Cut(string(v), "\n") // "Version: v4.27.0"
+		b.info = append(b.info, "benthos: "+strings.TrimSpace(strings.TrimPrefix(first, "Version:")))
 	}
 	if b.modRoot != "" {
 		b.info = append(b.info, "hookbridge: commit "+gitDescribe(ctx, b.modRoot))

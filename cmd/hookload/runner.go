@@ -28,6 +28,10 @@ type runConfig struct {
 	// answered 200 "published" and a replay 200 "duplicate". Otherwise any
 	// 2xx is as expected.
 	Bridge bool
+	// Stores is true when the target stores what it accepts (a bridge, or
+	// another pipeline to the broker): its deliveries are never sent again
+	// when they run out, since a second send is a platform retry to it.
+	Stores bool
 	// Wrap sends the deliveries again from the first when they run out
 	// before Duration; only for a plain endpoint, which does not dedup.
 	Wrap bool

@@ -172,7 +172,7 @@ func summaryRow(s *variantSummary, ss []*variantSummary) []string {
 	if s.v.sync {
 		raw = find(ss, "b-sync")
 	}
-	if isBridge(s.v) {
+	if isBridge(s.v) || s.v.kind == kindBenthos {
 		cells = append(cells, ratioCell(rateRatio(s, raw)))
 	} else {
 		cells = append(cells, "")
@@ -186,8 +186,11 @@ func summaryRow(s *variantSummary, ss []*variantSummary) []string {
 	}
 	cells = append(cells, fmtDur(s.lat.maxValue()))
 	server := "plain-server"
-	if isBridge(s.v) {
+	switch {
+	case isBridge(s.v):
 		server = "hookbridge"
+	case s.v.kind == kindBenthos:
+		server = "benthos"
 	}
 	cells = append(cells, cpuCell(s, server), cpuCell(s, "nats-server"), cpuCell(s, "hookload"))
 	cells = append(cells, rssCell(s, server), rssCell(s, "nats-server"))
@@ -291,6 +294,7 @@ func (b *benchRun) printSummary(w io.Writer) {
 	printTracing(w, ss, false)
 	printConsole(w, ss, false)
 	printCluster(w, ss, false)
+	printBenthos(w, ss, false)
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "targets")
 	printAligned(w, []string{"target", "measured", "met"}, b.targets(ss))
@@ -308,6 +312,7 @@ func (b *benchRun) printMarkdown(w io.Writer) {
 	printTracing(w, ss, true)
 	printConsole(w, ss, true)
 	printCluster(w, ss, true)
+	printBenthos(w, ss, true)
 	fmt.Fprintln(w)
 	printMarkdownTable(w, []string{"target", "measured", "met"}, b.targets(ss))
 	rounds := ""

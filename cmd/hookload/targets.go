@@ -10,6 +10,9 @@ const (
 	targetExternalVsPlain = 0.55
 	targetP99VsPlain      = 2.0
 	targetPeakRSS         = 100 << 20
+	// Against Benthos doing the same work (variant e): issue #15 part 2.
+	targetExternalVsBenthos = 2.0
+	targetEmbeddedVsBenthos = 2.5
 )
 
 // targetRows are the targets' rows: target, measured, met.
@@ -32,6 +35,7 @@ func (b *benchRun) targets(ss []*variantSummary) [][]string {
 	var out targetRows
 	a, c, d := find(ss, "a"), find(ss, "c"), find(ss, "d")
 	out.rateTargets(a, c, d)
+	out.benthosTargets(c, d, find(ss, "e"))
 	for _, s := range []*variantSummary{c, d} {
 		if s == nil || a == nil {
 			continue
@@ -66,6 +70,30 @@ func (t *targetRows) rateTargets(a, c, d *variantSummary) {
 		t.add("embedded ≥ external", fmt.Sprintf("%.2f× (%.0f vs %.0f req/s)", x, d.rate, c.rate), &met)
 	} else {
 		t.add("embedded ≥ external", "", nil)
+	}
+}
+
+// benthosTargets compares hookbridge, external and embedded, with Benthos
+// doing the same work (e), within each round; nothing without e.
+func (t *targetRows) benthosTargets(c, d, e *variantSummary) {
+	if e == nil {
+		return
+	}
+	for _, tg := range []struct {
+		s    *variantSummary
+		name string
+		x    float64
+	}{
+		{c, "hookbridge external", targetExternalVsBenthos},
+		{d, "embedded", targetEmbeddedVsBenthos},
+	} {
+		name := fmt.Sprintf("%s ≥ %g× Benthos doing the same work", tg.name, tg.x)
+		if x, ok := rateRatio(tg.s, e); ok {
+			met := x >= tg.x
+			t.add(name, fmt.Sprintf("%.2f× (%.0f vs %.0f req/s)", x, tg.s.rate, e.rate), &met)
+		} else {
+			t.add(name, "", nil)
+		}
 	}
 }
 

@@ -16,6 +16,7 @@ const (
 	kindRaw                         // (b) raw JetStream async publishing, in this process
 	kindExternal                    // (c) hookbridge with an external nats-server
 	kindEmbedded                    // (d) hookbridge with its embedded server
+	kindBenthos                     // (e) Benthos with an external nats-server
 )
 
 type variant struct {
@@ -33,6 +34,8 @@ type variant struct {
 	// cluster, when set, runs the external broker as a cluster on loopback
 	// with the stream replicated on every node (see clusterbench.go).
 	cluster *clusterSetting
+	// benthos is a Benthos variant's setting (see benthosbench.go).
+	benthos *benthosSetting
 }
 
 // variants run in this order, one after another.
@@ -58,6 +61,8 @@ var optInVariants = []variant{
 	{key: "d-console", name: "d, with the console open and live", kind: kindEmbedded, view: &viewSetting{"d"}},
 	{key: "c-r3", name: "c on a 3-node cluster, stream at replicas 3", kind: kindExternal, cluster: &clusterSetting{base: "c", nodes: 3}},
 	{key: "c-r3-leader", name: "c-r3, the bridge on the stream's leader", kind: kindExternal, cluster: &clusterSetting{base: "c", nodes: 3, onLeader: true}},
+	{key: "e", name: "Benthos 4.27: verify + Nats-Msg-Id + synchronous publish", kind: kindBenthos, benthos: &benthosSetting{verify: true}},
+	{key: "e-plain", name: "Benthos 4.27: plain passthrough", kind: kindBenthos, benthos: &benthosSetting{}},
 }
 
 func selectVariants(only string) ([]variant, error) {
@@ -275,7 +280,7 @@ func (b *benchRun) runVariant(ctx context.Context, v variant, dir string) *bench
 // broker before the hookbridge that uses it), and returns a meter on them.
 func (b *benchRun) startVariant(ctx context.Context, v variant, dir string, p benchPorts) (*procMeter, error) {
 	meter := &procMeter{}
-	if v.kind == kindRaw || v.kind == kindExternal {
+	if v.kind == kindRaw || v.kind == kindExternal || v.kind == kindBenthos {
 		if err := b.startNats(ctx, v, dir, p, meter); err != nil {
 			return nil, err
 		}
@@ -300,6 +305,12 @@ func (b *benchRun) startVariant(ctx context.Context, v variant, dir string, p be
 			return nil, err
 		}
 		meter.add("hookbridge", hb)
+	case kindBenthos:
+		c, err := b.startBenthos(ctx, v, dir, p)
+		if err != nil {
+			return nil, err
+		}
+		meter.add("benthos", c)
 	}
 	return meter, nil
 }

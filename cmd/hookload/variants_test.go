@@ -119,7 +119,7 @@ func TestSelectVariants(t *testing.T) {
 	}
 	for only, want := range map[string]string{"": "a,b,c,d,b-sync,c-sync,d-sync", " ": "a,b,c,d,b-sync,c-sync,d-sync",
 		"d, a": "a,d", "c-sync,b,b": "b,c-sync", "d-traced,c,d,c-traced": "c,d,c-traced,d-traced", "d-sampled": "d-sampled",
-		"d-console,c-console,d,c": "c,d,c-console,d-console", "c-r3-leader,c-r3,c": "c,c-r3,c-r3-leader"} {
+		"d-console,c-console,d,c": "c,d,c-console,d-console", "c-r3-leader,c-r3,c": "c,c-r3,c-r3-leader", "e-plain,e,c": "c,e,e-plain"} {
 		vs, err := selectVariants(only)
 		if err != nil || keys(vs) != want {
 			t.Errorf("--only %q: %s %v, want %s", only, keys(vs), err, want)
