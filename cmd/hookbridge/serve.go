@@ -72,6 +72,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log.Info("config loaded", "path", path)
 	defer limitMemory(cfg.HTTP.MaxBodyBytesInFlight, getenv, log)()
+	defer tuneGC(getenv, log)()
 	warnFallbacks(log, cfg.Fallbacks)
 	// One key fetcher serves every source that verifies with its
 	// platform's published keys (paypal, adobe, saleor), so that a key is
