@@ -6,17 +6,24 @@ import (
 	"testing"
 )
 
-// TestTuneGC: the bridge raises the collector's target unless the operator
-// set GOGC, whose value the runtime has already applied and which must
-// stand.
+// TestTuneGC: with an external broker the bridge raises the collector's
+// target, unless the operator set GOGC, whose value the runtime has
+// already applied and which must stand; with the embedded server it keeps
+// Go's.
 func TestTuneGC(t *testing.T) {
 	before := debug.SetGCPercent(100)
 	t.Cleanup(func() { debug.SetGCPercent(before) })
 	log := slog.New(slog.DiscardHandler)
 
-	restore := tuneGC(func(string) string { return "" }, log)
+	noGOGC := func(string) string { return "" }
+	defer tuneGC(true, noGOGC, log)()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("embedded server, GOGC unset: the collector's target is %d%%, want Go's 100%%", got)
+	}
+
+	restore := tuneGC(false, noGOGC, log)
 	if got := debug.SetGCPercent(100); got != gcPercent {
-		t.Errorf("GOGC unset: the collector's target is %d%%, want %d%%", got, gcPercent)
+		t.Errorf("external broker, GOGC unset: the collector's target is %d%%, want %d%%", got, gcPercent)
 	}
 	debug.SetGCPercent(gcPercent)
 	restore()
@@ -25,7 +32,7 @@ func TestTuneGC(t *testing.T) {
 	}
 
 	debug.SetGCPercent(150) // as the runtime does for GOGC=150
-	defer tuneGC(func(k string) string {
+	defer tuneGC(false, func(k string) string {
 		if k == "GOGC" {
 			return "150"
 		}
