@@ -25,6 +25,7 @@ import (
 	"github.com/hookbridge/hookbridge/bridge"
 	"github.com/hookbridge/hookbridge/bridge/keys"
 	"github.com/hookbridge/hookbridge/cmd/internal/console"
+	"github.com/hookbridge/hookbridge/cmd/internal/gather"
 	"github.com/hookbridge/hookbridge/cmd/internal/logbuf"
 	"github.com/hookbridge/hookbridge/cmd/internal/settings"
 	"github.com/hookbridge/hookbridge/consumers/commerce"
@@ -68,6 +69,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log.Info("config loaded", "path", path)
 	defer limitMemory(cfg.HTTP.MaxBodyBytesInFlight, getenv, log)()
+	defer tuneGC(cfg.NATS.URL == "", getenv, log)()
 	warnFallbacks(log, cfg.Fallbacks)
 	// One key fetcher serves every source that verifies with its
 	// platform's published keys (paypal, adobe, saleor), so that a key is
@@ -445,6 +447,8 @@ func listen(cfg *settings.Config) (hook, admin net.Listener, err error) {
 func natsOptions(log *slog.Logger) []nats.Option {
 	return []nats.Option{
 		nats.Name("hookbridge"),
+		// Publishes made together leave in one write (see cmd/internal/gather).
+		nats.SetCustomDialer(&gather.Dialer{Dialer: net.Dialer{Timeout: nats.DefaultTimeout}}),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(500 * time.Millisecond),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
