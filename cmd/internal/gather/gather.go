@@ -137,6 +137,10 @@ func (g *Conn) writeOut() {
 		g.mu.Unlock()
 		_, err := g.Conn.Write(out)
 		g.mu.Lock()
+		// out, now written, is the next buffer, unless it grew past the
+		// limit for a large publish. The spare must never stay what the
+		// current buffer is: it would be written into while on the socket.
+		g.spare = nil
 		if cap(out) <= g.limit {
 			g.spare = out
 		}

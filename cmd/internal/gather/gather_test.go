@@ -65,6 +65,40 @@ func TestGathersWritesWhileTheSocketIsBusy(t *testing.T) {
 	})
 }
 
+// A buffer that grew past the limit for a large write is not kept, and
+// the buffer on the socket is never the one written into: the bytes a
+// socket write sends are those written before it started.
+func TestBufferOnTheSocketIsNotWrittenInto(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		client, server := net.Pipe()
+		g := newLimited(client, 10)
+		write := func(p string) {
+			t.Helper()
+			if _, err := g.Write([]byte(p)); err != nil {
+				t.Fatal(err)
+			}
+			synctest.Wait()
+		}
+		write("1111")                  // on the socket
+		write(strings.Repeat("B", 20)) // buffered: larger than the limit
+		if got := readN(t, server, 4); got != "1111" {
+			t.Fatalf("read %q", got)
+		}
+		synctest.Wait() // the large write is on the socket
+		write("2222")
+		if got := readN(t, server, 20); got != strings.Repeat("B", 20) {
+			t.Fatalf("read %q", got)
+		}
+		synctest.Wait() // "2222" is on the socket
+		write("3333")
+		if got := readN(t, server, 8); got != "22223333" {
+			t.Errorf("read %q, want %q: a buffer was written into while on the socket", got, "22223333")
+		}
+		go func() { _, _ = io.Copy(io.Discard, server) }()
+		_ = g.Close()
+	})
+}
+
 // A full buffer makes writes wait for the socket: a stalled server still
 // holds its publishers back, so memory stays bounded.
 func TestFullBufferWaitsForTheSocket(t *testing.T) {
@@ -175,6 +209,26 @@ func TestCloseDoesNotWaitOnAStalledServer(t *testing.T) {
 // Over a real socket, writes from many goroutines arrive whole and each
 // goroutine's in its order.
 func TestConcurrentWritesArriveWholeAndInOrder(t *testing.T) {
+	testWritesArrive(t, 8, 2000, func(n int) int { return n % 97 })
+}
+
+// Writes larger than the buffer's limit (an Object Store chunk, a large
+// message) among small ones arrive intact too: the buffer that grew past
+// the limit is dropped, never written into while it is on the socket.
+func TestLargeWritesArriveIntact(t *testing.T) {
+	testWritesArrive(t, 4, 60, func(n int) int {
+		if n%5 == 0 {
+			return MaxBuffered + n*1000
+		}
+		return n % 97
+	})
+}
+
+// testWritesArrive has writers goroutines each write lines
+// "w<writer>:<n>:<pad>" for n below each, pad(n) bytes of padding, over a
+// loopback TCP connection, and checks every line arrives whole and each
+// writer's in order.
+func testWritesArrive(t *testing.T, writers, each int, pad func(int) int) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -190,12 +244,11 @@ func TestConcurrentWritesArriveWholeAndInOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer server.Close()
-	const writers, each = 8, 2000
 	var wg sync.WaitGroup
 	for w := range writers {
 		wg.Go(func() {
 			for n := range each {
-				if _, err := fmt.Fprintf(c, "w%d:%d:%s\n", w, n, strings.Repeat("x", n%97)); err != nil {
+				if _, err := fmt.Fprintf(c, "w%d:%d:%s\n", w, n, strings.Repeat(string(rune('a'+w)), pad(n))); err != nil {
 					t.Errorf("writer %d: %v", w, err)
 					return
 				}
@@ -206,19 +259,21 @@ func TestConcurrentWritesArriveWholeAndInOrder(t *testing.T) {
 	go func() {
 		next := make([]int, writers)
 		sc := bufio.NewScanner(server)
+		sc.Buffer(nil, 4*MaxBuffered)
 		for range writers * each {
 			if !sc.Scan() {
 				lines <- fmt.Errorf("stream ended early: %v", sc.Err())
 				return
 			}
 			var w, n int
-			var pad string
-			if _, err := fmt.Sscanf(sc.Text(), "w%d:%d:%s", &w, &n, &pad); err != nil && n%97 != 0 {
-				lines <- fmt.Errorf("line %q torn: %v", sc.Text(), err)
+			line := sc.Text()
+			if _, err := fmt.Sscanf(line, "w%d:%d:", &w, &n); err != nil || w < 0 || w >= writers {
+				lines <- fmt.Errorf("line %.40q... torn: %v", line, err)
 				return
 			}
-			if w < 0 || w >= writers || n != next[w] || len(pad) != n%97 {
-				lines <- fmt.Errorf("line %q out of order or torn (writer %d expected %d)", sc.Text(), w, next[w])
+			body := line[strings.LastIndexByte(line, ':')+1:]
+			if n != next[w] || body != strings.Repeat(string(rune('a'+w)), pad(n)) {
+				lines <- fmt.Errorf("line %.40q... (%d bytes) out of order or torn: writer %d expected line %d", line, len(line), w, next[w])
 				return
 			}
 			next[w]++
