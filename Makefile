@@ -26,8 +26,8 @@ scaleout: ## the scale-out suites alone: two bridges behind Caddy on a three-nod
 powerloss: ## the power-cut tests: hookbridge and an R3 nats-server cluster on a FUSE disk that drops unsynced writes (needs /dev/fuse and root; no Docker)
 	CI=$${CI:-true} $(GO) test -count=1 -v -run TestPowerLoss ./integration/powerloss
 
-bench: ## side by side, in one run: plain net/http, raw JetStream, hookbridge external and embedded (with and without fsync); about 2.5 minutes
-	$(GO) run ./cmd/hookload bench --duration 15s --conns 64 --body 1024 --markdown $(BENCHFLAGS)
+bench: ## side by side, in one run of three interleaved rounds: plain net/http, raw JetStream, hookbridge external and embedded, Benthos 4.27 doing the same work and passing bodies through; about 4 minutes (BENCHFLAGS="--only a,b,c,d,b-sync,c-sync,d-sync" for the fsync rows)
+	$(GO) run ./cmd/hookload bench --only a,b,c,d,e,e-plain --rounds 3 --duration 5s --conns 64 --body 1024 --markdown $(BENCHFLAGS)
 
 clean-images: ## remove every image `make images` or the suites built
 	docker image ls -q --filter label=org.hookbridge.image.content-sha256 | sort -u | xargs -r docker image rm -f
