@@ -43,28 +43,30 @@ const closeGrace = time.Second
 
 // Conn is a net.Conn whose writes are gathered (see the package comment).
 // Reads and the rest of net.Conn are the underlying connection's.
+//
+// The writer goroutine runs only while there are bytes to write: an idle
+// Conn holds no goroutine, so one its owner drops without closing (nats.go
+// drops a connection whose handshake failed during a reconnect) is
+// collected, and its socket closed, as a plain TCP connection would be.
 type Conn struct {
 	net.Conn
 	limit int
 
-	mu       sync.Mutex
-	ready    *sync.Cond // the writer waits for bytes, or for Close
-	room     *sync.Cond // writes wait for room in the buffer
-	buf      []byte     // what the next socket write takes
-	spare    []byte     // the previous buffer, reused
-	err      error      // the socket's error, returned to every later write
-	closing  bool
-	finished chan struct{} // closed when the writer has stopped
+	mu      sync.Mutex
+	room    *sync.Cond // writes wait for room in the buffer; Close for the writer to stop
+	buf     []byte     // what the next socket write takes
+	spare   []byte     // the previous buffer, reused
+	err     error      // the socket's error, returned to every later write
+	writing bool       // the writer goroutine runs
+	closing bool
 }
 
-// New returns a Conn over c and starts its writer; Close stops it.
+// New returns a Conn over c; Close closes it.
 func New(c net.Conn) *Conn { return newLimited(c, MaxBuffered) }
 
 func newLimited(c net.Conn, limit int) *Conn {
-	g := &Conn{Conn: c, limit: limit, finished: make(chan struct{})}
-	g.ready = sync.NewCond(&g.mu)
+	g := &Conn{Conn: c, limit: limit}
 	g.room = sync.NewCond(&g.mu)
-	go g.writeOut()
 	return g
 }
 
@@ -82,10 +84,11 @@ func (g *Conn) Write(p []byte) (int, error) {
 	case g.closing:
 		return 0, net.ErrClosed
 	}
-	if len(g.buf) == 0 {
-		g.ready.Signal()
-	}
 	g.buf = append(g.buf, p...)
+	if !g.writing && len(g.buf) > 0 {
+		g.writing = true
+		go g.writeOut()
+	}
 	return len(p), nil
 }
 
@@ -93,33 +96,30 @@ func (g *Conn) Write(p []byte) (int, error) {
 // closes the underlying connection.
 func (g *Conn) Close() error {
 	g.mu.Lock()
-	if g.closing {
-		g.mu.Unlock()
-		<-g.finished
+	closed := g.closing
+	g.closing = true
+	g.room.Broadcast()
+	if g.writing && !closed {
+		// A write stuck on a stalled peer must not hold Close up.
+		_ = g.Conn.SetWriteDeadline(time.Now().Add(closeGrace))
+	}
+	for g.writing {
+		g.room.Wait()
+	}
+	g.mu.Unlock()
+	if closed {
 		return net.ErrClosed
 	}
-	g.closing = true
-	g.ready.Signal()
-	g.room.Broadcast()
-	g.mu.Unlock()
-	// A write stuck on a stalled peer must not hold Close up.
-	_ = g.Conn.SetWriteDeadline(time.Now().Add(closeGrace))
-	<-g.finished
 	return g.Conn.Close()
 }
 
-// writeOut is the one goroutine that writes to the socket.
+// writeOut is the one goroutine that writes to the socket; it stops when
+// the buffer is empty.
 func (g *Conn) writeOut() {
-	defer close(g.finished)
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	for {
-		for len(g.buf) == 0 && !g.closing {
-			g.ready.Wait()
-		}
-		if len(g.buf) == 0 { // closing, and nothing left
-			return
-		}
+	defer g.room.Broadcast() // Close waits for the writer to stop
+	for len(g.buf) > 0 {
 		// Let the goroutines that are ready to run add their writes first,
 		// as long as they do.
 		for range yields {
@@ -145,16 +145,16 @@ func (g *Conn) writeOut() {
 			g.spare = out
 		}
 		if err != nil {
-			g.room.Broadcast()
 			if g.err == nil {
 				g.err = err
 			}
 			g.buf = nil
 			// nats.go's read loop sees the connection end and reconnects.
 			_ = g.Conn.Close()
-			return
+			break
 		}
 	}
+	g.writing = false
 }
 
 // Dialer dials TCP connections for nats.go (nats.SetCustomDialer) and

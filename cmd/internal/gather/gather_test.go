@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -229,21 +231,7 @@ func TestLargeWritesArriveIntact(t *testing.T) {
 // loopback TCP connection, and checks every line arrives whole and each
 // writer's in order.
 func testWritesArrive(t *testing.T, writers, each int, pad func(int) int) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	d := &Dialer{}
-	c, err := d.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	server, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer server.Close()
+	c, server := loopback(t)
 	var wg sync.WaitGroup
 	for w := range writers {
 		wg.Go(func() {
@@ -287,4 +275,60 @@ func testWritesArrive(t *testing.T, writers, each int, pad func(int) int) {
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// loopback dials a loopback TCP connection with a Dialer and returns both
+// ends; the server's end is closed when the test ends.
+func loopback(t *testing.T) (net.Conn, net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	c, err := (&Dialer{}).Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	server, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { server.Close() })
+	return c, server
+}
+
+// nats.go does not close a connection whose handshake failed during a
+// reconnect (doReconnect moves on to the next dial): like a plain TCP
+// connection, an abandoned Conn must be collected and its socket closed,
+// or every failed attempt keeps a socket and a goroutine for good.
+func TestAnAbandonedConnectionIsClosedWhenCollected(t *testing.T) {
+	server := abandon(t)
+	buf := make([]byte, 1)
+	deadline := time.Now().Add(20 * closeGrace)
+	for {
+		runtime.GC()
+		_ = server.SetReadDeadline(time.Now().Add(closeGrace / 100))
+		_, err := server.Read(buf)
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("reading the abandoned connection's peer: %v", err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("an abandoned connection was not closed: its writer keeps it")
+		}
+	}
+}
+
+// abandon dials, writes as a handshake does and drops the client's end
+// without closing it; it returns the server's end, the handshake read.
+func abandon(t *testing.T) net.Conn {
+	c, server := loopback(t)
+	if _, err := c.Write([]byte("CONNECT {}\r\nPING\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	readN(t, server, len("CONNECT {}\r\nPING\r\n"))
+	return server
 }
