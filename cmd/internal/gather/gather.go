@@ -18,10 +18,19 @@
 // its bytes reach the socket, as a write to a socket returns before they
 // reach the peer; an error of the socket is returned by the next write, and
 // the connection is closed, which nats.go's read loop sees and reconnects.
+//
+// A write deadline is that of the writes made while it is set, as on a
+// socket: nats.go sets one around each flush (FlusherTimeout) and for its
+// handshake. A write waiting for room fails when it passes, and the socket
+// write that carries its bytes must end by it, or the connection is
+// closed. A deadline set later does not reach the bytes already written:
+// tls.Conn.Close writes its close_notify alert, then sets the deadline to
+// now so that only later writes fail.
 package gather
 
 import (
 	"net"
+	"os"
 	"runtime"
 	"sync"
 	"time"
@@ -56,9 +65,16 @@ type Conn struct {
 	room    *sync.Cond // writes wait for room in the buffer; Close for the writer to stop
 	buf     []byte     // what the next socket write takes
 	spare   []byte     // the previous buffer, reused
+	due     time.Time  // the earliest deadline of the writes in buf; zero: none
 	err     error      // the socket's error, returned to every later write
 	writing bool       // the writer goroutine runs
 	closing bool
+	closeBy time.Time // the socket writes' deadline once closing
+
+	deadline time.Time   // the write deadline, for the writes to come
+	wake     *time.Timer // wakes the writes waiting for room at the deadline
+	wakeAt   time.Time
+	socketBy time.Time // the deadline last set on the socket
 }
 
 // New returns a Conn over c; Close closes it.
@@ -75,14 +91,23 @@ func newLimited(c net.Conn, limit int) *Conn {
 func (g *Conn) Write(p []byte) (int, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	for g.err == nil && !g.closing && len(g.buf) > 0 && len(g.buf)+len(p) > g.limit {
+	for {
+		switch {
+		case g.err != nil:
+			return 0, g.err
+		case g.closing:
+			return 0, net.ErrClosed
+		case !g.deadline.IsZero() && !time.Now().Before(g.deadline):
+			return 0, os.ErrDeadlineExceeded
+		}
+		if len(g.buf) == 0 || len(g.buf)+len(p) <= g.limit {
+			break
+		}
+		g.wakeAtDeadline()
 		g.room.Wait()
 	}
-	switch {
-	case g.err != nil:
-		return 0, g.err
-	case g.closing:
-		return 0, net.ErrClosed
+	if len(p) > 0 && !g.deadline.IsZero() && (g.due.IsZero() || g.deadline.Before(g.due)) {
+		g.due = g.deadline
 	}
 	g.buf = append(g.buf, p...)
 	if !g.writing && len(g.buf) > 0 {
@@ -101,10 +126,14 @@ func (g *Conn) Close() error {
 	g.room.Broadcast()
 	if g.writing && !closed {
 		// A write stuck on a stalled peer must not hold Close up.
-		_ = g.Conn.SetWriteDeadline(time.Now().Add(closeGrace))
+		g.closeBy = time.Now().Add(closeGrace)
+		g.setSocketDeadline(g.socketBy)
 	}
 	for g.writing {
 		g.room.Wait()
+	}
+	if g.wake != nil {
+		g.wake.Stop()
 	}
 	g.mu.Unlock()
 	if closed {
@@ -132,7 +161,8 @@ func (g *Conn) writeOut() {
 			}
 		}
 		out := g.buf
-		g.buf = g.spare[:0]
+		g.setSocketDeadline(g.due)
+		g.buf, g.due = g.spare[:0], time.Time{}
 		g.room.Broadcast()
 		g.mu.Unlock()
 		_, err := g.Conn.Write(out)
@@ -155,6 +185,56 @@ func (g *Conn) writeOut() {
 		}
 	}
 	g.writing = false
+}
+
+// SetWriteDeadline sets the deadline of the writes to come (see the
+// package comment); the bytes already written keep theirs.
+func (g *Conn) SetWriteDeadline(t time.Time) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.deadline = t
+	g.room.Broadcast() // the writes waiting for room look at it again
+	return nil
+}
+
+// SetDeadline sets the read deadline of the underlying connection and the
+// write deadline of the writes to come.
+func (g *Conn) SetDeadline(t time.Time) error {
+	_ = g.SetWriteDeadline(t)
+	return g.Conn.SetReadDeadline(t)
+}
+
+// wakeAtDeadline has the writes waiting for room woken when the write
+// deadline passes.
+func (g *Conn) wakeAtDeadline() {
+	if g.deadline.IsZero() || g.deadline.Equal(g.wakeAt) {
+		return
+	}
+	g.wakeAt = g.deadline
+	wait := time.Until(g.deadline)
+	if g.wake == nil {
+		g.wake = time.AfterFunc(wait, func() {
+			g.mu.Lock()
+			defer g.mu.Unlock()
+			g.room.Broadcast()
+		})
+		return
+	}
+	g.wake.Reset(wait)
+}
+
+// setSocketDeadline gives the socket writes deadline t, or closeBy once
+// closing if that is earlier. It is called with g.mu held, so that Close and
+// the writer do not undo each other's.
+func (g *Conn) setSocketDeadline(t time.Time) {
+	if !g.closeBy.IsZero() && (t.IsZero() || g.closeBy.Before(t)) {
+		t = g.closeBy
+	}
+	if t.Equal(g.socketBy) {
+		return
+	}
+	g.socketBy = t
+	_ = g.Conn.SetWriteDeadline(t)
 }
 
 // Dialer dials TCP connections for nats.go (nats.SetCustomDialer) and

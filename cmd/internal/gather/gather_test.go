@@ -170,11 +170,7 @@ func TestCloseWritesOutFirst(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		client, server := net.Pipe()
 		g := New(client)
-		read := make(chan string)
-		go func() {
-			b, _ := io.ReadAll(server)
-			read <- string(b)
-		}()
+		read := readAll(server)
 		for _, p := range []string{"PUB a 1\r\n", "x\r\n"} {
 			if _, err := g.Write([]byte(p)); err != nil {
 				t.Fatal(err)
@@ -277,6 +273,16 @@ func testWritesArrive(t *testing.T, writers, each int, pad func(int) int) {
 	}
 }
 
+// readAll reads c to its end in the background and sends what it read.
+func readAll(c net.Conn) <-chan string {
+	read := make(chan string, 1)
+	go func() {
+		b, _ := io.ReadAll(c)
+		read <- string(b)
+	}()
+	return read
+}
+
 // loopback dials a loopback TCP connection with a Dialer and returns both
 // ends; the server's end is closed when the test ends.
 func loopback(t *testing.T) (net.Conn, net.Conn) {
@@ -331,4 +337,71 @@ func abandon(t *testing.T) net.Conn {
 	}
 	readN(t, server, len("CONNECT {}\r\nPING\r\n"))
 	return server
+}
+
+// nats.go's flusher writes under a deadline (FlusherTimeout, a minute by
+// default: timeoutWriter sets it, writes and clears it). A stalled server
+// must make a write fail within it, as it would on the socket: the flusher
+// holds the client's lock while it writes, so a write that never returns
+// stops the client's pings too, and it never notices the server is gone.
+func TestAStalledServerFailsWritesAtTheirDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		client, server := net.Pipe() // nothing reads
+		defer server.Close()
+		g := newLimited(client, 10)
+		const timeout = time.Minute
+		// As timeoutWriter does: each write returns at once, and its
+		// deadline is cleared before the socket write starts.
+		write := func(i int) error {
+			_ = g.SetWriteDeadline(time.Now().Add(timeout))
+			_, err := fmt.Fprintf(g, "%04d", i)
+			_ = g.SetWriteDeadline(time.Time{})
+			return err
+		}
+		start := time.Now()
+		err := write(0)
+		synctest.Wait() // on the socket, with no deadline left on it
+		for i := 1; err == nil && i < 100; i++ {
+			err = write(i)
+			synctest.Wait()
+		}
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("writes to a stalled server ended with %v, want a deadline error", err)
+		}
+		if waited := time.Since(start); waited > timeout {
+			t.Errorf("writes to a stalled server failed after %v, want within the deadline (%v)", waited, timeout)
+		}
+		synctest.Wait()
+		if _, err := g.Read(make([]byte, 1)); err == nil {
+			t.Error("the connection is still open after a write was cut short: the client would not reconnect")
+		}
+		_ = g.Close()
+	})
+}
+
+// A deadline set after a write returned does not undo it, as it would not
+// on a socket, whose write has handed the bytes to the kernel by then:
+// tls.Conn.Close writes its close_notify alert, then sets the write
+// deadline to now so that later writes fail. The alert, and the publishes
+// nats.go flushed before it, must still leave; the later writes fail.
+func TestADeadlineSetAfterAWriteDoesNotCutIt(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		client, server := net.Pipe()
+		g := New(client)
+		const sent = "PUB a 1\r\nx\r\nclose_notify"
+		if _, err := g.Write([]byte(sent)); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait() // on the socket, which the server reads later
+		_ = g.SetWriteDeadline(time.Now())
+		synctest.Wait()
+		if _, err := g.Write([]byte("late")); !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("write after its deadline passed: %v, want a deadline error", err)
+		}
+		read := readAll(server)
+		_ = g.Close()
+		if got := <-read; got != sent {
+			t.Errorf("server read %q, want %q", got, sent)
+		}
+	})
 }
