@@ -2,9 +2,11 @@ package gather
 
 import (
 	"bufio"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"os"
 	"runtime"
@@ -404,4 +406,169 @@ func TestADeadlineSetAfterAWriteDoesNotCutIt(t *testing.T) {
 			t.Errorf("server read %q, want %q", got, sent)
 		}
 	})
+}
+
+// Writes of mixed sizes (none, small, around and well above the buffer's
+// limit) from several goroutines, over a loopback TCP connection with small
+// socket buffers and a reader that takes a few hundred bytes at a time,
+// arrive with every byte in place: each write whole, each goroutine's in
+// its order, nothing after the last. The sizes come from a fixed seed, so
+// a failure repeats.
+func TestMixedWritesToASlowReaderArriveIntact(t *testing.T) {
+	for _, seed := range []uint64{1, 2, 3} {
+		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
+			testMixedWrites(t, seed, 6, 250, 4096)
+		})
+	}
+}
+
+// frameHeader is the writer, the write's number and its payload's length.
+const frameHeader = 1 + 4 + 4
+
+// payloadByte is byte i of write n of writer w: any byte out of place,
+// written over or lost shows.
+func payloadByte(w, n, i int) byte { return byte(w*31 + n*7 + i + i>>8) }
+
+func testMixedWrites(t *testing.T, seed uint64, writers, each, limit int) {
+	rng := rand.New(rand.NewPCG(seed, 0))
+	sizes := make([][]int, writers)
+	for w := range sizes {
+		for range each {
+			var n int
+			switch r := rng.IntN(10); {
+			case r < 2:
+				n = 0
+			case r < 6:
+				n = 1 + rng.IntN(100)
+			case r < 8:
+				n = limit - frameHeader - 16 + rng.IntN(32)
+			case r < 9:
+				n = 2*limit + rng.IntN(limit)
+			default:
+				n = 1 + rng.IntN(limit/2)
+			}
+			sizes[w] = append(sizes[w], n)
+		}
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	sock, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	server, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	// Small socket buffers, so the socket holds the writer back.
+	_ = sock.(*net.TCPConn).SetWriteBuffer(16 * limit)
+	_ = server.(*net.TCPConn).SetReadBuffer(16 * limit)
+	g := newLimited(sock, limit)
+
+	checked := make(chan error, 1)
+	go func() {
+		err := checkFrames(&slowReader{Conn: server, rng: rand.New(rand.NewPCG(seed, 1))}, sizes)
+		if err != nil {
+			server.Close() // the writers, left with no reader, fail instead of waiting
+		}
+		checked <- err
+	}()
+
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for n, size := range sizes[w] {
+				if size == 0 {
+					if _, err := g.Write(nil); err != nil {
+						t.Errorf("writer %d, empty write %d: %v", w, n, err)
+						return
+					}
+					continue
+				}
+				p := make([]byte, frameHeader+size)
+				p[0] = byte(w)
+				binary.BigEndian.PutUint32(p[1:], uint32(n))
+				binary.BigEndian.PutUint32(p[5:], uint32(size))
+				for i := range size {
+					p[frameHeader+i] = payloadByte(w, n, i)
+				}
+				if _, err := g.Write(p); err != nil {
+					t.Errorf("writer %d, write %d: %v", w, n, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	closeErr := g.Close()
+	if err := <-checked; err != nil {
+		t.Fatal(err)
+	}
+	if closeErr != nil {
+		t.Fatal(closeErr)
+	}
+}
+
+// checkFrames reads the frames the writers of sizes wrote, checking every
+// byte, then the end of the stream.
+func checkFrames(r io.Reader, sizes [][]int) error {
+	next := make([]int, len(sizes))
+	frames := 0
+	for _, ws := range sizes {
+		for _, n := range ws {
+			if n > 0 {
+				frames++
+			}
+		}
+	}
+	header := make([]byte, frameHeader)
+	for f := range frames {
+		if _, err := io.ReadFull(r, header); err != nil {
+			return fmt.Errorf("frame %d of %d: header: %v", f, frames, err)
+		}
+		w, n, size := int(header[0]), int(binary.BigEndian.Uint32(header[1:])), int(binary.BigEndian.Uint32(header[5:]))
+		if w >= len(sizes) {
+			return fmt.Errorf("frame %d: writer %d does not exist: torn write", f, w)
+		}
+		for next[w] < len(sizes[w]) && sizes[w][next[w]] == 0 {
+			next[w]++
+		}
+		if next[w] >= len(sizes[w]) || n != next[w] || size != sizes[w][n] {
+			return fmt.Errorf("frame %d: writer %d's write %d of %d bytes, want its write %d: out of order or torn", f, w, n, size, next[w])
+		}
+		payload := make([]byte, size)
+		if _, err := io.ReadFull(r, payload); err != nil {
+			return fmt.Errorf("frame %d (writer %d's write %d): payload: %v", f, w, n, err)
+		}
+		for i, b := range payload {
+			if b != payloadByte(w, n, i) {
+				return fmt.Errorf("writer %d's write %d: byte %d of %d is %#x, want %#x", w, n, i, size, b, payloadByte(w, n, i))
+			}
+		}
+		next[w]++
+	}
+	if k, err := r.Read(make([]byte, 1)); err != io.EOF {
+		return fmt.Errorf("after the last frame: read %d bytes, %v; want the end", k, err)
+	}
+	return nil
+}
+
+// slowReader reads at most a few hundred bytes at a time, letting other
+// goroutines run between reads.
+type slowReader struct {
+	net.Conn
+	rng *rand.Rand
+}
+
+func (s *slowReader) Read(p []byte) (int, error) {
+	runtime.Gosched()
+	if n := 1 + s.rng.IntN(512); len(p) > n {
+		p = p[:n]
+	}
+	return s.Conn.Read(p)
 }
