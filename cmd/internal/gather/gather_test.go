@@ -2,10 +2,16 @@ package gather
 
 import (
 	"bufio"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	crand "crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -571,4 +577,74 @@ func (s *slowReader) Read(p []byte) (int, error) {
 		p = p[:n]
 	}
 	return s.Conn.Read(p)
+}
+
+// nats.go wraps the dialed connection in tls.Client when the server asks
+// for TLS. The handshake works through the gathered writes, and Close
+// delivers what was written before it and the close_notify alert: the
+// server reads every byte and a clean end, not a truncated stream.
+func TestTLSOverAGatheredConnection(t *testing.T) {
+	cert := selfSigned(t)
+	sock, server := loopback(t)
+	tlsServer := tls.Server(server, &tls.Config{Certificates: []tls.Certificate{cert}})
+	read := make(chan error, 1)
+	var got []byte
+	go func() {
+		var err error
+		got, err = io.ReadAll(tlsServer)
+		read <- err
+	}()
+	roots := x509.NewCertPool()
+	roots.AddCert(cert.Leaf)
+	client := tls.Client(sock, &tls.Config{RootCAs: roots, ServerName: "127.0.0.1"})
+	_ = client.SetDeadline(time.Now().Add(20 * closeGrace)) // as nats.go's connect does
+	if err := client.Handshake(); err != nil {
+		t.Fatal(err)
+	}
+	_ = client.SetDeadline(time.Time{})
+	var want []byte
+	for i := range 200 {
+		p := fmt.Appendf(nil, "PUB a %d\r\n%s\r\n", i, strings.Repeat("x", i))
+		want = append(want, p...)
+		if _, err := client.Write(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := client.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-read; err != nil {
+		t.Fatalf("server read %d of %d bytes, then %v", len(got), len(want), err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("server read %d bytes, not those written (%d)", len(got), len(want))
+	}
+}
+
+// selfSigned returns a certificate for 127.0.0.1 that signs itself.
+func selfSigned(t *testing.T) tls.Certificate {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), crand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(time.Hour),
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(crand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}
 }
