@@ -648,3 +648,38 @@ func selfSigned(t *testing.T) tls.Certificate {
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}
 }
+
+// A write waiting for room when Close runs fails at once instead of
+// waiting for the stalled socket, and Close returns within closeGrace.
+func TestCloseReleasesWritesWaitingForRoom(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		client, server := net.Pipe() // nothing reads
+		defer server.Close()
+		g := newLimited(client, 4)
+		for _, p := range []string{"1111", "2222"} { // one on the socket, one buffered
+			if _, err := g.Write([]byte(p)); err != nil {
+				t.Fatal(err)
+			}
+			synctest.Wait()
+		}
+		waiting := make(chan error)
+		go func() {
+			_, err := g.Write([]byte("3333"))
+			waiting <- err
+		}()
+		synctest.Wait() // the third write waits for room
+		start := time.Now()
+		closed := make(chan struct{})
+		go func() {
+			defer close(closed)
+			_ = g.Close()
+		}()
+		if err := <-waiting; !errors.Is(err, net.ErrClosed) {
+			t.Errorf("write waiting for room when Close ran: %v, want net.ErrClosed", err)
+		}
+		<-closed
+		if waited := time.Since(start); waited > closeGrace {
+			t.Errorf("Close took %v on a stalled server, want at most closeGrace (%v)", waited, closeGrace)
+		}
+	})
+}
