@@ -18,10 +18,19 @@
 // its bytes reach the socket, as a write to a socket returns before they
 // reach the peer; an error of the socket is returned by the next write, and
 // the connection is closed, which nats.go's read loop sees and reconnects.
+//
+// A write deadline is that of the writes made while it is set, as on a
+// socket: nats.go sets one around each flush (FlusherTimeout) and for its
+// handshake. A write waiting for room fails when it passes, and the socket
+// write that carries its bytes must end by it, or the connection is
+// closed. A deadline set later does not reach the bytes already written:
+// tls.Conn.Close writes its close_notify alert, then sets the deadline to
+// now so that only later writes fail.
 package gather
 
 import (
 	"net"
+	"os"
 	"runtime"
 	"sync"
 	"time"
@@ -43,28 +52,37 @@ const closeGrace = time.Second
 
 // Conn is a net.Conn whose writes are gathered (see the package comment).
 // Reads and the rest of net.Conn are the underlying connection's.
+//
+// The writer goroutine runs only while there are bytes to write: an idle
+// Conn holds no goroutine, so one its owner drops without closing (nats.go
+// drops a connection whose handshake failed during a reconnect) is
+// collected, and its socket closed, as a plain TCP connection would be.
 type Conn struct {
 	net.Conn
 	limit int
 
-	mu       sync.Mutex
-	ready    *sync.Cond // the writer waits for bytes, or for Close
-	room     *sync.Cond // writes wait for room in the buffer
-	buf      []byte     // what the next socket write takes
-	spare    []byte     // the previous buffer, reused
-	err      error      // the socket's error, returned to every later write
-	closing  bool
-	finished chan struct{} // closed when the writer has stopped
+	mu      sync.Mutex
+	room    *sync.Cond // writes wait for room in the buffer; Close for the writer to stop
+	buf     []byte     // what the next socket write takes
+	spare   []byte     // the previous buffer, reused
+	due     time.Time  // the earliest deadline of the writes in buf; zero: none
+	err     error      // the socket's error, returned to every later write
+	writing bool       // the writer goroutine runs
+	closing bool
+	closeBy time.Time // the socket writes' deadline once closing
+
+	deadline time.Time   // the write deadline, for the writes to come
+	wake     *time.Timer // wakes the writes waiting for room at the deadline
+	wakeAt   time.Time
+	socketBy time.Time // the deadline last set on the socket
 }
 
-// New returns a Conn over c and starts its writer; Close stops it.
+// New returns a Conn over c; Close closes it.
 func New(c net.Conn) *Conn { return newLimited(c, MaxBuffered) }
 
 func newLimited(c net.Conn, limit int) *Conn {
-	g := &Conn{Conn: c, limit: limit, finished: make(chan struct{})}
-	g.ready = sync.NewCond(&g.mu)
+	g := &Conn{Conn: c, limit: limit}
 	g.room = sync.NewCond(&g.mu)
-	go g.writeOut()
 	return g
 }
 
@@ -73,19 +91,29 @@ func newLimited(c net.Conn, limit int) *Conn {
 func (g *Conn) Write(p []byte) (int, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	for g.err == nil && !g.closing && len(g.buf) > 0 && len(g.buf)+len(p) > g.limit {
+	for {
+		switch {
+		case g.err != nil:
+			return 0, g.err
+		case g.closing:
+			return 0, net.ErrClosed
+		case !g.deadline.IsZero() && !time.Now().Before(g.deadline):
+			return 0, os.ErrDeadlineExceeded
+		}
+		if len(g.buf) == 0 || len(g.buf)+len(p) <= g.limit {
+			break
+		}
+		g.wakeAtDeadline()
 		g.room.Wait()
 	}
-	switch {
-	case g.err != nil:
-		return 0, g.err
-	case g.closing:
-		return 0, net.ErrClosed
-	}
-	if len(g.buf) == 0 {
-		g.ready.Signal()
+	if len(p) > 0 && !g.deadline.IsZero() && (g.due.IsZero() || g.deadline.Before(g.due)) {
+		g.due = g.deadline
 	}
 	g.buf = append(g.buf, p...)
+	if !g.writing && len(g.buf) > 0 {
+		g.writing = true
+		go g.writeOut()
+	}
 	return len(p), nil
 }
 
@@ -93,33 +121,34 @@ func (g *Conn) Write(p []byte) (int, error) {
 // closes the underlying connection.
 func (g *Conn) Close() error {
 	g.mu.Lock()
-	if g.closing {
-		g.mu.Unlock()
-		<-g.finished
+	closed := g.closing
+	g.closing = true
+	g.room.Broadcast()
+	if g.writing && !closed {
+		// A write stuck on a stalled peer must not hold Close up.
+		g.closeBy = time.Now().Add(closeGrace)
+		g.setSocketDeadline(g.socketBy)
+	}
+	for g.writing {
+		g.room.Wait()
+	}
+	if g.wake != nil {
+		g.wake.Stop()
+	}
+	g.mu.Unlock()
+	if closed {
 		return net.ErrClosed
 	}
-	g.closing = true
-	g.ready.Signal()
-	g.room.Broadcast()
-	g.mu.Unlock()
-	// A write stuck on a stalled peer must not hold Close up.
-	_ = g.Conn.SetWriteDeadline(time.Now().Add(closeGrace))
-	<-g.finished
 	return g.Conn.Close()
 }
 
-// writeOut is the one goroutine that writes to the socket.
+// writeOut is the one goroutine that writes to the socket; it stops when
+// the buffer is empty.
 func (g *Conn) writeOut() {
-	defer close(g.finished)
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	for {
-		for len(g.buf) == 0 && !g.closing {
-			g.ready.Wait()
-		}
-		if len(g.buf) == 0 { // closing, and nothing left
-			return
-		}
+	defer g.room.Broadcast() // Close waits for the writer to stop
+	for len(g.buf) > 0 {
 		// Let the goroutines that are ready to run add their writes first,
 		// as long as they do.
 		for range yields {
@@ -132,7 +161,8 @@ func (g *Conn) writeOut() {
 			}
 		}
 		out := g.buf
-		g.buf = g.spare[:0]
+		g.setSocketDeadline(g.due)
+		g.buf, g.due = g.spare[:0], time.Time{}
 		g.room.Broadcast()
 		g.mu.Unlock()
 		_, err := g.Conn.Write(out)
@@ -145,16 +175,66 @@ func (g *Conn) writeOut() {
 			g.spare = out
 		}
 		if err != nil {
-			g.room.Broadcast()
 			if g.err == nil {
 				g.err = err
 			}
 			g.buf = nil
 			// nats.go's read loop sees the connection end and reconnects.
 			_ = g.Conn.Close()
-			return
+			break
 		}
 	}
+	g.writing = false
+}
+
+// SetWriteDeadline sets the deadline of the writes to come (see the
+// package comment); the bytes already written keep theirs.
+func (g *Conn) SetWriteDeadline(t time.Time) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.deadline = t
+	g.room.Broadcast() // the writes waiting for room look at it again
+	return nil
+}
+
+// SetDeadline sets the read deadline of the underlying connection and the
+// write deadline of the writes to come.
+func (g *Conn) SetDeadline(t time.Time) error {
+	_ = g.SetWriteDeadline(t)
+	return g.Conn.SetReadDeadline(t)
+}
+
+// wakeAtDeadline has the writes waiting for room woken when the write
+// deadline passes.
+func (g *Conn) wakeAtDeadline() {
+	if g.deadline.IsZero() || g.deadline.Equal(g.wakeAt) {
+		return
+	}
+	g.wakeAt = g.deadline
+	wait := time.Until(g.deadline)
+	if g.wake == nil {
+		g.wake = time.AfterFunc(wait, func() {
+			g.mu.Lock()
+			defer g.mu.Unlock()
+			g.room.Broadcast()
+		})
+		return
+	}
+	g.wake.Reset(wait)
+}
+
+// setSocketDeadline gives the socket writes deadline t, or closeBy once
+// closing if that is earlier. It is called with g.mu held, so that Close and
+// the writer do not undo each other's.
+func (g *Conn) setSocketDeadline(t time.Time) {
+	if !g.closeBy.IsZero() && (t.IsZero() || g.closeBy.Before(t)) {
+		t = g.closeBy
+	}
+	if t.Equal(g.socketBy) {
+		return
+	}
+	g.socketBy = t
+	_ = g.Conn.SetWriteDeadline(t)
 }
 
 // Dialer dials TCP connections for nats.go (nats.SetCustomDialer) and
