@@ -138,3 +138,27 @@ func FuzzReadPubAck(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkDecodePubAck compares the fast reader with encoding/json on the
+// answers a delivery gets, in one run:
+//
+//	go test ./bridge -run '^$' -bench 'DecodePubAck$' -count 5
+func BenchmarkDecodePubAck(b *testing.B) {
+	readers := []struct {
+		name string
+		read func([]byte) (*jetstream.PubAck, error)
+	}{{"fast", decodePubAck}, {"encoding-json", decodePubAckJSON}}
+	for _, r := range readers {
+		for _, a := range []struct{ name, data string }{{"stored", realAnswers[0]}, {"duplicate", realAnswers[1]}} {
+			b.Run(r.name+"/"+a.name, func(b *testing.B) {
+				data := []byte(a.data)
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := r.read(data); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
