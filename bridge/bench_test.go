@@ -81,7 +81,7 @@ func benchDelivery(b *testing.B, tp trace.TracerProvider) {
 		}
 		sources = append(sources, bridge.Source{Name: m.name, Provider: p})
 	}
-	h, err := bridge.NewServer(bridge.Config{Failures: new(bridge.LastFailure), TracerProvider: tp}, sources, js, nil, nil)
+	h, err := bridge.NewServer(bridge.Config{Failures: new(bridge.LastFailure), TracerProvider: tp}, sources, bridge.NewStreamPublisher(nc), nil, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

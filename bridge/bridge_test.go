@@ -140,7 +140,8 @@ func newHarnessWith(t *testing.T, extra []testSource, opts ...harnessOption) *ha
 	}
 	log := slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h.reg = prometheus.NewRegistry()
-	handler, err := bridge.NewServer(cfg, sources, h.js, log, bridge.NewMetrics(h.reg))
+	// The bridge's own publisher, as serve wires it.
+	handler, err := bridge.NewServer(cfg, sources, bridge.NewStreamPublisher(h.nc), log, bridge.NewMetrics(h.reg))
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
 	}

@@ -15,7 +15,7 @@ import (
 
 // Publisher is what the bridge needs of JetStream: a publish that returns
 // only once the stream has acknowledged the message. jetstream.JetStream
-// satisfies it.
+// satisfies it, and so does StreamPublisher, which the bridge uses.
 type Publisher interface {
 	PublishMsg(ctx context.Context, msg *nats.Msg, opts ...jetstream.PublishOpt) (*jetstream.PubAck, error)
 }

@@ -263,7 +263,7 @@ func newHandlers(cfg *settings.Config, sources []bridge.Source, js jetstream.Jet
 		Failures:       readiness.Failures,
 		Activity:       activity,
 		TracerProvider: tp,
-	}, sources, js, log, bridge.NewMetrics(reg))
+	}, sources, bridge.NewStreamPublisher(nc), log, bridge.NewMetrics(reg)) // deliveries only: claim checks and the rest use js
 	if err != nil {
 		return nil, err
 	}
