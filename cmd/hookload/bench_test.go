@@ -112,6 +112,12 @@ func TestBenchFlags(t *testing.T) {
 		{[]string{"--benthos-max-in-flight", "-1"}, "--benthos-max-in-flight -1: want 1 to 4096"},
 		{[]string{"--benthos-max-in-flight", "4097"}, "--benthos-max-in-flight 4097: want 1 to 4096"},
 		{[]string{"a"}, `unexpected argument "a"`},
+		{[]string{"--load", "ab"}, `--load "ab": want hookload or wrk`},
+		{[]string{"--load", "wrk", "--replay", "0.1"}, "--load wrk cannot --replay"},
+		{[]string{"--load", "wrk", "--conns", "1"}, "--load wrk needs --conns of at least 2"},
+		{[]string{"--load", "wrk", "--only", "a,c-traced"}, "--load wrk: variant c-traced needs hookload's load"},
+		{[]string{"--load", "wrk", "--only", "n"}, "--load wrk: variant n needs hookload's load"},
+		{[]string{"--load", "wrk", "--wrk", "/nonexistent/wrk"}, "--load wrk: exec: \"/nonexistent/wrk\""},
 		{[]string{"--only", "c,e", "--sources", "acme-shop,github=2"}, `e verifies only the sources acme-shop, acme-woo, billing, not "github"`},
 	} {
 		var out bytes.Buffer
