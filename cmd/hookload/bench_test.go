@@ -60,6 +60,36 @@ func TestBenchSmoke(t *testing.T) {
 	}
 }
 
+// TestBenchSmokeWrk runs one round of the bench with wrk as the load:
+// wrk started on the script, its figures read, and the stream checked by
+// id and count for hookbridge and Benthos, by count for e-plain.
+func TestBenchSmokeWrk(t *testing.T) {
+	if os.Getenv("HOOKLOAD_BENCH_SMOKE") == "" {
+		t.Skip("set HOOKLOAD_BENCH_SMOKE=1 to run the bench briefly with wrk (builds nats-server, hookbridge and Benthos)")
+	}
+	needWrk(t)
+	t.Setenv("HOOKLOAD_TEST_AS_MAIN", "1") // for the plain-server child
+	var out bytes.Buffer
+	err := run(t.Context(), []string{"bench", "--load", "wrk", "--duration", "1s", "--warmup", "1s", "--conns", "4",
+		"--only", "a,c,e,e-plain", "--bridge-log-level", "warn", "--logs", t.TempDir(), "--markdown"}, noEnv, &out, &out)
+	t.Log(out.String())
+	if err != nil {
+		t.Fatalf("bench: %v", err)
+	}
+	for _, want := range []string{
+		"\n- load tool: wrk ", "| CPU/req wrk |", "| a plain net/http | ",
+		"| by id and count: ", "| count only (no msg id): ", "\nLoad: wrk (-t2, --latency",
+		"| zero lost / duplicated | lost 0, duplicated 0",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if strings.Contains(out.String(), "sent some again") {
+		t.Error("wrk ran out of deliveries")
+	}
+}
+
 // TestBenchPlain runs the bench's plain variant for real, which needs no
 // build: this test binary is started as the plain-server child, measured,
 // stopped, and the summary printed; nothing of the work directory is left.

@@ -147,7 +147,7 @@ func (b *benchRun) measureWrk(ctx context.Context, row *benchRow, p benchPorts, 
 
 // printWrk prints a measured wrk run's figures as text.
 func printWrk(b *benchRun, r *wrkResult, cfg wrkConfig, pool int) {
-	fmt.Fprintf(b.out, "run      %d requests in %s = %.0f req/s over %d connections (wrk -t%d; %d of %d deliveries started; its threads read their share in up to %s of CPU, the first thread running that long before wrk's clock)\n",
+	fmt.Fprintf(b.out, "run      %d requests in %s = %.0f req/s over %d connections (wrk -t%d; %d of %d deliveries started; each thread read its share in at most %s of CPU, before wrk's clock and its first request)\n",
 		r.Requests, r.Duration.Round(time.Millisecond), r.rate(), cfg.Conns, cfg.Threads, r.sentTotal(), pool, r.InitCPU.Round(time.Millisecond))
 	fmt.Fprintf(b.out, "latency  p50 %s  p90 %s  p99 %s  max %s  (wrk --latency; p75 %s)\n",
 		fmtDur(r.P50), fmtDur(r.P90), fmtDur(r.P99), fmtDur(r.Max), fmtDur(r.P75))

@@ -177,8 +177,7 @@ type wrkResult struct {
 	Sent, Share []uint64
 	Latency     histogram
 	// InitCPU is the slowest thread's init (reading its share) in CPU
-	// time: wrk starts its first thread before it calls the next one's
-	// init, so that thread runs this long before the clock starts.
+	// time; no thread sends before every init is done (the gate).
 	InitCPU time.Duration
 	// CPU is wrk's user and system time from the moment every thread was
 	// ready (when ready was called) to its exit.
