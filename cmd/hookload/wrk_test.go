@@ -294,3 +294,31 @@ func TestWrkSizes(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseWrkOutput: any output is read or refused with errWrkOutput,
+// never a panic, and what is read holds together.
+func FuzzParseWrkOutput(f *testing.F) {
+	for _, name := range []string{"plain-latency.txt", "script-errors.txt"} {
+		b, err := os.ReadFile(filepath.Join("testdata", "wrk", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(b))
+	}
+	f.Add("  1 requests in 1s, 1B read\n 50% 1ms\n 75% 1ms\n 90% 1ms\n 99% 1ms\nhookload-wrk thread 1 0 5\n")
+	f.Fuzz(func(t *testing.T, out string) {
+		r, err := parseWrkOutput(out)
+		if err != nil {
+			if !errors.Is(err, errWrkOutput) {
+				t.Fatalf("error %v is not errWrkOutput", err)
+			}
+			return
+		}
+		if len(r.Sent) != len(r.Share) {
+			t.Fatalf("%d threads sent, %d shares", len(r.Sent), len(r.Share))
+		}
+		if r.ok2xx() > r.Requests {
+			t.Fatalf("%d 2xx of %d requests", r.ok2xx(), r.Requests)
+		}
+	})
+}
