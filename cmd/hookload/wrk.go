@@ -269,6 +269,11 @@ func runWrk(ctx context.Context, cfg wrkConfig, ds []delivery, ready func()) (*w
 	}
 	defer os.Remove(gate)
 	secs := max(int(cfg.Duration.Round(time.Second)/time.Second), 1)
+	// A wrk that outlives its run by this much is stuck (a thread waiting
+	// on a gate that was never opened, say): it is killed, and the run
+	// fails.
+	ctx, cancel := context.WithTimeout(ctx, time.Duration(secs)*time.Second+wrkTimeout+time.Minute)
+	defer cancel()
 	cmd := exec.CommandContext(ctx, cfg.Bin, "-t"+strconv.Itoa(cfg.Threads), "-c"+strconv.Itoa(cfg.Conns),
 		"-d"+strconv.Itoa(secs)+"s", "--timeout", strconv.Itoa(int(wrkTimeout/time.Second))+"s", "--latency",
 		"-s", script, cfg.URL+"/", strconv.Itoa(cfg.Threads), data, gate)
