@@ -43,7 +43,8 @@ type benchFlags struct {
 
 const benchUsage = `Usage: hookload bench [flags]
 
-Measures, one after another and with the same load tool and deliveries:
+Measures, one after another and with the same load tool and deliveries (hookload's own
+runner, or with --load wrk the wrk binary sending them from a Lua script):
   a       a plain net/http handler that reads the body and answers 200 (hookload plain-server)
   b       raw JetStream publishing of the same bodies (PublishMsgAsync, bounded window, WithMsgID)
   c       hookbridge with an external nats-server
