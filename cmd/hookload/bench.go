@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"time"
 )
@@ -33,13 +34,17 @@ type benchFlags struct {
 	// conns.
 	benthosInFlight int
 	logDir          string
-	stopGrace       time.Duration
-	readyLimit      time.Duration
+	// load is the load tool: "hookload" (its own runner) or "wrk".
+	load       string
+	wrkBin     string
+	stopGrace  time.Duration
+	readyLimit time.Duration
 }
 
 const benchUsage = `Usage: hookload bench [flags]
 
-Measures, one after another and with the same load tool and deliveries:
+Measures, one after another and with the same load tool and deliveries (hookload's own
+runner, or with --load wrk the wrk binary sending them from a Lua script):
   a       a plain net/http handler that reads the body and answers 200 (hookload plain-server)
   b       raw JetStream publishing of the same bodies (PublishMsgAsync, bounded window, WithMsgID)
   c       hookbridge with an external nats-server
@@ -85,6 +90,8 @@ func (f *benchFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.bridgeBin, "hookbridge", "", "hookbridge binary (default: go build ./cmd/hookbridge)")
 	fs.StringVar(&f.benthosBin, "benthos", "", "benthos binary for e and e-plain (default: go build the nested module ./cmd/hookload/benthos, Benthos "+benthosVersion+")")
 	fs.IntVar(&f.benthosInFlight, "benthos-max-in-flight", 0, "e and e-plain: Benthos nats_jetstream's max_in_flight, the publishes awaiting their PubAck at once (default: --conns)")
+	fs.StringVar(&f.load, "load", "hookload", "load tool: hookload (its own Go runner) or wrk (wrk 4 as a child, -t2, sending the same pre-generated signed deliveries from a Lua script; variants a, b, c, d, their -sync, e, e-plain; no --replay)")
+	fs.StringVar(&f.wrkBin, "wrk", "wrk", "with --load wrk: the wrk binary")
 	fs.StringVar(&f.logDir, "logs", "", "directory for the children's logs (default: a new temporary directory, kept)")
 }
 
@@ -126,7 +133,42 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchFlags, []variant, er
 	if err != nil {
 		return f, nil, err
 	}
+	if err := checkLoad(&f, selected); err != nil {
+		return f, nil, err
+	}
 	return f, selected, benthosCovers(selected, f.sources)
+}
+
+// checkLoad holds --load against the variants: wrk drives the variants
+// whose figures are its requests alone. It cannot replay answered
+// deliveries (it does not tell the script which were answered), and the
+// normaliser, tracing, console and cluster variants read hookload's
+// per-delivery answers.
+func checkLoad(f *benchFlags, selected []variant) error {
+	switch f.load {
+	case "hookload":
+		return nil
+	case "wrk":
+	default:
+		return fmt.Errorf("bench: --load %q: want hookload or wrk", f.load)
+	}
+	if f.replay != 0 {
+		return errors.New("bench: --load wrk cannot --replay: wrk does not say which deliveries were answered")
+	}
+	if f.conns < wrkThreads {
+		return fmt.Errorf("bench: --load wrk needs --conns of at least %d (its threads)", wrkThreads)
+	}
+	for _, v := range selected {
+		if v.commerce || v.trace != nil || v.view != nil || v.cluster != nil {
+			return fmt.Errorf("bench: --load wrk: variant %s needs hookload's load (wrk runs a, b, c, d, b-sync, c-sync, d-sync, e, e-plain)", v.key)
+		}
+	}
+	bin, err := exec.LookPath(f.wrkBin)
+	if err != nil {
+		return fmt.Errorf("bench: --load wrk: %w", err)
+	}
+	f.wrkBin = bin
+	return nil
 }
 
 // bench runs every variant with the same load, one after another, and
@@ -187,6 +229,7 @@ func (b *benchRun) runRound(ctx context.Context, v variant, round int) {
 	} else {
 		fmt.Fprintf(b.out, "\n== %s: %s ==\n", v.key, v.name)
 	}
+	b.round = round
 	dir := filepath.Join(b.work, fmt.Sprintf("%s-%d", v.key, round))
 	row := b.runVariant(ctx, v, dir)
 	row.round = round
@@ -240,6 +283,9 @@ type benchRun struct {
 	children    []*child
 	rows        []*benchRow
 	info        []string // header lines
+	round       int      // the round being run
+	// wrk is, with --load wrk, the round's deliveries.
+	wrk *wrkPools
 }
 
 func (b *benchRun) stopAll() {

@@ -60,6 +60,36 @@ func TestBenchSmoke(t *testing.T) {
 	}
 }
 
+// TestBenchSmokeWrk runs one round of the bench with wrk as the load:
+// wrk started on the script, its figures read, and the stream checked by
+// id and count for hookbridge and Benthos, by count for e-plain.
+func TestBenchSmokeWrk(t *testing.T) {
+	if os.Getenv("HOOKLOAD_BENCH_SMOKE") == "" {
+		t.Skip("set HOOKLOAD_BENCH_SMOKE=1 to run the bench briefly with wrk (builds nats-server, hookbridge and Benthos)")
+	}
+	needWrk(t)
+	t.Setenv("HOOKLOAD_TEST_AS_MAIN", "1") // for the plain-server child
+	var out bytes.Buffer
+	err := run(t.Context(), []string{"bench", "--load", "wrk", "--duration", "1s", "--warmup", "1s", "--conns", "4",
+		"--only", "a,c,e,e-plain", "--bridge-log-level", "warn", "--logs", t.TempDir(), "--markdown"}, noEnv, &out, &out)
+	t.Log(out.String())
+	if err != nil {
+		t.Fatalf("bench: %v", err)
+	}
+	for _, want := range []string{
+		"\n- load tool: wrk ", "| CPU/req wrk |", "| a plain net/http | ",
+		"| by id and count: ", "| count only (no msg id): ", "\nLoad: wrk (-t2, --latency",
+		"| zero lost / duplicated | lost 0, duplicated 0",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if strings.Contains(out.String(), "sent some again") {
+		t.Error("wrk ran out of deliveries")
+	}
+}
+
 // TestBenchPlain runs the bench's plain variant for real, which needs no
 // build: this test binary is started as the plain-server child, measured,
 // stopped, and the summary printed; nothing of the work directory is left.
@@ -112,6 +142,12 @@ func TestBenchFlags(t *testing.T) {
 		{[]string{"--benthos-max-in-flight", "-1"}, "--benthos-max-in-flight -1: want 1 to 4096"},
 		{[]string{"--benthos-max-in-flight", "4097"}, "--benthos-max-in-flight 4097: want 1 to 4096"},
 		{[]string{"a"}, `unexpected argument "a"`},
+		{[]string{"--load", "ab"}, `--load "ab": want hookload or wrk`},
+		{[]string{"--load", "wrk", "--replay", "0.1"}, "--load wrk cannot --replay"},
+		{[]string{"--load", "wrk", "--conns", "1"}, "--load wrk needs --conns of at least 2"},
+		{[]string{"--load", "wrk", "--only", "a,c-traced"}, "--load wrk: variant c-traced needs hookload's load"},
+		{[]string{"--load", "wrk", "--only", "n"}, "--load wrk: variant n needs hookload's load"},
+		{[]string{"--load", "wrk", "--wrk", "/nonexistent/wrk"}, "--load wrk: exec: \"/nonexistent/wrk\""},
 		{[]string{"--only", "c,e", "--sources", "acme-shop,github=2"}, `e verifies only the sources acme-shop, acme-woo, billing, not "github"`},
 	} {
 		var out bytes.Buffer

@@ -85,6 +85,12 @@ func (m *procMeter) snapshot() {
 // collect adds each process's share of the window, hookload last, to row.
 func (m *procMeter) collect(row *benchRow) {
 	selfAfter := cputime.Self()
+	m.collectChildren(row)
+	row.procs = append(row.procs, procFigures{label: "hookload", cpu: selfAfter - m.self})
+}
+
+// collectChildren adds each child's share of the window to row.
+func (m *procMeter) collectChildren(row *benchRow) {
 	for i, c := range m.procs {
 		cpu, err := procCPU(c.pid())
 		if err != nil {
@@ -93,34 +99,27 @@ func (m *procMeter) collect(row *benchRow) {
 		hwm, _ := peakRSS(c.pid())
 		row.procs = append(row.procs, procFigures{label: m.labels[i], cpu: cpu - m.before[i], hwm: hwm})
 	}
-	row.procs = append(row.procs, procFigures{label: "hookload", cpu: selfAfter - m.self})
 }
 
 // measureHTTP drives a plain server or a hookbridge with the load tool's
 // runner and, for a hookbridge, checks the stream afterwards.
 func (b *benchRun) measureHTTP(ctx context.Context, row *benchRow, p benchPorts, meter *procMeter) {
+	if b.f.load == "wrk" {
+		b.measureWrk(ctx, row, p, meter)
+		return
+	}
 	v := row.v
 	rc := runConfig{
 		BaseURL: fmt.Sprintf("http://127.0.0.1:%d", p.http), Conns: b.f.conns, Duration: b.f.duration,
 		Replay: b.f.replay, Timeout: 30 * time.Second, Bridge: isBridge(v),
 		Stores: isBridge(v) || v.kind == kindBenthos,
 	}
-	chk, err := openCheck(ctx, v, p)
+	chk, cnt, closeChecks, err := openChecks(ctx, v, p)
 	if err != nil {
 		row.err = err
 		return
 	}
-	if chk != nil {
-		defer chk.close()
-	}
-	var cnt *countCheck
-	if v.benthos != nil && !v.benthos.verify {
-		if cnt, err = openCountCheck(ctx, p.natsURL()); err != nil {
-			row.err = err
-			return
-		}
-		defer cnt.close()
-	}
+	defer closeChecks()
 	runID := b.runID + "-" + v.key
 	mc := measureConfig{
 		RunID: runID, Warmup: b.f.warmup, MaxPool: b.f.maxPool, Body: b.f.body,
@@ -170,6 +169,28 @@ func (b *benchRun) measureHTTP(ctx context.Context, row *benchRow, p benchPorts,
 		row.stored, row.err = cnt.finish(ctx, ok, row.answered)
 		fmt.Fprintln(b.out, "check    "+row.stored)
 	}
+}
+
+// openChecks opens v's stream check: by id (openCheck) or, for e-plain,
+// by count; both nil for a target that stores nothing. closeChecks closes
+// what was opened.
+func openChecks(ctx context.Context, v variant, p benchPorts) (chk *streamCheck, cnt *countCheck, closeChecks func(), err error) {
+	if chk, err = openCheck(ctx, v, p); err != nil {
+		return nil, nil, nil, err
+	}
+	if v.benthos != nil && !v.benthos.verify {
+		if cnt, err = openCountCheck(ctx, p.natsURL()); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	return chk, cnt, func() {
+		if chk != nil {
+			chk.close()
+		}
+		if cnt != nil {
+			cnt.close()
+		}
+	}, nil
 }
 
 // openCheck connects for a bridge's stream check, or a Benthos variant's

@@ -38,10 +38,25 @@ type checkReport struct {
 	Foreign    int // other traffic in the same range, ignored
 	Resumed    int // reads that stalled and were taken up again
 	Examples   []string
+
+	// ByCount is set when the load tool (wrk) does not say which
+	// deliveries were answered, only how many were answered 2xx and which
+	// were started. Then the check is: every stored message is one of the
+	// run's deliveries that was started (NeverSent, Unknown), none is
+	// stored twice (Duplicated), and Stored is at least OK and at most
+	// Sent. Answered is OK; Once, Lost and LostAck are what the counts
+	// imply: Lost the 2xx answers beyond the messages stored, LostAck the
+	// messages stored beyond the 2xx answers (lost acks, or requests
+	// wrk cut off at its end).
+	ByCount bool
+	OK      uint64 // answers 2xx
+	Stored  uint64 // messages stored with one of the run's delivery ids
+	Sent    uint64 // deliveries started
 }
 
 func (r *checkReport) ok() bool {
-	return r.Lost == 0 && r.Duplicated == 0 && r.NeverSent == 0 && r.Unknown == 0
+	return r.Lost == 0 && r.Duplicated == 0 && r.NeverSent == 0 && r.Unknown == 0 &&
+		(!r.ByCount || r.Stored >= r.OK && r.Stored <= r.Sent)
 }
 
 func (r *checkReport) String() string {
@@ -49,8 +64,23 @@ func (r *checkReport) String() string {
 	if !r.ok() {
 		verdict = "FAIL"
 	}
+	if r.ByCount {
+		return r.byCountString(verdict)
+	}
 	s := fmt.Sprintf("%s: stream %s seq %d..%d, %d messages read; %d deliveries answered 2xx, %d of them stored exactly once; lost %d, duplicated %d, stored but never sent %d, unknown with this run's id %d; stored but answered non-2xx (lost ack, allowed) %d; other traffic %d",
 		verdict, r.Stream, r.FromSeq, r.LastSeq, r.Read, r.Answered, r.Once, r.Lost, r.Duplicated, r.NeverSent, r.Unknown, r.LostAck, r.Foreign)
+	if r.Resumed > 0 {
+		s += fmt.Sprintf("; the read stalled and went on %d time(s)", r.Resumed)
+	}
+	if len(r.Examples) > 0 {
+		s += "\n  e.g. " + strings.Join(r.Examples, "\n  e.g. ")
+	}
+	return s
+}
+
+func (r *checkReport) byCountString(verdict string) string {
+	s := fmt.Sprintf("%s (by id and count: wrk does not say which deliveries were answered): stream %s seq %d..%d, %d messages read; %d stored with this run's ids, for %d answered 2xx (want at least that) of %d started (want at most that); stored twice %d, stored but never started %d, unknown with this run's id %d; other traffic %d",
+		verdict, r.Stream, r.FromSeq, r.LastSeq, r.Read, r.Stored, r.OK, r.Sent, r.Duplicated, r.NeverSent, r.Unknown, r.Foreign)
 	if r.Resumed > 0 {
 		s += fmt.Sprintf("; the read stalled and went on %d time(s)", r.Resumed)
 	}
@@ -102,6 +132,21 @@ func (c *streamCheck) begin(ctx context.Context, stream string) error {
 	return err
 }
 
+// finishByCount checks the stream against a run whose load tool gave only
+// counts (wrk): sets' states say which deliveries were started, ok how
+// many answers were 2xx. It prints the report.
+func (c *streamCheck) finishByCount(ctx context.Context, runID string, sets []checkSet, ok uint64, out io.Writer) (*checkReport, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	t, err := readTally(ctx, c.js, c.stream, c.fromSeq, runID, sets)
+	if err != nil {
+		return nil, err
+	}
+	t.judgeByCount(sets, ok)
+	fmt.Fprintln(out, "check    "+t.rep.String())
+	return t.rep, nil
+}
+
 // finish checks the stream against the run's answers, within two minutes,
 // and prints the report.
 func (c *streamCheck) finish(ctx context.Context, runID string, sets []checkSet, out io.Writer) (*checkReport, error) {
@@ -121,6 +166,17 @@ func (c *streamCheck) close() { c.nc.Close() }
 // counts every run delivery by Nats-Msg-Id. runID marks messages that belong
 // to the run without being one of its deliveries.
 func checkStream(ctx context.Context, js jetstream.JetStream, stream string, fromSeq uint64, runID string, sets ...checkSet) (*checkReport, error) {
+	t, err := readTally(ctx, js, stream, fromSeq, runID, sets)
+	if err != nil {
+		return nil, err
+	}
+	t.judge(sets)
+	return t.rep, nil
+}
+
+// readTally reads stream's headers from fromSeq to its current end and
+// counts every delivery of sets by Nats-Msg-Id.
+func readTally(ctx context.Context, js jetstream.JetStream, stream string, fromSeq uint64, runID string, sets []checkSet) (*tally, error) {
 	t := newTally(stream, fromSeq, runID, sets)
 	str, err := js.Stream(ctx, stream)
 	if err != nil {
@@ -144,8 +200,7 @@ func checkStream(ctx context.Context, js jetstream.JetStream, stream string, fro
 			return nil, err
 		}
 	}
-	t.judge(sets)
-	return t.rep, nil
+	return t, nil
 }
 
 // readAttempts is how many times the check reads the stream before it
@@ -263,6 +318,38 @@ func (t *tally) judge(sets []checkSet) {
 	rep.Examples = append(rep.Examples, t.unknown...)
 }
 
+// judgeByCount holds the stored messages against the deliveries started
+// and the number answered 2xx (see checkReport.ByCount).
+func (t *tally) judgeByCount(sets []checkSet, ok uint64) {
+	rep, g := t.rep, 0
+	rep.ByCount, rep.OK = true, ok
+	for _, s := range sets {
+		for i := range s.ds {
+			c, st := t.counts[g], s.states[i]
+			g++
+			rep.Stored += uint64(c)
+			if st.sent {
+				rep.Sent++
+			}
+			switch {
+			case c > 1:
+				rep.Duplicated++
+				rep.example(fmt.Sprintf("%s stored %d times", s.ds[i].msgID, c))
+			case c == 1 && !st.sent:
+				rep.NeverSent++
+				rep.example(fmt.Sprintf("%s stored but never started by wrk", s.ds[i].msgID))
+			}
+		}
+	}
+	once := min(rep.Stored, ok)
+	rep.Answered, rep.Once = int(ok), int(once)
+	rep.Lost, rep.LostAck = int(ok-once), int(rep.Stored-once)
+	if rep.Stored > rep.Sent {
+		rep.example(fmt.Sprintf("%d stored, more than the %d started", rep.Stored, rep.Sent))
+	}
+	rep.Examples = append(rep.Examples, t.unknown...)
+}
+
 // add sums o's verdict counts into r, as the bench's summary over rounds
 // does.
 func (r *checkReport) add(o *checkReport) {
@@ -273,6 +360,10 @@ func (r *checkReport) add(o *checkReport) {
 	r.LostAck += o.LostAck
 	r.NeverSent += o.NeverSent
 	r.Unknown += o.Unknown
+	r.ByCount = r.ByCount || o.ByCount
+	r.OK += o.OK
+	r.Stored += o.Stored
+	r.Sent += o.Sent
 }
 
 func (r *checkReport) example(s string) {

@@ -59,6 +59,22 @@ func (h *histogram) record(d time.Duration) {
 	h.sum += v
 }
 
+// recordN counts n values of us microseconds, as read from another
+// tool's histogram (wrk's).
+func (h *histogram) recordN(us, n uint64) {
+	if n == 0 {
+		return
+	}
+	us = min(us, histMaxUS)
+	h.counts[histIndex(us)] += n
+	if h.n == 0 || us < h.min {
+		h.min = us
+	}
+	h.max = max(h.max, us)
+	h.n += n
+	h.sum += us * n
+}
+
 func (h *histogram) merge(o *histogram) {
 	if o.n == 0 {
 		return

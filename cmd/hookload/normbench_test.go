@@ -9,7 +9,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/hookbridge/hookbridge/bridge"
-	"github.com/hookbridge/hookbridge/cmd/internal/settings"
 	"github.com/hookbridge/hookbridge/consumers/commerce"
 	"github.com/hookbridge/hookbridge/internal/natstest"
 )
@@ -48,15 +47,7 @@ func TestNormaliserVerdict(t *testing.T) {
 // TestCanonicalPerDelivery: the bench's default mix maps as the normaliser
 // maps it, and the expected count follows the answered deliveries only.
 func TestCanonicalPerDelivery(t *testing.T) {
-	dir := t.TempDir()
-	cfg, err := settings.Parse([]byte(benchConfig(benchPorts{http: 1, admin: 2, nats: 3, otlp: 4}, "", dir, false, "warn")), dir, noEnv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := parseMix("acme-shop,acme-woo,billing,github", cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := benchMix(t, "acme-shop,acme-woo,billing,github")
 	per, err := canonicalPerDelivery(m, 1024)
 	if err != nil {
 		t.Fatal(err)

@@ -124,6 +124,12 @@ func (b *benchRun) gatherInfo(ctx context.Context) {
 	}
 	b.info = append(b.info, fmt.Sprintf("load: %d connections, %d B bodies, sources %s, replay %.2f, warm-up %s + %s measured per variant, %d round(s), file storage",
 		b.f.conns, b.f.body, b.mix, b.f.replay, b.f.warmup, b.f.duration, b.f.rounds))
+	if b.f.load == "wrk" {
+		b.info = append(b.info, fmt.Sprintf("load tool: %s (%s), -t%d -c%d --latency --timeout %s, the deliveries from a Lua script, %d/s of the warm-up and of the measured time pre-generated (at most --max-pool %d)",
+			wrkVersion(ctx, b.f.wrkBin), b.f.wrkBin, wrkThreads, b.f.conns, wrkTimeout, wrkRate, b.f.maxPool))
+	} else {
+		b.info = append(b.info, "load tool: hookload's own runner (Go net/http, one goroutine per connection)")
+	}
 }
 
 func (b *benchRun) goBuild(ctx context.Context, out, pkg string) error {

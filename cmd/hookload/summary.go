@@ -149,7 +149,7 @@ func isBridge(v variant) bool { return v.kind == kindExternal || v.kind == kindE
 // markdown.
 func (b *benchRun) summaryTable(ss []*variantSummary) (head []string, rows [][]string) {
 	head = []string{"variant", "req/s", "× plain", "× raw JS", "p50", "p90", "p99", "p99 × plain", "max",
-		"CPU/req server", "CPU/req nats-server", "CPU/req hookload", "peak RSS server", "peak RSS nats-server", "stream"}
+		"CPU/req server", "CPU/req nats-server", "CPU/req " + b.loadLabel(), "peak RSS server", "peak RSS nats-server", "stream"}
 	if b.f.rounds > 1 {
 		head[1] = "req/s (median; range)"
 	}
@@ -158,14 +158,14 @@ func (b *benchRun) summaryTable(ss []*variantSummary) (head []string, rows [][]s
 			rows = append(rows, []string{s.v.key + " " + s.v.name, "error: " + oneLine(s.errs[0].Error())})
 			continue
 		}
-		rows = append(rows, summaryRow(s, ss))
+		rows = append(rows, summaryRow(s, ss, b.loadLabel()))
 	}
 	return head, rows
 }
 
 // summaryRow is one variant's cells: ratios against plain net/http, and a
 // hookbridge's against raw JetStream with the same fsync.
-func summaryRow(s *variantSummary, ss []*variantSummary) []string {
+func summaryRow(s *variantSummary, ss []*variantSummary, loader string) []string {
 	plain := find(ss, "a")
 	cells := []string{s.v.key + " " + s.v.name, rateCell(s), ratioCell(rateRatio(s, plain))}
 	raw := find(ss, "b")
@@ -192,7 +192,7 @@ func summaryRow(s *variantSummary, ss []*variantSummary) []string {
 	case s.v.kind == kindBenthos:
 		server = "benthos"
 	}
-	cells = append(cells, cpuCell(s, server), cpuCell(s, "nats-server"), cpuCell(s, "hookload"))
+	cells = append(cells, cpuCell(s, server), cpuCell(s, "nats-server"), cpuCell(s, loader))
 	cells = append(cells, rssCell(s, server), rssCell(s, "nats-server"))
 	if s.check == nil {
 		return append(cells, s.stored)
@@ -217,6 +217,14 @@ func rateCell(s *variantSummary) string {
 }
 
 func checkCell(c *checkReport) string {
+	if c.ByCount {
+		s := fmt.Sprintf("by id and count: %d stored, none twice, all of started ids; ≥ %d answered 2xx, ≤ %d started", c.Stored, c.OK, c.Sent)
+		if !c.ok() {
+			s = fmt.Sprintf("FAIL: by id and count: %d stored for %d answered 2xx of %d started; stored twice %d, never started %d, unknown %d",
+				c.Stored, c.OK, c.Sent, c.Duplicated, c.NeverSent, c.Unknown)
+		}
+		return s
+	}
 	s := fmt.Sprintf("%d stored once, lost %d, duplicated %d", c.Once, c.Lost, c.Duplicated)
 	if c.LostAck > 0 {
 		s += fmt.Sprintf(", lost acks %d", c.LostAck)
@@ -321,4 +329,7 @@ func (b *benchRun) printMarkdown(w io.Writer) {
 	}
 	fmt.Fprintf(w, "\nCPU/req is user+system CPU time of each process over the measured window divided by the requests (or PubAcks) in it; %s measured per variant after a %s warm-up.%s\n",
 		b.f.duration, b.f.warmup, rounds)
+	if b.f.load == "wrk" {
+		fmt.Fprintln(w, "\n"+wrkNote)
+	}
 }
