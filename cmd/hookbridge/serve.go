@@ -165,7 +165,7 @@ func connect(cfg *settings.Config, log *slog.Logger) (*broker, error) {
 			return nil, err
 		}
 		log.Info("embedded nats listening", "url", b.ns.ClientURL(), "store_dir", b.embedded.StoreDir, "sync_always", b.embedded.SyncAlways)
-		b.nc, err = nats.Connect(b.ns.ClientURL(), nats.InProcessServer(b.ns), nats.Name("hookbridge"))
+		b.nc, err = nats.Connect(b.ns.ClientURL(), nats.InProcessServer(gather.InProcess{Server: b.ns}), nats.Name("hookbridge"))
 	} else {
 		// RetryOnFailedConnect: a server that is not up yet is waited for
 		// (within startupWait, by the stream set-up) instead of failing at
