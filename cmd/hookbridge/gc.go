@@ -11,9 +11,10 @@ import (
 // of buffers and connections) and almost everything a delivery allocates is
 // garbage by its answer, so at 100% the collector runs every few hundred
 // deliveries and takes a sixth of the bridge's CPU; at 400% it runs a
-// quarter as often, for about 10 MiB more (BENCHMARKS.md, "Gathering the
-// NATS connection's writes"). Large bodies in flight are bounded by the
-// soft memory limit (limitMemory), not by this.
+// quarter as often, for about 10 MiB more (BENCHMARKS.md, "Against
+// Benthos: before and after gathering the NATS connection's writes").
+// Large bodies in flight are bounded by the soft memory limit
+// (limitMemory), not by this.
 //
 // With the embedded server the process's live heap is the server's too
 // (its message cache and the ids of the duplicate window), and 400% more

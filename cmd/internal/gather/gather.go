@@ -9,9 +9,10 @@
 // its own. A Conn takes the flusher's writes into a buffer and returns at
 // once; one goroutine writes the buffer out, after letting the goroutines
 // that are ready to run (deliveries about to publish) add theirs. Measured
-// under hookload (BENCHMARKS.md, "Gathering the NATS connection's
-// writes"): the bridge's NATS writes fell from about 0.8 to under 0.1 per
-// delivery, and nats-server's CPU per delivery by about a fifth.
+// under hookload (BENCHMARKS.md, "Against Benthos: before and after
+// gathering the NATS connection's writes"): the bridge's NATS writes fell
+// from about 0.8 to under 0.1 per delivery, and nats-server's CPU per
+// delivery by about a fifth.
 //
 // The embedded server's in-process connection (a synchronous pipe: each
 // write waits for the server's read loop to take it) gathers the same way
