@@ -26,7 +26,8 @@ const usage = `Usage:
 
 The config file is --config FILE, else $HOOKBRIDGE_CONFIG, else ./hookbridge.yaml.
 serve sets the Go runtime's soft memory limit to http.max_body_bytes_in_flight
-plus 64 MiB, unless GOMEMLIMIT is set (then GOMEMLIMIT is the limit).
+plus 64 MiB, unless GOMEMLIMIT is set (then GOMEMLIMIT is the limit), and with
+an external nats.url the garbage collector's target to 400%, unless GOGC is set.
 Run "hookbridge send -h" for the send flags.
 `
 
