@@ -31,6 +31,11 @@ func FuzzJSONFields(f *testing.F) {
 		// The cases readers disagree on (invalid UTF-8, lone surrogates,
 		// keys repeated or differing in case) are in testdata/fuzz.
 		{`{"id":"evt_1","type":"t","data":{"object":{"id":"x"}}}`, "type"},
+		// Strings longer than the scan's eight-byte steps, a stopping byte
+		// inside a step and at its edge.
+		{`{"note":"0123456789abcdef\"0123456789","id":"a-long-identifier-value"}`, "id"},
+		{"{\"pad\":\"0123456\x1f89abcdef\",\"id\":\"x\"}", "id"},
+		{`{"k0123456789abcdef\u00e9xyz":"v0123456789abcdef\\"}`, "k0123456789abcdeféxyz"},
 	} {
 		f.Add([]byte(s.body), s.path)
 	}
