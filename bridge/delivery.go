@@ -171,13 +171,18 @@ func (s *server) answer(w http.ResponseWriter, r *http.Request, rt *route, err e
 	} else if code >= 400 {
 		level = slog.LevelWarn
 	}
-	attrs := []slog.Attr{
-		slog.String("source", srcName),
-		slog.String("provider", kind),
+	log := s.log
+	attrs := make([]slog.Attr, 0, 12)
+	if rt != nil {
+		log = rt.log // carries source and provider
+	} else {
+		attrs = append(attrs, slog.String("source", srcName), slog.String("provider", kind))
+	}
+	attrs = append(attrs,
 		slog.String("outcome", string(out)),
 		slog.Int("status", code),
 		slog.String("remote", r.RemoteAddr),
-	}
+	)
 	if dl.id != "" {
 		attrs = append(attrs, slog.String("id", dl.id))
 	}
@@ -196,7 +201,7 @@ func (s *server) answer(w http.ResponseWriter, r *http.Request, rt *route, err e
 	if s.tracer != nil {
 		attrs = tracelog.Append(r.Context(), attrs)
 	}
-	s.log.LogAttrs(r.Context(), level, "delivery", attrs...)
+	log.LogAttrs(r.Context(), level, "delivery", attrs...)
 
 	switch {
 	case dl.reply != "":

@@ -64,14 +64,9 @@ func (s *server) message(rt *route, d delivery) (*nats.Msg, error) {
 	if err := checkExtensions(ev.Extensions); err != nil {
 		return nil, err
 	}
-	// CloudEvents' source is a URI-reference; sdk-go stores it parsed and
-	// writes it back with url.URL.String, so do the same.
-	u, err := url.Parse(src)
-	if err == nil {
-		src = u.String()
-	}
-	if err != nil || src == "" {
-		return nil, fmt.Errorf("%w: source is not a URI reference", provider.ErrUnusable)
+	src, err := rt.sourceURI(src)
+	if err != nil {
+		return nil, err
 	}
 
 	subject := make([]byte, 0, len(rt.subjectBase)+len(ev.Type)+4)
@@ -92,14 +87,7 @@ func (s *server) message(rt *route, d delivery) (*nats.Msg, error) {
 	if ev.Data != nil {
 		data, contentType = ev.Data, ev.DataContentType
 	}
-	// As sdk-go does (and nats.go would trim it anyway); an invalid media
-	// type is left out rather than refusing a verified delivery.
-	contentType = strings.TrimSpace(contentType)
-	if contentType != "" {
-		if _, _, err := mime.ParseMediaType(contentType); err != nil {
-			contentType = ""
-		}
-	}
+	contentType = rt.mediaType(contentType)
 
 	// One backing array for all header values.
 	vals := [8]string{"1.0", ev.ID, src, ceType, t.UTC().Format(time.RFC3339Nano), rt.Name + ":" + ev.ID, ev.Subject, contentType}
@@ -122,6 +110,45 @@ func (s *server) message(rt *route, d delivery) (*nats.Msg, error) {
 		}
 	}
 	return &nats.Msg{Subject: string(subject), Header: hdr, Data: data}, nil
+}
+
+// normalSource is a CloudEvents source as a delivery named it and as its
+// message carries it.
+type normalSource struct{ raw, uri string }
+
+// sourceURI is src as its message carries it. CloudEvents' source is a
+// URI-reference; sdk-go stores it parsed and writes it back with
+// url.URL.String, so do the same. The route's last answer is kept.
+func (rt *route) sourceURI(src string) (string, error) {
+	if last := rt.lastSource.Load(); last != nil && last.raw == src {
+		return last.uri, nil
+	}
+	u, err := url.Parse(src)
+	if err != nil || u.String() == "" {
+		return "", fmt.Errorf("%w: source is not a URI reference", provider.ErrUnusable)
+	}
+	uri := u.String()
+	rt.lastSource.Store(&normalSource{raw: src, uri: uri})
+	return uri, nil
+}
+
+// mediaType is the data content type a message carries for ct: trimmed, as
+// sdk-go does (and nats.go would trim it anyway), and left out when it is
+// not a valid media type rather than refusing a verified delivery. The
+// route's last valid one is kept.
+func (rt *route) mediaType(ct string) string {
+	ct = strings.TrimSpace(ct)
+	if ct == "" {
+		return ""
+	}
+	if last := rt.lastContentType.Load(); last != nil && *last == ct {
+		return ct
+	}
+	if _, _, err := mime.ParseMediaType(ct); err != nil {
+		return ""
+	}
+	rt.lastContentType.Store(&ct)
+	return ct
 }
 
 // maxExtNameLen is the longest extension name: CloudEvents asks names to

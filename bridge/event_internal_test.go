@@ -49,14 +49,23 @@ func sdkHeaders(t *testing.T, ev provider.Event, ceType, src, contentType string
 	return hdr, payload.Bytes()
 }
 
-func checkSameAsSDK(t *testing.T, id, typ, source, subject, contentType string, ext map[string]string, at time.Time, body []byte) {
+// shopRoute is a route of a Shopify source named "shop".
+func shopRoute(t testing.TB) *route {
 	t.Helper()
 	p, err := provider.New(provider.Config{Kind: "shopify", Secrets: []string{"x"}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return &route{Source: Source{Name: "shop", Provider: p}, subjectBase: "webhooks.shopify.shop"}
+}
+
+// checkSameAsSDK encodes an event on rt, which may have encoded others
+// before (it keeps the last source and content type it saw), and holds
+// the message to sdk-go's encoding of the same event.
+func checkSameAsSDK(t *testing.T, rt *route, id, typ, source, subject, contentType string, ext map[string]string, at time.Time, body []byte) {
+	t.Helper()
+	p := rt.Provider
 	s := &server{}
-	rt := &route{Source: Source{Name: "shop", Provider: p}, subjectBase: "webhooks.shopify.shop"}
 	ev := provider.Event{ID: id, Type: typ, Source: source, Subject: subject, Time: at, Extensions: ext}
 	msg, err := s.message(rt, delivery{body: body, contentType: contentType, received: at, event: ev})
 	if err != nil {
@@ -84,13 +93,22 @@ func checkSameAsSDK(t *testing.T, id, typ, source, subject, contentType string, 
 func TestEncodingMatchesSDK(t *testing.T) {
 	at := time.Date(2026, 11, 27, 12, 0, 0, 123456789, time.FixedZone("x", 3600))
 	body := []byte(`{"id":1}`)
-	checkSameAsSDK(t, "evt_1", "orders/create", "acme.myshopify.com", "1001", "application/json", nil, at, body)
-	checkSameAsSDK(t, "evt_2", "orders/paid", "", "", "", nil, at, body)
-	checkSameAsSDK(t, "evt_3", "x", "https://shop.example.test/", "", "application/json; charset=utf-8", nil, at, nil)
-	checkSameAsSDK(t, "é ü", "Tÿpe", "/a b/é", "sübject", "text/plain", nil, at, body)
-	// Extension attributes (Shopware's sequence), and an empty one: absent.
-	checkSameAsSDK(t, "evt_4", "product.written", "dgrH7nLU6tlE", "0190ab12", "application/json",
-		map[string]string{"sequence": "00000000000000000042", "x2": "é", "empty": ""}, at, body)
+	rt := shopRoute(t)
+	// Each case twice, on one route: the second time the route has just
+	// seen its source and content type, and the next case brings others.
+	for range 2 {
+		checkSameAsSDK(t, rt, "evt_1", "orders/create", "acme.myshopify.com", "1001", "application/json", nil, at, body)
+		checkSameAsSDK(t, rt, "evt_1", "orders/create", "acme.myshopify.com", "1001", "application/json", nil, at, body)
+		checkSameAsSDK(t, rt, "evt_2", "orders/paid", "", "", "", nil, at, body)
+		checkSameAsSDK(t, rt, "evt_3", "x", "https://shop.example.test/", "", "application/json; charset=utf-8", nil, at, nil)
+		checkSameAsSDK(t, rt, "evt_3", "x", "https://shop.example.test/", "", " application/json; charset=utf-8 ", nil, at, nil)
+		checkSameAsSDK(t, rt, "é ü", "Tÿpe", "/a b/é", "sübject", "text/plain", nil, at, body)
+		checkSameAsSDK(t, rt, "evt_5", "x", "%zz", "", "bad/ct/x", nil, at, body)
+		checkSameAsSDK(t, rt, "evt_5", "x", "/a b/é", "", "bad/ct/x", nil, at, body)
+		// Extension attributes (Shopware's sequence), and an empty one: absent.
+		checkSameAsSDK(t, rt, "evt_4", "product.written", "dgrH7nLU6tlE", "0190ab12", "application/json",
+			map[string]string{"sequence": "00000000000000000042", "x2": "é", "empty": ""}, at, body)
+	}
 }
 
 // TestExtensionsWritten: an extension is a ce-<name> header, and what
@@ -130,6 +148,9 @@ func FuzzEncodingMatchesSDK(f *testing.F) {
 	f.Add("id", "t", "%zz", "", "bad/ct/x", int64(0), []byte(nil), "sequence", "00000000000000000042")
 	f.Add("id", "t", "http://[::1]:80/p?q#f", "s", "text/plain; charset=\"utf-8\"", int64(-1), []byte("x"), "Sequence", " 7")
 	f.Add("id", "t", "s", "", "", int64(0), []byte("x"), "time", "x")
+	// One route for every input, as a running bridge has: what it keeps
+	// of one delivery must not leak into the next.
+	rt := shopRoute(f)
 	f.Fuzz(func(t *testing.T, id, typ, source, subject, contentType string, nanos int64, body []byte, extName, extValue string) {
 		at := time.Unix(0, nanos)
 		if at.Year() < 1 || at.Year() > 9999 {
@@ -139,6 +160,7 @@ func FuzzEncodingMatchesSDK(f *testing.F) {
 		if extName != "" || extValue != "" {
 			ext = map[string]string{extName: extValue}
 		}
-		checkSameAsSDK(t, id, typ, source, subject, contentType, ext, at, body)
+		checkSameAsSDK(t, rt, id, typ, source, subject, contentType, ext, at, body)
+		checkSameAsSDK(t, rt, id, typ, source, subject, contentType, ext, at, body)
 	})
 }

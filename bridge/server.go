@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -53,6 +54,15 @@ type route struct {
 	spans routeSpans
 	// activity is the source's record in Config.Activity; nil without one.
 	activity *sourceActivity
+	// log is the server's logger with the source and provider attributes,
+	// written out once here rather than on every delivery's line.
+	log *slog.Logger
+	// The last CloudEvents source and data content type the route's
+	// deliveries carried, in the form the message gets: a source names a
+	// shop or an account, nearly always the same one for a route, and
+	// its normal form and the media type check cost a parse each.
+	lastSource      atomic.Pointer[normalSource]
+	lastContentType atomic.Pointer[string]
 }
 
 // NewServer returns the webhook handler: POST /webhooks/{source}. Every
@@ -99,6 +109,7 @@ func NewServer(cfg Config, sources []Source, pub Publisher, log *slog.Logger, me
 			published:   metrics.deliveries.WithLabelValues(src.Name, src.Provider.Kind(), string(outcomePublished)),
 			duplicate:   metrics.deliveries.WithLabelValues(src.Name, src.Provider.Kind(), string(outcomeDuplicate)),
 			activity:    cfg.Activity.of(src.Name),
+			log:         log.With(slog.String("source", src.Name), slog.String("provider", src.Provider.Kind())),
 		}
 	}
 
