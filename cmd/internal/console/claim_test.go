@@ -41,33 +41,75 @@ func bigOrder(size int) []byte {
 	return b.Bytes()
 }
 
-// TestDeliveryClaimCheck: the detail of a claim check shows its body, read from the object it
-// names, with a note giving the object, its size and digest and the command that fetches it;
-// a body larger than any message is cut at max_payload, and the page says where.
-func TestDeliveryClaimCheck(t *testing.T) {
-	f := newDeliveriesFixture(t, false)
-	small := []byte(`{"id":1,"note":"stored as an object"}`)
-	smallSeq := f.publishClaim("o-small", small)
-	code, body := f.get(fmt.Sprintf("/deliveries/WEBHOOKS/%d", smallSeq))
-	if code != 200 {
-		t.Fatalf("%d\n%s", code, body)
+// claimChecked stores each body as a claim check (publishClaim) and has consumer "orders"
+// dead-letter it; it returns, by id, the two pages that show its body: the delivery's, and the
+// dead letter's, which carries the message's headers and, as it, no data.
+func (f *deliveriesFixture) claimChecked(bodies map[string][]byte) map[string][]string {
+	f.t.Helper()
+	refuseOrders(f.t, f.js)
+	pages := map[string][]string{}
+	for id, body := range bodies {
+		pages[id] = []string{fmt.Sprintf("/deliveries/WEBHOOKS/%d", f.publishClaim(id, body))}
 	}
-	for _, want := range []string{
-		`id="body-size">37 B</small>`,
-		"object <code>src:o-small</code> of bucket <code>WEBHOOKS_BODIES</code>",
-		"<code>" + wire.ObjectDigest(small) + "</code>",
-		`<code id="claim-command">nats object get WEBHOOKS_BODIES src:o-small -O body --no-progress</code>`,
-		"data-kind=\"JSON\">{\n  &#34;id&#34;: 1,\n  &#34;note&#34;: &#34;stored as an object&#34;\n}</pre>",
-	} {
-		if !strings.Contains(body, want) {
-			t.Errorf("the detail lacks %s", want)
+	for id, seq := range deadLettersOf(f.t, f.js, len(bodies)) {
+		pages[id] = append(pages[id], fmt.Sprintf("/deadletters/%d", seq))
+	}
+	for id, p := range pages {
+		if len(p) != 2 {
+			f.t.Fatalf("claim check %s: pages %v, want its delivery and its dead letter", id, p)
 		}
 	}
-	if strings.Contains(body, `id="body-cut"`) || strings.Contains(body, `id="claim-replaced"`) {
-		t.Error("a whole body, as the message describes it, is said to be cut or replaced")
+	return pages
+}
+
+// TestClaimCheckShown: the delivery and the dead letter of a claim check show its body, read
+// from the object it names, with a note giving the object, its size and digest and the
+// command that fetches it; a body larger than any message is cut at max_payload, and the page
+// says where; an object stored again with other bytes is said not to be this body.
+func TestClaimCheckShown(t *testing.T) {
+	f := newDeliveriesFixture(t, false)
+	small := []byte(`{"id":1,"note":"stored as an object"}`)
+	max := int(f.js.Conn().MaxPayload())
+	big := bigOrder(max + 200<<10)
+	pages := f.claimChecked(map[string][]byte{"o-small": small, "o-big": big})
+	for _, path := range pages["o-small"] {
+		code, body := f.get(path)
+		if code != 200 {
+			t.Fatalf("%s: %d\n%s", path, code, body)
+		}
+		for _, want := range []string{
+			`id="body-size">37 B</small>`,
+			"object <code>src:o-small</code> of bucket <code>WEBHOOKS_BODIES</code>",
+			"<code>" + wire.ObjectDigest(small) + "</code>",
+			`<code id="claim-command">nats object get WEBHOOKS_BODIES src:o-small -O body --no-progress</code>`,
+			"data-kind=\"JSON\">{\n  &#34;id&#34;: 1,\n  &#34;note&#34;: &#34;stored as an object&#34;\n}</pre>",
+		} {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s lacks %s", path, want)
+			}
+		}
+		if strings.Contains(body, `id="body-cut"`) || strings.Contains(body, `id="claim-replaced"`) {
+			t.Errorf("%s: a whole body, as the message describes it, is said to be cut or replaced", path)
+		}
+	}
+	for _, path := range pages["o-big"] {
+		_, body := f.get(path)
+		for _, want := range []string{
+			`id="body-cut">The page shows the first ` + bytesText(uint64(max)) + " of " + bytesText(uint64(len(big))),
+			`id="body-size">` + bytesText(uint64(len(big))) + "</small>",
+			`data-kind="text">{&#34;line_items&#34;:[{&#34;name&#34;:&#34;first item&#34;}`,
+			`<code id="claim-command">nats object get WEBHOOKS_BODIES src:o-big -O body --no-progress</code>`,
+		} {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s, a body larger than max_payload, lacks %s", path, want)
+			}
+		}
+		if strings.Contains(body, "last item") {
+			t.Errorf("%s shows more of a body than max_payload", path)
+		}
 	}
 
-	// The object stored again under its name with other bytes: the page says it is not this
+	// The object stored again under its name with other bytes: the pages say it is not this
 	// message's body.
 	obs, err := f.js.ObjectStore(t.Context(), "WEBHOOKS_BODIES")
 	if err != nil {
@@ -76,32 +118,18 @@ func TestDeliveryClaimCheck(t *testing.T) {
 	if _, err := obs.PutBytes(t.Context(), "src:o-small", []byte(`{"id":2}`)); err != nil {
 		t.Fatal(err)
 	}
-	if _, body := f.get(fmt.Sprintf("/deliveries/WEBHOOKS/%d", smallSeq)); !strings.Contains(body, `id="claim-replaced"`) {
-		t.Error("an object holding other bytes than the message describes is shown as its body")
-	}
-
-	max := int(f.js.Conn().MaxPayload())
-	big := bigOrder(max + 200<<10)
-	_, body = f.get(fmt.Sprintf("/deliveries/WEBHOOKS/%d", f.publishClaim("o-big", big)))
-	for _, want := range []string{
-		`id="body-cut">The page shows the first ` + bytesText(uint64(max)) + " of " + bytesText(uint64(len(big))),
-		`id="body-size">` + bytesText(uint64(len(big))) + "</small>",
-		`data-kind="text">{&#34;line_items&#34;:[{&#34;name&#34;:&#34;first item&#34;}`,
-		`<code id="claim-command">nats object get WEBHOOKS_BODIES src:o-big -O body --no-progress</code>`,
-	} {
-		if !strings.Contains(body, want) {
-			t.Errorf("the detail of a body larger than max_payload lacks %s", want)
+	for _, path := range pages["o-small"] {
+		if _, body := f.get(path); !strings.Contains(body, `id="claim-replaced"`) {
+			t.Errorf("%s shows an object holding other bytes than the message describes as its body", path)
 		}
-	}
-	if strings.Contains(body, "last item") {
-		t.Error("the page shows more of a body than max_payload")
 	}
 }
 
-// TestDeliveryClaimGone: a claim check whose object expired says so, and the page is served.
-func TestDeliveryClaimGone(t *testing.T) {
+// TestClaimCheckGone: a claim check whose object expired (a dead letter can outlive its
+// bucket's TTL) says so on both pages, and they are served.
+func TestClaimCheckGone(t *testing.T) {
 	f := newDeliveriesFixture(t, false)
-	seq := f.publishClaim("o-gone", []byte(`{"id":"gone"}`))
+	pages := f.claimChecked(map[string][]byte{"o-gone": []byte(`{"id":"gone"}`)})
 	obs, err := f.js.ObjectStore(t.Context(), "WEBHOOKS_BODIES")
 	if err != nil {
 		t.Fatal(err)
@@ -109,27 +137,34 @@ func TestDeliveryClaimGone(t *testing.T) {
 	if err := obs.Delete(t.Context(), "src:o-gone"); err != nil {
 		t.Fatal(err)
 	}
-	code, body := f.get(fmt.Sprintf("/deliveries/WEBHOOKS/%d", seq))
-	if code != 200 || !strings.Contains(body, `id="claim-gone"`) || !strings.Contains(body, "<code>src:o-gone</code>") {
-		t.Fatalf("%d: want the page saying the object src:o-gone is no longer stored\n%s", code, body)
-	}
-	if strings.Contains(body, `id="body"`) {
-		t.Error("a body is shown for an object that is gone")
+	for _, path := range pages["o-gone"] {
+		code, body := f.get(path)
+		if code != 200 {
+			t.Fatalf("%s: %d\n%s", path, code, body)
+		}
+		if !strings.Contains(body, `id="claim-gone"`) || !strings.Contains(body, "<code>src:o-gone</code>") {
+			t.Errorf("%s does not say the object src:o-gone is no longer stored", path)
+		}
+		if strings.Contains(body, `id="body"`) {
+			t.Errorf("%s shows a body for an object that is gone", path)
+		}
 	}
 }
 
-// TestDeliveryClaimHidden: with hide_bodies a claim check's body is not shown; the note on
-// where it is stored is.
-func TestDeliveryClaimHidden(t *testing.T) {
+// TestClaimCheckHidden: with hide_bodies a claim check's body is not shown on either page;
+// the note on where it is stored is.
+func TestClaimCheckHidden(t *testing.T) {
 	f := newDeliveriesFixture(t, true)
-	seq := f.publishClaim("o-1", []byte(`{"email":"someone@example.com"}`))
-	_, body := f.get(fmt.Sprintf("/deliveries/WEBHOOKS/%d", seq))
-	if strings.Contains(body, "someone@example.com") || strings.Contains(body, `id="body"`) {
-		t.Error("a hidden body is on the page")
-	}
-	for _, want := range []string{`id="body-hidden"`, `id="body-size">31 B<`, "<code>src:o-1</code>", `id="claim-command"`} {
-		if !strings.Contains(body, want) {
-			t.Errorf("the detail lacks %s", want)
+	pages := f.claimChecked(map[string][]byte{"o-1": []byte(`{"email":"someone@example.com"}`)})
+	for _, path := range pages["o-1"] {
+		_, body := f.get(path)
+		if strings.Contains(body, "someone@example.com") || strings.Contains(body, `id="body"`) {
+			t.Errorf("%s shows a hidden body", path)
+		}
+		for _, want := range []string{`id="body-hidden"`, `id="body-size">31 B<`, "<code>src:o-1</code>", `id="claim-command"`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s lacks %s", path, want)
+			}
 		}
 	}
 }

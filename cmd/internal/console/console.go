@@ -187,7 +187,7 @@ func (c *Console) sample() {
 	c.history.add(c.cfg.Now(), counts)
 }
 
-// parse parses each named page with the layout.
+// parse parses each named page with the layout and the parts pages share (body.html).
 func (c *Console) parse(names ...string) (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
 		"csrfField": func() template.HTML {
@@ -197,7 +197,7 @@ func (c *Console) parse(names ...string) (map[string]*template.Template, error) 
 	}
 	out := make(map[string]*template.Template, len(names))
 	for _, name := range names {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/body.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("console: page %s: %w", name, err)
 		}

@@ -44,12 +44,22 @@ func publishOrder(t *testing.T, js jetstream.JetStream, id string) {
 	}
 }
 
-// poison runs consumer "orders" (consumers.Run, as a team's program) whose handler refuses
-// every order permanently while the returned switch is on, publishes the orders ids and
-// waits for each to be dead-lettered. It returns the dead letters' sequences by id.
+// poison runs consumer "orders" (refuseOrders), publishes the orders ids and waits for each
+// to be dead-lettered. It returns the dead letters' sequences by id, and the switch.
 func poison(t *testing.T, js jetstream.JetStream, ids ...string) (map[string]uint64, *atomic.Bool) {
 	t.Helper()
-	var refuse atomic.Bool
+	refuse := refuseOrders(t, js)
+	for _, id := range ids {
+		publishOrder(t, js, id)
+	}
+	return deadLettersOf(t, js, len(ids)), refuse
+}
+
+// refuseOrders runs consumer "orders" (consumers.Run, as a team's program) until the test
+// ends; its handler refuses every order permanently while the returned switch is on.
+func refuseOrders(t *testing.T, js jetstream.JetStream) *atomic.Bool {
+	t.Helper()
+	refuse := new(atomic.Bool)
 	refuse.Store(true)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -63,14 +73,18 @@ func poison(t *testing.T, js jetstream.JetStream, ids ...string) (map[string]uin
 			})
 	}()
 	t.Cleanup(func() { cancel(); <-done })
-	for _, id := range ids {
-		publishOrder(t, js, id)
-	}
+	return refuse
+}
+
+// deadLettersOf waits until consumer "orders" has n dead letters and returns their
+// sequences by CloudEvent id.
+func deadLettersOf(t *testing.T, js jetstream.JetStream, n int) map[string]uint64 {
+	t.Helper()
 	v := jsview.New(js, jsview.Options{})
 	seq := map[string]uint64{}
 	natstest.Eventually(t, natstest.Patience, "the dead letters", func() bool {
 		page, err := v.DeadLetters(context.Background(), "orders", 0, 0)
-		if err != nil || len(page.DeadLetters) != len(ids) {
+		if err != nil || len(page.DeadLetters) != n {
 			return false
 		}
 		for _, d := range page.DeadLetters {
@@ -78,7 +92,7 @@ func poison(t *testing.T, js jetstream.JetStream, ids ...string) (map[string]uin
 		}
 		return true
 	})
-	return seq, &refuse
+	return seq
 }
 
 // post sends the form to path as the console's own page would (same origin), with the
@@ -194,7 +208,7 @@ func TestDeadLetterPages(t *testing.T) {
 		t.Fatalf("GET /deadletters/%s: %d\n%s", s, code, body)
 	}
 	contains(t, "the dead letter", body, "permanent: quantity out of bounds", "Hookbridge-Dead-Letter-Consumer", "p-1", "com.shopify.orders.create",
-		"someone@example.com", `<pre class="body" id="body">`)
+		"someone@example.com", `<pre class="body" id="body" data-kind="JSON">`)
 
 	for path, want := range map[string]int{
 		"/deadletters?consumer=a.b":            400,

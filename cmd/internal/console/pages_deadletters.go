@@ -102,11 +102,14 @@ func (c *Console) deadLetterAt(ctx context.Context, w http.ResponseWriter, r *ht
 // deadLetterData is the page of one dead letter.
 type deadLetterData struct {
 	jsview.DeadLetter
-	HideBodies bool
+	// Body is what the page shows of the body, as the delivery page shows one; it stands in
+	// for the message's own Body.
+	Body shownBody
 }
 
 // deadLetter serves one dead letter: why, where it came from, its headers and its body
-// (unless bodies are hidden).
+// (unless bodies are hidden). A dead letter carries its message's headers and data as they
+// were, so a claim check's body is read from the object it names, as on the delivery page.
 func (c *Console) deadLetter(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), opsTimeout)
 	defer cancel()
@@ -114,7 +117,7 @@ func (c *Console) deadLetter(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	c.render(w, r, "deadletter", "Dead letter "+strconv.FormatUint(dl.Seq, 10), false, deadLetterData{DeadLetter: dl, HideBodies: c.cfg.HideBodies})
+	c.render(w, r, "deadletter", "Dead letter "+strconv.FormatUint(dl.Seq, 10), false, deadLetterData{DeadLetter: dl, Body: c.body(r.Context(), dl.Message)})
 }
 
 // confirmData is a confirmation page: what an action will do, and the form that does it.

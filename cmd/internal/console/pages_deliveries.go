@@ -1,7 +1,6 @@
 package console
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,12 +12,10 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/hookbridge/hookbridge/cmd/internal/console/jsview"
-	"github.com/hookbridge/hookbridge/internal/wire"
 )
 
 // MaxLiveViews bounds the live views (server-sent event streams) open at once: each holds a
@@ -443,87 +440,8 @@ type detailData struct {
 	Attributes []attr
 	Extensions []attr
 	Headers    []attr
-	// BodyHidden: the console is set to keep bodies off its pages.
-	BodyHidden bool
-	BodySize   string
-	// BodyKind is "JSON", "text", "binary" or "empty", or "unread" for a claim check whose
-	// object could not be read; Body is what is shown of it.
-	BodyKind, Body string
-	// Claim, for a claim check, says where its body is stored and how much of it is shown.
-	Claim *claimNote
-	Back  string
-}
-
-// claimNote is what the detail says of a claim check: a body too large for a message, stored
-// as an object (see internal/wire).
-type claimNote struct {
-	Bucket, Name, Size, Digest string
-	// Command fetches the whole body with the nats CLI, checked against its digest.
-	Command string
-	// Gone: the object is no longer stored. Unread, when not gone, says why it could not be
-	// read now.
-	Gone   bool
-	Unread string
-	// Shown, when the body is cut, is how much of it the page shows.
-	Shown string
-	// Replaced: the object's digest is not the message's: the object was stored again under
-	// its name with other bytes, and what is shown is not this message's body.
-	Replaced bool
-}
-
-// claimReadTimeout bounds reading a claim check's object for the detail page.
-const claimReadTimeout = 5 * time.Second
-
-// claimed fills d's body from the object m's dataref names, reading no more of it than the
-// page shows of a body that travels in a message: the server's max_payload.
-func (c *Console) claimed(ctx context.Context, d *detailData, m jsview.Message) {
-	ref := m.Event.Extensions["dataref"]
-	limit := int(c.cfg.JS.Conn().MaxPayload())
-	if limit <= 0 {
-		limit = 1 << 20 // the server's default max_payload
-	}
-	ctx, cancel := context.WithTimeout(ctx, claimReadTimeout)
-	defer cancel()
-	obj, err := c.dl.view.Claimed(ctx, ref, limit)
-	n := &claimNote{Bucket: obj.Bucket, Name: obj.Name, Size: m.Event.Extensions["datasize"], Digest: m.Event.Extensions["datadigest"]}
-	if size, err := strconv.ParseUint(n.Size, 10, 63); err == nil {
-		n.Size = bytesText(size)
-		d.BodySize = n.Size
-	}
-	d.Claim, d.BodyKind = n, "unread"
-	switch {
-	case errors.Is(err, jsview.ErrBodyGone):
-		n.Gone = true
-		return
-	case errors.Is(err, wire.ErrDataRef):
-		n.Unread = fmt.Sprintf("The dataref %q names no object: the body cannot be found.", ref)
-		return
-	case err != nil:
-		c.cfg.Log.Warn("console: reading a claim-checked body", "bucket", obj.Bucket, "object", obj.Name, "error", err)
-		n.Unread = "The object could not be read just now; reload to try again."
-	}
-	n.Replaced = err == nil && obj.Digest != n.Digest
-	n.Command = "nats object get " + shellQuote(obj.Bucket) + " " + shellQuote(obj.Name) + " -O body --no-progress"
-	if err != nil || c.cfg.HideBodies {
-		return
-	}
-	data := obj.Data
-	if uint64(len(data)) < obj.Size {
-		n.Shown = bytesText(uint64(len(data)))
-		// Cut at a character, not inside one.
-		for i := 0; i < utf8.UTFMax-1 && len(data) > 0 && !utf8.Valid(data); i++ {
-			data = data[:len(data)-1]
-		}
-	}
-	d.BodyKind, d.Body = showBody(data)
-}
-
-// shellQuote is s as one word for a POSIX shell.
-func shellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.:/@") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	Body       shownBody
+	Back       string
 }
 
 // deliveryDetail serves one message by stream and sequence: its CloudEvent attributes, its
@@ -557,8 +475,7 @@ func (c *Console) deliveryDetail(w http.ResponseWriter, r *http.Request) {
 	d := detailData{
 		Row:        newRow(s, m),
 		Extensions: sortedAttrs(m.Event.Extensions),
-		BodyHidden: c.cfg.HideBodies,
-		BodySize:   bytesText(uint64(m.BodySize)),
+		Body:       c.body(r.Context(), m),
 		Back:       "/deliveries?" + url.Values{"stream": {s.Name}}.Encode(),
 	}
 	e := m.Event
@@ -575,12 +492,6 @@ func (c *Console) deliveryDetail(w http.ResponseWriter, r *http.Request) {
 		d.Headers = append(d.Headers, attr{k, strings.Join(vs, ", ")})
 	}
 	slices.SortFunc(d.Headers, func(a, b attr) int { return strings.Compare(a.Name, b.Name) })
-	switch {
-	case m.Event.Extensions["dataref"] != "":
-		c.claimed(r.Context(), &d, m)
-	case !d.BodyHidden:
-		d.BodyKind, d.Body = showBody(m.Body)
-	}
 	c.render(w, r, "delivery", s.Name+" #"+strconv.FormatUint(seq, 10), false, d)
 }
 
@@ -598,25 +509,6 @@ func sortedAttrs(m map[string]string) []attr {
 	}
 	slices.SortFunc(out, func(a, b attr) int { return strings.Compare(a.Name, b.Name) })
 	return out
-}
-
-// showBody is how a body is shown: JSON indented, other text as it is, and anything else
-// not at all (its size is shown).
-func showBody(b []byte) (kind, text string) {
-	switch {
-	case len(b) == 0:
-		return "empty", ""
-	case json.Valid(b):
-		var out bytes.Buffer
-		if err := json.Indent(&out, b, "", "  "); err == nil {
-			return "JSON", out.String()
-		}
-		return "JSON", string(b)
-	case utf8.Valid(b):
-		return "text", string(b)
-	default:
-		return "binary", ""
-	}
 }
 
 // renderStatus is render with a status other than 200.
