@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/hookbridge/hookbridge/bridge"
 	"github.com/hookbridge/hookbridge/cmd/internal/settings"
 	"github.com/hookbridge/hookbridge/consumers/commerce"
 	"github.com/hookbridge/hookbridge/internal/config"
@@ -92,10 +93,20 @@ func setUpWithin(ctx context.Context, bound time.Duration, setUp func(context.Co
 // normaliserConfig is the normaliser's config for the bridge's streams.
 func normaliserConfig(cfg *settings.Config, log *slog.Logger, reg prometheus.Registerer, tp trace.TracerProvider) commerce.Config {
 	nc := cfg.Commerce.Config
-	sc := cfg.NATS.Stream
-	nc.InStreams, nc.InPrefix, nc.Replicas, nc.Duplicates = cfg.StreamNames(), sc.SubjectPrefix, sc.Replicas, sc.Duplicates
+	out := commerceStream(cfg)
+	nc.InStreams, nc.InPrefix = cfg.StreamNames(), cfg.NATS.Stream.SubjectPrefix
+	nc.OutStream, nc.Replicas, nc.Duplicates = out.Name, out.Replicas, out.Duplicates
 	nc.Logger, nc.Registerer, nc.TracerProvider = log.With("component", "commerce"), reg, tp
 	return nc
+}
+
+// commerceStream is the canonical stream as the normaliser of cfg sets it
+// up: the default stream's replicas and duplicate window, which is also
+// how long the normaliser reuses a claim-checked event's object (what
+// bridge.PruneBodies must be told).
+func commerceStream(cfg *settings.Config) bridge.StreamConfig {
+	sc := cfg.NATS.Stream
+	return bridge.StreamConfig{Name: commerce.Stream, Replicas: sc.Replicas, Duplicates: sc.Duplicates}
 }
 
 // startNormaliser sets up the COMMERCE stream (a failure stops start-up)

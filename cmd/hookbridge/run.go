@@ -19,8 +19,10 @@ const usage = `Usage:
   hookbridge normalise [--nats URL]    run the commerce normaliser alone, against a NATS server
   hookbridge prune-bodies [--nats URL] [--grace 1h]
                                        remove stored bodies whose messages are gone,
-                                       and the chunks of uploads cut off by an outage
-                                       (for streams without max age)
+                                       and the chunks of uploads cut off by an outage,
+                                       from each webhook stream's bucket and from the
+                                       normaliser's COMMERCE_BODIES (for streams without
+                                       max age)
   hookbridge healthcheck [--url URL]   exit 0 only if the bridge's /readyz answers 200
   hookbridge help                      show this help
 

@@ -157,3 +157,51 @@ func TestNormaliserClaimChecksLargeEvents(t *testing.T) {
 		t.Errorf("the consumer's order has %d line items, want %d", len(order.LineItems), lineItems)
 	}
 }
+
+// COMMERCE has no max age, so its bucket has no TTL and hookbridge
+// prune-bodies removes the objects whose events are gone: SetUp puts the
+// stream back to the normaliser's config at each start, a max age an
+// operator set included, and the bucket's TTL follows the stream as SetUp
+// leaves it.
+func TestSetUpKeepsCommerceWithoutMaxAge(t *testing.T) {
+	ns := natstest.Start(t)
+	_, js := ns.Connect(t)
+	ctx := t.Context()
+	if err := commerce.CreateStream(ctx, js); err != nil {
+		t.Fatal(err)
+	}
+	s, err := js.Stream(ctx, commerce.Stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.CachedInfo().Config
+	c.MaxAge = 48 * time.Hour
+	if _, err := js.UpdateStream(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	n, err := commerce.New(js, commerce.Config{Duplicates: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.SetUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Config.MaxAge != 0 {
+		t.Errorf("COMMERCE keeps a max age of %s: its bucket's TTL now removes objects, and prune-bodies' help must say so", info.Config.MaxAge)
+	}
+	obs, err := js.ObjectStore(ctx, claimcheck.Bucket(commerce.Stream))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := obs.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := claimcheck.TTL(info.Config.MaxAge, time.Hour); st.TTL() != want {
+		t.Errorf("bucket TTL %s, want %s for COMMERCE's max age %s", st.TTL(), want, info.Config.MaxAge)
+	}
+}
