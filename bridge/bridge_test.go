@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -192,6 +193,11 @@ func (h *harness) post(method, source string, body []byte, hdr http.Header) answ
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	a := answer{code: resp.StatusCode, header: resp.Header, raw: string(raw)}
+	// Every answer says its length (a platform's client may read to the
+	// length, or keep the connection only when it can).
+	if resp.Header.Get("Content-Length") != strconv.Itoa(len(raw)) {
+		h.t.Errorf("answer %d has Content-Length %q for %d bytes", resp.StatusCode, resp.Header.Get("Content-Length"), len(raw))
+	}
 	if resp.StatusCode == 200 && resp.Header.Get("Content-Type") == "text/plain; charset=utf-8" {
 		return a // a platform's own answer (Adyen's "[accepted]"): its test checks it
 	}
