@@ -51,7 +51,7 @@ sources:
 func startBridge(t *testing.T) *testBridge {
 	t.Helper()
 	ns := natstest.Start(t)
-	_, js := ns.Connect(t)
+	nc, js := ns.Connect(t)
 	ctx := context.Background()
 	if _, err := bridge.EnsureStream(ctx, js, bridge.StreamConfig{Name: "WEBHOOKS", SubjectPrefix: "webhooks", Replicas: 1, Duplicates: time.Hour}); err != nil {
 		t.Fatal(err)
@@ -70,7 +70,7 @@ func startBridge(t *testing.T) *testBridge {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	h, err := bridge.NewServer(bridge.Config{Stream: "WEBHOOKS", SubjectPrefix: "webhooks", PublishTimeout: 5 * time.Second}, srcs, js, nil, bridge.NewMetrics(reg))
+	h, err := bridge.NewServer(bridge.Config{Stream: "WEBHOOKS", SubjectPrefix: "webhooks", PublishTimeout: 5 * time.Second}, srcs, bridge.NewStreamPublisher(nc), nil, bridge.NewMetrics(reg))
 	if err != nil {
 		t.Fatal(err)
 	}
