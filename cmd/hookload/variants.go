@@ -362,16 +362,8 @@ func (b *benchRun) startPlain(ctx context.Context, v variant, p benchPorts) (*ch
 // startHookbridge starts hookbridge with the external broker at p.nats or,
 // for an embedded variant, its own there with its store in dir.
 func (b *benchRun) startHookbridge(ctx context.Context, v variant, dir string, p benchPorts) (*child, error) {
-	url := p.natsURL()
-	if v.kind == kindEmbedded {
-		url = ""
-	}
-	cfg := benchConfig(p, url, filepath.Join(dir, "jetstream"), v.sync, b.f.bridgeLog)
-	if v.commerce {
-		cfg += "commerce: {enabled: true}\n"
-	}
-	cfgPath := filepath.Join(dir, "hookbridge.yaml")
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+	cfgPath, err := b.writeBridgeConfig(v, dir, p)
+	if err != nil {
 		return nil, err
 	}
 	hb, err := b.start(v.key+"-hookbridge", traceEnv(v, p), b.hbBin, "--config", cfgPath)
@@ -381,4 +373,20 @@ func (b *benchRun) startHookbridge(ctx context.Context, v variant, dir string, p
 	fmt.Fprintf(b.out, "started  hookbridge --config %s (pid %d)\n", cfgPath, hb.pid())
 	readyz := fmt.Sprintf("http://127.0.0.1:%d/readyz", p.admin)
 	return hb, hb.waitReady(ctx, b.f.readyLimit, "/readyz 200", func() bool { return httpOK(readyz) })
+}
+
+// writeBridgeConfig writes v's hookbridge config into dir and returns its
+// path: the external broker at p.nats or, for an embedded variant, the
+// bridge's own there with its store in dir.
+func (b *benchRun) writeBridgeConfig(v variant, dir string, p benchPorts) (string, error) {
+	url := p.natsURL()
+	if v.kind == kindEmbedded {
+		url = ""
+	}
+	cfg := benchConfig(p, url, filepath.Join(dir, "jetstream"), v.sync, b.f.bridgeLog)
+	if v.commerce {
+		cfg += "commerce: {enabled: true}\n"
+	}
+	cfgPath := filepath.Join(dir, "hookbridge.yaml")
+	return cfgPath, os.WriteFile(cfgPath, []byte(cfg), 0o600)
 }
