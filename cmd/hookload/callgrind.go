@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -60,14 +61,18 @@ var callgrindEnv = []string{"GODEBUG=asyncpreemptoff=1"}
 // counted since it started or since its last dump (callgrind zeroes its
 // counters on every dump), and returns the instructions in that dump.
 // callgrind_control answers once the file is written; the file is still
-// waited for, up to a deadline, in case it is not complete yet.
+// waited for, briefly, in case it is not complete yet.
 func (c callgrind) dump(ctx context.Context, pid int, dir string, part int) (uint64, error) {
 	out, err := exec.CommandContext(ctx, c.control, "-d", strconv.Itoa(pid)).CombinedOutput()
+	if err == nil && !bytes.Contains(out, []byte("OK.")) {
+		// It exits 0 when it finds no such process, saying so.
+		err = errors.New("no dump")
+	}
 	if err != nil {
-		return 0, fmt.Errorf("callgrind_control -d %d: %w\n%s", pid, err, out)
+		return 0, fmt.Errorf("callgrind_control -d %d: %w: %s", pid, err, bytes.TrimSpace(out))
 	}
 	path := filepath.Join(dir, fmt.Sprintf("cg.out.%d.%d", pid, part))
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for {
 		n, err := readDumpFile(path)
 		if err == nil || time.Now().After(deadline) {

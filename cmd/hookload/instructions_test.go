@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestReadInstructions reads the count from an excerpt of a real
@@ -102,16 +103,39 @@ func TestInstructionsNeedsValgrind(t *testing.T) {
 	}
 }
 
-// TestInstructions counts a bridge with an external broker for real, under
-// callgrind: the figure is the counted deliveries' alone (the start-up and
-// the warm-up dropped) and the logs are kept.
-func TestInstructions(t *testing.T) {
-	if _, err := exec.LookPath("valgrind"); err != nil {
+// needCallgrind is valgrind's callgrind, or skips the test when valgrind
+// is missing outside CI.
+func needCallgrind(t *testing.T) callgrind {
+	t.Helper()
+	cg, err := findCallgrind(exec.LookPath)
+	if err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("valgrind is needed in CI: %v", err)
 		}
 		t.Skip("valgrind is not installed (apt-get install valgrind): hookload instructions is not run")
 	}
+	return cg
+}
+
+// TestDumpNoProcess: a dump asked of a process that is not running under
+// callgrind fails at once (callgrind_control itself exits 0 then).
+func TestDumpNoProcess(t *testing.T) {
+	cg := needCallgrind(t)
+	start := time.Now()
+	_, err := cg.dump(t.Context(), 1<<22+7, t.TempDir(), 1)
+	if err == nil || !strings.Contains(err.Error(), "not detected") {
+		t.Fatalf("got %v; want callgrind_control's answer that there is no such process", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %s: it waited for a dump that could not come", d)
+	}
+}
+
+// TestInstructions counts a bridge with an external broker for real, under
+// callgrind: the figure is the counted deliveries' alone (the start-up and
+// the warm-up dropped) and the logs are kept.
+func TestInstructions(t *testing.T) {
+	needCallgrind(t)
 	logs := t.TempDir()
 	var out bytes.Buffer
 	err := run(t.Context(), []string{"instructions", "--mode", "external", "--requests", "60", "--warmup", "20",
