@@ -53,7 +53,7 @@ func (c callgrind) command(dir, bin string, args ...string) []string {
 	return append([]string{"--tool=callgrind", "--callgrind-out-file=" + filepath.Join(dir, "cg.out.%p"), bin}, args...)
 }
 
-// env is what a Go program needs to run under valgrind: the signals of
+// callgrindEnv is what a Go program needs to run under valgrind: the signals of
 // asynchronous preemption and valgrind's signal handling do not mix.
 var callgrindEnv = []string{"GODEBUG=asyncpreemptoff=1"}
 

@@ -168,6 +168,13 @@ func instructions(ctx context.Context, args []string, getenv func(string) string
 	if err != nil {
 		return err
 	}
+	// A binary that is not there would only show as a bridge that never
+	// gets ready, after the builds.
+	for i, b := range f.bridges {
+		if f.bridges[i], err = exec.LookPath(b); err != nil {
+			return fmt.Errorf("instructions: --hookbridge: %w", err)
+		}
+	}
 	cg, err := findCallgrind(exec.LookPath)
 	if err != nil {
 		return err
@@ -180,7 +187,7 @@ func instructions(ctx context.Context, args []string, getenv func(string) string
 
 	bf := benchFlags{conns: f.conns, body: f.body, sources: f.sources, rounds: f.rounds, bridgeLog: f.bridgeLog,
 		natsBin: f.natsBin, logDir: f.logDir, load: "hookload",
-		// callgrind runs the bridge some fifty times slower: it takes
+		// callgrind runs the bridge many times slower: it takes
 		// seconds to start.
 		stopGrace: 15 * time.Second, readyLimit: 2 * time.Minute}
 	if len(f.bridges) > 0 {

@@ -103,6 +103,16 @@ func TestInstructionsNeedsValgrind(t *testing.T) {
 	}
 }
 
+// TestInstructionsNeedsBinaries: a --hookbridge that is not there fails
+// at once, named, rather than as a bridge that never gets ready.
+func TestInstructionsNeedsBinaries(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "hookbridge-old")
+	err := run(t.Context(), []string{"instructions", "--hookbridge", "/bin/true," + missing}, noEnv, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), missing) {
+		t.Fatalf("got %v; want an error naming %s", err, missing)
+	}
+}
+
 // needCallgrind is valgrind's callgrind, or skips the test when valgrind
 // is missing outside CI.
 func needCallgrind(t *testing.T) callgrind {
