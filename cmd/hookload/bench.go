@@ -39,6 +39,10 @@ type benchFlags struct {
 	wrkBin     string
 	stopGrace  time.Duration
 	readyLimit time.Duration
+	// publishTimeout, when set, is the bridge's nats.publish_timeout, its
+	// HTTP read and write timeouts a half again (see slowBridge); unset,
+	// its defaults.
+	publishTimeout time.Duration
 }
 
 const benchUsage = `Usage: hookload bench [flags]

@@ -41,7 +41,9 @@ with its embedded one, counted with it), sends --warmup deliveries, has callgrin
 (which zeroes its counters: start-up and warm-up are thrown away), sends --requests
 deliveries over --conns connections, every one of which must be answered 200 published
 and be in the stream, dumps again and divides. Several binaries (--hookbridge a,b) are
-compared, interleaved within each round; the first is the baseline.
+compared, interleaved within each round; the first is the baseline. The bridge's config is
+the bench's, but for its timeouts: a 1m publish timeout, not 3s, since callgrind runs it
+many times slower and pauses of seconds would turn deliveries into 503s.
 
 Needs valgrind (the Debian package valgrind). Run it from the hookbridge checkout: it
 builds nats-server and, unless --hookbridge names binaries, ./cmd/hookbridge.
@@ -188,8 +190,8 @@ func instructions(ctx context.Context, args []string, getenv func(string) string
 	bf := benchFlags{conns: f.conns, body: f.body, sources: f.sources, rounds: f.rounds, bridgeLog: f.bridgeLog,
 		natsBin: f.natsBin, logDir: f.logDir, load: "hookload",
 		// callgrind runs the bridge many times slower: it takes
-		// seconds to start.
-		stopGrace: 15 * time.Second, readyLimit: 2 * time.Minute}
+		// seconds to start, and may pause for seconds.
+		stopGrace: 15 * time.Second, readyLimit: 2 * time.Minute, publishTimeout: time.Minute}
 	if len(f.bridges) > 0 {
 		bf.bridgeBin = f.bridges[0] // nothing to build
 	}
@@ -240,6 +242,8 @@ func (r *instrRun) describe(ctx context.Context) {
 		}
 		r.info = append(r.info, fmt.Sprintf("hookbridge %d (%s): %s", i+1, role, n))
 	}
+	r.info = append(r.info, fmt.Sprintf("hookbridge config: the bench's, but nats.publish_timeout %s and http read and write timeouts %s (callgrind runs it many times slower)",
+		r.benchRun.f.publishTimeout, r.benchRun.f.publishTimeout*3/2))
 	r.info = append(r.info, fmt.Sprintf("load: %d deliveries counted per run after %d of warm-up, %d connections, %d B bodies, sources %s, log level %s, %d round(s)",
 		r.f.requests, r.f.warmup, r.f.conns, r.f.body, r.mix, r.f.bridgeLog, r.f.rounds))
 }
@@ -303,7 +307,7 @@ func (r *instrRun) count(ctx context.Context, v variant, row *instrRow, dir stri
 	defer chk.close()
 	runID := fmt.Sprintf("%s-%s%d-%d", r.runID, row.mode, row.bin+1, row.round)
 	rc := runConfig{BaseURL: fmt.Sprintf("http://127.0.0.1:%d", p.http), Conns: r.f.conns,
-		Duration: time.Hour, Timeout: time.Minute, Bridge: true, Stores: true}
+		Duration: time.Hour, Timeout: 2 * time.Minute, Bridge: true, Stores: true}
 	var sets []checkSet
 	send := func(label, prefix string, n int) error {
 		if n == 0 {

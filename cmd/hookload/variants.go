@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 )
 
 type variantKind int
@@ -387,6 +388,21 @@ func (b *benchRun) writeBridgeConfig(v variant, dir string, p benchPorts) (strin
 	if v.commerce {
 		cfg += "commerce: {enabled: true}\n"
 	}
+	if b.f.publishTimeout > 0 {
+		cfg = slowBridge(cfg, b.f.publishTimeout)
+	}
 	cfgPath := filepath.Join(dir, "hookbridge.yaml")
 	return cfgPath, os.WriteFile(cfgPath, []byte(cfg), 0o600)
+}
+
+// slowBridge gives a benchConfig's bridge a publish timeout of publish,
+// and HTTP read and write timeouts a half again as long (the answer is
+// written after the PubAck), for a bridge run many times slower than
+// natively: under callgrind its threads take turns on one core, and a
+// pause the default 3s publish timeout never sees natively turns
+// deliveries into 503s.
+func slowBridge(cfg string, publish time.Duration) string {
+	http := publish * 3 / 2
+	cfg = strings.Replace(cfg, "\nhttp: {", fmt.Sprintf("\nhttp: {read_timeout: %s, write_timeout: %s, ", http, http), 1)
+	return strings.Replace(cfg, "\nnats:\n", fmt.Sprintf("\nnats:\n  publish_timeout: %s\n", publish), 1)
 }
