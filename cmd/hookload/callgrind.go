@@ -59,28 +59,29 @@ var callgrindEnv = []string{"GODEBUG=asyncpreemptoff=1"}
 
 // dump asks the process pid running under callgrind to write what it
 // counted since it started or since its last dump (callgrind zeroes its
-// counters on every dump), and returns the instructions in that dump.
+// counters on every dump), and returns the dump's path (the part-th of
+// the process) and the instructions in it.
 // callgrind_control answers once the file is written; the file is still
 // waited for, briefly, in case it is not complete yet.
-func (c callgrind) dump(ctx context.Context, pid int, dir string, part int) (uint64, error) {
+func (c callgrind) dump(ctx context.Context, pid int, dir string, part int) (string, uint64, error) {
 	out, err := exec.CommandContext(ctx, c.control, "-d", strconv.Itoa(pid)).CombinedOutput()
 	if err == nil && !bytes.Contains(out, []byte("OK.")) {
 		// It exits 0 when it finds no such process, saying so.
 		err = errors.New("no dump")
 	}
 	if err != nil {
-		return 0, fmt.Errorf("callgrind_control -d %d: %w: %s", pid, err, bytes.TrimSpace(out))
+		return "", 0, fmt.Errorf("callgrind_control -d %d: %w: %s", pid, err, bytes.TrimSpace(out))
 	}
 	path := filepath.Join(dir, fmt.Sprintf("cg.out.%d.%d", pid, part))
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		n, err := readDumpFile(path)
 		if err == nil || time.Now().After(deadline) {
-			return n, err
+			return path, n, err
 		}
 		select {
 		case <-ctx.Done():
-			return 0, ctx.Err()
+			return "", 0, ctx.Err()
 		case <-time.After(50 * time.Millisecond):
 		}
 	}

@@ -244,6 +244,7 @@ func (r *instrRun) describe(ctx context.Context) {
 	}
 	r.info = append(r.info, fmt.Sprintf("hookbridge config: the bench's, but nats.publish_timeout %s and http read and write timeouts %s (callgrind runs it many times slower)",
 		r.benchRun.f.publishTimeout, r.benchRun.f.publishTimeout*3/2))
+	r.info = append(r.info, "dumps: callgrind's dump of each run's counted deliveries is kept beside the logs as <mode>-<binary>-round<n>.callgrind.out, for callgrind_annotate")
 	r.info = append(r.info, fmt.Sprintf("load: %d deliveries counted per run after %d of warm-up, %d connections, %d B bodies, sources %s, log level %s, %d round(s)",
 		r.f.requests, r.f.warmup, r.f.conns, r.f.body, r.mix, r.f.bridgeLog, r.f.rounds))
 }
@@ -335,13 +336,19 @@ func (r *instrRun) count(ctx context.Context, v variant, row *instrRow, dir stri
 	}
 	// callgrind zeroes its counters on every dump: the first holds the
 	// start-up and the warm-up, the second the counted deliveries alone.
-	if row.startup, err = r.cg.dump(ctx, hb.pid(), dir, 1); err != nil {
+	if _, row.startup, err = r.cg.dump(ctx, hb.pid(), dir, 1); err != nil {
 		return err
 	}
 	if err := send("counted", runID+"-", r.f.requests); err != nil {
 		return err
 	}
-	if row.counted, err = r.cg.dump(ctx, hb.pid(), dir, 2); err != nil {
+	dump, counted, err := r.cg.dump(ctx, hb.pid(), dir, 2)
+	if err != nil {
+		return err
+	}
+	row.counted = counted
+	// Kept, to see where the instructions went (callgrind_annotate).
+	if err := os.Rename(dump, filepath.Join(r.f.logDir, name+".callgrind.out")); err != nil {
 		return err
 	}
 	rep, err := chk.finish(ctx, runID, sets, io.Discard)
@@ -370,6 +377,7 @@ func (r *instrRun) failures() error {
 func (r *instrRun) printSummary(w io.Writer) {
 	head := []string{"mode", "hookbridge", "instructions/delivery (median)", "spread (min–max)", "runs", "× baseline"}
 	var rows [][]string
+	var notes []string
 	for _, mode := range []string{"external", "embedded"} {
 		base := 0.0
 		for bin, name := range r.names {
@@ -392,6 +400,9 @@ func (r *instrRun) printSummary(w io.Writer) {
 			}
 			spread := fmt.Sprintf("%s–%s (%.1f%%)", fmtInstr(slices.Min(xs)), fmtInstr(slices.Max(xs)), 100*(slices.Max(xs)-slices.Min(xs))/med)
 			rows = append(rows, []string{mode, fmt.Sprintf("%d: %s", bin+1, name), fmtInstr(med), spread, fmt.Sprint(len(xs)), ratio})
+			if slices.Max(xs)-slices.Min(xs) > outlier*med {
+				notes = append(notes, fmt.Sprintf("%s, hookbridge %d: its runs differ by more than %.0f%%; the median discounts one such run in three, and the runs' dumps show where the instructions went", mode, bin+1, 100*outlier))
+			}
 		}
 	}
 	if r.f.markdown {
@@ -405,8 +416,15 @@ func (r *instrRun) printSummary(w io.Writer) {
 		fmt.Fprintln(w, "summary (instructions hookbridge executed, per delivery answered 200 published)")
 		printAligned(w, head, rows)
 	}
+	for _, n := range notes {
+		fmt.Fprintln(w, "note: "+n)
+	}
 	fmt.Fprintln(w, instrNote)
 }
+
+// outlier is the spread between a binary's runs, as a share of their
+// median, beyond which the summary says so: runs agree within about 1%.
+const outlier = 0.02
 
 // instrNote says how to read the figures.
 const instrNote = `Instructions are callgrind's Ir count for the hookbridge process only (with the embedded

@@ -132,7 +132,7 @@ func needCallgrind(t *testing.T) callgrind {
 func TestDumpNoProcess(t *testing.T) {
 	cg := needCallgrind(t)
 	start := time.Now()
-	_, err := cg.dump(t.Context(), 1<<22+7, t.TempDir(), 1)
+	_, _, err := cg.dump(t.Context(), 1<<22+7, t.TempDir(), 1)
 	if err == nil || !strings.Contains(err.Error(), "not detected") {
 		t.Fatalf("got %v; want callgrind_control's answer that there is no such process", err)
 	}
@@ -177,6 +177,14 @@ func TestInstructions(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(logs, name)); err != nil {
 			t.Errorf("log: %v", err)
 		}
+	}
+	// The counted deliveries' dump is kept, and holds the count printed.
+	n, err := readDumpFile(filepath.Join(logs, "external-1-round1.callgrind.out"))
+	if err != nil {
+		t.Fatalf("the counted deliveries' dump: %v", err)
+	}
+	if got := fmtInstr(float64(n) / 60); got != line[1] {
+		t.Errorf("the kept dump counts %s instructions per delivery, the output %s", got, line[1])
 	}
 }
 
