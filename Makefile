@@ -3,7 +3,7 @@
 # built here from source, FROM scratch).
 GO ?= go
 
-.PHONY: help test race images integration scaleout powerloss bench clean-images
+.PHONY: help test race images integration scaleout powerloss bench instructions clean-images
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -28,6 +28,9 @@ powerloss: ## the power-cut tests: hookbridge and an R3 nats-server cluster on a
 
 bench: ## side by side, in one run of three interleaved rounds: plain net/http, raw JetStream, hookbridge external and embedded, Benthos 4.27 doing the same work and passing bodies through; about 4 minutes (BENCHFLAGS="--only a,b,c,d,b-sync,c-sync,d-sync" for the fsync rows)
 	$(GO) run ./cmd/hookload bench --only a,b,c,d,e,e-plain --rounds 3 --duration 5s --conns 64 --body 1024 --markdown $(BENCHFLAGS)
+
+instructions: ## hookbridge's instructions per delivery under valgrind's callgrind (needs valgrind), external and embedded, three interleaved rounds; steady where CPU time and req/s are not (INSTRFLAGS="--hookbridge /tmp/base,/tmp/new" compares builds, the first the baseline); about 15 seconds a run (modes × binaries × rounds)
+	$(GO) run ./cmd/hookload instructions --rounds 3 --markdown $(INSTRFLAGS)
 
 clean-images: ## remove every image `make images` or the suites built
 	docker image ls -q --filter label=org.hookbridge.image.content-sha256 | sort -u | xargs -r docker image rm -f

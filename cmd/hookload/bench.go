@@ -39,6 +39,10 @@ type benchFlags struct {
 	wrkBin     string
 	stopGrace  time.Duration
 	readyLimit time.Duration
+	// publishTimeout, when set, is the bridge's nats.publish_timeout, its
+	// HTTP read and write timeouts a half again (see slowBridge); unset,
+	// its defaults.
+	publishTimeout time.Duration
 }
 
 const benchUsage = `Usage: hookload bench [flags]
@@ -180,19 +184,11 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	work, err := os.MkdirTemp("", "hookload-bench-")
+	work, err := makeDirs("bench", &f.logDir, stdout)
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(work)
-	if f.logDir == "" {
-		if f.logDir, err = os.MkdirTemp("", "hookload-bench-logs-"); err != nil {
-			return err
-		}
-	} else if err := os.MkdirAll(f.logDir, 0o755); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "children's logs: %s\n", f.logDir)
 
 	b := &benchRun{f: f, work: work, out: stdout}
 	defer b.stopAll()
@@ -314,4 +310,19 @@ func dirSize(dir string) string {
 		}
 	}
 	return fmtMiB(uint64(total))
+}
+
+// makeDirs makes a run's work directory, which the caller removes, and its
+// children's logs' directory, which is kept: *logDir, or a new temporary
+// directory stored there.
+func makeDirs(name string, logDir *string, stdout io.Writer) (work string, err error) {
+	if *logDir == "" {
+		if *logDir, err = os.MkdirTemp("", "hookload-"+name+"-logs-"); err != nil {
+			return "", err
+		}
+	} else if err := os.MkdirAll(*logDir, 0o755); err != nil {
+		return "", err
+	}
+	fmt.Fprintf(stdout, "children's logs: %s\n", *logDir)
+	return os.MkdirTemp("", "hookload-"+name+"-")
 }

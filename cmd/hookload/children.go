@@ -29,6 +29,9 @@ type child struct {
 	logPath string
 	done    chan struct{}
 	err     error // set before done closes
+	// kill makes stop kill at once, without SIGTERM first: a process under
+	// callgrind asserts and dies on SIGTERM, so it is dumped and killed.
+	kill bool
 }
 
 // startChild starts bin with the bench's environment, env added (a later
@@ -69,10 +72,15 @@ func (c *child) exited() bool {
 	}
 }
 
-// stop sends SIGTERM, waits up to grace, then kills. It is safe to call
-// more than once.
+// stop sends SIGTERM, waits up to grace, then kills (or kills at once,
+// with kill set). It is safe to call more than once.
 func (c *child) stop(grace time.Duration) {
 	if c.exited() {
+		return
+	}
+	if c.kill {
+		_ = c.cmd.Process.Kill()
+		<-c.done
 		return
 	}
 	_ = c.cmd.Process.Signal(syscall.SIGTERM)

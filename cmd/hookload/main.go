@@ -3,6 +3,7 @@
 //
 //	hookload [load] [flags]          N keep-alive connections for T seconds or M requests
 //	hookload bench [flags]           plain net/http vs raw JetStream vs hookbridge, one run
+//	hookload instructions [flags]    hookbridge's instructions per delivery, under callgrind
 //	hookload plain-server [flags]    the plain net/http endpoint the bench measures against
 //	hookload otlp-receiver [flags]   the trace receiver of the bench's traced variants
 //

@@ -12,11 +12,13 @@ import (
 const usage = `Usage:
   hookload [load] [flags]          drive a bridge (or --target) with signed deliveries, then check the stream
   hookload bench [flags]           the side-by-side benchmark: plain net/http, raw JetStream, hookbridge
+  hookload instructions [flags]    hookbridge's instructions per delivery under valgrind's callgrind, binaries compared
   hookload plain-server [flags]    a plain net/http endpoint that reads the body and answers 200
   hookload otlp-receiver [flags]   an OTLP/HTTP trace receiver that counts spans and drops them
   hookload help                    show this help
 
-Run "hookload load -h", "hookload bench -h" or "hookload plain-server -h" for the flags.
+Run "hookload load -h", "hookload bench -h", "hookload instructions -h" or
+"hookload plain-server -h" for the flags.
 `
 
 // run is the whole program; main only supplies the process's context,
@@ -32,6 +34,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = load(ctx, args, getenv, stdout, stderr)
 	case "bench":
 		err = bench(ctx, args, getenv, stdout, stderr)
+	case "instructions":
+		err = instructions(ctx, args, getenv, stdout, stderr)
 	case "plain-server":
 		err = plainServer(ctx, args, stdout, stderr)
 	case "otlp-receiver":

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 )
 
 type variantKind int
@@ -362,16 +363,8 @@ func (b *benchRun) startPlain(ctx context.Context, v variant, p benchPorts) (*ch
 // startHookbridge starts hookbridge with the external broker at p.nats or,
 // for an embedded variant, its own there with its store in dir.
 func (b *benchRun) startHookbridge(ctx context.Context, v variant, dir string, p benchPorts) (*child, error) {
-	url := p.natsURL()
-	if v.kind == kindEmbedded {
-		url = ""
-	}
-	cfg := benchConfig(p, url, filepath.Join(dir, "jetstream"), v.sync, b.f.bridgeLog)
-	if v.commerce {
-		cfg += "commerce: {enabled: true}\n"
-	}
-	cfgPath := filepath.Join(dir, "hookbridge.yaml")
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+	cfgPath, err := b.writeBridgeConfig(v, dir, p)
+	if err != nil {
 		return nil, err
 	}
 	hb, err := b.start(v.key+"-hookbridge", traceEnv(v, p), b.hbBin, "--config", cfgPath)
@@ -381,4 +374,35 @@ func (b *benchRun) startHookbridge(ctx context.Context, v variant, dir string, p
 	fmt.Fprintf(b.out, "started  hookbridge --config %s (pid %d)\n", cfgPath, hb.pid())
 	readyz := fmt.Sprintf("http://127.0.0.1:%d/readyz", p.admin)
 	return hb, hb.waitReady(ctx, b.f.readyLimit, "/readyz 200", func() bool { return httpOK(readyz) })
+}
+
+// writeBridgeConfig writes v's hookbridge config into dir and returns its
+// path: the external broker at p.nats or, for an embedded variant, the
+// bridge's own there with its store in dir.
+func (b *benchRun) writeBridgeConfig(v variant, dir string, p benchPorts) (string, error) {
+	url := p.natsURL()
+	if v.kind == kindEmbedded {
+		url = ""
+	}
+	cfg := benchConfig(p, url, filepath.Join(dir, "jetstream"), v.sync, b.f.bridgeLog)
+	if v.commerce {
+		cfg += "commerce: {enabled: true}\n"
+	}
+	if b.f.publishTimeout > 0 {
+		cfg = slowBridge(cfg, b.f.publishTimeout)
+	}
+	cfgPath := filepath.Join(dir, "hookbridge.yaml")
+	return cfgPath, os.WriteFile(cfgPath, []byte(cfg), 0o600)
+}
+
+// slowBridge gives a benchConfig's bridge a publish timeout of publish,
+// and HTTP read and write timeouts a half again as long (the answer is
+// written after the PubAck), for a bridge run many times slower than
+// natively: under callgrind its threads take turns on one core, and a
+// pause the default 3s publish timeout never sees natively turns
+// deliveries into 503s.
+func slowBridge(cfg string, publish time.Duration) string {
+	http := publish * 3 / 2
+	cfg = strings.Replace(cfg, "\nhttp: {", fmt.Sprintf("\nhttp: {read_timeout: %s, write_timeout: %s, ", http, http), 1)
+	return strings.Replace(cfg, "\nnats:\n", fmt.Sprintf("\nnats:\n  publish_timeout: %s\n", publish), 1)
 }

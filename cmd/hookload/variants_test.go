@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 
@@ -31,6 +32,20 @@ func TestBenchConfigs(t *testing.T) {
 		// bridge variants must publish to that very stream.
 		if s := cfg.NATS.Stream; s.Name != bridge.DefaultStream || s.SubjectPrefix != bridge.DefaultSubjectPrefix {
 			t.Errorf("stream %+v, want the defaults the raw variant uses", s)
+		}
+	}
+	// The instructions command's bridge runs under callgrind, with longer
+	// timeouts; the rest of its config is the bench's.
+	for _, url := range []string{"", "nats://127.0.0.1:4222"} {
+		cfg, err := settings.Parse([]byte(slowBridge(benchConfig(benchPorts{http: 8080, admin: 9090, nats: 4222, otlp: 4318}, url, dir, false, "info"), time.Minute)), dir, noEnv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.NATS.PublishTimeout != time.Minute || cfg.HTTP.WriteTimeout != 90*time.Second || cfg.HTTP.ReadTimeout != 90*time.Second {
+			t.Errorf("slowBridge: publish timeout %s, HTTP write %s, read %s; want 1m, 1m30s, 1m30s", cfg.NATS.PublishTimeout, cfg.HTTP.WriteTimeout, cfg.HTTP.ReadTimeout)
+		}
+		if cfg.NATS.URL != url || cfg.HTTP.Listen != "127.0.0.1:8080" || len(cfg.Sources) != 6 {
+			t.Errorf("slowBridge changed more: %+v", cfg.NATS)
 		}
 	}
 	for _, sync := range []bool{false, true} {
