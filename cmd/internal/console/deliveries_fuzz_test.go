@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/url"
-	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -51,29 +50,56 @@ func FuzzDeliveryQuery(f *testing.F) {
 }
 
 // FuzzLiveStart: whatever a client sends as Last-Event-ID or after, a live view starts at or
-// before the stream's last sequence, at the client's sequence when that is below it.
+// before the stream's last sequence; a reconnecting EventSource resumes exactly where it got to;
+// a header that is not a sequence counts for nothing; without one, the page's after is kept.
 func FuzzLiveStart(f *testing.F) {
 	f.Add("", uint64(0), false, uint64(0))
 	f.Add("12", uint64(3), true, uint64(10))
 	f.Add("", uint64(30), true, uint64(10))
 	f.Add("-1", uint64(3), true, uint64(10))
 	f.Add(" 7", uint64(3), false, uint64(10))
+	f.Add("+7", uint64(3), true, uint64(10))
+	f.Add("0007", uint64(3), true, uint64(10))
 	f.Add("18446744073709551616", uint64(3), true, uint64(10))
+	f.Add("18446744073709551615", uint64(3), true, uint64(18446744073709551615))
 	f.Fuzz(func(t *testing.T, lastEventID string, after uint64, hasAfter bool, last uint64) {
-		got := liveStart(deliveryQuery{After: after, HasAfter: hasAfter}, lastEventID, last)
+		dq := deliveryQuery{After: after, HasAfter: hasAfter}
+		got := liveStart(dq, lastEventID, last)
 		if got > last {
 			t.Fatalf("start %d past the stream's last %d", got, last)
 		}
-		want := last
-		if id, err := strconv.ParseUint(lastEventID, 10, 64); err == nil {
-			want = min(id, last)
-		} else if hasAfter {
-			want = min(after, last)
-		}
-		if got != want {
-			t.Fatalf("Last-Event-ID %q, after %d (%v), last %d: start %d, want %d", lastEventID, after, hasAfter, last, got, want)
+		id, isSeq := sequenceHeader(lastEventID)
+		switch {
+		case isSeq && id <= last && got != id:
+			t.Fatalf("Last-Event-ID %q, last %d: resumes at %d, not where the client got to", lastEventID, last, got)
+		case isSeq && id > last && got != last:
+			t.Fatalf("Last-Event-ID %q beyond last %d: starts at %d, not the end", lastEventID, last, got)
+		case !isSeq && got != liveStart(dq, "", last):
+			t.Fatalf("Last-Event-ID %q is no sequence but moved the start to %d", lastEventID, got)
+		case lastEventID == "" && hasAfter && after <= last && got != after:
+			t.Fatalf("after %d, last %d: starts at %d, not where the page read", after, last, got)
+		case lastEventID == "" && !hasAfter && got != last:
+			t.Fatalf("no after, last %d: starts at %d, not the stream's end", last, got)
 		}
 	})
+}
+
+// sequenceHeader reads s as the console's event ids are written: decimal digits only, at most
+// 2^64 - 1 (leading zeros allowed, as a sequence's digits read back).
+func sequenceHeader(s string) (uint64, bool) {
+	if s == "" || strings.Trim(s, "0123456789") != "" {
+		return 0, false
+	}
+	digits := strings.TrimLeft(s, "0")
+	const maxSeq = "18446744073709551615"
+	if len(digits) > len(maxSeq) || len(digits) == len(maxSeq) && digits > maxSeq {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range digits {
+		n = n*10 + uint64(c-'0')
+	}
+	return n, true
 }
 
 // FuzzShowBody: a body is shown as JSON only when it is JSON (and then as the same JSON),
