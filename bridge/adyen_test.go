@@ -148,7 +148,7 @@ func TestAdyenBrokerGoesAway(t *testing.T) {
 		t.Fatalf("broker down: %d %s (Retry-After %q), want 503 with Retry-After", a.code, a.raw, a.header.Get("Retry-After"))
 	}
 	h.ns.Restart(t)
-	ready := bridge.Ready(bridge.Readiness{Conn: h.nc, JS: h.js, Stream: "WEBHOOKS"})
+	ready := bridge.Ready(bridge.Readiness{Conn: h.nc, JS: h.js, Streams: []string{"WEBHOOKS"}})
 	natstest.Eventually(t, natstest.Patience, "connected and the stream back", func() bool {
 		return ready(context.Background()) == nil
 	})

@@ -55,7 +55,7 @@ func TestBrokerGoesAway(t *testing.T) {
 	}
 
 	h.ns.Restart(t)
-	ready := bridge.Ready(bridge.Readiness{Conn: h.nc, JS: h.js, Stream: "WEBHOOKS"})
+	ready := bridge.Ready(bridge.Readiness{Conn: h.nc, JS: h.js, Streams: []string{"WEBHOOKS"}})
 	natstest.Eventually(t, natstest.Patience, "connected and the stream back", func() bool {
 		return ready(context.Background()) == nil
 	})
@@ -90,7 +90,7 @@ func (h *harness) postUntilOK(source string, body []byte, hdr http.Header) answe
 func TestReady(t *testing.T) {
 	ns := natstest.Start(t)
 	nc, js := ns.Connect(t)
-	ready := bridge.Ready(bridge.Readiness{Conn: nc, JS: js, Stream: "WEBHOOKS"})
+	ready := bridge.Ready(bridge.Readiness{Conn: nc, JS: js, Streams: []string{"WEBHOOKS"}})
 	ctx := context.Background()
 	if err := ready(ctx); err == nil {
 		t.Fatal("ready before the stream exists")

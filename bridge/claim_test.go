@@ -186,7 +186,7 @@ func TestClaimCheckBrokerOutage(t *testing.T) {
 	}
 
 	h.ns.Restart(t)
-	ready := bridge.Ready(bridge.Readiness{Conn: h.nc, JS: h.js, Stream: "WEBHOOKS"})
+	ready := bridge.Ready(bridge.Readiness{Conn: h.nc, JS: h.js, Streams: []string{"WEBHOOKS"}})
 	natstest.Eventually(t, natstest.Patience, "connected and the stream back", func() bool {
 		return ready(context.Background()) == nil
 	})

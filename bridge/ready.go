@@ -20,9 +20,8 @@ var ErrCannotStore = errors.New("cannot store deliveries")
 type Readiness struct {
 	Conn *nats.Conn
 	JS   jetstream.JetStream
-	// Stream, and each of Streams, must exist and not be full: the
-	// bridge's webhook streams (Streams is nil for a bridge with one).
-	Stream  string
+	// Streams are the bridge's webhook streams, at least one: each must
+	// exist and not be full.
 	Streams []string
 	// Failures, if not nil, is the delivery path's memory (Config.Failures):
 	// while it holds a failure, readiness reports it.
@@ -47,7 +46,10 @@ func Ready(r Readiness) ReadyFunc {
 				return fmt.Errorf("%w: %w", ErrCannotStore, err)
 			}
 		}
-		for _, name := range append([]string{r.Stream}, r.Streams...) {
+		if len(r.Streams) == 0 {
+			return errors.New("no stream to check")
+		}
+		for _, name := range r.Streams {
 			s, err := r.JS.Stream(ctx, name)
 			if err != nil {
 				return fmt.Errorf("stream %s: %w", name, err)

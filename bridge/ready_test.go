@@ -78,7 +78,7 @@ func TestReadyWhenTheStreamIsFull(t *testing.T) {
 			if h.stream, err = h.js.UpdateStream(context.Background(), cfg); err != nil {
 				t.Fatal(err)
 			}
-			ready := bridge.Ready(bridge.Readiness{Conn: h.nc, JS: h.js, Stream: "WEBHOOKS", Failures: failures})
+			ready := bridge.Ready(bridge.Readiness{Conn: h.nc, JS: h.js, Streams: []string{"WEBHOOKS"}, Failures: failures})
 			admin := httptest.NewServer(bridge.NewAdmin(ready, prometheus.NewRegistry()))
 			defer admin.Close()
 			if code, body := readyz(t, admin.URL); code != 200 {
@@ -213,7 +213,7 @@ func TestReadyOnceTheBrokerAnswersAgain(t *testing.T) {
 		cfg.RetryAfter = time.Hour
 		cfg.PublishTimeout = 500 * time.Millisecond
 	})
-	ready := bridge.Ready(bridge.Readiness{Conn: h.nc, JS: h.js, Stream: "WEBHOOKS", Failures: failures})
+	ready := bridge.Ready(bridge.Readiness{Conn: h.nc, JS: h.js, Streams: []string{"WEBHOOKS"}, Failures: failures})
 	body, hdr := h.delivery("shop", "", "while-down")
 	h.ns.Stop()
 	if a := h.post(http.MethodPost, "shop", body, hdr); a.code != http.StatusServiceUnavailable {

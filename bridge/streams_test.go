@@ -65,7 +65,7 @@ func newSpread(t *testing.T, ns *natstest.Server, euStream string, streams ...br
 	for _, st := range streams {
 		names = append(names, st.Name)
 	}
-	s.ready = bridge.Ready(bridge.Readiness{Conn: nc, JS: js, Stream: names[0], Streams: names[1:]})
+	s.ready = bridge.Ready(bridge.Readiness{Conn: nc, JS: js, Streams: names})
 	return s
 }
 

@@ -118,7 +118,7 @@ func serveWith(ctx context.Context, cfg *settings.Config, sources []bridge.Sourc
 		return err
 	}
 	names := cfg.StreamNames()
-	readiness := bridge.Readiness{Conn: b.nc, JS: js, Stream: names[0], Streams: names[1:], Failures: new(bridge.LastFailure)}
+	readiness := bridge.Readiness{Conn: b.nc, JS: js, Streams: names, Failures: new(bridge.LastFailure)}
 	if b.ns != nil {
 		defer recoverStorage(ctx, b.ns, b.embedded, log)()
 		readiness.Storage = func() error { return natsserver.StoreError(b.ns) }
