@@ -233,3 +233,15 @@ func TestReadyOnceTheBrokerAnswersAgain(t *testing.T) {
 		t.Error("the failure itself was forgotten; only readiness may look past it")
 	}
 }
+
+// TestReadyNeedsAStream: a readiness given no stream is never ready, rather
+// than ready without having checked that anything can be stored.
+func TestReadyNeedsAStream(t *testing.T) {
+	h := newHarness(t)
+	if err := bridge.Ready(bridge.Readiness{Conn: h.nc, JS: h.js})(context.Background()); err == nil {
+		t.Fatal("ready with no stream to check")
+	}
+	if err := bridge.Ready(bridge.Readiness{Conn: h.nc, JS: h.js, Streams: []string{"WEBHOOKS"}})(context.Background()); err != nil {
+		t.Fatalf("with its stream: %v", err)
+	}
+}
