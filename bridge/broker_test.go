@@ -189,17 +189,17 @@ func TestSetUpStreamWaitsForTheBroker(t *testing.T) {
 	retried := make(chan error, 100)
 	done := make(chan error, 1)
 	go func() {
-		_, err := bridge.SetUpStream(ctx, js, cfg, attempt, func(err error) { retried <- err })
+		_, err := bridge.SetUpStreams(ctx, js, []bridge.WebhookStream{{StreamConfig: cfg}}, attempt, func(err error) { retried <- err })
 		done <- err
 	}()
 	select {
 	case <-retried: // it is waiting, not failing
 	case err := <-done:
-		t.Fatalf("SetUpStream returned before the server existed: %v", err)
+		t.Fatalf("SetUpStreams returned before the server existed: %v", err)
 	}
 	natstest.StartAt(t, addr, t.TempDir())
 	if err := <-done; err != nil {
-		t.Fatalf("SetUpStream after the server came up: %v", err)
+		t.Fatalf("SetUpStreams after the server came up: %v", err)
 	}
 
 	// A stream that cannot serve is not waited for.
@@ -213,9 +213,9 @@ func TestSetUpStreamWaitsForTheBroker(t *testing.T) {
 	// the context has time left, and name the problem.
 	setupCtx, cancelSetup := context.WithTimeout(context.Background(), natstest.Within(attempt))
 	defer cancelSetup()
-	_, err = bridge.SetUpStream(setupCtx, js, cfg, attempt, nil)
+	_, err = bridge.SetUpStreams(setupCtx, js, []bridge.WebhookStream{{StreamConfig: cfg}}, attempt, nil)
 	if err == nil {
-		t.Fatal("SetUpStream accepted a memory stream")
+		t.Fatal("SetUpStreams accepted a memory stream")
 	}
 	if setupCtx.Err() != nil {
 		t.Errorf("an incompatible stream was waited for until the deadline: %v", err)

@@ -345,21 +345,12 @@ func overlapping(ctx context.Context, js jetstream.JetStream, name string, subje
 // stream".
 const errCodeSubjectsOverlap jetstream.ErrorCode = 10065
 
-// SetUpStream runs EnsureStream until it succeeds, ctx ends, or it fails
-// for a reason waiting cannot fix (an incompatible stream, a refused
-// update). A broker that is still starting, or a fresh cluster with no
-// JetStream meta leader or too few peers yet, is retried every second, each
-// attempt bounded by attempt; onRetry (if not nil) hears why.
-func SetUpStream(ctx context.Context, js jetstream.JetStream, c StreamConfig, attempt time.Duration, onRetry func(error)) (jetstream.Stream, error) {
-	ss, err := SetUpStreams(ctx, js, []WebhookStream{{StreamConfig: c}}, attempt, onRetry)
-	if err != nil {
-		return nil, err
-	}
-	return ss[0], nil
-}
-
-// SetUpStreams is SetUpStream for the bridge's webhook streams, set up
-// together by EnsureStreams.
+// SetUpStreams runs EnsureStreams for the bridge's webhook streams until it
+// succeeds, ctx ends, or it fails for a reason waiting cannot fix (an
+// incompatible stream, a refused update). A broker that is still starting,
+// or a fresh cluster with no JetStream meta leader or too few peers yet, is
+// retried every second, each attempt bounded by attempt; onRetry (if not
+// nil) hears why.
 func SetUpStreams(ctx context.Context, js jetstream.JetStream, cs []WebhookStream, attempt time.Duration, onRetry func(error)) ([]jetstream.Stream, error) {
 	var ss []jetstream.Stream
 	err := retryTransient(ctx, attempt, onRetry, func(actx context.Context) (err error) {
