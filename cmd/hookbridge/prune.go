@@ -59,12 +59,19 @@ Flags:
 	if err != nil {
 		return err
 	}
+	// A bucket that cannot be pruned (its stream deleted to be rebuilt, a
+	// broker error) does not keep the others from it: each is tried, and
+	// every failure is returned at the end.
+	var errs []error
 	for _, sc := range cfg.Streams() {
 		if err := pruneBucket(ctx, js, sc.StreamConfig, *grace, stdout); err != nil {
-			return err
+			errs = append(errs, err)
+			if ctx.Err() != nil {
+				return errors.Join(errs...)
+			}
 		}
 	}
-	return pruneCommerceBodies(ctx, js, cfg, *grace, stdout)
+	return errors.Join(append(errs, pruneCommerceBodies(ctx, js, cfg, *grace, stdout))...)
 }
 
 // pruneCommerceBodies prunes the normaliser's bucket wherever it exists:

@@ -206,3 +206,23 @@ func TestPruneBodiesHelp(t *testing.T) {
 		t.Errorf("hookbridge help does not say prune-bodies covers COMMERCE_BODIES:\n%s", out.String())
 	}
 }
+
+// A bucket whose stream is gone (deleted, say, to be rebuilt by replay)
+// fails prune-bodies, naming the stream, but does not keep the other
+// buckets from being pruned.
+func TestPruneBodiesGoesOnPastAMissingStream(t *testing.T) {
+	in := newInstance(t).withCommerce(t, "{enabled: true}")
+	in.serveUntilEnd(t)
+	js := jsOf(t, in)
+	if err := js.DeleteStream(t.Context(), "WEBHOOKS"); err != nil {
+		t.Fatal(err)
+	}
+	var out, errs bytes.Buffer
+	err := run(context.Background(), []string{"prune-bodies", "--config", in.cfgPath, "--nats", "nats://" + in.nats, "--grace", "20s"}, noEnv, &out, &errs)
+	if err == nil || !strings.Contains(err.Error(), "stream WEBHOOKS") || !errors.Is(err, jetstream.ErrStreamNotFound) {
+		t.Errorf("prune-bodies with WEBHOOKS gone: %v, want an error naming the stream", err)
+	}
+	if want := "COMMERCE_BODIES: 0 objects removed, chunks of 0 cut-off uploads removed\n"; !strings.HasSuffix(out.String(), want) {
+		t.Errorf("prune-bodies printed %q, want COMMERCE_BODIES pruned after WEBHOOKS failed", out.String())
+	}
+}
