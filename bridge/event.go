@@ -147,7 +147,8 @@ func (rt *route) mediaType(ct string) string {
 	if _, _, err := mime.ParseMediaType(ct); err != nil {
 		return ""
 	}
-	rt.lastContentType.Store(&ct)
+	kept := ct // its own variable: storing &ct would put ct on the heap on every call
+	rt.lastContentType.Store(&kept)
 	return ct
 }
 
