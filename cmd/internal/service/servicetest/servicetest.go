@@ -74,9 +74,11 @@ func Start(t testing.TB, run Run, args []string, getenv func(string) string, std
 
 // TracedNormaliser runs a normaliser on js until the test ends (js must
 // hold WEBHOOKS), traced to the in-memory exporter it returns: the spans a
-// sample's consumer spans continue from.
+// sample's consumer spans continue from. It starts once the sample has
+// made its consumer (AwaitConsumer), as TestRun's normalisers do.
 func TracedNormaliser(t testing.TB, js jetstream.JetStream) *tracetest.InMemoryExporter {
 	t.Helper()
+	AwaitConsumer(t, js)
 	exp := tracetest.NewInMemoryExporter()
 	commercetest.RunNormaliser(t, js, commerce.Config{TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))})
 	return exp
